@@ -1,0 +1,181 @@
+//! The crate's one error type. Every message names where the problem is: the
+//! file, the document in it, the line, and the field when known.
+
+use std::fmt;
+
+/// Where in the input a problem is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as the caller named it (relative to a kustomization root when rendering).
+    pub file: Option<String>,
+    /// The 0-based index of the YAML document in the file.
+    pub document: Option<usize>,
+    /// The 1-based line.
+    pub line: Option<usize>,
+}
+
+impl Location {
+    /// A location that names a file only.
+    pub fn file(file: impl Into<String>) -> Self {
+        Location {
+            file: Some(file.into()),
+            ..Location::default()
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::with_capacity(3);
+        if let Some(file) = &self.file {
+            parts.push(file.clone());
+        }
+        if let Some(doc) = self.document {
+            parts.push(format!("document {doc}"));
+        }
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        if parts.is_empty() {
+            f.write_str("<input>")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// Everything that can go wrong in trueup.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text is not valid YAML, or breaks a parse limit.
+    #[error("{location}: {message}")]
+    Yaml {
+        /// Where.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
+    /// A YAML document is not a Kubernetes object (no `kind`, no `metadata.name`, ...).
+    #[error("{location}: {message}")]
+    Manifest {
+        /// Where.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
+    /// A kustomization cannot be rendered.
+    #[error("{file}: {message}")]
+    Overlay {
+        /// The kustomization file (or resource) at fault.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A kustomization uses a feature trueup does not render yet; it refuses
+    /// rather than render something different from kustomize.
+    #[error("not supported yet: {field} (in {file})")]
+    Unsupported {
+        /// The kustomization field.
+        field: String,
+        /// The kustomization file.
+        file: String,
+    },
+    /// Reading a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path that could not be read.
+        path: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The kind of an [`Error`], stable across versions: bindings map it to
+/// exception classes (Python) and `code` strings (JavaScript).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// [`Error::Yaml`]
+    Yaml,
+    /// [`Error::Manifest`]
+    Manifest,
+    /// [`Error::Overlay`]
+    Overlay,
+    /// [`Error::Unsupported`]
+    Unsupported,
+    /// [`Error::Io`]
+    Io,
+}
+
+impl ErrorKind {
+    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_UNSUPPORTED`, `E_IO`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Yaml => "E_YAML",
+            ErrorKind::Manifest => "E_MANIFEST",
+            ErrorKind::Overlay => "E_OVERLAY",
+            ErrorKind::Unsupported => "E_UNSUPPORTED",
+            ErrorKind::Io => "E_IO",
+        }
+    }
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Yaml { .. } => ErrorKind::Yaml,
+            Error::Manifest { .. } => ErrorKind::Manifest,
+            Error::Overlay { .. } => ErrorKind::Overlay,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// The file this error is about, when known.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Error::Yaml { location, .. } | Error::Manifest { location, .. } => {
+                location.file.as_deref()
+            }
+            Error::Overlay { file, .. } | Error::Unsupported { file, .. } => Some(file),
+            Error::Io { path, .. } => Some(path),
+        }
+    }
+
+    /// The line this error is about, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::Yaml { location, .. } | Error::Manifest { location, .. } => location.line,
+            _ => None,
+        }
+    }
+
+    /// Names the file this error came from, when it did not say yet.
+    pub fn in_file(mut self, name: &str) -> Self {
+        if let Error::Yaml { location, .. } | Error::Manifest { location, .. } = &mut self {
+            if location.file.is_none() {
+                location.file = Some(name.to_owned());
+            }
+        }
+        self
+    }
+
+    pub(crate) fn io(path: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn overlay(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Overlay {
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The result type of trueup.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,161 @@
+//! Rendering kustomizations the way `kustomize build` does.
+//!
+//! Today: `resources` (files, and folders holding their own kustomization, to
+//! any depth) with kustomize's load restrictions, duplicate detection and
+//! output order. Every other kustomization field is refused by name until it
+//! renders exactly as kustomize renders it.
+
+mod kustomization;
+
+use std::path::Path;
+
+pub use kustomization::{KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind};
+
+use crate::error::Error;
+use crate::resource::{ResourceSet, resources_from_yaml};
+use crate::source::{self, DirSource, EntryKind, Source};
+
+/// Renders the kustomization in the folder `path`, as `kustomize build path` does.
+///
+/// ```no_run
+/// let set = trueup_core::build("examples/gitops/apps/web/overlays/prod").unwrap();
+/// print!("{}", set.to_yaml());
+/// ```
+pub fn build(path: impl AsRef<Path>) -> Result<ResourceSet, Error> {
+    let source = DirSource::new(path.as_ref());
+    build_source(&source, "")
+}
+
+/// Renders the kustomization in folder `dir` of any [`Source`].
+///
+/// ```
+/// use trueup_core::{MemorySource, build_source};
+/// let src: MemorySource = [
+///     ("app/kustomization.yaml", "resources:\n- cm.yaml\n"),
+///     ("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n"),
+/// ].into_iter().collect();
+/// let set = build_source(&src, "app").unwrap();
+/// assert_eq!(set.to_yaml(), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n");
+/// ```
+pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error> {
+    let dir = source::normalize(dir);
+    let mut renderer = Renderer {
+        source,
+        stack: Vec::new(),
+    };
+    let mut set = renderer.render(&dir)?;
+    set.sort_legacy();
+    Ok(set)
+}
+
+/// Finds the kustomization file in a folder, as kustomize does.
+pub fn find_kustomization(source: &dyn Source, dir: &str) -> Result<String, Error> {
+    let mut found = KUSTOMIZATION_FILE_NAMES
+        .iter()
+        .map(|name| source::normalize_join(dir, name))
+        .filter(|path| source.entry(path) == Some(EntryKind::File));
+    match (found.next(), found.next()) {
+        (Some(path), None) => Ok(path),
+        (Some(_), Some(_)) => Err(Error::overlay(
+            source::display(dir),
+            "found more than one kustomization file; keep one of kustomization.yaml, kustomization.yml, Kustomization",
+        )),
+        (None, _) => Err(Error::overlay(
+            source::display(dir),
+            "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in this folder",
+        )),
+    }
+}
+
+struct Renderer<'s> {
+    source: &'s dyn Source,
+    /// The folders being rendered, outermost first, for cycle detection.
+    stack: Vec<String>,
+}
+
+impl Renderer<'_> {
+    fn read_text(&self, path: &str) -> Result<String, Error> {
+        let bytes = self.source.read(path)?;
+        String::from_utf8(bytes).map_err(|e| Error::Yaml {
+            location: crate::error::Location::file(path),
+            message: format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        })
+    }
+
+    fn render(&mut self, dir: &str) -> Result<ResourceSet, Error> {
+        let file = find_kustomization(self.source, dir)?;
+        let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
+        if kustomization.kind == KustomizationKind::Component {
+            return Err(Error::Unsupported {
+                field: "kind: Component".into(),
+                file,
+            });
+        }
+        self.stack.push(dir.to_owned());
+        let mut set = ResourceSet::new();
+        for entry in &kustomization.resources {
+            let loaded = self.load_resource(dir, &file, entry)?;
+            set.extend(loaded, &file)?;
+        }
+        self.stack.pop();
+        Ok(set)
+    }
+
+    /// One `resources` entry: a file of objects, or a folder with its own kustomization.
+    fn load_resource(&mut self, dir: &str, file: &str, entry: &str) -> Result<ResourceSet, Error> {
+        if is_remote(entry) {
+            return Err(Error::Unsupported {
+                field: format!("resources: remote {entry}"),
+                file: file.to_owned(),
+            });
+        }
+        let path = source::normalize_join(dir, entry);
+        match self.source.entry(&path) {
+            Some(EntryKind::File) => {
+                if !source::is_within(&path, dir) {
+                    return Err(Error::overlay(
+                        file,
+                        format!(
+                            "security; file '{path}' is not in or below '{}' (kustomize's load restrictor)",
+                            source::display(dir)
+                        ),
+                    ));
+                }
+                let text = self.read_text(&path)?;
+                let mut set = ResourceSet::new();
+                for resource in resources_from_yaml(&text, &path)? {
+                    set.insert(resource, &path)?;
+                }
+                Ok(set)
+            }
+            Some(EntryKind::Dir) => {
+                if self.stack.iter().any(|d| *d == path) {
+                    let mut chain: Vec<&str> =
+                        self.stack.iter().map(|d| source::display(d)).collect();
+                    chain.push(source::display(&path));
+                    return Err(Error::overlay(
+                        file,
+                        format!("cycle detected: {}", chain.join(" -> ")),
+                    ));
+                }
+                self.render(&path)
+            }
+            None => Err(Error::overlay(
+                file,
+                format!(
+                    "resources: '{entry}' does not exist (looked for {})",
+                    source::display(&path)
+                ),
+            )),
+        }
+    }
+}
+
+/// Whether a `resources` entry names a remote target (Git URL, HTTP file).
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+}

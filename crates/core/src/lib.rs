@@ -1,0 +1,46 @@
+//! # trueup-core
+//!
+//! The engine of trueup: GitOps primitives in one embeddable library. It reads
+//! Kubernetes manifests (from a folder, memory, or later a Git revision),
+//! renders kustomizations and prints the result byte-for-byte as
+//! `kustomize build` does.
+//!
+//! ```
+//! use trueup_core::{MemorySource, build_source};
+//!
+//! let src: MemorySource = [
+//!     ("base/kustomization.yaml", "resources:\n- deploy.yaml\n- ns.yaml\n"),
+//!     ("base/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"),
+//!     ("base/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 2\n"),
+//! ].into_iter().collect();
+//!
+//! let set = build_source(&src, "base")?;
+//! let ids: Vec<String> = set.iter().map(|r| r.id().to_string()).collect();
+//! assert_eq!(ids, ["/Namespace//shop", "apps/Deployment/shop/web"]);
+//! assert!(set.to_yaml().starts_with("apiVersion: v1\nkind: Namespace\n"));
+//! # Ok::<(), trueup_core::Error>(())
+//! ```
+
+pub mod error;
+pub mod kustomize;
+pub mod resource;
+pub mod source;
+pub mod yaml;
+
+pub use error::{Error, ErrorKind, Location, Result};
+pub use kustomize::{build, build_source};
+pub use resource::{Origin, ResId, Resource, ResourceSet};
+pub use source::{DirSource, EntryKind, MemorySource, Source};
+pub use yaml::{Value, parse_documents};
+
+/// Reads Kubernetes manifests from YAML text (one or many documents), as
+/// kustomize reads a resource file. `file` names the input in errors.
+///
+/// ```
+/// let set = trueup_core::load_manifests("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n", "<memory>")?;
+/// assert_eq!(set.to_yaml(), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n");
+/// # Ok::<(), trueup_core::Error>(())
+/// ```
+pub fn load_manifests(text: &str, file: &str) -> Result<ResourceSet> {
+    ResourceSet::from_yaml(text, file)
+}

@@ -1,0 +1,653 @@
+//! Kubernetes objects: their identity ([`ResId`]), one object ([`Resource`]) and
+//! an ordered set of them ([`ResourceSet`]) that prints as kustomize prints.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::{Error, Location};
+use crate::yaml::{self, Mapping, Value};
+
+/// The identity of a Kubernetes object: group, version, kind, namespace, name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ResId {
+    /// API group; empty for the core group (`v1`).
+    pub group: String,
+    /// API version within the group.
+    pub version: String,
+    /// Kind, such as `Deployment`.
+    pub kind: String,
+    /// Namespace; empty when the object names none.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl fmt::Display for ResId {
+    /// `group/kind/namespace/name`, empty parts kept: `apps/Deployment/prod/web`, `/Namespace//prod`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.group, self.kind, self.namespace, self.name
+        )
+    }
+}
+
+/// Kinds the API server keeps outside namespaces (kustomize's built-in list).
+const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "CertificateSigningRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CSIDriver",
+    "CSINode",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "StorageClass",
+    "SubjectAccessReview",
+    "TokenReview",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+impl ResId {
+    /// Splits an `apiVersion` into group and version: `apps/v1` → (`apps`, `v1`), `v1` → (``, `v1`).
+    pub fn split_api_version(api_version: &str) -> (&str, &str) {
+        api_version.rsplit_once('/').unwrap_or(("", api_version))
+    }
+
+    /// The `apiVersion` this id's group and version make.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Whether objects of this kind live outside namespaces.
+    pub fn is_cluster_scoped(&self) -> bool {
+        CLUSTER_SCOPED_KINDS.contains(&self.kind.as_str())
+    }
+
+    /// The namespace as the API server sees it: `default` when none is named,
+    /// nothing for cluster-scoped kinds. Two objects with the same kind, name
+    /// and effective namespace are the same object.
+    pub fn effective_namespace(&self) -> &str {
+        if self.is_cluster_scoped() {
+            ""
+        } else if self.namespace.is_empty() {
+            "default"
+        } else {
+            &self.namespace
+        }
+    }
+
+    /// kustomize's form of this id in its messages: `ConfigMap.v1.[noGrp]/x.[noNs]`.
+    fn kustomize_form(&self) -> String {
+        let group = if self.group.is_empty() {
+            "[noGrp]"
+        } else {
+            &self.group
+        };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
+        format!(
+            "{}.{}.{}/{}.{}",
+            self.kind, self.version, group, self.name, ns
+        )
+    }
+}
+
+/// The key under which two resources collide.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct IdentityKey {
+    group: String,
+    version: String,
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+impl From<&ResId> for IdentityKey {
+    fn from(id: &ResId) -> Self {
+        IdentityKey {
+            group: id.group.clone(),
+            version: id.version.clone(),
+            kind: id.kind.clone(),
+            namespace: id.effective_namespace().to_owned(),
+            name: id.name.clone(),
+        }
+    }
+}
+
+/// Where a resource was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Origin {
+    /// The file, as the loader named it.
+    pub file: Option<String>,
+    /// The 0-based document index in the file.
+    pub document: Option<usize>,
+}
+
+/// One Kubernetes object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    id: ResId,
+    value: Value,
+    origin: Origin,
+}
+
+/// The annotation that keeps a resource out of kustomize's output.
+pub const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
+
+impl Resource {
+    /// Makes a resource of a parsed object, checking that it has a `kind`,
+    /// an `apiVersion` and a `metadata.name`.
+    pub fn new(value: Value, origin: Origin) -> Result<Resource, Error> {
+        let id = identify(&value).map_err(|message| Error::Manifest {
+            location: Location {
+                file: origin.file.clone(),
+                document: origin.document,
+                line: None,
+            },
+            message,
+        })?;
+        Ok(Resource { id, value, origin })
+    }
+
+    /// The object's identity.
+    pub fn id(&self) -> &ResId {
+        &self.id
+    }
+
+    /// The object as a value (always a mapping).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// Consumes the resource, giving its value.
+    pub fn into_value(self) -> Value {
+        self.value
+    }
+
+    /// Where the resource was read from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The object's annotations, if any.
+    pub fn annotations(&self) -> Option<&Mapping> {
+        self.value.get_path(&["metadata", "annotations"])?.as_map()
+    }
+
+    /// Whether the object is annotated `config.kubernetes.io/local-config: "true"`,
+    /// which keeps it out of `kustomize build` output.
+    pub fn is_local_config(&self) -> bool {
+        self.annotations()
+            .and_then(|a| a.get(LOCAL_CONFIG_ANNOTATION))
+            .and_then(Value::as_str)
+            .is_some_and(|v| v == "true")
+    }
+
+    /// Prints the object as kustomize prints it.
+    pub fn to_yaml(&self) -> String {
+        yaml::to_yaml(&self.value)
+    }
+}
+
+/// Reads the identity of an object, or says what is missing.
+fn identify(value: &Value) -> Result<ResId, String> {
+    let Some(map) = value.as_map() else {
+        return Err(format!(
+            "expected a Kubernetes object (a mapping), found a {}",
+            value.type_name()
+        ));
+    };
+    let text = |key: &str| -> Result<String, String> {
+        match map.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            None | Some(Value::Null) => Err(format!("missing {key}")),
+            Some(Value::String(_)) => Err(format!("empty {key}")),
+            Some(other) => Err(format!(
+                "{key} must be a string, found a {}",
+                other.type_name()
+            )),
+        }
+    };
+    let kind = text("kind")?;
+    let api_version = text("apiVersion").map_err(|e| format!("{e} (kind {kind})"))?;
+    let metadata = match map.get("metadata") {
+        Some(Value::Map(m)) => m,
+        None | Some(Value::Null) => return Err(format!("missing metadata.name (kind {kind})")),
+        Some(other) => {
+            return Err(format!(
+                "metadata must be a mapping, found a {} (kind {kind})",
+                other.type_name()
+            ));
+        }
+    };
+    let name = match metadata.get("name") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_)) => {
+            return Err(format!(
+                "metadata.name must be a string (quote it) (kind {kind})"
+            ));
+        }
+        _ => return Err(format!("missing metadata.name (kind {kind})")),
+    };
+    let namespace = match metadata.get("namespace") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(format!(
+                "metadata.namespace must be a string, found a {} (kind {kind}, name {name})",
+                other.type_name()
+            ));
+        }
+    };
+    let (group, version) = ResId::split_api_version(&api_version);
+    Ok(ResId {
+        group: group.to_owned(),
+        version: version.to_owned(),
+        kind,
+        namespace,
+        name,
+    })
+}
+
+/// An ordered set of resources with unique identities.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceSet {
+    resources: Vec<Resource>,
+    index: HashMap<IdentityKey, usize>,
+}
+
+impl ResourceSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        ResourceSet::default()
+    }
+
+    /// Reads every Kubernetes object in a YAML stream. Empty documents are
+    /// skipped, `kind: List` (and any `*List` with `items`) is expanded the way
+    /// kustomize does, and `file` names the input in errors.
+    ///
+    /// ```
+    /// let set = trueup_core::ResourceSet::from_yaml(
+    ///     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    ///     "app.yaml",
+    /// ).unwrap();
+    /// assert_eq!(set.len(), 1);
+    /// assert_eq!(set.iter().next().unwrap().id().to_string(), "/ConfigMap//app");
+    /// ```
+    pub fn from_yaml(text: &str, file: &str) -> Result<ResourceSet, Error> {
+        let mut set = ResourceSet::new();
+        set.append_yaml(text, file)?;
+        Ok(set)
+    }
+
+    /// Reads every object in a YAML stream into this set (see [`ResourceSet::from_yaml`]).
+    pub fn append_yaml(&mut self, text: &str, file: &str) -> Result<(), Error> {
+        for resource in resources_from_yaml(text, file)? {
+            self.insert(resource, file)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a resource; an object with the same identity already in the set is an error.
+    /// `file` names where the new resource comes from, for that error.
+    pub fn insert(&mut self, resource: Resource, file: &str) -> Result<(), Error> {
+        let key = IdentityKey::from(resource.id());
+        if self.index.contains_key(&key) {
+            return Err(Error::overlay(
+                file,
+                format!(
+                    "may not add resource with an already registered id: {} ({})",
+                    resource.id().kustomize_form(),
+                    resource.id()
+                ),
+            ));
+        }
+        self.index.insert(key, self.resources.len());
+        self.resources.push(resource);
+        Ok(())
+    }
+
+    /// Adds every resource of `other`, in order.
+    pub fn extend(&mut self, other: ResourceSet, file: &str) -> Result<(), Error> {
+        for resource in other.resources {
+            self.insert(resource, file)?;
+        }
+        Ok(())
+    }
+
+    /// The number of resources.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// The resources, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Resource> {
+        self.resources.iter()
+    }
+
+    /// The resource with this identity (namespace `""` and `default` are the same).
+    pub fn get(&self, id: &ResId) -> Option<&Resource> {
+        self.index
+            .get(&IdentityKey::from(id))
+            .map(|&i| &self.resources[i])
+    }
+
+    /// Sorts in kustomize's default ("legacy") order: by kind priority
+    /// (Namespace first, webhooks last), then group/version/kind, then
+    /// namespace and name.
+    pub fn sort_legacy(&mut self) {
+        let mut keyed: Vec<(LegacyKey, Resource)> = std::mem::take(&mut self.resources)
+            .into_iter()
+            .map(|r| (LegacyKey::of(r.id()), r))
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        self.index.clear();
+        for (i, (_, r)) in keyed.into_iter().enumerate() {
+            self.index.insert(IdentityKey::from(r.id()), i);
+            self.resources.push(r);
+        }
+    }
+
+    /// Prints every resource as `kustomize build` does: documents separated by `---`.
+    pub fn to_yaml(&self) -> String {
+        let mut out = Vec::with_capacity(self.resources.len() * 512);
+        for (i, r) in self.resources.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"---\n");
+            }
+            yaml::write_yaml(&mut out, r.value());
+        }
+        String::from_utf8(out).expect("the emitter writes UTF-8")
+    }
+}
+
+impl<'a> IntoIterator for &'a ResourceSet {
+    type Item = &'a Resource;
+    type IntoIter = std::slice::Iter<'a, Resource>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.resources.iter()
+    }
+}
+
+impl IntoIterator for ResourceSet {
+    type Item = Resource;
+    type IntoIter = std::vec::IntoIter<Resource>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.resources.into_iter()
+    }
+}
+
+/// Kinds kustomize's legacy order puts first, in this order.
+const ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// Kinds kustomize's legacy order puts last, in this order.
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// A resource's position in kustomize's legacy order.
+#[derive(PartialEq, Eq)]
+struct LegacyKey {
+    kind_rank: isize,
+    /// `group_version_kind`, `~G` for the core group.
+    gvk: String,
+    /// `gvk|namespace|name`, `~X` for no namespace: compared as one string, as kustomize does.
+    id: String,
+}
+
+impl LegacyKey {
+    fn of(id: &ResId) -> LegacyKey {
+        let kind_rank = if let Some(i) = ORDER_FIRST.iter().position(|k| *k == id.kind) {
+            i as isize - ORDER_FIRST.len() as isize
+        } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == id.kind) {
+            1 + i as isize
+        } else {
+            0
+        };
+        let or = |s: &str, missing: &'static str| {
+            if s.is_empty() {
+                missing.to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        let gvk = format!(
+            "{}_{}_{}",
+            or(&id.group, "~G"),
+            or(&id.version, "~V"),
+            or(&id.kind, "~K")
+        );
+        // kyaml's Gvk.String(): `kind.version.group`, `[noGrp]` for the core group.
+        let plain_gvk = format!(
+            "{}.{}.{}",
+            id.kind,
+            id.version,
+            if id.group.is_empty() {
+                "[noGrp]"
+            } else {
+                &id.group
+            }
+        );
+        let key = format!(
+            "{plain_gvk}|{}|{}",
+            or(&id.namespace, "~X"),
+            or(&id.name, "~N")
+        );
+        LegacyKey {
+            kind_rank,
+            gvk,
+            id: key,
+        }
+    }
+}
+
+impl Ord for LegacyKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if self.gvk != other.gvk {
+            return self
+                .kind_rank
+                .cmp(&other.kind_rank)
+                .then_with(|| self.gvk.cmp(&other.gvk));
+        }
+        self.id.cmp(&other.id)
+    }
+}
+
+impl PartialOrd for LegacyKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Reads the Kubernetes objects of a YAML stream, expanding lists, in kustomize's
+/// order (list items after the documents that follow the list), dropping local-config
+/// objects and empty annotations as kustomize does.
+pub fn resources_from_yaml(text: &str, file: &str) -> Result<Vec<Resource>, Error> {
+    let docs = yaml::parse_documents(text).map_err(|e| e.in_file(file))?;
+    let mut queue: std::collections::VecDeque<(Value, usize)> = docs
+        .into_iter()
+        .filter(|d| !d.value.is_null())
+        .map(|d| (d.value, d.index))
+        .collect();
+    let mut out = Vec::with_capacity(queue.len());
+    while let Some((mut value, document)) = queue.pop_front() {
+        let origin = Origin {
+            file: Some(file.to_owned()),
+            document: Some(document),
+        };
+        let manifest_error = |message: String| Error::Manifest {
+            location: Location {
+                file: Some(file.to_owned()),
+                document: Some(document),
+                line: None,
+            },
+            message,
+        };
+        if let Some(kind) = value.get_path(&["kind"]).and_then(Value::as_str) {
+            if kind.ends_with("List") {
+                let kind = kind.to_owned();
+                if let Some(map) = value.as_map_mut() {
+                    if let Some(items) = map.shift_remove("items") {
+                        match items {
+                            Value::Seq(items) => {
+                                queue.extend(items.into_iter().map(|item| (item, document)));
+                            }
+                            Value::Null => {}
+                            other => {
+                                return Err(manifest_error(format!(
+                                    "expected a sequence in {kind}.items, found a {}",
+                                    other.type_name()
+                                )));
+                            }
+                        }
+                        continue;
+                    }
+                }
+            }
+        }
+        drop_empty_annotations(&mut value);
+        let resource = Resource::new(value, origin)?;
+        if !resource.is_local_config() {
+            out.push(resource);
+        }
+    }
+    Ok(out)
+}
+
+/// kustomize removes `metadata.annotations` when it is empty or null.
+fn drop_empty_annotations(value: &mut Value) {
+    if let Some(Value::Map(metadata)) = value.as_map_mut().and_then(|m| m.get_mut("metadata")) {
+        let empty = match metadata.get("annotations") {
+            Some(Value::Null) => true,
+            Some(Value::Map(m)) => m.is_empty(),
+            _ => false,
+        };
+        if empty {
+            metadata.shift_remove("annotations");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(text: &str) -> ResourceSet {
+        ResourceSet::from_yaml(text, "test.yaml").expect("valid")
+    }
+
+    #[test]
+    fn ids_display_with_empty_parts() {
+        let s = set(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n",
+        );
+        let ids: Vec<String> = s.iter().map(|r| r.id().to_string()).collect();
+        assert_eq!(ids, ["/Namespace//prod", "apps/Deployment/prod/web"]);
+    }
+
+    #[test]
+    fn duplicates_are_rejected_with_default_namespace_equal_to_none() {
+        let err = ResourceSet::from_yaml(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n",
+            "dup.yaml",
+        )
+        .expect_err("duplicate");
+        assert!(err.to_string().contains("dup.yaml"), "{err}");
+        assert!(err.to_string().contains("already registered"), "{err}");
+    }
+
+    #[test]
+    fn lists_expand_after_following_documents() {
+        let s = set(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        );
+        let names: Vec<&str> = s.iter().map(|r| r.id().name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn missing_fields_name_the_file_and_document() {
+        for (text, needle) in [
+            ("apiVersion: v1\nmetadata:\n  name: x\n", "missing kind"),
+            (
+                "kind: ConfigMap\nmetadata:\n  name: x\n",
+                "missing apiVersion",
+            ),
+            (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
+                "missing metadata.name",
+            ),
+            ("- a\n", "found a sequence"),
+        ] {
+            let err = ResourceSet::from_yaml(
+                &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n{text}"),
+                "bad.yaml",
+            )
+            .expect_err(text);
+            let msg = err.to_string();
+            assert!(
+                msg.contains("bad.yaml") && msg.contains("document 1") && msg.contains(needle),
+                "{msg}"
+            );
+            assert_eq!(err.kind(), crate::ErrorKind::Manifest);
+        }
+    }
+}

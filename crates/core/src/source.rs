@@ -1,0 +1,268 @@
+//! Where files come from: a folder on disk, or an in-memory map of paths to
+//! bytes (and, later, a Git tree). The renderer reads only through [`Source`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// What a path names in a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A file with bytes.
+    File,
+    /// A folder.
+    Dir,
+}
+
+/// Read-only access to a tree of files.
+///
+/// Paths are relative, `/`-separated and normalized by [`normalize`]: no `.`
+/// parts, and `..` only at the start (a path above the source's root).
+pub trait Source: Send + Sync {
+    /// What `path` is, or `None` when nothing is there.
+    fn entry(&self, path: &str) -> Option<EntryKind>;
+
+    /// The bytes of the file at `path`.
+    fn read(&self, path: &str) -> Result<Vec<u8>, Error>;
+
+    /// The names of the entries directly inside the folder at `path`, sorted.
+    fn list(&self, path: &str) -> Result<Vec<String>, Error>;
+}
+
+/// Joins `base` and `relative` and normalizes the result lexically:
+/// `normalize_join("apps/web/overlays/prod", "../../base")` is `apps/web/base`.
+pub fn normalize_join(base: &str, relative: &str) -> String {
+    if relative.starts_with('/') {
+        return normalize(relative);
+    }
+    if base.is_empty() {
+        normalize(relative)
+    } else {
+        normalize(&format!("{base}/{relative}"))
+    }
+}
+
+/// Normalizes a path lexically: drops `.` and empty parts, resolves `..`
+/// against earlier parts. An absolute path keeps its leading `/`.
+pub fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if absolute => {}
+                _ => parts.push(".."),
+            },
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// The folder part of a normalized path (`""` for a top-level name).
+pub fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| {
+        if dir.is_empty() && path.starts_with('/') {
+            "/"
+        } else {
+            dir
+        }
+    })
+}
+
+/// Whether `path` is `dir` or inside it (both normalized).
+pub fn is_within(path: &str, dir: &str) -> bool {
+    dir.is_empty() && !path.starts_with("..") && !path.starts_with('/')
+        || path == dir
+        || (path.starts_with(dir)
+            && (dir.ends_with('/') || path.as_bytes().get(dir.len()) == Some(&b'/')))
+}
+
+/// Files in a folder on disk. Paths are relative to the folder; `..` reaches
+/// above it, as a kustomization may for its bases.
+#[derive(Debug, Clone)]
+pub struct DirSource {
+    root: PathBuf,
+}
+
+impl DirSource {
+    /// A source rooted at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DirSource { root: root.into() }
+    }
+
+    /// The folder this source reads.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn full(&self, path: &str) -> PathBuf {
+        if path.starts_with('/') {
+            PathBuf::from(path)
+        } else if path.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(path)
+        }
+    }
+}
+
+impl Source for DirSource {
+    fn entry(&self, path: &str) -> Option<EntryKind> {
+        let meta = std::fs::metadata(self.full(path)).ok()?;
+        Some(if meta.is_dir() {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        })
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
+        std::fs::read(self.full(path)).map_err(|e| Error::io(display(path), e))
+    }
+
+    fn list(&self, path: &str) -> Result<Vec<String>, Error> {
+        let entries =
+            std::fs::read_dir(self.full(path)).map_err(|e| Error::io(display(path), e))?;
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(display(path), e))?;
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// How a path is shown in messages: `.` for the root.
+pub(crate) fn display(path: &str) -> &str {
+    if path.is_empty() { "." } else { path }
+}
+
+/// Files held in memory: a map from normalized path to bytes. Folders are
+/// implied by the files under them.
+///
+/// ```
+/// use trueup_core::{MemorySource, Source, EntryKind};
+/// let mut src = MemorySource::new();
+/// src.insert("base/kustomization.yaml", "resources: [cm.yaml]\n");
+/// assert_eq!(src.entry("base"), Some(EntryKind::Dir));
+/// assert_eq!(src.entry("base/kustomization.yaml"), Some(EntryKind::File));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemorySource {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemorySource {
+    /// An empty source.
+    pub fn new() -> Self {
+        MemorySource::default()
+    }
+
+    /// Adds or replaces the file at `path`.
+    pub fn insert(&mut self, path: &str, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(normalize(path), bytes.into());
+    }
+}
+
+impl<P: AsRef<str>, B: Into<Vec<u8>>> FromIterator<(P, B)> for MemorySource {
+    fn from_iter<I: IntoIterator<Item = (P, B)>>(iter: I) -> Self {
+        let mut src = MemorySource::new();
+        for (p, b) in iter {
+            src.insert(p.as_ref(), b);
+        }
+        src
+    }
+}
+
+impl Source for MemorySource {
+    fn entry(&self, path: &str) -> Option<EntryKind> {
+        if self.files.contains_key(path) {
+            return Some(EntryKind::File);
+        }
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        self.files
+            .range(prefix.clone()..)
+            .next()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|_| EntryKind::Dir)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
+        self.files.get(path).cloned().ok_or_else(|| {
+            Error::io(
+                display(path),
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file in the source"),
+            )
+        })
+    }
+
+    fn list(&self, path: &str) -> Result<Vec<String>, Error> {
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        let mut names: Vec<String> = self
+            .files
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, _)| k[prefix.len()..].split('/').next().map(str::to_owned))
+            .collect();
+        names.dedup();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(
+            normalize_join("apps/web/overlays/prod", "../../base"),
+            "apps/web/base"
+        );
+        assert_eq!(normalize_join("", "./a/./b/"), "a/b");
+        assert_eq!(normalize_join("a", "../../x"), "../x");
+        assert_eq!(normalize("/a/../../b"), "/b");
+        assert_eq!(parent("a/b/c.yaml"), "a/b");
+        assert_eq!(parent("c.yaml"), "");
+    }
+
+    #[test]
+    fn within() {
+        assert!(is_within("a/b/c", "a/b"));
+        assert!(!is_within("a/bc", "a/b"));
+        assert!(is_within("x", ""));
+        assert!(!is_within("../x", ""));
+        assert!(!is_within("../x", "a"));
+    }
+
+    #[test]
+    fn memory_lists_children() {
+        let src: MemorySource = [("a/x.yaml", "1"), ("a/b/y.yaml", "2"), ("c.yaml", "3")]
+            .into_iter()
+            .collect();
+        assert_eq!(src.list("a").expect("dir"), ["b", "x.yaml"]);
+        assert_eq!(src.list("").expect("root"), ["a", "c.yaml"]);
+        assert_eq!(src.entry("a/b"), Some(EntryKind::Dir));
+        assert_eq!(src.entry("a/z"), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! YAML in and out: parsing with kustomize's scalar rules and limits, and
+//! printing byte-for-byte as `kustomize build` prints.
+
+mod emit;
+mod parse;
+mod resolve;
+mod timestamp;
+mod value;
+
+pub use emit::{compare_keys, to_yaml, write_yaml};
+pub use parse::{Document, ParseLimits, parse_documents, parse_documents_with};
+pub use value::{Mapping, Value};

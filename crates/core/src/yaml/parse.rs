@@ -1,0 +1,516 @@
+//! Reading YAML text into [`Value`]s: one per document, with kustomize's scalar
+//! rules and limits that stop hostile input early.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use super::resolve::{Resolved, ResolvedNumber, resolve_plain_v3};
+use super::timestamp::Timestamp;
+use super::value::{Mapping, Value};
+use crate::error::{Error, Location};
+
+/// Bounds on what one parse may cost, so hostile input fails fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// The deepest nesting of mappings and sequences allowed.
+    pub max_depth: usize,
+    /// How many nodes alias expansion may add to one document (billion-laughs guard).
+    pub max_alias_nodes: usize,
+    /// The largest document, in characters.
+    pub max_document_size: usize,
+}
+
+impl Default for ParseLimits {
+    /// Depth 256, 100,000 nodes from aliases, 16 MiB per document: well above
+    /// any real Kubernetes object (the API server stores at most ~1.5 MiB).
+    fn default() -> Self {
+        ParseLimits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+            max_document_size: 16 << 20,
+        }
+    }
+}
+
+/// One YAML document of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Position in the stream, counting from 0 and including empty documents.
+    pub index: usize,
+    /// The 1-based line where the document's content starts.
+    pub line: usize,
+    /// The document's root value; `Value::Null` for an empty document.
+    pub value: Value,
+}
+
+/// Parses every document in `text` with the default [`ParseLimits`].
+///
+/// ```
+/// let docs = trueup_core::yaml::parse_documents("a: 1\n---\nb: yes\n").unwrap();
+/// assert_eq!(docs.len(), 2);
+/// assert_eq!(docs[1].value.get_path(&["b"]).and_then(|v| v.as_str()), Some("yes"));
+/// ```
+pub fn parse_documents(text: &str) -> Result<Vec<Document>, Error> {
+    parse_documents_with(text, &ParseLimits::default())
+}
+
+/// Parses every document in `text` under the given limits.
+pub fn parse_documents_with(text: &str, limits: &ParseLimits) -> Result<Vec<Document>, Error> {
+    let mut builder = Builder {
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        document_index: 0,
+        document_start: 0,
+        document_line: 1,
+        root: None,
+    };
+    let mut docs = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| {
+            builder.error_at(e.marker().line(), format!("invalid YAML: {}", e.info()))
+        })?;
+        match event {
+            Event::DocumentStart(_) => {
+                builder.document_start = span.start.index();
+                builder.document_line = span.start.line();
+                builder.anchors.clear();
+                builder.alias_nodes = 0;
+            }
+            Event::DocumentEnd => {
+                let value = builder.root.take().unwrap_or_default();
+                docs.push(Document {
+                    index: builder.document_index,
+                    line: builder.document_line,
+                    value,
+                });
+                builder.document_index += 1;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            other => builder.event(other, span)?,
+        }
+    }
+    Ok(docs)
+}
+
+/// A collection being filled.
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        nodes: usize,
+    },
+    Map {
+        map: Mapping,
+        /// The key waiting for its value, with its line.
+        key: Option<(String, usize)>,
+        /// Whether the key waiting is the merge key `<<`.
+        merge_pending: bool,
+        merges: Vec<(Value, usize)>,
+        anchor: usize,
+        nodes: usize,
+        line: usize,
+    },
+}
+
+struct Builder<'l> {
+    limits: &'l ParseLimits,
+    stack: Vec<Frame>,
+    /// Anchored values of the current document, with their node counts.
+    anchors: HashMap<usize, (Value, usize)>,
+    alias_nodes: usize,
+    document_index: usize,
+    document_start: usize,
+    document_line: usize,
+    root: Option<Value>,
+}
+
+impl Builder<'_> {
+    fn error_at(&self, line: usize, message: String) -> Error {
+        Error::Yaml {
+            location: Location {
+                file: None,
+                document: Some(self.document_index),
+                line: Some(line),
+            },
+            message,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
+        let line = span.start.line();
+        if span.start.index().saturating_sub(self.document_start) > self.limits.max_document_size {
+            return Err(self.error_at(
+                line,
+                format!(
+                    "document is larger than the limit of {} characters",
+                    self.limits.max_document_size
+                ),
+            ));
+        }
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.expects_key() {
+                    return self.key(text, style, tag, line);
+                }
+                let value = scalar_value(text, style, tag.as_deref())
+                    .map_err(|message| self.error_at(line, message))?;
+                self.complete(value, anchor, 1, line)
+            }
+            Event::Alias(id) => {
+                if self.expects_key() {
+                    return Err(self.error_at(line, "an alias cannot be a mapping key".into()));
+                }
+                let (value, nodes) = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| self.error_at(line, "alias to an unknown anchor".into()))?;
+                self.alias_nodes += nodes;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(self.error_at(
+                        line,
+                        format!(
+                            "aliases expand to more than {} nodes (alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                self.complete(value, 0, nodes, line)
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.expects_key() {
+                    return Err(self.error_at(
+                        line,
+                        "a mapping key must be a string, not a collection".into(),
+                    ));
+                }
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err(self.error_at(
+                        line,
+                        format!("nesting deeper than the limit of {}", self.limits.max_depth),
+                    ));
+                }
+                let frame = if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                        nodes: 1,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Mapping::new(),
+                        key: None,
+                        merge_pending: false,
+                        merges: Vec::new(),
+                        anchor,
+                        nodes: 1,
+                        line,
+                    }
+                };
+                self.stack.push(frame);
+                Ok(())
+            }
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq {
+                    items,
+                    anchor,
+                    nodes,
+                }) => self.complete(Value::Seq(items), anchor, nodes, line),
+                _ => Err(self.error_at(line, "unbalanced sequence end".into())),
+            },
+            Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map {
+                    mut map,
+                    merges,
+                    anchor,
+                    nodes,
+                    line: start,
+                    ..
+                }) => {
+                    for (merged, merge_line) in merges {
+                        apply_merge(&mut map, merged)
+                            .map_err(|message| self.error_at(merge_line, message))?;
+                    }
+                    self.complete(Value::Map(map), anchor, nodes, start)
+                }
+                _ => Err(self.error_at(line, "unbalanced mapping end".into())),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn expects_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Map {
+                key: None,
+                merge_pending: false,
+                ..
+            })
+        )
+    }
+
+    /// A scalar in key position: kustomize objects are JSON, so keys are strings.
+    fn key(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        tag: Option<Cow<'_, Tag>>,
+        line: usize,
+    ) -> Result<(), Error> {
+        let is_plain = style == ScalarStyle::Plain && tag.is_none();
+        let resolved = if is_plain {
+            resolve_plain_v3(&text)
+        } else {
+            Resolved::Str
+        };
+        let Some(Frame::Map {
+            map,
+            key,
+            merge_pending,
+            ..
+        }) = self.stack.last_mut()
+        else {
+            unreachable!("expects_key checked the top frame");
+        };
+        match resolved {
+            Resolved::Merge => {
+                *merge_pending = true;
+                Ok(())
+            }
+            // go-yaml reads an integer key of a string-keyed map as its text.
+            Resolved::Str | Resolved::Number(ResolvedNumber::Int(_) | ResolvedNumber::UInt(_)) => {
+                let text = text.into_owned();
+                if map.contains_key(&text) {
+                    let message = format!("mapping key {text:?} is defined twice");
+                    return Err(self.error_at(line, message));
+                }
+                *key = Some((text, line));
+                Ok(())
+            }
+            _ => Err(self.error_at(
+                line,
+                format!("mapping key {text:?} must be a string (quote it)"),
+            )),
+        }
+    }
+
+    /// Places a finished value in its parent, or makes it the document root.
+    fn complete(
+        &mut self,
+        value: Value,
+        anchor: usize,
+        nodes: usize,
+        line: usize,
+    ) -> Result<(), Error> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (value.clone(), nodes));
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(value);
+            }
+            Some(Frame::Seq {
+                items,
+                nodes: parent_nodes,
+                ..
+            }) => {
+                items.push(value);
+                *parent_nodes += nodes;
+            }
+            Some(Frame::Map {
+                map,
+                key,
+                merge_pending,
+                merges,
+                nodes: parent_nodes,
+                ..
+            }) => {
+                *parent_nodes += nodes;
+                if *merge_pending {
+                    *merge_pending = false;
+                    merges.push((value, line));
+                } else if let Some((k, _)) = key.take() {
+                    map.insert(k, value);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies a `<<` merge: keys already present win, earlier merged maps win over later ones.
+fn apply_merge(map: &mut Mapping, merged: Value) -> Result<(), String> {
+    let sources = match merged {
+        Value::Map(m) => vec![m],
+        Value::Seq(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Map(m) => Ok(m),
+                other => Err(format!(
+                    "a merge key (<<) list must hold mappings, found a {}",
+                    other.type_name()
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        other => {
+            return Err(format!(
+                "a merge key (<<) needs a mapping or a list of mappings, found a {}",
+                other.type_name()
+            ));
+        }
+    };
+    for source in sources {
+        for (k, v) in source {
+            map.entry(k).or_insert(v);
+        }
+    }
+    Ok(())
+}
+
+/// The value of a scalar in value position.
+fn scalar_value(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Value, String> {
+    if let Some(tag) = tag {
+        return tagged_scalar(text, tag);
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::String(text.into_owned()));
+    }
+    resolved_value(&text, resolve_plain_v3(&text))
+}
+
+fn resolved_value(text: &str, resolved: Resolved) -> Result<Value, String> {
+    Ok(match resolved {
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Number(ResolvedNumber::Int(i)) => Value::Int(i),
+        Resolved::Number(ResolvedNumber::UInt(u)) => Value::UInt(u),
+        Resolved::Number(ResolvedNumber::Float(f)) => Value::Float(f),
+        Resolved::Timestamp(t) => Value::String(t.to_rfc3339_nano()),
+        Resolved::NonFinite => {
+            return Err(format!(
+                "{text} is not a number JSON can hold (Kubernetes objects are JSON); quote it for a string"
+            ));
+        }
+        Resolved::Merge | Resolved::Str => Value::String(text.to_owned()),
+    })
+}
+
+/// A scalar with an explicit tag: `!!str 1`, `!!int "5"`, or a custom `!Tag value`.
+fn tagged_scalar(text: Cow<'_, str>, tag: &Tag) -> Result<Value, String> {
+    if !tag.is_yaml_core_schema() {
+        // go-yaml keeps the text of a scalar with an unknown tag.
+        return Ok(Value::String(text.into_owned()));
+    }
+    let resolved = resolve_plain_v3(&text);
+    let expected = tag.suffix.as_str();
+    let fits = match expected {
+        "str" | "binary" => return Ok(Value::String(text.into_owned())),
+        "null" => matches!(resolved, Resolved::Null),
+        "bool" => matches!(resolved, Resolved::Bool(_)),
+        "int" => matches!(
+            resolved,
+            Resolved::Number(ResolvedNumber::Int(_) | ResolvedNumber::UInt(_))
+        ),
+        "float" => {
+            if let Resolved::Number(ResolvedNumber::Int(i)) = resolved {
+                return Ok(Value::Float(i as f64));
+            }
+            matches!(resolved, Resolved::Number(_) | Resolved::NonFinite)
+        }
+        "timestamp" => {
+            return Timestamp::parse(&text)
+                .map(|t| Value::String(t.to_rfc3339_nano()))
+                .ok_or_else(|| format!("cannot read {text:?} as a !!timestamp"));
+        }
+        _ => true,
+    };
+    if !fits {
+        return Err(format!("cannot read {text:?} as a !!{expected}"));
+    }
+    resolved_value(&text, resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Value {
+        let docs = parse_documents(text).expect("parses");
+        assert_eq!(docs.len(), 1);
+        docs.into_iter().next().map(|d| d.value).unwrap_or_default()
+    }
+
+    #[test]
+    fn scalars_resolve_like_go_yaml_v3() {
+        let v = one(
+            "a: yes\nb: 0755\nc: 1.0\nd: ~\ne: '1'\nf: !!str 12\ng: !!float 3\nh: 2024-01-01\n",
+        );
+        let m = v.as_map().expect("map");
+        assert_eq!(m["a"], Value::from("yes"));
+        assert_eq!(m["b"], Value::Int(493));
+        assert_eq!(m["c"], Value::Float(1.0));
+        assert_eq!(m["d"], Value::Null);
+        assert_eq!(m["e"], Value::from("1"));
+        assert_eq!(m["f"], Value::from("12"));
+        assert_eq!(m["g"], Value::Float(3.0));
+        assert_eq!(m["h"], Value::from("2024-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn merges_and_aliases() {
+        let v = one("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nc: *b\n");
+        assert_eq!(v.get_path(&["m", "x"]), Some(&Value::Int(1)));
+        assert_eq!(v.get_path(&["m", "y"]), Some(&Value::Int(3)));
+        assert_eq!(v.get_path(&["c", "y"]), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn empty_documents_are_null() {
+        let docs = parse_documents("---\n---\n# comment\n---\na: 1\n").expect("parses");
+        assert!(docs.iter().filter(|d| !d.value.is_null()).count() == 1);
+    }
+
+    #[test]
+    fn errors_carry_lines() {
+        let err = parse_documents("a: 1\nb: 2\na: 3\n").expect_err("duplicate");
+        assert!(err.to_string().contains("line 3"), "{err}");
+        let err = parse_documents("a:\n  b: [1, 2\n").expect_err("unclosed");
+        assert!(matches!(err, Error::Yaml { .. }));
+        let err = parse_documents("x: .inf\n").expect_err("inf");
+        assert!(err.to_string().contains(".inf"), "{err}");
+        let err = parse_documents("? [a]\n: 1\n").expect_err("complex key");
+        assert!(err.to_string().contains("key"), "{err}");
+    }
+
+    #[test]
+    fn hostile_input_fails_fast() {
+        let deep = "[".repeat(10_000);
+        assert!(parse_documents(&deep).is_err());
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let err = parse_documents(&bomb).expect_err("alias bomb");
+        assert!(err.to_string().contains("alias"), "{err}");
+        let limits = ParseLimits {
+            max_document_size: 10,
+            ..ParseLimits::default()
+        };
+        assert!(parse_documents_with("a: 0123456789abcdef\nb: 1\n", &limits).is_err());
+    }
+}
