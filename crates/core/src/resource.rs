@@ -249,24 +249,19 @@ fn identify(value: &Value) -> Result<ResId, String> {
             ));
         }
     };
-    let name = match metadata.get("name") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_)) => {
-            return Err(format!(
-                "metadata.name must be a string (quote it) (kind {kind})"
-            ));
-        }
+    // kustomize reads names as text, so `name: 123` is the name "123".
+    let name = match metadata.get("name").and_then(scalar_text) {
+        Some(s) if !s.is_empty() => s,
         _ => return Err(format!("missing metadata.name (kind {kind})")),
     };
     let namespace = match metadata.get("namespace") {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => {
-            return Err(format!(
+        Some(v) => scalar_text(v).ok_or_else(|| {
+            format!(
                 "metadata.namespace must be a string, found a {} (kind {kind}, name {name})",
-                other.type_name()
-            ));
-        }
+                v.type_name()
+            )
+        })?,
     };
     let (group, version) = ResId::split_api_version(&api_version);
     Ok(ResId {
@@ -276,6 +271,19 @@ fn identify(value: &Value) -> Result<ResId, String> {
         namespace,
         name,
     })
+}
+
+/// The text of a scalar as kustomize reads a name: strings as they are, numbers
+/// and booleans as printed.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(yaml::format_float(*f)),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// An ordered set of resources with unique identities.

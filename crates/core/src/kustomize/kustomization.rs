@@ -170,6 +170,16 @@ impl Kustomization {
                 ));
             }
         }
+        // kustomize refuses a kustomization that asks for nothing at all.
+        let asks_for_something = map.iter().any(|(key, value)| {
+            !matches!(key.as_str(), "apiVersion" | "kind" | "metadata")
+                && !matches!(value, Value::Null)
+                && value.as_str() != Some("")
+        });
+        if !asks_for_something {
+            let name = file.rsplit('/').next().unwrap_or(file);
+            return Err(Error::overlay(file, format!("{name} is empty")));
+        }
         let mut resources = string_list(&map, "resources", file)?;
         resources.extend(string_list(&map, "bases", file)?);
         Ok(Kustomization { kind, resources })

@@ -131,6 +131,41 @@ fn key_less_chars<T: PartialEq>(ar: &[T], br: &[T], ch: impl Fn(&T) -> char) -> 
     ar.len() < br.len()
 }
 
+/// What a string with NEL (U+0085) becomes on its way through kustomize: Go's
+/// JSON encoder leaves NEL unescaped and go-yaml v2 reads it back as a line
+/// break inside a double-quoted scalar, folding it with the spaces around it
+/// (one break becomes a space, `n` breaks become `n - 1` newlines).
+fn fold_next_line_characters(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_spaces = 0usize;
+    let mut breaks = 0usize;
+    for c in s.chars() {
+        match c {
+            ' ' => pending_spaces += 1,
+            '\u{85}' => {
+                breaks += 1;
+                pending_spaces = 0;
+            }
+            other => {
+                flush_fold(&mut out, &mut pending_spaces, &mut breaks);
+                out.push(other);
+            }
+        }
+    }
+    flush_fold(&mut out, &mut pending_spaces, &mut breaks);
+    out
+}
+
+fn flush_fold(out: &mut String, pending_spaces: &mut usize, breaks: &mut usize) {
+    match *breaks {
+        0 => out.extend(std::iter::repeat_n(' ', *pending_spaces)),
+        1 => out.push(' '),
+        n => out.extend(std::iter::repeat_n('\n', n - 1)),
+    }
+    *pending_spaces = 0;
+    *breaks = 0;
+}
+
 /// A float as kustomize prints it: Go's JSON encoding, read back by go-yaml v2
 /// (so whole numbers become integers) and printed with `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub(crate) fn format_float(f: f64) -> String {
@@ -262,8 +297,10 @@ fn is_blankz(b: &[u8], i: usize) -> bool {
     is_blank(b, i) || is_break(b, i) || at(b, i) == 0
 }
 
-fn is_bom(b: &[u8], i: usize) -> bool {
-    at(b, i) == 0xEF && at(b, i + 1) == 0xBB && at(b, i + 2) == 0xBF
+/// go-yaml's `is_bom` ignores its index and looks at the start of the value,
+/// so a string that starts with U+FEFF has every character escaped.
+fn is_bom(b: &[u8], _i: usize) -> bool {
+    b.starts_with(&[0xEF, 0xBB, 0xBF])
 }
 
 fn is_printable(b: &[u8], i: usize) -> bool {
@@ -559,6 +596,13 @@ impl Emitter<'_> {
     /// go-yaml v2's `stringv`: literal when multi-line, quoted when the plain
     /// text would read back as another type, plain otherwise.
     fn string(&mut self, s: &str, ctx: Context) {
+        let folded;
+        let s = if s.contains('\u{85}') {
+            folded = fold_next_line_characters(s);
+            folded.as_str()
+        } else {
+            s
+        };
         let style = if s.contains('\n') {
             Style::Literal
         } else if needs_quotes_v2(s) {
@@ -851,6 +895,14 @@ mod tests {
         assert_eq!(format_float(big), "1.2345678901234569e+23");
         assert_eq!(format_float(100_000.5), "100000.5");
         assert_eq!(format_float(-2.5e-7), "-2.5e-07");
+    }
+
+    #[test]
+    fn next_line_characters_fold() {
+        assert_eq!(fold_next_line_characters("a\u{85}bc"), "a bc");
+        assert_eq!(fold_next_line_characters("a \u{85}  b"), "a b");
+        assert_eq!(fold_next_line_characters("a\u{85}\u{85}\u{85}b"), "a\n\nb");
+        assert_eq!(fold_next_line_characters("a  b"), "a  b");
     }
 
     #[test]

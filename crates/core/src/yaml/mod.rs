@@ -7,6 +7,7 @@ mod resolve;
 mod timestamp;
 mod value;
 
+pub(crate) use emit::format_float;
 pub use emit::{compare_keys, to_yaml, write_yaml};
 pub use parse::{Document, ParseLimits, parse_documents, parse_documents_with};
 pub use value::{Mapping, Value};

@@ -154,6 +154,15 @@ impl Builder<'_> {
         }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                if let Some(c) = unprintable_character(&text) {
+                    return Err(self.error_at(
+                        line,
+                        format!(
+                            "the text contains U+{:04X}, a control character kustomize cannot print (its YAML printer refuses it)",
+                            u32::from(c)
+                        ),
+                    ));
+                }
                 if self.expects_key() {
                     return self.key(text, style, tag, line);
                 }
@@ -344,6 +353,20 @@ impl Builder<'_> {
     }
 }
 
+/// A character go-yaml v2 refuses to read back once Go's JSON encoder has
+/// left it unescaped: DEL, C1 controls other than NEL, U+FFFE and U+FFFF.
+fn unprintable_character(text: &str) -> Option<char> {
+    if !text.bytes().any(|b| b == 0x7F || b == 0xC2 || b == 0xEF) {
+        return None;
+    }
+    text.chars().find(|&c| {
+        c == '\u{7F}'
+            || (('\u{80}'..='\u{9F}').contains(&c) && c != '\u{85}')
+            || c == '\u{FFFE}'
+            || c == '\u{FFFF}'
+    })
+}
+
 /// Applies a `<<` merge: keys already present win, earlier merged maps win over later ones.
 fn apply_merge(map: &mut Mapping, merged: Value) -> Result<(), String> {
     let sources = match merged {
@@ -414,7 +437,12 @@ fn tagged_scalar(text: Cow<'_, str>, tag: &Tag) -> Result<Value, String> {
     let resolved = resolve_plain_v3(&text);
     let expected = tag.suffix.as_str();
     let fits = match expected {
-        "str" | "binary" => return Ok(Value::String(text.into_owned())),
+        "str" => return Ok(Value::String(text.into_owned())),
+        "binary" => {
+            let bytes = decode_base64(&text)
+                .ok_or_else(|| format!("!!binary value {text:?} is not valid base64"))?;
+            return Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        }
         "null" => matches!(resolved, Resolved::Null),
         "bool" => matches!(resolved, Resolved::Bool(_)),
         "int" => matches!(
@@ -438,6 +466,43 @@ fn tagged_scalar(text: Cow<'_, str>, tag: &Tag) -> Result<Value, String> {
         return Err(format!("cannot read {text:?} as a !!{expected}"));
     }
     resolved_value(&text, resolved)
+}
+
+/// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, line breaks ignored.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let symbols: Vec<u8> = text
+        .bytes()
+        .filter(|b| !matches!(b, b'\r' | b'\n'))
+        .collect();
+    if symbols.len() % 4 != 0 {
+        return None;
+    }
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
+    let chunks = symbols.len() / 4;
+    for (i, chunk) in symbols.chunks(4).enumerate() {
+        let padding = chunk.iter().rev().take_while(|c| **c == b'=').count();
+        if padding > 2 || (padding > 0 && i + 1 != chunks) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - padding] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * padding as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - padding]);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -464,6 +529,14 @@ mod tests {
         assert_eq!(m["f"], Value::from("12"));
         assert_eq!(m["g"], Value::Float(3.0));
         assert_eq!(m["h"], Value::from("2024-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn base64_like_go() {
+        assert_eq!(decode_base64("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(decode_base64("aGVs\nbG8h").as_deref(), Some(&b"hello!"[..]));
+        assert_eq!(decode_base64("aGVsbG8"), None);
+        assert_eq!(decode_base64("a=Vs"), None);
     }
 
     #[test]
