@@ -59,6 +59,53 @@ pub fn compare_keys(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// A mapping's entries in go-yaml v2's key order. Its comparison is not a
+/// total order for some digit-and-zero keys (Go's sort then depends on map
+/// iteration order, so kustomize itself is not deterministic there); a merge
+/// sort gives a stable answer without assuming one.
+fn sorted_entries(map: &crate::yaml::Mapping) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    if entries.len() < 2 {
+        return entries;
+    }
+    let mut scratch = entries.clone();
+    merge_sort(&mut entries, &mut scratch);
+    entries
+}
+
+fn merge_sort<'a>(items: &mut [(&'a String, &'a Value)], scratch: &mut [(&'a String, &'a Value)]) {
+    let n = items.len();
+    if n <= 1 {
+        return;
+    }
+    let mid = n / 2;
+    {
+        let (left, right) = items.split_at_mut(mid);
+        let (sl, sr) = scratch.split_at_mut(mid);
+        merge_sort(left, sl);
+        merge_sort(right, sr);
+    }
+    // Already in order: the common case for keys written sorted.
+    if !key_less(items[mid].0, items[mid - 1].0) {
+        return;
+    }
+    scratch[..n].copy_from_slice(items);
+    let (mut i, mut j, mut k) = (0, mid, 0);
+    while i < mid && j < n {
+        if key_less(scratch[j].0, scratch[i].0) {
+            items[k] = scratch[j];
+            j += 1;
+        } else {
+            items[k] = scratch[i];
+            i += 1;
+        }
+        k += 1;
+    }
+    items[k..k + (mid - i)].copy_from_slice(&scratch[i..mid]);
+    k += mid - i;
+    items[k..k + (n - j)].copy_from_slice(&scratch[j..n]);
+}
+
 fn is_go_letter(c: char) -> bool {
     c.is_alphabetic()
 }
@@ -567,8 +614,7 @@ impl Emitter<'_> {
             }
             Value::Map(map) => {
                 self.increase_indent(false, false);
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| compare_keys(a.0, b.0));
+                let entries = sorted_entries(map);
                 for (key, value) in entries {
                     self.write_indent();
                     if is_simple_key(key) {
