@@ -44,3 +44,12 @@ pub use yaml::{Value, parse_documents};
 pub fn load_manifests(text: &str, file: &str) -> Result<ResourceSet> {
     ResourceSet::from_yaml(text, file)
 }
+
+/// [`load_manifests`] for bytes, which must be UTF-8.
+pub fn load_manifests_bytes(bytes: &[u8], file: &str) -> Result<ResourceSet> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::Yaml {
+        location: Location::file(file),
+        message: format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
+    })?;
+    ResourceSet::from_yaml(text, file)
+}

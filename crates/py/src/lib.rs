@@ -1,1 +1,196 @@
+//! The Python module `trueup`: thin conversions over trueup-core. Every
+//! function here converts arguments, calls the engine with the GIL released,
+//! and converts the result or the error; the logic lives in core.
 
+use std::path::PathBuf;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use trueup_core::{ErrorKind, ResourceSet, Value};
+
+create_exception!(
+    trueup,
+    TrueupError,
+    PyException,
+    "Base class of every trueup error. Attributes: message, code, file, line."
+);
+create_exception!(
+    trueup,
+    YamlError,
+    TrueupError,
+    "The text is not valid YAML, or breaks a parse limit."
+);
+create_exception!(
+    trueup,
+    ManifestError,
+    TrueupError,
+    "A YAML document is not a Kubernetes object."
+);
+create_exception!(
+    trueup,
+    OverlayError,
+    TrueupError,
+    "A kustomization cannot be rendered."
+);
+create_exception!(
+    trueup,
+    UnsupportedError,
+    OverlayError,
+    "A kustomization uses a feature trueup does not render yet."
+);
+create_exception!(trueup, IoError, TrueupError, "A file could not be read.");
+
+/// Converts an engine error into the matching Python exception, with the
+/// structured fields set as attributes.
+fn to_py_err(error: trueup_core::Error) -> PyErr {
+    let message = error.to_string();
+    let err = match error.kind() {
+        ErrorKind::Yaml => YamlError::new_err(message.clone()),
+        ErrorKind::Manifest => ManifestError::new_err(message.clone()),
+        ErrorKind::Overlay => OverlayError::new_err(message.clone()),
+        ErrorKind::Unsupported => UnsupportedError::new_err(message.clone()),
+        ErrorKind::Io => IoError::new_err(message.clone()),
+    };
+    Python::attach(|py| {
+        let value = err.value(py);
+        // Setting attributes on a fresh exception instance cannot fail.
+        let _ = value.setattr("message", &message);
+        let _ = value.setattr("code", error.kind().code());
+        let _ = value.setattr("file", error.file());
+        let _ = value.setattr("line", error.line());
+    });
+    err
+}
+
+/// A value of the engine as plain Python data: dict, list, str, int, float, bool, None.
+fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::UInt(u) => u.into_pyobject(py)?.into_any(),
+        Value::Float(f) => f.into_pyobject(py)?.into_any(),
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Seq(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Map(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// An ordered set of Kubernetes objects, as `kustomize build` prints them.
+///
+/// Iterating yields each object as a plain dict; `to_yaml()` prints the same
+/// bytes as the `trueup build` CLI.
+#[pyclass(module = "trueup", name = "ManifestSet", frozen)]
+struct ManifestSet {
+    inner: ResourceSet,
+}
+
+#[pymethods]
+impl ManifestSet {
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
+        let len = self.inner.len() as isize;
+        let i = if index < 0 { index + len } else { index };
+        if i < 0 || i >= len {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "ManifestSet index out of range",
+            ));
+        }
+        let resource = self
+            .inner
+            .iter()
+            .nth(i as usize)
+            .expect("index checked above");
+        to_py(py, resource.value())
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.to_list(py)?.try_iter()?.into_any())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ManifestSet of {} objects>", self.inner.len())
+    }
+
+    /// The objects as a list of dicts.
+    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for resource in &self.inner {
+            list.append(to_py(py, resource.value())?)?;
+        }
+        Ok(list)
+    }
+
+    /// Each object's identity as `group/kind/namespace/name`.
+    fn ids(&self) -> Vec<String> {
+        self.inner.iter().map(|r| r.id().to_string()).collect()
+    }
+
+    /// The objects as YAML, byte-identical to `kustomize build`.
+    fn to_yaml(&self, py: Python<'_>) -> String {
+        py.detach(|| self.inner.to_yaml())
+    }
+
+    /// The objects as a JSON array.
+    fn to_json(&self) -> PyResult<String> {
+        let values: Vec<&Value> = self.inner.iter().map(|r| r.value()).collect();
+        serde_json::to_string(&values).map_err(|e| TrueupError::new_err(e.to_string()))
+    }
+}
+
+/// Renders the kustomization in folder `path`, as `kustomize build path` does.
+#[pyfunction]
+fn build(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
+    let inner = py.detach(|| trueup_core::build(&path)).map_err(to_py_err)?;
+    Ok(ManifestSet { inner })
+}
+
+/// Reads Kubernetes manifests from YAML text (str or UTF-8 bytes); `file`
+/// names the input in errors.
+#[pyfunction]
+#[pyo3(signature = (text, *, file = "<string>"))]
+fn load_manifests(py: Python<'_>, text: &Bound<'_, PyAny>, file: &str) -> PyResult<ManifestSet> {
+    let inner = if let Ok(bytes) = text.cast::<PyBytes>() {
+        let bytes = bytes.as_bytes();
+        py.detach(|| trueup_core::load_manifests_bytes(bytes, file))
+    } else {
+        let text: String = text.extract()?;
+        py.detach(|| trueup_core::load_manifests(&text, file))
+    }
+    .map_err(to_py_err)?;
+    Ok(ManifestSet { inner })
+}
+
+/// The Python module `trueup._trueup`, re-exported by the package `trueup`.
+#[pymodule]
+fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<ManifestSet>()?;
+    m.add_function(wrap_pyfunction!(build, m)?)?;
+    m.add_function(wrap_pyfunction!(load_manifests, m)?)?;
+    m.add("TrueupError", py.get_type::<TrueupError>())?;
+    m.add("YamlError", py.get_type::<YamlError>())?;
+    m.add("ManifestError", py.get_type::<ManifestError>())?;
+    m.add("OverlayError", py.get_type::<OverlayError>())?;
+    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add("IoError", py.get_type::<IoError>())?;
+    Ok(())
+}

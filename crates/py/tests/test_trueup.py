@@ -1,0 +1,168 @@
+"""Tests of the Python binding: conversions, errors, and a sample of the
+shared conformance fixtures. The engine itself is tested in Rust."""
+
+import doctest
+import json
+import pathlib
+import threading
+
+import pytest
+
+import trueup
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+CONFORMANCE = REPO / "tests" / "conformance"
+SAMPLE = [
+    "realistic-web-app",
+    "scalars-numbers",
+    "strings-multiline",
+    "strings-long-folding",
+    "keys-natural-sort",
+    "order-many-kinds",
+    "three-levels",
+    "list-expansion",
+]
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: prod
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1.0
+        env:
+        - {name: DEBUG, value: "yes"}
+"""
+
+
+@pytest.mark.parametrize("case", SAMPLE)
+def test_build_matches_kustomize_golden(case):
+    folder = CONFORMANCE / case
+    expected = (folder / "expected.yaml").read_text()
+    assert trueup.build(folder).to_yaml() == expected
+    assert trueup.build(str(folder)).to_yaml() == expected
+
+
+def test_every_conformance_case_through_python():
+    cases = sorted(p.parent for p in CONFORMANCE.glob("*/.case"))
+    assert len(cases) >= 40
+    for folder in cases:
+        golden = folder / "expected.yaml"
+        if golden.exists():
+            assert trueup.build(folder).to_yaml() == golden.read_text(), folder.name
+        else:
+            with pytest.raises(trueup.TrueupError):
+                trueup.build(folder)
+
+
+def test_objects_are_plain_python_data():
+    ms = trueup.load_manifests(DEPLOYMENT)
+    assert len(ms) == 1
+    obj = ms[0]
+    assert type(obj) is dict
+    assert obj["spec"]["replicas"] == 3
+    container = obj["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "DEBUG", "value": "yes"}]
+    assert list(ms) == [obj] == ms.to_list()
+    assert ms[-1] == obj
+    with pytest.raises(IndexError):
+        ms[1]
+    assert ms.ids() == ["apps/Deployment/prod/web"]
+    assert json.loads(ms.to_json()) == [obj]
+
+
+def test_scalar_types_cross_the_boundary():
+    ms = trueup.load_manifests(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+        "spec:\n  i: 7\n  big: 12345678901234567890\n  f: 1.5\n  b: true\n  n: null\n  s: '7'\n  t: 2024-01-01\n"
+    )
+    spec = ms[0]["spec"]
+    assert spec == {
+        "i": 7,
+        "big": 12345678901234567890,
+        "f": 1.5,
+        "b": True,
+        "n": None,
+        "s": "7",
+        "t": "2024-01-01T00:00:00Z",
+    }
+
+
+def test_bytes_input_and_yaml_output():
+    ms = trueup.load_manifests(DEPLOYMENT.encode())
+    assert ms.to_yaml().startswith("apiVersion: apps/v1\nkind: Deployment\n")
+    assert '      - env:\n        - name: DEBUG\n          value: "yes"\n' in ms.to_yaml()
+
+
+def test_yaml_error_carries_file_and_line():
+    with pytest.raises(trueup.YamlError) as info:
+        trueup.load_manifests("a: 1\nb: [1, 2\n", file="broken.yaml")
+    err = info.value
+    assert isinstance(err, trueup.TrueupError)
+    assert err.code == "E_YAML"
+    assert err.file == "broken.yaml"
+    assert "broken.yaml" in str(err) and err.message == str(err)
+
+
+def test_invalid_utf8_bytes():
+    with pytest.raises(trueup.YamlError, match="UTF-8"):
+        trueup.load_manifests(b"a: \xff\n", file="bin.yaml")
+
+
+def test_manifest_error_names_file_and_document():
+    with pytest.raises(trueup.ManifestError) as info:
+        trueup.load_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", file="cm.yaml")
+    assert info.value.code == "E_MANIFEST"
+    assert "cm.yaml" in str(info.value) and "metadata.name" in str(info.value)
+
+
+def test_overlay_and_unsupported_errors(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("namePrefix: dev-\nresources: [cm.yaml]\n")
+    with pytest.raises(trueup.UnsupportedError) as info:
+        trueup.build(tmp_path)
+    assert isinstance(info.value, trueup.OverlayError)
+    assert info.value.code == "E_UNSUPPORTED"
+    assert "namePrefix" in str(info.value) and "kustomization.yaml" in str(info.value)
+
+    with pytest.raises(trueup.OverlayError, match="unable to find"):
+        trueup.build(tmp_path / "missing")
+
+
+def test_duplicate_ids_are_errors():
+    text = DEPLOYMENT + "---\n" + DEPLOYMENT
+    with pytest.raises(trueup.OverlayError, match="already registered"):
+        trueup.load_manifests(text, file="dup.yaml")
+
+
+def test_build_releases_the_gil():
+    # Several threads build at once; each must see the right answer.
+    folder = CONFORMANCE / "realistic-web-app"
+    expected = (folder / "expected.yaml").read_text()
+    results = []
+
+    def work():
+        for _ in range(20):
+            results.append(trueup.build(folder).to_yaml() == expected)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results and all(results)
+
+
+def test_version_and_repr():
+    assert trueup.__version__
+    assert repr(trueup.load_manifests("")) == "<ManifestSet of 0 objects>"
+
+
+def test_module_docstring_examples():
+    failures, tried = doctest.testmod(trueup)
+    assert tried > 0 and failures == 0
