@@ -21,6 +21,8 @@
 //! # Ok::<(), trueup_core::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod kustomize;
 pub mod resource;

@@ -1,1 +1,203 @@
+//! The Node.js addon `trueup`: thin conversions over trueup-core. Each
+//! operation has one private `*_impl`, exported as a synchronous function
+//! and an `*Async` variant that runs on the libuv thread pool.
 
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use trueup_core::ResourceSet;
+
+/// A JS error whose `code` is the engine's stable error code (`E_YAML`, ...).
+fn to_js_error(error: trueup_core::Error) -> napi::Error<String> {
+    napi::Error::new(error.kind().code().to_owned(), error.to_string())
+}
+
+/// Rejects a promise with the same error (and `code`) the sync variant throws.
+fn reject_with_code<T>(env: Env, error: trueup_core::Error) -> napi::Result<T> {
+    let js = JsError::from(to_js_error(error)).into_unknown(env);
+    Err(napi::Error::from(js))
+}
+
+/// An ordered set of Kubernetes objects, as `kustomize build` prints them.
+#[napi]
+pub struct ManifestSet {
+    inner: ResourceSet,
+}
+
+#[napi]
+impl ManifestSet {
+    /// The number of objects.
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        self.inner.len() as u32
+    }
+
+    /// The object at `index` (negative counts from the end), or `null`.
+    #[napi(ts_return_type = "Record<string, any> | null")]
+    pub fn get(&self, index: i64) -> Option<serde_json::Value> {
+        let len = self.inner.len() as i64;
+        let i = if index < 0 { index + len } else { index };
+        if i < 0 || i >= len {
+            return None;
+        }
+        self.inner
+            .iter()
+            .nth(i as usize)
+            .and_then(|r| serde_json::to_value(r.value()).ok())
+    }
+
+    /// The objects as an array of plain objects.
+    #[napi(ts_return_type = "Array<Record<string, any>>")]
+    pub fn to_array(&self) -> Result<Vec<serde_json::Value>> {
+        self.inner
+            .iter()
+            .map(|r| serde_json::to_value(r.value()).map_err(|e| Error::from_reason(e.to_string())))
+            .collect()
+    }
+
+    /// An iterator over the objects: `for (const obj of set.values())`.
+    #[napi]
+    pub fn values(&self) -> Result<ManifestIterator> {
+        Ok(ManifestIterator {
+            items: self.to_array()?.into_iter(),
+        })
+    }
+
+    /// Each object's identity as `group/kind/namespace/name`.
+    #[napi]
+    pub fn ids(&self) -> Vec<String> {
+        self.inner.iter().map(|r| r.id().to_string()).collect()
+    }
+
+    /// The objects as YAML, byte-identical to `kustomize build`.
+    #[napi]
+    pub fn to_yaml(&self) -> String {
+        self.inner.to_yaml()
+    }
+
+    /// The objects as a JSON array.
+    #[napi]
+    pub fn to_json(&self) -> Result<String> {
+        let values: Vec<&trueup_core::Value> = self.inner.iter().map(|r| r.value()).collect();
+        serde_json::to_string(&values).map_err(|e| Error::from_reason(e.to_string()))
+    }
+}
+
+/// Iterates the objects of a [`ManifestSet`] as plain objects.
+#[napi(iterator)]
+pub struct ManifestIterator {
+    items: std::vec::IntoIter<serde_json::Value>,
+}
+
+#[napi]
+impl Generator for ManifestIterator {
+    type Yield = serde_json::Value;
+    type Next = ();
+    type Return = ();
+
+    fn next(&mut self, _value: Option<Self::Next>) -> Option<Self::Yield> {
+        self.items.next()
+    }
+}
+
+fn build_impl(path: &str) -> std::result::Result<ResourceSet, trueup_core::Error> {
+    trueup_core::build(path)
+}
+
+fn load_manifests_impl(
+    text: &str,
+    file: Option<&str>,
+) -> std::result::Result<ResourceSet, trueup_core::Error> {
+    trueup_core::load_manifests(text, file.unwrap_or("<string>"))
+}
+
+/// Renders the kustomization in folder `path`, as `kustomize build path` does.
+#[napi]
+pub fn build(path: String) -> std::result::Result<ManifestSet, napi::Error<String>> {
+    build_impl(&path)
+        .map(|inner| ManifestSet { inner })
+        .map_err(to_js_error)
+}
+
+/// Options of `loadManifests`.
+#[napi(object)]
+pub struct LoadOptions {
+    /// The name of the input in error messages.
+    /// @default "<string>"
+    pub file: Option<String>,
+}
+
+/// Reads Kubernetes manifests from YAML text.
+#[napi]
+pub fn load_manifests(
+    text: String,
+    options: Option<LoadOptions>,
+) -> std::result::Result<ManifestSet, napi::Error<String>> {
+    let file = options.and_then(|o| o.file);
+    load_manifests_impl(&text, file.as_deref())
+        .map(|inner| ManifestSet { inner })
+        .map_err(to_js_error)
+}
+
+/// The work of `buildAsync`, run off the main thread.
+pub struct BuildTask {
+    path: String,
+}
+
+impl Task for BuildTask {
+    type Output = std::result::Result<ResourceSet, trueup_core::Error>;
+    type JsValue = ManifestSet;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(build_impl(&self.path))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(inner) => Ok(ManifestSet { inner }),
+            Err(e) => reject_with_code(env, e),
+        }
+    }
+}
+
+/// `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error.
+#[napi(ts_return_type = "Promise<ManifestSet>")]
+pub fn build_async(path: String) -> AsyncTask<BuildTask> {
+    AsyncTask::new(BuildTask { path })
+}
+
+/// The work of `loadManifestsAsync`, run off the main thread.
+pub struct LoadTask {
+    text: String,
+    file: Option<String>,
+}
+
+impl Task for LoadTask {
+    type Output = std::result::Result<ResourceSet, trueup_core::Error>;
+    type JsValue = ManifestSet;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(load_manifests_impl(&self.text, self.file.as_deref()))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(inner) => Ok(ManifestSet { inner }),
+            Err(e) => reject_with_code(env, e),
+        }
+    }
+}
+
+/// `loadManifests` on the thread pool.
+#[napi(ts_return_type = "Promise<ManifestSet>")]
+pub fn load_manifests_async(text: String, options: Option<LoadOptions>) -> AsyncTask<LoadTask> {
+    AsyncTask::new(LoadTask {
+        text,
+        file: options.and_then(|o| o.file),
+    })
+}
+
+/// The version of the engine.
+#[napi]
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

@@ -1,0 +1,141 @@
+// Tests of the Node binding: conversions, errors, async variants, and a
+// sample of the shared conformance fixtures. The engine is tested in Rust.
+'use strict'
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const os = require('node:os')
+
+const trueup = require('..')
+
+const CONFORMANCE = path.resolve(__dirname, '..', '..', '..', 'tests', 'conformance')
+const SAMPLE = [
+  'realistic-web-app',
+  'scalars-numbers',
+  'strings-multiline',
+  'strings-long-folding',
+  'keys-natural-sort',
+  'order-many-kinds',
+  'three-levels',
+  'list-expansion',
+]
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: prod
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1.0
+        env:
+        - {name: DEBUG, value: "yes"}
+`
+
+for (const name of SAMPLE) {
+  test(`build matches the kustomize golden: ${name}`, () => {
+    const folder = path.join(CONFORMANCE, name)
+    const expected = fs.readFileSync(path.join(folder, 'expected.yaml'), 'utf8')
+    assert.equal(trueup.build(folder).toYaml(), expected)
+  })
+}
+
+test('every conformance case through Node', () => {
+  const cases = fs
+    .readdirSync(CONFORMANCE)
+    .map((n) => path.join(CONFORMANCE, n))
+    .filter((p) => fs.existsSync(path.join(p, '.case')))
+  assert.ok(cases.length >= 40)
+  for (const folder of cases) {
+    const golden = path.join(folder, 'expected.yaml')
+    if (fs.existsSync(golden)) {
+      assert.equal(trueup.build(folder).toYaml(), fs.readFileSync(golden, 'utf8'), folder)
+    } else {
+      assert.throws(() => trueup.build(folder), (err) => err.code.startsWith('E_'), folder)
+    }
+  }
+})
+
+test('objects are plain JS objects', () => {
+  const set = trueup.loadManifests(DEPLOYMENT)
+  assert.equal(set.length, 1)
+  const obj = set.get(0)
+  assert.equal(obj.spec.replicas, 3)
+  assert.deepEqual(obj.spec.template.spec.containers[0].env, [{ name: 'DEBUG', value: 'yes' }])
+  assert.deepEqual(set.get(-1), obj)
+  assert.equal(set.get(1), null)
+  assert.deepEqual(set.toArray(), [obj])
+  assert.deepEqual([...set.values()], [obj])
+  let seen = 0
+  for (const o of set.values()) {
+    assert.equal(o.kind, 'Deployment')
+    seen++
+  }
+  assert.equal(seen, 1)
+  assert.deepEqual(set.ids(), ['apps/Deployment/prod/web'])
+  assert.deepEqual(JSON.parse(set.toJson()), [obj])
+})
+
+test('scalar types cross the boundary', () => {
+  const set = trueup.loadManifests(
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nspec:\n  i: 7\n  f: 1.5\n  b: true\n  n: null\n  s: '7'\n  t: 2024-01-01\n",
+  )
+  assert.deepEqual(set.get(0).spec, { i: 7, f: 1.5, b: true, n: null, s: '7', t: '2024-01-01T00:00:00Z' })
+})
+
+test('toYaml prints kustomize bytes', () => {
+  const yaml = trueup.loadManifests(DEPLOYMENT).toYaml()
+  assert.ok(yaml.startsWith('apiVersion: apps/v1\nkind: Deployment\n'))
+  assert.ok(yaml.includes('      - env:\n        - name: DEBUG\n          value: "yes"\n'))
+})
+
+test('YAML errors carry a stable code and name the file', () => {
+  assert.throws(
+    () => trueup.loadManifests('a: 1\nb: [1, 2\n', { file: 'broken.yaml' }),
+    (err) => {
+      assert.ok(err instanceof Error)
+      assert.equal(err.code, 'E_YAML')
+      assert.match(err.message, /broken\.yaml/)
+      return true
+    },
+  )
+})
+
+test('manifest, overlay and unsupported errors', () => {
+  assert.throws(
+    () => trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', { file: 'cm.yaml' }),
+    { code: 'E_MANIFEST', message: /cm\.yaml.*metadata\.name/ },
+  )
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-'))
+  fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'namePrefix: dev-\nresources: [cm.yaml]\n')
+  assert.throws(() => trueup.build(dir), { code: 'E_UNSUPPORTED', message: /namePrefix.*kustomization\.yaml/ })
+  assert.throws(() => trueup.build(path.join(dir, 'missing')), { code: 'E_OVERLAY', message: /unable to find/ })
+  assert.throws(() => trueup.loadManifests(DEPLOYMENT + '---\n' + DEPLOYMENT), {
+    code: 'E_OVERLAY',
+    message: /already registered/,
+  })
+})
+
+test('async variants resolve and reject like the sync ones', async () => {
+  const folder = path.join(CONFORMANCE, 'realistic-web-app')
+  const expected = fs.readFileSync(path.join(folder, 'expected.yaml'), 'utf8')
+  const sets = await Promise.all([trueup.buildAsync(folder), trueup.buildAsync(folder)])
+  for (const set of sets) assert.equal(set.toYaml(), expected)
+  const loaded = await trueup.loadManifestsAsync(DEPLOYMENT, { file: 'd.yaml' })
+  assert.equal(loaded.length, 1)
+  await assert.rejects(trueup.buildAsync(path.join(CONFORMANCE, 'error-missing-kind')), {
+    code: 'E_MANIFEST',
+    message: /resources\.yaml.*missing kind/,
+  })
+  await assert.rejects(trueup.loadManifestsAsync('a: [', { file: 'x.yaml' }), { code: 'E_YAML' })
+})
+
+test('version', () => {
+  assert.match(trueup.version(), /^\d+\.\d+\.\d+/)
+})
