@@ -139,3 +139,17 @@ test('async variants resolve and reject like the sync ones', async () => {
 test('version', () => {
   assert.match(trueup.version(), /^\d+\.\d+\.\d+/)
 })
+
+test('the Node example prints the overlay', () => {
+  const { execFileSync } = require('node:child_process')
+  const repo = path.resolve(__dirname, '..', '..', '..')
+  const overlay = 'examples/gitops/apps/checkout/overlays/prod'
+  const out = execFileSync(process.execPath, ['examples/node/build_overlay.js', overlay], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  assert.equal(out, trueup.build(path.join(repo, overlay)).toYaml())
+  const golden = fs.readFileSync(path.join(CONFORMANCE, 'example-checkout-prod', 'expected.yaml'), 'utf8')
+  for (const doc of out.split('---\n')) assert.ok(golden.includes(doc))
+})

@@ -166,3 +166,23 @@ def test_version_and_repr():
 def test_module_docstring_examples():
     failures, tried = doctest.testmod(trueup)
     assert tried > 0 and failures == 0
+
+
+def test_python_example_prints_the_golden():
+    import subprocess
+    import sys
+
+    golden = (CONFORMANCE / "example-checkout-prod" / "expected.yaml").read_text()
+    # The example renders the overlay alone; the golden adds the namespaces.
+    alone = trueup.build(REPO / "examples/gitops/apps/checkout/overlays/prod").to_yaml()
+    out = subprocess.run(
+        [sys.executable, "examples/python/build_overlay.py", "examples/gitops/apps/checkout/overlays/prod"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout == alone
+    for doc in alone.split("---\n"):
+        assert doc in golden
+    assert "Deployment checkout" in out.stderr
