@@ -2,6 +2,8 @@
 //!
 //!     cargo run --example build_overlay -- examples/gitops/apps/checkout/overlays/prod
 
+#![allow(clippy::print_stdout)] // an example prints its result
+
 fn main() -> Result<(), trueup_core::Error> {
     let dir = std::env::args()
         .nth(1)

@@ -154,10 +154,10 @@ impl Error {
 
     /// Names the file this error came from, when it did not say yet.
     pub fn in_file(mut self, name: &str) -> Self {
-        if let Error::Yaml { location, .. } | Error::Manifest { location, .. } = &mut self {
-            if location.file.is_none() {
-                location.file = Some(name.to_owned());
-            }
+        if let Error::Yaml { location, .. } | Error::Manifest { location, .. } = &mut self
+            && location.file.is_none()
+        {
+            location.file = Some(name.to_owned());
         }
         self
     }

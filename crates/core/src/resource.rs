@@ -549,26 +549,26 @@ pub fn resources_from_yaml(text: &str, file: &str) -> Result<Vec<Resource>, Erro
             },
             message,
         };
-        if let Some(kind) = value.get_path(&["kind"]).and_then(Value::as_str) {
-            if kind.ends_with("List") {
-                let kind = kind.to_owned();
-                if let Some(map) = value.as_map_mut() {
-                    if let Some(items) = map.shift_remove("items") {
-                        match items {
-                            Value::Seq(items) => {
-                                queue.extend(items.into_iter().map(|item| (item, document)));
-                            }
-                            Value::Null => {}
-                            other => {
-                                return Err(manifest_error(format!(
-                                    "expected a sequence in {kind}.items, found a {}",
-                                    other.type_name()
-                                )));
-                            }
-                        }
-                        continue;
+        if let Some(kind) = value.get_path(&["kind"]).and_then(Value::as_str)
+            && kind.ends_with("List")
+        {
+            let kind = kind.to_owned();
+            if let Some(map) = value.as_map_mut()
+                && let Some(items) = map.shift_remove("items")
+            {
+                match items {
+                    Value::Seq(items) => {
+                        queue.extend(items.into_iter().map(|item| (item, document)));
+                    }
+                    Value::Null => {}
+                    other => {
+                        return Err(manifest_error(format!(
+                            "expected a sequence in {kind}.items, found a {}",
+                            other.type_name()
+                        )));
                     }
                 }
+                continue;
             }
         }
         drop_empty_annotations(&mut value);

@@ -129,7 +129,7 @@ impl Renderer<'_> {
                 Ok(set)
             }
             Some(EntryKind::Dir) => {
-                if self.stack.iter().any(|d| *d == path) {
+                if self.stack.contains(&path) {
                     let mut chain: Vec<&str> =
                         self.stack.iter().map(|d| source::display(d)).collect();
                     chain.push(source::display(&path));

@@ -217,7 +217,7 @@ fn flush_fold(out: &mut String, pending_spaces: &mut usize, breaks: &mut usize) 
 /// (so whole numbers become integers) and printed with `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub(crate) fn format_float(f: f64) -> String {
     if f == f.trunc() && f.abs() < 1e21 {
-        if (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&f) {
+        if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
             return (f as i64).to_string();
         }
         if (0.0..1.844_674_407_370_955_2e19).contains(&f) {

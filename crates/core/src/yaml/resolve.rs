@@ -155,10 +155,10 @@ fn resolve_number(text: &str) -> Option<ResolvedNumber> {
     if let Ok(u) = go_parse_uint(&plain) {
         return Some(ResolvedNumber::UInt(u));
     }
-    if is_yaml_style_float(&plain) {
-        if let Some(f) = parse_finite_float(&plain) {
-            return Some(ResolvedNumber::Float(f));
-        }
+    if is_yaml_style_float(&plain)
+        && let Some(f) = parse_finite_float(&plain)
+    {
+        return Some(ResolvedNumber::Float(f));
     }
     if let Some(digits) = plain.strip_prefix("0b") {
         return parse_binary(digits, false);
