@@ -35,6 +35,11 @@ pub use resource::{Origin, ResId, Resource, ResourceSet};
 pub use source::{DirSource, EntryKind, MemorySource, Source};
 pub use yaml::{Value, parse_documents};
 
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Reads Kubernetes manifests from YAML text (one or many documents), as
 /// kustomize reads a resource file. `file` names the input in errors.
 ///

@@ -153,3 +153,23 @@ test('the Node example prints the overlay', () => {
   const golden = fs.readFileSync(path.join(CONFORMANCE, 'example-checkout-prod', 'expected.yaml'), 'utf8')
   for (const doc of out.split('---\n')) assert.ok(golden.includes(doc))
 })
+
+test('the README example runs', () => {
+  const { execFileSync } = require('node:child_process')
+  const repo = path.resolve(__dirname, '..', '..', '..')
+  const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8')
+  const start = readme.indexOf('```js\n') + 6
+  const code = readme.slice(start, readme.indexOf('```', start))
+  // Make require('trueup') resolve to this package.
+  const modules = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-modules-'))
+  fs.mkdirSync(path.join(modules, 'node_modules'))
+  fs.symlinkSync(path.resolve(__dirname, '..'), path.join(modules, 'node_modules', 'trueup'))
+  const out = execFileSync(process.execPath, ['-e', code], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: path.join(modules, 'node_modules') },
+  })
+  assert.match(out, /Deployment checkout/)
+  assert.match(out, /E_MANIFEST/)
+  assert.match(out, /\d+ objects\n$/)
+})

@@ -186,3 +186,24 @@ def test_python_example_prints_the_golden():
     for doc in alone.split("---\n"):
         assert doc in golden
     assert "Deployment checkout" in out.stderr
+
+
+def readme_block(language):
+    text = (REPO / "README.md").read_text()
+    start = text.index(f"```{language}\n") + len(language) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_readme_python_example_runs():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", readme_block("python")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Deployment checkout" in out.stdout
+    assert out.stdout.rstrip().endswith("E_MANIFEST cm.yaml")
