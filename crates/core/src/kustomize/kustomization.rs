@@ -114,7 +114,7 @@ impl Kustomization {
         let value = docs
             .next()
             .map(|d| d.value)
-            .unwrap_or(Value::Map(Mapping::new()));
+            .unwrap_or(Value::Map(Mapping::default()));
         if docs.next().is_some() {
             return Err(Error::overlay(
                 file,

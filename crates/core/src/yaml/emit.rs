@@ -213,6 +213,19 @@ fn flush_fold(out: &mut String, pending_spaces: &mut usize, breaks: &mut usize) 
     *breaks = 0;
 }
 
+/// The decimal digits of `n`, written at the end of `buf`.
+fn format_decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 /// A float as kustomize prints it: Go's JSON encoding, read back by go-yaml v2
 /// (so whole numbers become integers) and printed with `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub(crate) fn format_float(f: f64) -> String {
@@ -369,7 +382,43 @@ fn is_simple_key(key: &str) -> bool {
     b.len() <= MAX_SIMPLE_KEY_LENGTH && !(0..b.len()).any(|i| is_break(b, i))
 }
 
+/// Bytes that never change a scalar's analysis wherever they stand.
+fn is_quiet_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'.' | b'/'
+                | b'_'
+                | b'-'
+                | b'='
+                | b'+'
+                | b'('
+                | b')'
+                | b'$'
+                | b'^'
+                | b'~'
+                | b';'
+                | b'<'
+                | b'\\'
+        )
+}
+
 fn analyze(value: &[u8]) -> Analysis {
+    // Fast path: most scalars (names, images, numbers) are made of quiet bytes only.
+    if !value.is_empty()
+        && value.iter().all(|&b| is_quiet_byte(b))
+        && !value.starts_with(b"---")
+        && !value.starts_with(b"...")
+        && value != b"-"
+    {
+        return Analysis {
+            multiline: false,
+            flow_plain_allowed: true,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+    }
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -597,8 +646,22 @@ impl Emitter<'_> {
             Value::Null => self.scalar(b"null", Style::Plain, ctx),
             Value::Bool(true) => self.scalar(b"true", Style::Plain, ctx),
             Value::Bool(false) => self.scalar(b"false", Style::Plain, ctx),
-            Value::Int(i) => self.scalar(i.to_string().as_bytes(), Style::Plain, ctx),
-            Value::UInt(u) => self.scalar(u.to_string().as_bytes(), Style::Plain, ctx),
+            Value::Int(i) => {
+                let mut buf = [0u8; 20];
+                let digits = format_decimal(i.unsigned_abs(), &mut buf);
+                if *i < 0 {
+                    let mut signed = Vec::with_capacity(digits.len() + 1);
+                    signed.push(b'-');
+                    signed.extend_from_slice(digits);
+                    self.scalar(&signed, Style::Plain, ctx);
+                } else {
+                    self.scalar(digits, Style::Plain, ctx);
+                }
+            }
+            Value::UInt(u) => {
+                let mut buf = [0u8; 20];
+                self.scalar(format_decimal(*u, &mut buf), Style::Plain, ctx);
+            }
             Value::Float(f) => self.scalar(format_float(*f).as_bytes(), Style::Plain, ctx),
             Value::String(s) => self.string(s, ctx),
             Value::Seq(items) if items.is_empty() => self.empty_flow(b"[", b"]"),
@@ -700,6 +763,16 @@ impl Emitter<'_> {
     fn write_plain(&mut self, value: &[u8], allow_breaks: bool) {
         if !self.whitespace {
             self.put(b' ');
+        }
+        // Plain scalars hold no line breaks; without a space, or when the
+        // column cannot pass the width before the last space, nothing folds.
+        let chars = value.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        if !allow_breaks || self.column + chars <= BEST_WIDTH + 1 || !value.contains(&b' ') {
+            self.out.extend_from_slice(value);
+            self.column += chars;
+            self.whitespace = false;
+            self.indention = false;
+            return;
         }
         let mut spaces = false;
         let mut breaks = false;

@@ -212,7 +212,7 @@ impl Builder<'_> {
                     }
                 } else {
                     Frame::Map {
-                        map: Mapping::new(),
+                        map: Mapping::default(),
                         key: None,
                         merge_pending: false,
                         merges: Vec::new(),

@@ -4,8 +4,10 @@
 use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// A mapping with string keys, in the order they were read.
-pub type Mapping = IndexMap<String, Value>;
+/// A mapping with string keys, in the order they were read. Hashed with
+/// foldhash (fast, seeded per process) rather than SipHash: objects hold
+/// many small mappings and every key is hashed once on read.
+pub type Mapping = IndexMap<String, Value, foldhash::fast::RandomState>;
 
 /// A YAML/JSON value as a Kubernetes object holds it.
 ///
