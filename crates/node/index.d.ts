@@ -59,11 +59,11 @@ export declare function build(path: string): ManifestSet
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */
 export declare function buildAsync(path: string): Promise<ManifestSet>
 
-/** Reads Kubernetes manifests from YAML text. */
-export declare function loadManifests(text: string, options?: LoadOptions | undefined | null): ManifestSet
+/** Reads Kubernetes manifests from YAML text (a string or a UTF-8 Buffer). */
+export declare function loadManifests(text: string | Buffer, options?: LoadOptions | undefined | null): ManifestSet
 
 /** `loadManifests` on the thread pool. */
-export declare function loadManifestsAsync(text: string, options?: LoadOptions | undefined | null): Promise<ManifestSet>
+export declare function loadManifestsAsync(text: string | Buffer, options?: LoadOptions | undefined | null): Promise<ManifestSet>
 
 /** Options of `loadManifests`. */
 export interface LoadOptions {
@@ -72,6 +72,21 @@ export interface LoadOptions {
    * @default "<string>"
    */
   file?: string
+  /**
+   * The deepest nesting of mappings and sequences allowed.
+   * @default 256
+   */
+  maxDepth?: number
+  /**
+   * How many nodes alias expansion may add to one document.
+   * @default 100000
+   */
+  maxAliasNodes?: number
+  /**
+   * The largest document, in characters.
+   * @default 16777216
+   */
+  maxDocumentSize?: number
 }
 
 /** The version of the engine. */

@@ -33,7 +33,7 @@ pub use error::{Error, ErrorKind, Location, Result};
 pub use kustomize::{build, build_source};
 pub use resource::{Origin, ResId, Resource, ResourceSet};
 pub use source::{DirSource, EntryKind, MemorySource, Source};
-pub use yaml::{Value, parse_documents};
+pub use yaml::{ParseLimits, Value, parse_documents};
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]
@@ -52,11 +52,31 @@ pub fn load_manifests(text: &str, file: &str) -> Result<ResourceSet> {
     ResourceSet::from_yaml(text, file)
 }
 
-/// [`load_manifests`] for bytes, which must be UTF-8.
-pub fn load_manifests_bytes(bytes: &[u8], file: &str) -> Result<ResourceSet> {
+/// Options of [`load_manifests_opts`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The name of the input in errors; `<string>` when `None`.
+    pub file: Option<String>,
+    /// Bounds on what parsing may cost.
+    pub limits: ParseLimits,
+}
+
+/// [`load_manifests`] for UTF-8 bytes, with options.
+///
+/// ```
+/// use trueup_core::{LoadOptions, yaml::ParseLimits};
+/// let options = LoadOptions {
+///     file: Some("deep.yaml".into()),
+///     limits: ParseLimits { max_depth: 3, ..ParseLimits::default() },
+/// };
+/// let err = trueup_core::load_manifests_opts(b"a: {b: {c: {d: 1}}}\n", &options).unwrap_err();
+/// assert!(err.to_string().starts_with("deep.yaml, document 0, line 1: nesting deeper"));
+/// ```
+pub fn load_manifests_opts(bytes: &[u8], options: &LoadOptions) -> Result<ResourceSet> {
+    let file = options.file.as_deref().unwrap_or("<string>");
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Yaml {
         location: Location::file(file),
         message: format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
     })?;
-    ResourceSet::from_yaml(text, file)
+    ResourceSet::from_yaml_with(text, file, &options.limits)
 }

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::{Error, Location};
-use crate::yaml::{self, Mapping, Value};
+use crate::yaml::{self, Mapping, ParseLimits, Value};
 
 /// The identity of a Kubernetes object: group, version, kind, namespace, name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -150,6 +150,18 @@ pub struct Origin {
     pub file: Option<String>,
     /// The 0-based document index in the file.
     pub document: Option<usize>,
+    /// The 1-based line where the document starts.
+    pub line: Option<usize>,
+}
+
+impl Origin {
+    fn location(&self) -> Location {
+        Location {
+            file: self.file.clone(),
+            document: self.document,
+            line: self.line,
+        }
+    }
 }
 
 /// One Kubernetes object.
@@ -168,11 +180,7 @@ impl Resource {
     /// an `apiVersion` and a `metadata.name`.
     pub fn new(value: Value, origin: Origin) -> Result<Resource, Error> {
         let id = identify(&value).map_err(|message| Error::Manifest {
-            location: Location {
-                file: origin.file.clone(),
-                document: origin.document,
-                line: None,
-            },
+            location: origin.location(),
             message,
         })?;
         Ok(Resource { id, value, origin })
@@ -312,17 +320,20 @@ impl ResourceSet {
     /// assert_eq!(set.iter().next().unwrap().id().to_string(), "/ConfigMap//app");
     /// ```
     pub fn from_yaml(text: &str, file: &str) -> Result<ResourceSet, Error> {
-        let mut set = ResourceSet::new();
-        set.append_yaml(text, file)?;
-        Ok(set)
+        ResourceSet::from_yaml_with(text, file, &ParseLimits::default())
     }
 
-    /// Reads every object in a YAML stream into this set (see [`ResourceSet::from_yaml`]).
-    pub fn append_yaml(&mut self, text: &str, file: &str) -> Result<(), Error> {
-        for resource in resources_from_yaml(text, file)? {
-            self.insert(resource, file)?;
+    /// [`ResourceSet::from_yaml`] under the given parse limits.
+    pub fn from_yaml_with(
+        text: &str,
+        file: &str,
+        limits: &ParseLimits,
+    ) -> Result<ResourceSet, Error> {
+        let mut set = ResourceSet::new();
+        for resource in resources_from_yaml(text, file, limits)? {
+            set.insert(resource, file)?;
         }
-        Ok(())
+        Ok(set)
     }
 
     /// Adds a resource; an object with the same identity already in the set is an error.
@@ -528,25 +539,28 @@ impl PartialOrd for LegacyKey {
 /// Reads the Kubernetes objects of a YAML stream, expanding lists, in kustomize's
 /// order (list items after the documents that follow the list), dropping local-config
 /// objects and empty annotations as kustomize does.
-pub fn resources_from_yaml(text: &str, file: &str) -> Result<Vec<Resource>, Error> {
-    let docs = yaml::parse_documents(text).map_err(|e| e.in_file(file))?;
-    let mut queue: std::collections::VecDeque<(Value, usize)> = docs
+pub fn resources_from_yaml(
+    text: &str,
+    file: &str,
+    limits: &ParseLimits,
+) -> Result<Vec<Resource>, Error> {
+    let docs = yaml::parse_documents_with(text, limits).map_err(|e| e.in_file(file))?;
+    let mut queue: std::collections::VecDeque<(Value, Origin)> = docs
         .into_iter()
         .filter(|d| !d.value.is_null())
-        .map(|d| (d.value, d.index))
+        .map(|d| {
+            let origin = Origin {
+                file: Some(file.to_owned()),
+                document: Some(d.index),
+                line: Some(d.line),
+            };
+            (d.value, origin)
+        })
         .collect();
     let mut out = Vec::with_capacity(queue.len());
-    while let Some((mut value, document)) = queue.pop_front() {
-        let origin = Origin {
-            file: Some(file.to_owned()),
-            document: Some(document),
-        };
+    while let Some((mut value, origin)) = queue.pop_front() {
         let manifest_error = |message: String| Error::Manifest {
-            location: Location {
-                file: Some(file.to_owned()),
-                document: Some(document),
-                line: None,
-            },
+            location: origin.location(),
             message,
         };
         if let Some(kind) = value.get_path(&["kind"]).and_then(Value::as_str)
@@ -558,7 +572,7 @@ pub fn resources_from_yaml(text: &str, file: &str) -> Result<Vec<Resource>, Erro
             {
                 match items {
                     Value::Seq(items) => {
-                        queue.extend(items.into_iter().map(|item| (item, document)));
+                        queue.extend(items.into_iter().map(|item| (item, origin.clone())));
                     }
                     Value::Null => {}
                     other => {

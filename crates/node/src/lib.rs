@@ -104,10 +104,10 @@ fn build_impl(path: &str) -> std::result::Result<ResourceSet, trueup_core::Error
 }
 
 fn load_manifests_impl(
-    text: &str,
-    file: Option<&str>,
+    text: &[u8],
+    options: &trueup_core::LoadOptions,
 ) -> std::result::Result<ResourceSet, trueup_core::Error> {
-    trueup_core::load_manifests(text, file.unwrap_or("<string>"))
+    trueup_core::load_manifests_opts(text, options)
 }
 
 /// Renders the kustomization in folder `path`, as `kustomize build path` does.
@@ -124,16 +124,44 @@ pub struct LoadOptions {
     /// The name of the input in error messages.
     /// @default "<string>"
     pub file: Option<String>,
+    /// The deepest nesting of mappings and sequences allowed.
+    /// @default 256
+    pub max_depth: Option<u32>,
+    /// How many nodes alias expansion may add to one document.
+    /// @default 100000
+    pub max_alias_nodes: Option<u32>,
+    /// The largest document, in characters.
+    /// @default 16777216
+    pub max_document_size: Option<u32>,
 }
 
-/// Reads Kubernetes manifests from YAML text.
+/// The engine's options for these JS options, defaults filled in.
+fn core_load_options(options: Option<LoadOptions>) -> trueup_core::LoadOptions {
+    let Some(options) = options else {
+        return trueup_core::LoadOptions::default();
+    };
+    let size = |v: Option<u32>| v.map(|v| v as usize);
+    trueup_core::LoadOptions {
+        file: options.file,
+        limits: trueup_core::ParseLimits::from_options(
+            size(options.max_depth),
+            size(options.max_alias_nodes),
+            size(options.max_document_size),
+        ),
+    }
+}
+
+/// Reads Kubernetes manifests from YAML text (a string or a UTF-8 Buffer).
 #[napi]
 pub fn load_manifests(
-    text: String,
+    text: Either<String, Buffer>,
     options: Option<LoadOptions>,
 ) -> std::result::Result<ManifestSet, napi::Error<String>> {
-    let file = options.and_then(|o| o.file);
-    load_manifests_impl(&text, file.as_deref())
+    let bytes: &[u8] = match &text {
+        Either::A(s) => s.as_bytes(),
+        Either::B(b) => b.as_ref(),
+    };
+    load_manifests_impl(bytes, &core_load_options(options))
         .map(|inner| ManifestSet { inner })
         .map_err(to_js_error)
 }
@@ -167,8 +195,8 @@ pub fn build_async(path: String) -> AsyncTask<BuildTask> {
 
 /// The work of `loadManifestsAsync`, run off the main thread.
 pub struct LoadTask {
-    text: String,
-    file: Option<String>,
+    text: Vec<u8>,
+    options: trueup_core::LoadOptions,
 }
 
 impl Task for LoadTask {
@@ -176,7 +204,7 @@ impl Task for LoadTask {
     type JsValue = ManifestSet;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(load_manifests_impl(&self.text, self.file.as_deref()))
+        Ok(load_manifests_impl(&self.text, &self.options))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -189,10 +217,17 @@ impl Task for LoadTask {
 
 /// `loadManifests` on the thread pool.
 #[napi(ts_return_type = "Promise<ManifestSet>")]
-pub fn load_manifests_async(text: String, options: Option<LoadOptions>) -> AsyncTask<LoadTask> {
+pub fn load_manifests_async(
+    text: Either<String, Buffer>,
+    options: Option<LoadOptions>,
+) -> AsyncTask<LoadTask> {
+    let text = match text {
+        Either::A(s) => s.into_bytes(),
+        Either::B(b) => b.to_vec(),
+    };
     AsyncTask::new(LoadTask {
         text,
-        file: options.and_then(|o| o.file),
+        options: core_load_options(options),
     })
 }
 

@@ -173,3 +173,20 @@ test('the README example runs', () => {
   assert.match(out, /E_MANIFEST/)
   assert.match(out, /\d+ objects\n$/)
 })
+
+test('parse limits and Buffer input', () => {
+  const doc = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n'
+  assert.equal(trueup.loadManifests(Buffer.from(doc)).length, 1)
+  assert.equal(trueup.loadManifests(doc, { maxDepth: 2 }).length, 1)
+  assert.throws(() => trueup.loadManifests(doc, { file: 'deep.yaml', maxDepth: 1 }), {
+    code: 'E_YAML',
+    message: /^deep\.yaml, document 0, line 4: nesting/,
+  })
+  assert.throws(() => trueup.loadManifests(doc, { maxDocumentSize: 10 }), { code: 'E_YAML', message: /larger than/ })
+  assert.throws(() => trueup.loadManifests(doc + 'x: &a [1, 2]\ny: *a\n', { maxAliasNodes: 1 }), {
+    code: 'E_YAML',
+    message: /alias/,
+  })
+  assert.throws(() => trueup.loadManifests(Buffer.from([0x61, 0x3a, 0x20, 0xff])), { code: 'E_YAML', message: /UTF-8/ })
+  assert.throws(() => trueup.loadManifests('['.repeat(10000)), { code: 'E_YAML' })
+})

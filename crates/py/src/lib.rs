@@ -8,7 +8,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use trueup_core::{ErrorKind, ResourceSet, Value};
+use trueup_core::{ErrorKind, LoadOptions, ParseLimits, ResourceSet, Value};
 
 create_exception!(
     trueup,
@@ -163,16 +163,27 @@ fn build(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 }
 
 /// Reads Kubernetes manifests from YAML text (str or UTF-8 bytes); `file`
-/// names the input in errors.
+/// names the input in errors; the `max_*` limits bound what parsing may cost.
 #[pyfunction]
-#[pyo3(signature = (text, *, file = "<string>"))]
-fn load_manifests(py: Python<'_>, text: &Bound<'_, PyAny>, file: &str) -> PyResult<ManifestSet> {
+#[pyo3(signature = (text, *, file = None, max_depth = None, max_alias_nodes = None, max_document_size = None))]
+fn load_manifests(
+    py: Python<'_>,
+    text: &Bound<'_, PyAny>,
+    file: Option<String>,
+    max_depth: Option<usize>,
+    max_alias_nodes: Option<usize>,
+    max_document_size: Option<usize>,
+) -> PyResult<ManifestSet> {
+    let options = LoadOptions {
+        file,
+        limits: ParseLimits::from_options(max_depth, max_alias_nodes, max_document_size),
+    };
     let inner = if let Ok(bytes) = text.cast::<PyBytes>() {
         let bytes = bytes.as_bytes();
-        py.detach(|| trueup_core::load_manifests_bytes(bytes, file))
+        py.detach(|| trueup_core::load_manifests_opts(bytes, &options))
     } else {
         let text: String = text.extract()?;
-        py.detach(|| trueup_core::load_manifests(&text, file))
+        py.detach(|| trueup_core::load_manifests_opts(text.as_bytes(), &options))
     }
     .map_err(to_py_err)?;
     Ok(ManifestSet { inner })

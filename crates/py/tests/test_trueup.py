@@ -207,3 +207,17 @@ def test_readme_python_example_runs():
     )
     assert "Deployment checkout" in out.stdout
     assert out.stdout.rstrip().endswith("E_MANIFEST cm.yaml")
+
+
+def test_parse_limits_are_keyword_options():
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n"
+    assert len(trueup.load_manifests(doc, max_depth=2)) == 1
+    with pytest.raises(trueup.YamlError, match="nesting") as info:
+        trueup.load_manifests(doc, file="deep.yaml", max_depth=1)
+    assert info.value.file == "deep.yaml" and info.value.line == 4
+    with pytest.raises(trueup.YamlError, match="larger than the limit"):
+        trueup.load_manifests(doc, max_document_size=10)
+    with pytest.raises(trueup.YamlError, match="alias"):
+        trueup.load_manifests(doc + "x: &a [1, 2]\ny: *a\n", max_alias_nodes=1)
+    with pytest.raises(trueup.YamlError):
+        trueup.load_manifests("[" * 10_000)

@@ -14,6 +14,7 @@ pub use kustomization::{KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKi
 use crate::error::Error;
 use crate::resource::{ResourceSet, resources_from_yaml};
 use crate::source::{self, DirSource, EntryKind, Source};
+use crate::yaml::ParseLimits;
 
 /// Renders the kustomization in the folder `path`, as `kustomize build path` does.
 ///
@@ -123,7 +124,7 @@ impl Renderer<'_> {
                 }
                 let text = self.read_text(&path)?;
                 let mut set = ResourceSet::new();
-                for resource in resources_from_yaml(&text, &path)? {
+                for resource in resources_from_yaml(&text, &path, &ParseLimits::default())? {
                     set.insert(resource, &path)?;
                 }
                 Ok(set)

@@ -50,5 +50,17 @@ class ManifestSet:
 def build(path: Union[str, os.PathLike[str]]) -> ManifestSet:
     """Render the kustomization in folder ``path``, as ``kustomize build path`` does."""
 
-def load_manifests(text: Union[str, bytes], *, file: str = "<string>") -> ManifestSet:
-    """Read Kubernetes manifests from YAML text; ``file`` names the input in errors."""
+def load_manifests(
+    text: Union[str, bytes],
+    *,
+    file: Optional[str] = None,
+    max_depth: Optional[int] = None,
+    max_alias_nodes: Optional[int] = None,
+    max_document_size: Optional[int] = None,
+) -> ManifestSet:
+    """Read Kubernetes manifests from YAML text (str or UTF-8 bytes).
+
+    ``file`` names the input in errors (default ``<string>``). The limits bound
+    what parsing may cost: nesting depth (default 256), nodes added by alias
+    expansion (default 100,000) and characters per document (default 16 MiB).
+    """

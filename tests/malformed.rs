@@ -1,0 +1,185 @@
+//! Every kind of malformed input gives an error of the right kind whose
+//! message names the file (and the document and line where known). How fast
+//! hostile input fails is measured by `cargo bench --bench hostile_input`.
+
+use trueup_core::{ErrorKind, LoadOptions, ParseLimits, load_manifests, load_manifests_opts};
+
+const OK_DOC: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n";
+
+fn assert_error(text: &str, kind: ErrorKind, needles: &[&str]) {
+    let err = load_manifests(text, "bad/input.yaml").expect_err(text);
+    let message = err.to_string();
+    assert_eq!(err.kind(), kind, "{message}");
+    assert_eq!(err.file(), Some("bad/input.yaml"), "{message}");
+    assert!(message.starts_with("bad/input.yaml"), "{message}");
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "{message:?} should mention {needle:?}"
+        );
+    }
+}
+
+#[test]
+fn not_a_mapping() {
+    assert_error(
+        &format!("{OK_DOC}- a\n- b\n"),
+        ErrorKind::Manifest,
+        &["document 1", "line 6", "sequence"],
+    );
+    assert_error(
+        &format!("{OK_DOC}just text\n"),
+        ErrorKind::Manifest,
+        &["document 1", "string"],
+    );
+}
+
+#[test]
+fn missing_identity_fields() {
+    assert_error(
+        "kind: ConfigMap\nmetadata:\n  name: x\n",
+        ErrorKind::Manifest,
+        &["missing apiVersion"],
+    );
+    assert_error(
+        "apiVersion: v1\nmetadata:\n  name: x\n",
+        ErrorKind::Manifest,
+        &["missing kind"],
+    );
+    assert_error(
+        "apiVersion: v1\nkind: ConfigMap\n",
+        ErrorKind::Manifest,
+        &["missing metadata.name"],
+    );
+    assert_error(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ''\n",
+        ErrorKind::Manifest,
+        &["missing metadata.name"],
+    );
+    assert_error(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: [a]\n",
+        ErrorKind::Manifest,
+        &["metadata must be a mapping"],
+    );
+    assert_error(
+        "apiVersion: 1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        ErrorKind::Manifest,
+        &["apiVersion must be a string"],
+    );
+}
+
+#[test]
+fn invalid_yaml() {
+    assert_error("a: [1, 2\n", ErrorKind::Yaml, &["invalid YAML"]);
+    assert_error("a: b: c\n", ErrorKind::Yaml, &["line 1"]);
+    assert_error("a:\n  - b\n c: d\n", ErrorKind::Yaml, &["invalid YAML"]);
+    assert_error("a: *missing\n", ErrorKind::Yaml, &["invalid YAML"]);
+}
+
+#[test]
+fn duplicate_keys_and_values_json_cannot_hold() {
+    assert_error(
+        &format!("{OK_DOC}a: 1\nb: 2\na: 3\n"),
+        ErrorKind::Yaml,
+        &["document 1", "line 8", "\"a\" is defined twice"],
+    );
+    assert_error("x: .inf\n", ErrorKind::Yaml, &["line 1", ".inf"]);
+    assert_error("x: -.Inf\n", ErrorKind::Yaml, &[".Inf"]);
+    assert_error("x: .nan\n", ErrorKind::Yaml, &[".nan"]);
+    assert_error(
+        "x:\n  true: 1\n",
+        ErrorKind::Yaml,
+        &["line 2", "must be a string"],
+    );
+    assert_error("x: !!int abc\n", ErrorKind::Yaml, &["!!int"]);
+    assert_error("x: \"a\\x7Fb\"\n", ErrorKind::Yaml, &["U+007F"]);
+}
+
+#[test]
+fn deep_nesting_stops_at_the_depth_limit() {
+    for text in [
+        "[".repeat(10_000),
+        "{a: ".repeat(10_000),
+        "- ".repeat(10_000),
+    ] {
+        let err = load_manifests(&text, "bad/input.yaml").expect_err("too deep");
+        assert_eq!(err.kind(), ErrorKind::Yaml);
+        assert!(err.to_string().starts_with("bad/input.yaml"), "{err}");
+        // Stopped by a limit, at a shallow line, not after building the tree.
+        let message = err.to_string();
+        assert!(
+            message.contains("limit") || message.contains("recursion"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn alias_bombs_stop_at_the_expansion_limit() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..9 {
+        let prev = if i == 0 {
+            "a".to_owned()
+        } else {
+            format!("l{}", i - 1)
+        };
+        let refs = vec![format!("*{prev}"); 10].join(", ");
+        bomb.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+    }
+    let err = load_manifests(&bomb, "bad/input.yaml").expect_err("alias bomb");
+    assert_eq!(err.kind(), ErrorKind::Yaml);
+    assert!(err.to_string().contains("more than 100000 nodes"), "{err}");
+    assert!(err.to_string().starts_with("bad/input.yaml"), "{err}");
+}
+
+#[test]
+fn caller_limits_apply() {
+    let options = |limits: ParseLimits| LoadOptions {
+        file: Some("limited.yaml".into()),
+        limits,
+    };
+    let doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n";
+    assert!(load_manifests_opts(doc, &options(ParseLimits::default())).is_ok());
+
+    let tight = ParseLimits::from_options(Some(1), None, None);
+    let err = load_manifests_opts(doc, &options(tight)).expect_err("depth 1");
+    assert!(
+        err.to_string().starts_with("limited.yaml") && err.to_string().contains("nesting"),
+        "{err}"
+    );
+
+    let small = ParseLimits::from_options(None, None, Some(20));
+    let err = load_manifests_opts(doc, &options(small)).expect_err("size 20");
+    assert!(err.to_string().contains("larger than the limit"), "{err}");
+
+    let aliases = ParseLimits::from_options(None, Some(3), None);
+    let text =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nbase: &b [1, 2, 3]\ncopy: *b\n";
+    let err = load_manifests_opts(text, &options(aliases)).expect_err("aliases");
+    assert!(err.to_string().contains("alias"), "{err}");
+
+    let err =
+        load_manifests_opts(b"a: \xff\n", &options(ParseLimits::default())).expect_err("utf-8");
+    assert_eq!(err.kind(), ErrorKind::Yaml);
+    assert!(
+        err.to_string().starts_with("limited.yaml") && err.to_string().contains("UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn list_items_must_be_a_sequence() {
+    assert_error(
+        "apiVersion: v1\nkind: List\nitems: {a: b}\n",
+        ErrorKind::Manifest,
+        &["List.items"],
+    );
+}
+
+#[test]
+fn duplicate_ids_name_both_forms() {
+    let err = load_manifests(&format!("{OK_DOC}{OK_DOC}"), "bad/input.yaml").expect_err("dup");
+    assert_eq!(err.kind(), ErrorKind::Overlay);
+    assert!(err.to_string().starts_with("bad/input.yaml"), "{err}");
+    assert!(err.to_string().contains("/ConfigMap//ok"), "{err}");
+}
