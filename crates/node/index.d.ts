@@ -65,6 +65,9 @@ export declare function loadManifests(text: string | Buffer, options?: LoadOptio
 /** `loadManifests` on the thread pool. */
 export declare function loadManifestsAsync(text: string | Buffer, options?: LoadOptions | undefined | null): Promise<ManifestSet>
 
+/** Reads the Kubernetes manifests in a YAML (or JSON) file. */
+export declare function loadManifestsFile(path: string): ManifestSet
+
 /** Options of `loadManifests`. */
 export interface LoadOptions {
   /**

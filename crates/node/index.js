@@ -841,4 +841,5 @@ module.exports.build = nativeBinding.build
 module.exports.buildAsync = nativeBinding.buildAsync
 module.exports.loadManifests = nativeBinding.loadManifests
 module.exports.loadManifestsAsync = nativeBinding.loadManifestsAsync
+module.exports.loadManifestsFile = nativeBinding.loadManifestsFile
 module.exports.version = nativeBinding.version

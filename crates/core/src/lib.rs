@@ -52,6 +52,24 @@ pub fn load_manifests(text: &str, file: &str) -> Result<ResourceSet> {
     ResourceSet::from_yaml(text, file)
 }
 
+/// Reads the Kubernetes manifests in a YAML (or JSON) file; errors name the
+/// file as given.
+pub fn load_manifests_file(path: impl AsRef<std::path::Path>) -> Result<ResourceSet> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: name.clone(),
+        source: e,
+    })?;
+    load_manifests_opts(
+        &bytes,
+        &LoadOptions {
+            file: Some(name),
+            ..LoadOptions::default()
+        },
+    )
+}
+
 /// Options of [`load_manifests_opts`].
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {

@@ -231,6 +231,14 @@ pub fn load_manifests_async(
     })
 }
 
+/// Reads the Kubernetes manifests in a YAML (or JSON) file.
+#[napi]
+pub fn load_manifests_file(path: String) -> std::result::Result<ManifestSet, napi::Error<String>> {
+    trueup_core::load_manifests_file(&path)
+        .map(|inner| ManifestSet { inner })
+        .map_err(to_js_error)
+}
+
 /// The version of the engine.
 #[napi]
 pub fn version() -> &'static str {

@@ -190,3 +190,11 @@ test('parse limits and Buffer input', () => {
   assert.throws(() => trueup.loadManifests(Buffer.from([0x61, 0x3a, 0x20, 0xff])), { code: 'E_YAML', message: /UTF-8/ })
   assert.throws(() => trueup.loadManifests('['.repeat(10000)), { code: 'E_YAML' })
 })
+
+test('loadManifestsFile', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-'))
+  const file = path.join(dir, 'cm.yaml')
+  fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n')
+  assert.deepEqual(trueup.loadManifestsFile(file).ids(), ['/ConfigMap//x'])
+  assert.throws(() => trueup.loadManifestsFile(path.join(dir, 'nope.yaml')), { code: 'E_IO', message: /nope\.yaml/ })
+})

@@ -189,6 +189,15 @@ fn load_manifests(
     Ok(ManifestSet { inner })
 }
 
+/// Reads the Kubernetes manifests in a YAML (or JSON) file.
+#[pyfunction]
+fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
+    let inner = py
+        .detach(|| trueup_core::load_manifests_file(&path))
+        .map_err(to_py_err)?;
+    Ok(ManifestSet { inner })
+}
+
 /// The Python module `trueup._trueup`, re-exported by the package `trueup`.
 #[pymodule]
 fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -197,6 +206,7 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ManifestSet>()?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(load_manifests, m)?)?;
+    m.add_function(wrap_pyfunction!(load_manifests_file, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;

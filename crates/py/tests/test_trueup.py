@@ -221,3 +221,15 @@ def test_parse_limits_are_keyword_options():
         trueup.load_manifests(doc + "x: &a [1, 2]\ny: *a\n", max_alias_nodes=1)
     with pytest.raises(trueup.YamlError):
         trueup.load_manifests("[" * 10_000)
+
+
+def test_load_manifests_file(tmp_path):
+    path = tmp_path / "cm.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    assert trueup.load_manifests_file(path).ids() == ["/ConfigMap//x"]
+    with pytest.raises(trueup.IoError) as info:
+        trueup.load_manifests_file(tmp_path / "nope.yaml")
+    assert info.value.code == "E_IO" and info.value.file.endswith("nope.yaml")
+    path.write_text("kind: ConfigMap\n")
+    with pytest.raises(trueup.ManifestError, match="cm.yaml"):
+        trueup.load_manifests_file(str(path))

@@ -25,6 +25,7 @@ from ._trueup import (
     __version__,
     build,
     load_manifests,
+    load_manifests_file,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "__version__",
     "build",
     "load_manifests",
+    "load_manifests_file",
 ]

@@ -64,3 +64,6 @@ def load_manifests(
     what parsing may cost: nesting depth (default 256), nodes added by alias
     expansion (default 100,000) and characters per document (default 16 MiB).
     """
+
+def load_manifests_file(path: Union[str, os.PathLike[str]]) -> ManifestSet:
+    """Read the Kubernetes manifests in a YAML (or JSON) file; errors name the file."""
