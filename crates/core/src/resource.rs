@@ -355,6 +355,37 @@ impl ResourceSet {
         Ok(())
     }
 
+    /// Applies `f` to every object, then reads the identities again; two
+    /// objects that end up with one identity is an error, as in kustomize.
+    /// `file` and `what` (the transformer) name the cause in errors.
+    pub(crate) fn transform_each(
+        &mut self,
+        file: &str,
+        what: &str,
+        mut f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
+    ) -> Result<(), Error> {
+        for r in &mut self.resources {
+            f(&r.id, &mut r.value)
+                .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
+        }
+        self.reindex(file, what)
+    }
+
+    /// Re-reads every identity after objects changed, checking uniqueness.
+    fn reindex(&mut self, file: &str, what: &str) -> Result<(), Error> {
+        self.index.clear();
+        for (i, r) in self.resources.iter_mut().enumerate() {
+            r.id = identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
+            if self.index.insert(IdentityKey::from(&r.id), i).is_some() {
+                return Err(Error::overlay(
+                    file,
+                    format!("{what} produces an id conflict: {} is there twice", r.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Adds every resource of `other`, in order.
     pub fn extend(&mut self, other: ResourceSet, file: &str) -> Result<(), Error> {
         for resource in other.resources {

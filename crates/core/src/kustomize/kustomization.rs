@@ -2,6 +2,7 @@
 //! and values of the wrong type are errors, and fields trueup cannot render yet
 //! are refused by name.
 
+use super::fieldspec::FieldSpec;
 use crate::error::Error;
 use crate::yaml::{self, Mapping, Value};
 
@@ -48,24 +49,84 @@ const KNOWN_FIELDS: &[&str] = &[
 ];
 
 /// Fields trueup renders today.
-const SUPPORTED_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "resources", "bases"];
+const SUPPORTED_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "bases",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "images",
+    "replicas",
+];
 
 /// The kinds a kustomization file may declare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KustomizationKind {
     /// `kind: Kustomization` (or no kind).
+    #[default]
     Kustomization,
     /// `kind: Component`.
     Component,
 }
 
 /// A parsed kustomization file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Kustomization {
     /// Kustomization or Component.
     pub kind: KustomizationKind,
     /// `resources` followed by the deprecated `bases`, in order.
     pub resources: Vec<String>,
+    /// `namespace`: set on every namespaced object.
+    pub namespace: Option<String>,
+    /// `commonLabels`: set on metadata, templates and selectors.
+    pub common_labels: Vec<(String, String)>,
+    /// `labels`: label sets with their own reach.
+    pub labels: Vec<LabelSet>,
+    /// `commonAnnotations`: set on metadata and templates.
+    pub common_annotations: Vec<(String, String)>,
+    /// `images`: rewrites of container images.
+    pub images: Vec<ImageRewrite>,
+    /// `replicas`: replica counts by workload name.
+    pub replicas: Vec<ReplicaCount>,
+}
+
+/// One entry of `labels`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LabelSet {
+    /// `pairs`: the labels.
+    pub pairs: Vec<(String, String)>,
+    /// `includeSelectors`: also write selectors (as `commonLabels` does).
+    pub include_selectors: bool,
+    /// `includeTemplates`: also write pod templates.
+    pub include_templates: bool,
+    /// `fields`: further places to write.
+    pub fields: Vec<FieldSpec>,
+}
+
+/// One entry of `images`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageRewrite {
+    /// `name`: the image name to match (without tag or digest).
+    pub name: String,
+    /// `newName`: the name to put instead.
+    pub new_name: Option<String>,
+    /// `newTag`: the tag to put instead.
+    pub new_tag: Option<String>,
+    /// `digest`: the digest to put instead.
+    pub digest: Option<String>,
+}
+
+/// One entry of `replicas`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReplicaCount {
+    /// `name`: the workload's name.
+    pub name: String,
+    /// `count`: the number of replicas.
+    pub count: i64,
 }
 
 /// True when a field's value asks for nothing (absent, null, empty).
@@ -109,7 +170,12 @@ fn string_list(map: &Mapping, field: &str, file: &str) -> Result<Vec<String>, Er
 impl Kustomization {
     /// Reads a kustomization file's text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Kustomization, Error> {
-        let docs = yaml::parse_documents(text).map_err(|e| e.in_file(file))?;
+        let docs = yaml::parse_documents_as(
+            text,
+            &yaml::ParseLimits::default(),
+            yaml::Schema::Kustomization,
+        )
+        .map_err(|e| e.in_file(file))?;
         let mut docs = docs.into_iter().filter(|d| !d.value.is_null());
         let value = docs
             .next()
@@ -182,8 +248,154 @@ impl Kustomization {
         }
         let mut resources = string_list(&map, "resources", file)?;
         resources.extend(string_list(&map, "bases", file)?);
-        Ok(Kustomization { kind, resources })
+        let labels = match map.get("labels") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Seq(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| label_set(item, file, &format!("labels[{i}]")))
+                .collect::<Result<_, _>>()?,
+            Some(other) => return Err(expected(file, "labels", "a list", other)),
+        };
+        let images = list_of(&map, "images", file, image_rewrite)?;
+        let replicas = list_of(&map, "replicas", file, replica_count)?;
+        Ok(Kustomization {
+            kind,
+            resources,
+            namespace: optional_string(&map, "namespace", file)?.filter(|s| !s.is_empty()),
+            common_labels: string_map(map.get("commonLabels"), file, "commonLabels")?,
+            labels,
+            common_annotations: string_map(
+                map.get("commonAnnotations"),
+                file,
+                "commonAnnotations",
+            )?,
+            images,
+            replicas,
+        })
     }
+}
+
+fn expected(file: &str, field: &str, what: &str, found: &Value) -> Error {
+    Error::overlay(
+        file,
+        format!("{field}: expected {what}, found a {}", found.type_name()),
+    )
+}
+
+fn optional_string(map: &Mapping, key: &str, file: &str) -> Result<Option<String>, Error> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(expected(file, key, "a string", other)),
+    }
+}
+
+/// A `string: string` mapping, as kustomize's Go types require.
+fn string_map(
+    value: Option<&Value>,
+    file: &str,
+    field: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                other => Err(expected(
+                    file,
+                    &format!("{field}.{k}"),
+                    "a string (quote it)",
+                    other,
+                )),
+            })
+            .collect(),
+        Some(other) => Err(expected(file, field, "a mapping of strings", other)),
+    }
+}
+
+/// Reads a list field whose items are mappings with known keys.
+fn list_of<T>(
+    map: &Mapping,
+    field: &str,
+    file: &str,
+    item: fn(&Mapping, &str, &str) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let at = format!("{field}[{i}]");
+                match v {
+                    Value::Map(m) => item(m, file, &at),
+                    other => Err(expected(file, &at, "a mapping", other)),
+                }
+            })
+            .collect(),
+        Some(other) => Err(expected(file, field, "a list", other)),
+    }
+}
+
+fn only_keys(m: &Mapping, allowed: &[&str], file: &str, at: &str) -> Result<(), Error> {
+    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(Error::overlay(file, format!("{at}: unknown field {k:?}"))),
+        None => Ok(()),
+    }
+}
+
+fn label_set(value: &Value, file: &str, at: &str) -> Result<LabelSet, Error> {
+    let Value::Map(m) = value else {
+        return Err(expected(file, at, "a mapping", value));
+    };
+    only_keys(
+        m,
+        &["pairs", "includeSelectors", "includeTemplates", "fields"],
+        file,
+        at,
+    )?;
+    let flag = |key: &str| match m.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(expected(file, &format!("{at}.{key}"), "a boolean", other)),
+    };
+    let fields = match m.get("fields") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => FieldSpec::list_from_value(v, file, &format!("{at}.fields"))?,
+    };
+    Ok(LabelSet {
+        pairs: string_map(m.get("pairs"), file, &format!("{at}.pairs"))?,
+        include_selectors: flag("includeSelectors")?,
+        include_templates: flag("includeTemplates")?,
+        fields,
+    })
+}
+
+fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Error> {
+    only_keys(m, &["name", "newName", "newTag", "digest"], file, at)?;
+    let text = |key: &str| {
+        optional_string(m, key, file)
+            .map_err(|_| Error::overlay(file, format!("{at}.{key}: expected a string (quote it)")))
+    };
+    Ok(ImageRewrite {
+        name: text("name")?.unwrap_or_default(),
+        new_name: text("newName")?.filter(|s| !s.is_empty()),
+        new_tag: text("newTag")?.filter(|s| !s.is_empty()),
+        digest: text("digest")?.filter(|s| !s.is_empty()),
+    })
+}
+
+fn replica_count(m: &Mapping, file: &str, at: &str) -> Result<ReplicaCount, Error> {
+    only_keys(m, &["name", "count"], file, at)?;
+    let name = optional_string(m, "name", file)?.unwrap_or_default();
+    let count = match m.get("count") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Int(i)) => *i,
+        Some(other) => return Err(expected(file, &format!("{at}.count"), "an integer", other)),
+    };
+    Ok(ReplicaCount { name, count })
 }
 
 fn describe(v: &Value) -> String {

@@ -5,11 +5,17 @@
 //! output order. Every other kustomization field is refused by name until it
 //! renders exactly as kustomize renders it.
 
+mod fieldspec;
 mod kustomization;
+mod transform;
 
 use std::path::Path;
 
-pub use kustomization::{KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind};
+pub use fieldspec::FieldSpec;
+pub use kustomization::{
+    ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet,
+    ReplicaCount,
+};
 
 use crate::error::Error;
 use crate::resource::{ResourceSet, resources_from_yaml};
@@ -99,6 +105,7 @@ impl Renderer<'_> {
             set.extend(loaded, &file)?;
         }
         self.stack.pop();
+        apply_transformers(&mut set, &kustomization, &file)?;
         Ok(set)
     }
 
@@ -150,6 +157,19 @@ impl Renderer<'_> {
             )),
         }
     }
+}
+
+/// The built-in transformers, in kustomize's order: namespace, labels,
+/// annotations, replicas, images.
+fn apply_transformers(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Result<(), Error> {
+    if let Some(ns) = &k.namespace {
+        transform::namespace(set, ns, file)?;
+    }
+    transform::labels(set, k, file)?;
+    transform::annotations(set, k, file)?;
+    transform::replicas(set, &k.replicas, file)?;
+    transform::images(set, &k.images, file)?;
+    Ok(())
 }
 
 /// Whether a `resources` entry names a remote target (Git URL, HTTP file).

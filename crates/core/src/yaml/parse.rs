@@ -51,6 +51,17 @@ impl ParseLimits {
     }
 }
 
+/// Which Go YAML library's rules a text is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Schema {
+    /// Resources: go-yaml v3 (YAML 1.2 booleans); keys must be strings or integers.
+    #[default]
+    Objects,
+    /// Kustomization files: `sigs.k8s.io/yaml` over go-yaml v2 (YAML 1.1
+    /// booleans such as `yes` and `on`); any scalar key becomes a string.
+    Kustomization,
+}
+
 /// One YAML document of a stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -75,7 +86,17 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, Error> {
 
 /// Parses every document in `text` under the given limits.
 pub fn parse_documents_with(text: &str, limits: &ParseLimits) -> Result<Vec<Document>, Error> {
+    parse_documents_as(text, limits, Schema::Objects)
+}
+
+/// Parses every document in `text` under the given limits and schema.
+pub(crate) fn parse_documents_as(
+    text: &str,
+    limits: &ParseLimits,
+    schema: Schema,
+) -> Result<Vec<Document>, Error> {
     let mut builder = Builder {
+        schema,
         limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -136,6 +157,7 @@ enum Frame {
 
 struct Builder<'l> {
     limits: &'l ParseLimits,
+    schema: Schema,
     stack: Vec<Frame>,
     /// Anchored values of the current document, with their node counts.
     anchors: HashMap<usize, (Value, usize)>,
@@ -187,7 +209,7 @@ impl Builder<'_> {
                 if self.expects_key() {
                     return self.key(text, style, tag, line);
                 }
-                let value = scalar_value(text, style, tag.as_deref())
+                let value = scalar_value(text, style, tag.as_deref(), self.schema)
                     .map_err(|message| self.error_at(line, message))?;
                 self.complete(value, anchor, 1, line)
             }
@@ -296,9 +318,20 @@ impl Builder<'_> {
     ) -> Result<(), Error> {
         let is_plain = style == ScalarStyle::Plain && tag.is_none();
         let resolved = if is_plain {
-            resolve_plain_v3(&text)
+            resolve_plain(&text, self.schema)
         } else {
             Resolved::Str
+        };
+        // sigs.k8s.io/yaml turns any scalar key into its string form.
+        let resolved = match (self.schema, resolved) {
+            (Schema::Kustomization, Resolved::Merge) => Resolved::Merge,
+            (Schema::Kustomization, _) => Resolved::Str,
+            (Schema::Objects, r) => r,
+        };
+        let text: Cow<'_, str> = match (self.schema, is_plain, resolve_plain(&text, self.schema)) {
+            (Schema::Kustomization, true, Resolved::Bool(b)) => Cow::Owned(b.to_string()),
+            (Schema::Kustomization, true, Resolved::Null) => Cow::Borrowed("null"),
+            _ => text,
         };
         let Some(Frame::Map {
             map,
@@ -423,6 +456,7 @@ fn scalar_value(
     text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
+    schema: Schema,
 ) -> Result<Value, String> {
     if let Some(tag) = tag {
         return tagged_scalar(text, tag);
@@ -430,7 +464,19 @@ fn scalar_value(
     if style != ScalarStyle::Plain {
         return Ok(Value::String(text.into_owned()));
     }
-    resolved_value(&text, resolve_plain_v3(&text))
+    resolved_value(&text, resolve_plain(&text, schema))
+}
+
+/// A plain scalar under a schema: go-yaml v2 adds the YAML 1.1 booleans.
+fn resolve_plain(text: &str, schema: Schema) -> Resolved {
+    if schema == Schema::Kustomization {
+        match text {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Resolved::Bool(true),
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Resolved::Bool(false),
+            _ => {}
+        }
+    }
+    resolve_plain_v3(text)
 }
 
 fn resolved_value(text: &str, resolved: Resolved) -> Result<Value, String> {

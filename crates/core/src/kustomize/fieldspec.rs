@@ -1,0 +1,454 @@
+//! Field specs: where in which kinds a transformer writes (labels into
+//! selectors, namespaces into subjects, ...), as kustomize's built-in
+//! configuration lists them, and the walk that applies a setter there.
+
+use std::sync::OnceLock;
+
+use crate::error::Error;
+use crate::resource::ResId;
+use crate::yaml::{Mapping, Value, parse_documents};
+
+/// One place a transformer writes: a slash-separated path in objects of
+/// (optionally) a given group, version and kind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldSpec {
+    /// API group to match; empty matches any.
+    pub group: String,
+    /// API version to match; empty matches any.
+    pub version: String,
+    /// Kind to match; empty matches any.
+    pub kind: String,
+    /// The path, such as `spec/template/metadata/labels`; `[]` marks a sequence.
+    pub path: String,
+    /// Whether missing fields along the path are created.
+    pub create: bool,
+}
+
+impl FieldSpec {
+    /// Whether this spec applies to objects with `id`'s group, version and kind.
+    pub fn selects(&self, id: &ResId) -> bool {
+        (self.group.is_empty() || self.group == id.group)
+            && (self.version.is_empty() || self.version == id.version)
+            && (self.kind.is_empty() || self.kind == id.kind)
+    }
+
+    /// Reads field specs from a YAML list (the `configurations` file format).
+    pub(crate) fn list_from_value(
+        value: &Value,
+        file: &str,
+        field: &str,
+    ) -> Result<Vec<FieldSpec>, Error> {
+        let Some(items) = value.as_seq() else {
+            return Err(Error::overlay(
+                file,
+                format!("{field}: expected a list of field specs"),
+            ));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                FieldSpec::from_value(item)
+                    .map_err(|m| Error::overlay(file, format!("{field}[{i}]: {m}")))
+            })
+            .collect()
+    }
+
+    fn from_value(value: &Value) -> Result<FieldSpec, String> {
+        let map = value.as_map().ok_or("expected a mapping")?;
+        let text = |key: &str| -> Result<String, String> {
+            match map.get(key) {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(other) => Err(format!(
+                    "{key}: expected a string, found a {}",
+                    other.type_name()
+                )),
+            }
+        };
+        for key in map.keys() {
+            if !matches!(
+                key.as_str(),
+                "group" | "version" | "kind" | "path" | "create"
+            ) {
+                return Err(format!("unknown field {key:?}"));
+            }
+        }
+        let create = match map.get("create") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(format!(
+                    "create: expected a boolean, found a {}",
+                    other.type_name()
+                ));
+            }
+        };
+        Ok(FieldSpec {
+            group: text("group")?,
+            version: text("version")?,
+            kind: text("kind")?,
+            path: text("path")?,
+            create,
+        })
+    }
+}
+
+/// What to create at the end of a path that does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CreateKind {
+    /// A mapping (labels, annotations).
+    Mapping,
+    /// A scalar (namespace, replicas, image).
+    Scalar,
+}
+
+/// Walks `spec.path` in `value` as kustomize's fieldspec filter does and calls
+/// `set` on the value found (or created). Sequences along the way are walked
+/// element by element without consuming a path segment.
+pub(crate) fn apply(
+    value: &mut Value,
+    spec: &FieldSpec,
+    create_kind: CreateKind,
+    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
+    let path: Vec<&str> = split_path(&spec.path);
+    walk(value, &path, spec.create, create_kind, set)
+}
+
+/// Splits a field spec path on `/`, keeping `/` inside `[...]`.
+fn split_path(path: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts
+}
+
+fn walk(
+    value: &mut Value,
+    path: &[&str],
+    create: bool,
+    create_kind: CreateKind,
+    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
+    let Some((&segment, rest)) = path.split_first() else {
+        return set(value);
+    };
+    match value {
+        Value::Null => Ok(()),
+        Value::Seq(items) => {
+            for item in items {
+                walk(item, path, create, create_kind, set)?;
+            }
+            Ok(())
+        }
+        Value::Map(map) => {
+            let (name, is_seq) = match segment.strip_suffix("[]") {
+                Some(name) => (name, true),
+                None => (segment, false),
+            };
+            if name.is_empty() {
+                return Err("cannot set or create an empty field name".into());
+            }
+            let field = if !create || is_seq {
+                match map.get_mut(name) {
+                    Some(field) => field,
+                    None => return Ok(()),
+                }
+            } else {
+                let kind = if rest.is_empty() {
+                    create_kind
+                } else {
+                    CreateKind::Mapping
+                };
+                let field = map.entry(name.to_owned()).or_insert(Value::Null);
+                if field.is_null() {
+                    *field = match kind {
+                        CreateKind::Mapping => Value::Map(Mapping::default()),
+                        // A scalar is created by the setter itself.
+                        CreateKind::Scalar => Value::Null,
+                    };
+                }
+                field
+            };
+            if rest.is_empty() && create && field.is_null() && create_kind == CreateKind::Scalar {
+                return set(field);
+            }
+            walk(field, rest, create, create_kind, set)
+        }
+        _ => Err(format!("expected a sequence or mapping at {segment:?}")),
+    }
+}
+
+/// kustomize's built-in field spec lists, parsed once.
+pub(crate) struct DefaultFieldSpecs {
+    /// Where `commonLabels` go (metadata, templates and selectors).
+    pub common_labels: Vec<FieldSpec>,
+    /// Where `labels` with `includeTemplates` go (metadata and templates).
+    pub template_labels: Vec<FieldSpec>,
+    /// Where `commonAnnotations` go.
+    pub common_annotations: Vec<FieldSpec>,
+    /// Where `namespace` goes.
+    pub namespace: Vec<FieldSpec>,
+    /// Where `replicas` go.
+    pub replicas: Vec<FieldSpec>,
+}
+
+const METADATA_LABELS: &str = "
+- path: metadata/labels
+  create: true
+- path: spec/template/metadata/labels
+  create: true
+  version: v1
+  kind: ReplicationController
+- path: spec/template/metadata/labels
+  create: true
+  kind: Deployment
+- path: spec/template/metadata/labels
+  create: true
+  kind: ReplicaSet
+- path: spec/template/metadata/labels
+  create: true
+  kind: DaemonSet
+- path: spec/template/metadata/labels
+  create: true
+  group: apps
+  kind: StatefulSet
+- path: spec/volumeClaimTemplates[]/metadata/labels
+  create: true
+  group: apps
+  kind: StatefulSet
+- path: spec/template/metadata/labels
+  create: true
+  group: batch
+  kind: Job
+- path: spec/jobTemplate/metadata/labels
+  create: true
+  group: batch
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/metadata/labels
+  create: true
+  group: batch
+  kind: CronJob
+";
+
+const SELECTOR_LABELS: &str = "
+- path: spec/selector
+  create: true
+  version: v1
+  kind: Service
+- path: spec/selector
+  create: true
+  version: v1
+  kind: ReplicationController
+- path: spec/selector/matchLabels
+  create: true
+  kind: Deployment
+- path: spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels
+  group: apps
+  kind: Deployment
+- path: spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels
+  group: apps
+  kind: Deployment
+- path: spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels
+  group: apps
+  kind: Deployment
+- path: spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels
+  group: apps
+  kind: Deployment
+- path: spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels
+  group: apps
+  kind: Deployment
+- path: spec/selector/matchLabels
+  create: true
+  kind: ReplicaSet
+- path: spec/selector/matchLabels
+  create: true
+  kind: DaemonSet
+- path: spec/selector/matchLabels
+  create: true
+  group: apps
+  kind: StatefulSet
+- path: spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels
+  group: apps
+  kind: StatefulSet
+- path: spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels
+  group: apps
+  kind: StatefulSet
+- path: spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels
+  group: apps
+  kind: StatefulSet
+- path: spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels
+  group: apps
+  kind: StatefulSet
+- path: spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels
+  group: apps
+  kind: StatefulSet
+- path: spec/selector/matchLabels
+  group: batch
+  kind: Job
+- path: spec/jobTemplate/spec/selector/matchLabels
+  group: batch
+  kind: CronJob
+- path: spec/selector/matchLabels
+  group: policy
+  kind: PodDisruptionBudget
+- path: spec/podSelector/matchLabels
+  group: networking.k8s.io
+  kind: NetworkPolicy
+- path: spec/ingress/from/podSelector/matchLabels
+  group: networking.k8s.io
+  kind: NetworkPolicy
+- path: spec/egress/to/podSelector/matchLabels
+  group: networking.k8s.io
+  kind: NetworkPolicy
+";
+
+const COMMON_ANNOTATIONS: &str = "
+- path: metadata/annotations
+  create: true
+- path: spec/template/metadata/annotations
+  create: true
+  version: v1
+  kind: ReplicationController
+- path: spec/template/metadata/annotations
+  create: true
+  kind: Deployment
+- path: spec/template/metadata/annotations
+  create: true
+  kind: ReplicaSet
+- path: spec/template/metadata/annotations
+  create: true
+  kind: DaemonSet
+- path: spec/template/metadata/annotations
+  create: true
+  kind: StatefulSet
+- path: spec/template/metadata/annotations
+  create: true
+  group: batch
+  kind: Job
+- path: spec/jobTemplate/metadata/annotations
+  create: true
+  group: batch
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/metadata/annotations
+  create: true
+  group: batch
+  kind: CronJob
+";
+
+const NAMESPACE: &str = "
+- path: metadata/name
+  kind: Namespace
+  create: true
+- path: spec/service/namespace
+  group: apiregistration.k8s.io
+  kind: APIService
+  create: true
+- path: spec/conversion/webhook/clientConfig/service/namespace
+  group: apiextensions.k8s.io
+  kind: CustomResourceDefinition
+";
+
+const REPLICAS: &str = "
+- path: spec/replicas
+  create: true
+  kind: Deployment
+- path: spec/replicas
+  create: true
+  kind: ReplicationController
+- path: spec/replicas
+  create: true
+  kind: ReplicaSet
+- path: spec/replicas
+  create: true
+  kind: StatefulSet
+";
+
+fn parse_list(text: &str) -> Vec<FieldSpec> {
+    let docs = parse_documents(text).expect("built-in field specs are valid YAML");
+    FieldSpec::list_from_value(&docs[0].value, "<built-in>", "fieldSpecs")
+        .expect("built-in field specs are well formed")
+}
+
+/// kustomize's built-in field specs.
+pub(crate) fn defaults() -> &'static DefaultFieldSpecs {
+    static DEFAULTS: OnceLock<DefaultFieldSpecs> = OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let metadata = parse_list(METADATA_LABELS);
+        let mut common_labels = metadata.clone();
+        common_labels.extend(parse_list(SELECTOR_LABELS));
+        // `includeTemplates` reaches pod templates, not volume claim templates.
+        let template_labels = metadata
+            .into_iter()
+            .filter(|s| !s.path.contains("volumeClaimTemplates"))
+            .collect();
+        DefaultFieldSpecs {
+            common_labels,
+            template_labels,
+            common_annotations: parse_list(COMMON_ANNOTATIONS),
+            namespace: parse_list(NAMESPACE),
+            replicas: parse_list(REPLICAS),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let d = defaults();
+        assert_eq!(d.common_labels.len(), 32);
+        assert_eq!(d.template_labels.len(), 9);
+        assert!(d.common_labels[0].create && d.common_labels[0].path == "metadata/labels");
+    }
+
+    #[test]
+    fn walks_sequences_and_creates() {
+        let mut v = parse_documents("spec:\n  volumeClaimTemplates:\n  - metadata: {}\n  - {}\n")
+            .expect("yaml")[0]
+            .value
+            .clone();
+        let spec = FieldSpec {
+            group: String::new(),
+            version: String::new(),
+            kind: String::new(),
+            path: "spec/volumeClaimTemplates[]/metadata/labels".into(),
+            create: true,
+        };
+        let mut set = |v: &mut Value| {
+            v.as_map_mut()
+                .ok_or("not a map")?
+                .insert("a".into(), "b".into());
+            Ok(())
+        };
+        apply(&mut v, &spec, CreateKind::Mapping, &mut set).expect("applies");
+        let items = v
+            .get_path(&["spec", "volumeClaimTemplates"])
+            .and_then(Value::as_seq)
+            .expect("seq");
+        assert_eq!(
+            items[0].get_path(&["metadata", "labels", "a"]),
+            Some(&Value::from("b"))
+        );
+        assert_eq!(
+            items[1].get_path(&["metadata", "labels", "a"]),
+            Some(&Value::from("b"))
+        );
+        assert_eq!(split_path("a/b[x/y]/c"), ["a", "b[x/y]", "c"]);
+    }
+}

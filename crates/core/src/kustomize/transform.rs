@@ -1,0 +1,335 @@
+//! The built-in transformers that write values into objects: namespace,
+//! labels, annotations, replicas and images, each as kustomize applies it.
+
+use regex::Regex;
+
+use super::fieldspec::{self, CreateKind, FieldSpec};
+use super::kustomization::{ImageRewrite, Kustomization, ReplicaCount};
+use crate::error::Error;
+use crate::resource::{ResId, ResourceSet};
+use crate::yaml::{Resolved, ResolvedNumber, Value, resolve_plain_v3};
+
+/// `namespace`: sets `metadata.namespace` on namespaced objects, renames
+/// `Namespace` objects, and fills the other built-in namespace fields.
+pub(crate) fn namespace(set: &mut ResourceSet, namespace: &str, file: &str) -> Result<(), Error> {
+    let specs = &fieldspec::defaults().namespace;
+    // Service accounts before the move: subjects that name them follow them,
+    // as kustomize's name-reference fixing makes them.
+    let service_accounts: Vec<(String, String)> = set
+        .iter()
+        .filter(|r| r.id().kind == "ServiceAccount" && r.id().group.is_empty())
+        .map(|r| (r.id().name.clone(), r.id().namespace.clone()))
+        .collect();
+    set.transform_each(file, "namespace", |id, value| {
+        let mut set_namespace = |v: &mut Value| {
+            *v = Value::String(namespace.to_owned());
+            Ok(())
+        };
+        if !id.is_cluster_scoped() {
+            let spec = FieldSpec {
+                path: "metadata/namespace".into(),
+                create: true,
+                ..FieldSpec::default()
+            };
+            fieldspec::apply(value, &spec, CreateKind::Scalar, &mut set_namespace)?;
+        }
+        if matches!(id.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+            role_binding_subjects(value, namespace, &service_accounts);
+        }
+        for spec in specs.iter().filter(|s| s.selects(id)) {
+            fieldspec::apply(value, spec, CreateKind::Scalar, &mut set_namespace)?;
+        }
+        Ok(())
+    })
+}
+
+/// (Cluster)RoleBinding subjects: a subject named `default` gets the
+/// namespace (kustomize's default mode), and a ServiceAccount subject that
+/// names a service account being moved follows it.
+fn role_binding_subjects(
+    value: &mut Value,
+    namespace: &str,
+    service_accounts: &[(String, String)],
+) {
+    let Some(Value::Seq(subjects)) = value.as_map_mut().and_then(|m| m.get_mut("subjects")) else {
+        return;
+    };
+    for subject in subjects {
+        let Value::Map(m) = subject else { continue };
+        let name = m.get("name").and_then(Value::as_str).unwrap_or_default();
+        let follows = m.get("kind").and_then(Value::as_str) == Some("ServiceAccount") && {
+            let current = m
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            service_accounts
+                .iter()
+                .any(|(n, ns)| n == name && ns == current)
+        };
+        if name == "default" || follows {
+            m.insert("namespace".into(), Value::String(namespace.to_owned()));
+        }
+    }
+}
+
+/// Sets every pair in the mapping found at the end of a field spec path.
+fn set_pairs(pairs: &[(String, String)]) -> impl FnMut(&mut Value) -> Result<(), String> + '_ {
+    move |target: &mut Value| {
+        if target.is_null() {
+            *target = Value::Map(Default::default());
+        }
+        let found = target.type_name();
+        let map = target
+            .as_map_mut()
+            .ok_or_else(|| format!("expected a mapping, found a {found}"))?;
+        for (k, v) in pairs {
+            check_plain_key(k)?;
+            map.insert(k.clone(), Value::String(v.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// kustomize writes label and annotation keys as plain YAML scalars; a key
+/// that then reads back as a boolean, null, float or timestamp makes its JSON
+/// conversion fail, so it is an error here too.
+fn check_plain_key(key: &str) -> Result<(), String> {
+    match resolve_plain_v3(key) {
+        Resolved::Str
+        | Resolved::Merge
+        | Resolved::Number(ResolvedNumber::Int(_) | ResolvedNumber::UInt(_)) => Ok(()),
+        _ => Err(format!(
+            "key {key:?} would be read back as a non-string (kustomize fails on it too)"
+        )),
+    }
+}
+
+fn apply_pairs(
+    set: &mut ResourceSet,
+    file: &str,
+    what: &str,
+    pairs: &[(String, String)],
+    specs: &[FieldSpec],
+) -> Result<(), Error> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    set.transform_each(file, what, |id, value| {
+        let mut setter = set_pairs(pairs);
+        for spec in specs.iter().filter(|s| s.selects(id)) {
+            fieldspec::apply(value, spec, CreateKind::Mapping, &mut setter)?;
+        }
+        Ok(())
+    })
+}
+
+/// Adds `extra` specs not already in `specs` (same kind, group, version and path).
+fn merged(mut specs: Vec<FieldSpec>, extra: &[FieldSpec]) -> Vec<FieldSpec> {
+    for spec in extra {
+        let same = |s: &FieldSpec| {
+            s.path == spec.path
+                && s.kind == spec.kind
+                && s.group == spec.group
+                && s.version == spec.version
+        };
+        if !specs.iter().any(same) {
+            specs.push(spec.clone());
+        }
+    }
+    specs
+}
+
+/// `labels` (each set with its reach) and then `commonLabels`.
+pub(crate) fn labels(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Result<(), Error> {
+    let defaults = fieldspec::defaults();
+    for label_set in &k.labels {
+        let specs = if label_set.include_selectors {
+            merged(label_set.fields.clone(), &defaults.common_labels)
+        } else {
+            let metadata = FieldSpec {
+                path: "metadata/labels".into(),
+                create: true,
+                ..FieldSpec::default()
+            };
+            let specs = merged(label_set.fields.clone(), &[metadata]);
+            if label_set.include_templates {
+                merged(specs, &defaults.template_labels)
+            } else {
+                specs
+            }
+        };
+        apply_pairs(set, file, "labels", &label_set.pairs, &specs)?;
+    }
+    apply_pairs(
+        set,
+        file,
+        "commonLabels",
+        &k.common_labels,
+        &defaults.common_labels,
+    )
+}
+
+/// `commonAnnotations`.
+pub(crate) fn annotations(
+    set: &mut ResourceSet,
+    k: &Kustomization,
+    file: &str,
+) -> Result<(), Error> {
+    apply_pairs(
+        set,
+        file,
+        "commonAnnotations",
+        &k.common_annotations,
+        &fieldspec::defaults().common_annotations,
+    )
+}
+
+/// `replicas`: each count goes to the workloads of that name.
+pub(crate) fn replicas(
+    set: &mut ResourceSet,
+    replicas: &[ReplicaCount],
+    file: &str,
+) -> Result<(), Error> {
+    let specs = &fieldspec::defaults().replicas;
+    for replica in replicas {
+        let mut found = false;
+        set.transform_each(file, "replicas", |id, value| {
+            if id.name != replica.name {
+                return Ok(());
+            }
+            for spec in specs.iter().filter(|s| s.selects(id)) {
+                found = true;
+                fieldspec::apply(value, spec, CreateKind::Scalar, &mut |v: &mut Value| {
+                    *v = Value::Int(replica.count);
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })?;
+        if !found {
+            return Err(Error::overlay(
+                file,
+                format!(
+                    "replicas: no Deployment, ReplicationController, ReplicaSet or StatefulSet is named {:?}",
+                    replica.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `images`: rewrites `image` in every `containers` and `initContainers`
+/// list anywhere in an object (not in CustomResourceDefinitions).
+pub(crate) fn images(
+    set: &mut ResourceSet,
+    images: &[ImageRewrite],
+    file: &str,
+) -> Result<(), Error> {
+    for rewrite in images {
+        // kustomize uses the name as a regular expression, unescaped.
+        let pattern = format!(
+            "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+:[a-zA-Z0-9_.{{}}-]*)?$",
+            rewrite.name
+        );
+        let Ok(matcher) = Regex::new(&pattern) else {
+            return Err(Error::overlay(
+                file,
+                format!("images: name {:?} is not a valid pattern", rewrite.name),
+            ));
+        };
+        set.transform_each(file, "images", |id: &ResId, value| {
+            if id.kind != "CustomResourceDefinition" {
+                rewrite_containers(value, &matcher, rewrite);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn rewrite_containers(value: &mut Value, matcher: &Regex, rewrite: &ImageRewrite) {
+    match value {
+        Value::Map(map) => {
+            for (key, field) in map.iter_mut() {
+                rewrite_containers(field, matcher, rewrite);
+                if (key == "containers" || key == "initContainers")
+                    && let Value::Seq(containers) = field
+                {
+                    for container in containers {
+                        if let Some(Value::String(image)) =
+                            container.as_map_mut().and_then(|c| c.get_mut("image"))
+                            && matcher.is_match(image)
+                        {
+                            *image = rewritten_image(image, rewrite);
+                        }
+                    }
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                rewrite_containers(item, matcher, rewrite);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Splits an image reference into name, tag and digest, as kustomize does:
+/// `host:5000/app:1.0@sha256:abc` → (`host:5000/app`, `1.0`, `sha256:abc`).
+pub(crate) fn split_image(image: &str) -> (&str, &str, &str) {
+    // A colon before the first slash is a registry port, not a tag.
+    let offset = match image.find('/') {
+        Some(i) if i > 0 => i,
+        _ => 0,
+    };
+    let search = &image[offset..];
+    let at = search.find('@').map(|i| i + offset);
+    let colon = search.find(':').map(|i| i + offset);
+    match (colon, at) {
+        (None, None) => (image, "", ""),
+        (Some(c), Some(at)) if c < at => (&image[..c], &image[c + 1..at], &image[at + 1..]),
+        (_, Some(at)) => (&image[..at], "", &image[at + 1..]),
+        (Some(c), None) => (&image[..c], &image[c + 1..], ""),
+    }
+}
+
+fn rewritten_image(image: &str, rewrite: &ImageRewrite) -> String {
+    let (name, tag, digest) = split_image(image);
+    let name = rewrite.new_name.as_deref().unwrap_or(name);
+    let (tag, digest) = match (&rewrite.new_tag, &rewrite.digest) {
+        (Some(t), Some(d)) => (t.as_str(), d.as_str()),
+        (Some(t), None) => (t.as_str(), ""),
+        (None, Some(d)) => ("", d.as_str()),
+        (None, None) => (tag, digest),
+    };
+    let mut out = name.to_owned();
+    if !tag.is_empty() {
+        out.push(':');
+        out.push_str(tag);
+    }
+    if !digest.is_empty() {
+        out.push('@');
+        out.push_str(digest);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn splits_like_kustomize() {
+        assert_eq!(split_image("nginx"), ("nginx", "", ""));
+        assert_eq!(split_image("nginx:1.0"), ("nginx", "1.0", ""));
+        assert_eq!(split_image("nginx@sha256:abc"), ("nginx", "", "sha256:abc"));
+        assert_eq!(
+            split_image("nginx:1.0@sha256:abc"),
+            ("nginx", "1.0", "sha256:abc")
+        );
+        assert_eq!(split_image("host:5000/app:2"), ("host:5000/app", "2", ""));
+        assert_eq!(split_image("host:5000/app"), ("host:5000/app", "", ""));
+    }
+}
