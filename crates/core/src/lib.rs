@@ -25,6 +25,7 @@
 
 pub mod error;
 pub mod kustomize;
+pub mod patch;
 pub mod resource;
 pub mod source;
 pub mod yaml;

@@ -168,6 +168,8 @@ impl Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
     id: ResId,
+    /// The identity when first read, before any transformer ran.
+    original_id: ResId,
     value: Value,
     origin: Origin,
 }
@@ -183,12 +185,23 @@ impl Resource {
             location: origin.location(),
             message,
         })?;
-        Ok(Resource { id, value, origin })
+        Ok(Resource {
+            original_id: id.clone(),
+            id,
+            value,
+            origin,
+        })
     }
 
     /// The object's identity.
     pub fn id(&self) -> &ResId {
         &self.id
+    }
+
+    /// The object's identity when it was first read, before transformers
+    /// renamed or moved it.
+    pub fn original_id(&self) -> &ResId {
+        &self.original_id
     }
 
     /// The object as a value (always a mapping).
@@ -369,6 +382,27 @@ impl ResourceSet {
                 .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
         }
         self.reindex(file, what)
+    }
+
+    /// Like [`ResourceSet::transform_each`] for the resources `select` picks,
+    /// given each resource whole (for selectors that look at original ids).
+    pub(crate) fn transform_selected(
+        &mut self,
+        file: &str,
+        what: &str,
+        select: impl Fn(&Resource) -> bool,
+        mut f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
+    ) -> Result<usize, Error> {
+        let mut count = 0;
+        for r in &mut self.resources {
+            if select(r) {
+                count += 1;
+                f(&r.id, &mut r.value)
+                    .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
+            }
+        }
+        self.reindex(file, what)?;
+        Ok(count)
     }
 
     /// Re-reads every identity after objects changed, checking uniqueness.

@@ -3,6 +3,7 @@
 //! are refused by name.
 
 use super::fieldspec::FieldSpec;
+use super::selector::Selector;
 use crate::error::Error;
 use crate::yaml::{self, Mapping, Value};
 
@@ -61,6 +62,8 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "commonAnnotations",
     "images",
     "replicas",
+    "patches",
+    "patchesJson6902",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -92,6 +95,41 @@ pub struct Kustomization {
     pub images: Vec<ImageRewrite>,
     /// `replicas`: replica counts by workload name.
     pub replicas: Vec<ReplicaCount>,
+    /// `patches`: strategic merge or JSON patches, with optional targets.
+    pub patches: Vec<PatchEntry>,
+    /// `patchesJson6902`: JSON patches with targets (the legacy field).
+    pub patches_json6902: Vec<PatchEntry>,
+}
+
+/// Where a patch's text is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatchSource {
+    /// `path`: a file relative to the kustomization.
+    File(String),
+    /// `patch`: the text itself.
+    Inline(String),
+}
+
+/// One entry of `patches` or `patchesJson6902`.
+#[derive(Debug, Clone)]
+pub struct PatchEntry {
+    /// The patch text or its file.
+    pub source: PatchSource,
+    /// `target`: which objects it applies to.
+    pub target: Option<Selector>,
+    /// `options.allowNameChange`.
+    pub allow_name_change: bool,
+    /// `options.allowKindChange`.
+    pub allow_kind_change: bool,
+}
+
+impl PartialEq for PatchEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+            && self.allow_name_change == other.allow_name_change
+            && self.allow_kind_change == other.allow_kind_change
+            && format!("{:?}", self.target) == format!("{:?}", other.target)
+    }
 }
 
 /// One entry of `labels`.
@@ -258,6 +296,8 @@ impl Kustomization {
             Some(other) => return Err(expected(file, "labels", "a list", other)),
         };
         let images = list_of(&map, "images", file, image_rewrite)?;
+        let patches = list_of(&map, "patches", file, patch_entry)?;
+        let patches_json6902 = list_of(&map, "patchesJson6902", file, json6902_entry)?;
         let replicas = list_of(&map, "replicas", file, replica_count)?;
         Ok(Kustomization {
             kind,
@@ -272,6 +312,8 @@ impl Kustomization {
             )?,
             images,
             replicas,
+            patches,
+            patches_json6902,
         })
     }
 }
@@ -384,6 +426,101 @@ fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Erro
         new_name: text("newName")?.filter(|s| !s.is_empty()),
         new_tag: text("newTag")?.filter(|s| !s.is_empty()),
         digest: text("digest")?.filter(|s| !s.is_empty()),
+    })
+}
+
+fn patch_source(m: &Mapping, file: &str, at: &str) -> Result<PatchSource, Error> {
+    let path = optional_string(m, "path", file)?.filter(|s| !s.is_empty());
+    let patch = optional_string(m, "patch", file)?.filter(|s| !s.is_empty());
+    match (path, patch) {
+        (Some(_), Some(_)) => Err(Error::overlay(
+            file,
+            format!("{at}: patch and path can't be set at the same time"),
+        )),
+        (Some(p), None) => Ok(PatchSource::File(p)),
+        (None, Some(p)) => Ok(PatchSource::Inline(p)),
+        (None, None) => Err(Error::overlay(
+            file,
+            format!("{at}: must specify one of patch and path"),
+        )),
+    }
+}
+
+fn patch_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
+    only_keys(m, &["path", "patch", "target", "options"], file, at)?;
+    let target = match m.get("target") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(Selector::from_value(
+            v,
+            file,
+            &format!("{at}.target"),
+            &[
+                "group",
+                "version",
+                "kind",
+                "name",
+                "namespace",
+                "labelSelector",
+                "annotationSelector",
+            ],
+        )?),
+    };
+    let (mut allow_name_change, mut allow_kind_change) = (false, false);
+    match m.get("options") {
+        None | Some(Value::Null) => {}
+        Some(Value::Map(o)) => {
+            only_keys(
+                o,
+                &["allowNameChange", "allowKindChange"],
+                file,
+                &format!("{at}.options"),
+            )?;
+            for (key, slot) in [
+                ("allowNameChange", &mut allow_name_change),
+                ("allowKindChange", &mut allow_kind_change),
+            ] {
+                match o.get(key) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Bool(b)) => *slot = *b,
+                    Some(other) => {
+                        return Err(expected(
+                            file,
+                            &format!("{at}.options.{key}"),
+                            "a boolean",
+                            other,
+                        ));
+                    }
+                }
+            }
+        }
+        Some(other) => return Err(expected(file, &format!("{at}.options"), "a mapping", other)),
+    }
+    Ok(PatchEntry {
+        source: patch_source(m, file, at)?,
+        target,
+        allow_name_change,
+        allow_kind_change,
+    })
+}
+
+fn json6902_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
+    only_keys(m, &["path", "patch", "target"], file, at)?;
+    let target = match m.get("target") {
+        None | Some(Value::Null) => {
+            return Err(Error::overlay(file, format!("{at}: must specify a target")));
+        }
+        Some(v) => Selector::from_value(
+            v,
+            file,
+            &format!("{at}.target"),
+            &["group", "version", "kind", "name", "namespace"],
+        )?,
+    };
+    Ok(PatchEntry {
+        source: patch_source(m, file, at)?,
+        target: Some(target),
+        allow_name_change: true,
+        allow_kind_change: true,
     })
 }
 

@@ -2,20 +2,25 @@
 //!
 //! Today: `resources` (files, and folders holding their own kustomization, to
 //! any depth) with kustomize's load restrictions, duplicate detection and
-//! output order. Every other kustomization field is refused by name until it
-//! renders exactly as kustomize renders it.
+//! output order; `namespace`, `commonLabels`, `labels`, `commonAnnotations`,
+//! `images`, `replicas`, and JSON patches in `patches` and `patchesJson6902`.
+//! Every other kustomization field is refused by name until it renders
+//! exactly as kustomize renders it.
 
 mod fieldspec;
 mod kustomization;
+mod patches;
+mod selector;
 mod transform;
 
 use std::path::Path;
 
 pub use fieldspec::FieldSpec;
 pub use kustomization::{
-    ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet,
-    ReplicaCount,
+    ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
+    PatchSource, ReplicaCount,
 };
+pub use selector::Selector;
 
 use crate::error::Error;
 use crate::resource::{ResourceSet, resources_from_yaml};
@@ -105,8 +110,65 @@ impl Renderer<'_> {
             set.extend(loaded, &file)?;
         }
         self.stack.pop();
+        let patches = self.load_patches(dir, &file, &kustomization.patches)?;
+        let json_patches = self.load_patches(dir, &file, &kustomization.patches_json6902)?;
+        patches::apply(&mut set, &patches, &file, patches::Kind::Detect)?;
         apply_transformers(&mut set, &kustomization, &file)?;
+        patches::apply(&mut set, &json_patches, &file, patches::Kind::Json6902)?;
+        // replicas and images come after patchesJson6902 in kustomize's order.
+        transform::replicas(&mut set, &kustomization.replicas, &file)?;
+        transform::images(&mut set, &kustomization.images, &file)?;
         Ok(set)
+    }
+
+    /// Reads the text of each patch (files relative to `dir`, within it).
+    fn load_patches(
+        &self,
+        dir: &str,
+        file: &str,
+        entries: &[PatchEntry],
+    ) -> Result<Vec<patches::LoadedPatch>, Error> {
+        entries
+            .iter()
+            .map(|entry| {
+                let (text, origin) = match &entry.source {
+                    PatchSource::Inline(text) => (text.clone(), file.to_owned()),
+                    PatchSource::File(path) => {
+                        let full = self.restricted_file(dir, file, path)?;
+                        (self.read_text(&full)?, full)
+                    }
+                };
+                Ok(patches::LoadedPatch {
+                    entry: entry.clone(),
+                    text,
+                    origin,
+                })
+            })
+            .collect()
+    }
+
+    /// A file a kustomization names, which must be in or below its folder.
+    fn restricted_file(&self, dir: &str, file: &str, entry: &str) -> Result<String, Error> {
+        let path = source::normalize_join(dir, entry);
+        if !source::is_within(&path, dir) {
+            return Err(Error::overlay(
+                file,
+                format!(
+                    "security; file '{path}' is not in or below '{}' (kustomize's load restrictor)",
+                    source::display(dir)
+                ),
+            ));
+        }
+        match self.source.entry(&path) {
+            Some(EntryKind::File) => Ok(path),
+            _ => Err(Error::overlay(
+                file,
+                format!(
+                    "'{entry}' does not exist (looked for {})",
+                    source::display(&path)
+                ),
+            )),
+        }
     }
 
     /// One `resources` entry: a file of objects, or a folder with its own kustomization.
@@ -159,16 +221,14 @@ impl Renderer<'_> {
     }
 }
 
-/// The built-in transformers, in kustomize's order: namespace, labels,
-/// annotations, replicas, images.
+/// The built-in transformers between `patches` and `patchesJson6902`, in
+/// kustomize's order: namespace, labels, annotations.
 fn apply_transformers(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Result<(), Error> {
     if let Some(ns) = &k.namespace {
         transform::namespace(set, ns, file)?;
     }
     transform::labels(set, k, file)?;
     transform::annotations(set, k, file)?;
-    transform::replicas(set, &k.replicas, file)?;
-    transform::images(set, &k.images, file)?;
     Ok(())
 }
 

@@ -1,0 +1,77 @@
+//! Features trueup does not render yet are refused by name, with the file —
+//! never rendered differently from kustomize.
+
+use trueup_core::{ErrorKind, MemorySource, build_source};
+
+const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n";
+
+fn refused(kustomization: &str, field: &str) {
+    let src: MemorySource = [
+        ("app/kustomization.yaml", kustomization),
+        ("app/cm.yaml", CM),
+        (
+            "app/patch.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: b\n",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let err = build_source(&src, "app").expect_err(kustomization);
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    let message = err.to_string();
+    assert!(message.contains(field), "{message:?} should name {field:?}");
+    assert!(
+        message.contains("app/kustomization.yaml"),
+        "{message:?} should name the file"
+    );
+}
+
+#[test]
+fn unrendered_fields_are_refused() {
+    refused("resources: [cm.yaml]\nnamePrefix: dev-\n", "namePrefix");
+    refused("resources: [cm.yaml]\nnameSuffix: -v2\n", "nameSuffix");
+    refused(
+        "configMapGenerator:\n- name: x\n  literals: [a=b]\n",
+        "configMapGenerator",
+    );
+    refused("resources: [cm.yaml]\ncomponents: [../c]\n", "components");
+    refused("helmCharts:\n- name: x\n", "helmCharts");
+    refused("resources: [cm.yaml]\nvars:\n- name: X\n", "vars");
+    refused(
+        "resources: [cm.yaml]\nreplacements:\n- path: r.yaml\n",
+        "replacements",
+    );
+    refused(
+        "resources: [cm.yaml]\npatchesStrategicMerge: [patch.yaml]\n",
+        "patchesStrategicMerge",
+    );
+    refused(
+        "resources: [cm.yaml]\npatches:\n- path: patch.yaml\n",
+        "strategic merge",
+    );
+    refused(
+        "resources:\n- https://github.com/org/repo//base?ref=v1\n",
+        "remote",
+    );
+}
+
+#[test]
+fn patches_json6902_needs_a_target() {
+    let src: MemorySource = [
+        (
+            "k/kustomization.yaml",
+            "resources: [cm.yaml]\npatchesJson6902:\n- path: p.yaml\n",
+        ),
+        ("k/cm.yaml", CM),
+        ("k/p.yaml", "[]\n"),
+    ]
+    .into_iter()
+    .collect();
+    let err = build_source(&src, "k").expect_err("no target");
+    assert_eq!(err.kind(), ErrorKind::Overlay);
+    assert!(
+        err.to_string()
+            .contains("patchesJson6902[0]: must specify a target"),
+        "{err}"
+    );
+}
