@@ -466,6 +466,14 @@ impl ResourceSet {
         }
     }
 
+    /// Removes empty `metadata.annotations` everywhere, as kustomize does
+    /// before printing.
+    pub(crate) fn drop_empty_annotations(&mut self) {
+        for r in &mut self.resources {
+            drop_empty_annotations(&mut r.value);
+        }
+    }
+
     /// Prints every resource as `kustomize build` does: documents separated by `---`.
     pub fn to_yaml(&self) -> String {
         let mut out = Vec::with_capacity(self.resources.len() * 512);
@@ -660,7 +668,7 @@ pub fn resources_from_yaml(
 }
 
 /// kustomize removes `metadata.annotations` when it is empty or null.
-fn drop_empty_annotations(value: &mut Value) {
+pub(crate) fn drop_empty_annotations(value: &mut Value) {
     if let Some(Value::Map(metadata)) = value.as_map_mut().and_then(|m| m.get_mut("metadata")) {
         let empty = match metadata.get("annotations") {
             Some(Value::Null) => true,

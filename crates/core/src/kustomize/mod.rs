@@ -56,6 +56,7 @@ pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error
         stack: Vec::new(),
     };
     let mut set = renderer.render(&dir)?;
+    set.drop_empty_annotations();
     set.sort_legacy();
     Ok(set)
 }
