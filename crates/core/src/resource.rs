@@ -386,20 +386,28 @@ impl ResourceSet {
 
     /// Like [`ResourceSet::transform_each`] for the resources `select` picks,
     /// given each resource whole (for selectors that look at original ids).
+    /// `f` returns `false` to delete the resource. Returns how many were picked.
     pub(crate) fn transform_selected(
         &mut self,
         file: &str,
         what: &str,
         select: impl Fn(&Resource) -> bool,
-        mut f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
+        mut f: impl FnMut(&ResId, &mut Value) -> Result<bool, String>,
     ) -> Result<usize, Error> {
         let mut count = 0;
-        for r in &mut self.resources {
+        let mut deleted = Vec::new();
+        for (i, r) in self.resources.iter_mut().enumerate() {
             if select(r) {
                 count += 1;
-                f(&r.id, &mut r.value)
+                let keep = f(&r.id, &mut r.value)
                     .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
+                if !keep {
+                    deleted.push(i);
+                }
             }
+        }
+        for i in deleted.into_iter().rev() {
+            self.resources.remove(i);
         }
         self.reindex(file, what)?;
         Ok(count)

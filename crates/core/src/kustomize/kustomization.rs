@@ -64,6 +64,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "replicas",
     "patches",
     "patchesJson6902",
+    "patchesStrategicMerge",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -99,6 +100,8 @@ pub struct Kustomization {
     pub patches: Vec<PatchEntry>,
     /// `patchesJson6902`: JSON patches with targets (the legacy field).
     pub patches_json6902: Vec<PatchEntry>,
+    /// `patchesStrategicMerge`: file paths or inline patches (the legacy field).
+    pub patches_strategic_merge: Vec<String>,
 }
 
 /// Where a patch's text is.
@@ -314,6 +317,7 @@ impl Kustomization {
             replicas,
             patches,
             patches_json6902,
+            patches_strategic_merge: string_list(&map, "patchesStrategicMerge", file)?,
         })
     }
 }

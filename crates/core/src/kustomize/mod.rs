@@ -111,6 +111,14 @@ impl Renderer<'_> {
             set.extend(loaded, &file)?;
         }
         self.stack.pop();
+        let legacy_patches =
+            self.load_legacy_patches(dir, &file, &kustomization.patches_strategic_merge)?;
+        patches::apply(
+            &mut set,
+            &legacy_patches,
+            &file,
+            patches::Kind::StrategicMerge,
+        )?;
         let patches = self.load_patches(dir, &file, &kustomization.patches)?;
         let json_patches = self.load_patches(dir, &file, &kustomization.patches_json6902)?;
         patches::apply(&mut set, &patches, &file, patches::Kind::Detect)?;
@@ -146,6 +154,37 @@ impl Renderer<'_> {
                 })
             })
             .collect()
+    }
+
+    /// `patchesStrategicMerge` entries: a file when one exists at that path,
+    /// otherwise the text of a patch.
+    fn load_legacy_patches(
+        &self,
+        dir: &str,
+        file: &str,
+        entries: &[String],
+    ) -> Result<Vec<patches::LoadedPatch>, Error> {
+        let as_entries: Vec<PatchEntry> = entries
+            .iter()
+            .map(|entry| {
+                let path = source::normalize_join(dir, entry);
+                let is_file =
+                    !entry.contains('\n') && self.source.entry(&path) == Some(EntryKind::File);
+                let looks_inline = entry.contains('\n') || entry.contains(": ");
+                let source = if is_file || !looks_inline {
+                    PatchSource::File(entry.clone())
+                } else {
+                    PatchSource::Inline(entry.clone())
+                };
+                PatchEntry {
+                    source,
+                    target: None,
+                    allow_name_change: false,
+                    allow_kind_change: false,
+                }
+            })
+            .collect();
+        self.load_patches(dir, file, &as_entries)
     }
 
     /// A file a kustomization names, which must be in or below its folder.

@@ -1,10 +1,10 @@
-//! `patches` and `patchesJson6902`: JSON patches (RFC 6902) today; a
-//! strategic merge patch is refused by name until it renders exactly.
+//! `patches`, `patchesStrategicMerge` and `patchesJson6902`: strategic merge
+//! patches and JSON patches (RFC 6902), with or without targets.
 
 use super::kustomization::PatchEntry;
 use crate::error::Error;
-use crate::patch::JsonPatch;
-use crate::resource::ResourceSet;
+use crate::patch::{JsonPatch, strategic_merge};
+use crate::resource::{ResId, Resource, ResourceSet};
 use crate::yaml::{Value, parse_documents};
 
 /// A patch entry with its text read.
@@ -22,6 +22,8 @@ pub(crate) enum Kind {
     Detect,
     /// `patchesJson6902`: always a JSON patch.
     Json6902,
+    /// `patchesStrategicMerge`: always strategic merge patches.
+    StrategicMerge,
 }
 
 /// Applies the patches in order.
@@ -38,12 +40,13 @@ pub(crate) fn apply(
             .map(|d| d.value)
             .filter(|v| !v.is_null())
             .collect();
-        let is_json_patch = kind == Kind::Json6902 || matches!(docs.as_slice(), [Value::Seq(_)]);
+        let is_json_patch = kind == Kind::Json6902
+            || (kind == Kind::Detect && matches!(docs.as_slice(), [Value::Seq(_)]));
         if !is_json_patch {
-            return Err(Error::Unsupported {
-                field: "patches (strategic merge)".into(),
-                file: file.to_owned(),
-            });
+            for doc in &docs {
+                apply_strategic_merge(set, patch, doc, file)?;
+            }
+            continue;
         }
         let [value] = docs.as_slice() else {
             return Err(Error::overlay(
@@ -63,9 +66,132 @@ pub(crate) fn apply(
             |r| selector.matches(r),
             |_, value| {
                 *value = json_patch.apply(value)?;
-                Ok(())
+                Ok(true)
             },
         )?;
     }
     Ok(())
+}
+
+/// The identity a strategic merge patch names for itself.
+fn patch_id(doc: &Value, origin: &str) -> Result<ResId, Error> {
+    let text = |path: &[&str]| {
+        doc.get_path(path)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let api_version = text(&["apiVersion"]);
+    let (group, version) = ResId::split_api_version(&api_version);
+    let id = ResId {
+        group: group.to_owned(),
+        version: version.to_owned(),
+        kind: text(&["kind"]),
+        namespace: text(&["metadata", "namespace"]),
+        name: text(&["metadata", "name"]),
+    };
+    if id.kind.is_empty() || id.name.is_empty() {
+        return Err(Error::overlay(
+            origin,
+            "a strategic merge patch without a target must name its object (kind and metadata.name)",
+        ));
+    }
+    Ok(id)
+}
+
+/// Whether `r` is the object a target-less patch names (by current or original id).
+fn is_patch_target(r: &Resource, id: &ResId) -> bool {
+    [r.id(), r.original_id()].iter().any(|candidate| {
+        candidate.kind == id.kind
+            && candidate.name == id.name
+            && candidate.group == id.group
+            && (id.version.is_empty() || candidate.version == id.version)
+            && candidate.effective_namespace() == id.effective_namespace()
+    })
+}
+
+fn apply_strategic_merge(
+    set: &mut ResourceSet,
+    patch: &LoadedPatch,
+    doc: &Value,
+    file: &str,
+) -> Result<(), Error> {
+    if !matches!(doc, Value::Map(_)) {
+        return Err(Error::overlay(
+            &patch.origin,
+            "a strategic merge patch must be a mapping",
+        ));
+    }
+    let entry = &patch.entry;
+    if let Some(target) = &entry.target {
+        let selector = target.compile(file)?;
+        set.transform_selected(
+            file,
+            "patch",
+            |r| selector.matches(r),
+            |id, value| {
+                merge_keeping_identity(
+                    value,
+                    doc,
+                    id,
+                    entry.allow_name_change,
+                    entry.allow_kind_change,
+                )
+            },
+        )?;
+        return Ok(());
+    }
+    let id = patch_id(doc, &patch.origin)?;
+    let picked = set.transform_selected(
+        file,
+        "patch",
+        |r| is_patch_target(r, &id),
+        |target, value| merge_keeping_identity(value, doc, target, false, false),
+    )?;
+    if picked == 0 {
+        return Err(Error::overlay(
+            file,
+            format!(
+                "failed to find a target for the patch of {id} (from {})",
+                patch.origin
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Merges `patch` into `value`; the name and kind stay unless allowed to
+/// change, the namespace always stays (as kustomize's `ApplySmPatch`).
+/// Returns `false` when the patch deletes the object.
+fn merge_keeping_identity(
+    value: &mut Value,
+    patch: &Value,
+    id: &ResId,
+    allow_name_change: bool,
+    allow_kind_change: bool,
+) -> Result<bool, String> {
+    let ty = strategic_merge::Type::for_object(&id.group, &id.kind);
+    if !strategic_merge::apply(value, patch, ty)? {
+        return Ok(false);
+    }
+    let Some(map) = value.as_map_mut() else {
+        return Err("the patch made the object something other than a mapping".into());
+    };
+    if !allow_kind_change {
+        map.insert("kind".into(), Value::String(id.kind.clone()));
+    }
+    let metadata = map
+        .entry("metadata".to_owned())
+        .or_insert_with(|| Value::Map(Default::default()));
+    if let Value::Map(meta) = metadata {
+        if !allow_name_change {
+            meta.insert("name".into(), Value::String(id.name.clone()));
+        }
+        if id.namespace.is_empty() {
+            meta.shift_remove("namespace");
+        } else {
+            meta.insert("namespace".into(), Value::String(id.namespace.clone()));
+        }
+    }
+    Ok(true)
 }

@@ -1,0 +1,359 @@
+//! Strategic merge patch as kustomize applies it (kyaml's merge over the
+//! Kubernetes schema): maps merge, `null` deletes, lists of built-in types
+//! with a merge key merge element by element (the patch's elements first, in
+//! its order, then the elements only the original has), other lists are
+//! replaced. The `$patch: replace | delete | merge` directive is honoured;
+//! other `$` keys (`$retainKeys`, `$deleteFromPrimitiveList/...`,
+//! `$setElementOrder/...`) are kept as ordinary fields, as kustomize keeps them.
+//! Objects of kinds outside the built-in scheme (custom resources) have no
+//! merge keys: their lists are replaced.
+
+use crate::yaml::{Mapping, Value};
+
+/// How a list field merges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ListMerge {
+    /// The merge key for lists of objects; `None` for lists of scalars.
+    key: Option<&'static str>,
+}
+
+/// The schema types whose fields trueup knows (the ones with merging lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Type {
+    /// No merge semantics known: lists are replaced.
+    Opaque,
+    /// A built-in object's top level.
+    BuiltinObject(WorkloadShape),
+    /// `metadata`.
+    ObjectMeta,
+    /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job spec.
+    WorkloadSpec,
+    /// CronJob spec.
+    CronJobSpec,
+    /// `jobTemplate`.
+    JobTemplate,
+    /// `template` of a workload.
+    PodTemplate,
+    /// A pod spec.
+    PodSpec,
+    /// A container.
+    Container,
+    /// A Service spec.
+    ServiceSpec,
+}
+
+/// What a built-in object's `spec` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WorkloadShape {
+    /// Workloads with `spec.template`.
+    Workload,
+    /// CronJob.
+    CronJob,
+    /// Pod.
+    Pod,
+    /// Service.
+    Service,
+    /// PodTemplate (`template` at the top level).
+    PodTemplate,
+    /// Any other built-in kind: only `metadata` has merging lists.
+    Other,
+}
+
+/// API groups of the built-in Kubernetes scheme.
+const BUILTIN_GROUPS: &[&str] = &[
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "admissionregistration.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "extensions",
+    "resource.k8s.io",
+];
+
+/// Kinds of the core (`v1`) group.
+const CORE_KINDS: &[&str] = &[
+    "Binding",
+    "ComponentStatus",
+    "ConfigMap",
+    "Endpoints",
+    "Event",
+    "LimitRange",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Pod",
+    "PodTemplate",
+    "ReplicationController",
+    "ResourceQuota",
+    "Secret",
+    "Service",
+    "ServiceAccount",
+];
+
+impl Type {
+    /// The schema of an object of this group and kind.
+    pub(crate) fn for_object(group: &str, kind: &str) -> Type {
+        let builtin = if group.is_empty() {
+            CORE_KINDS.contains(&kind)
+        } else {
+            BUILTIN_GROUPS.contains(&group)
+        };
+        if !builtin {
+            return Type::Opaque;
+        }
+        let shape = match kind {
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Job" => WorkloadShape::Workload,
+            "CronJob" => WorkloadShape::CronJob,
+            "Pod" => WorkloadShape::Pod,
+            "Service" => WorkloadShape::Service,
+            "PodTemplate" => WorkloadShape::PodTemplate,
+            _ => WorkloadShape::Other,
+        };
+        Type::BuiltinObject(shape)
+    }
+
+    /// The type of field `name`, and how it merges when it is a list.
+    fn field(self, name: &str) -> (Type, Option<ListMerge>) {
+        let merge = |key| Some(ListMerge { key: Some(key) });
+        let none = (Type::Opaque, None);
+        match (self, name) {
+            (Type::BuiltinObject(_), "metadata") => (Type::ObjectMeta, None),
+            (Type::BuiltinObject(WorkloadShape::Workload), "spec") => (Type::WorkloadSpec, None),
+            (Type::BuiltinObject(WorkloadShape::CronJob), "spec") => (Type::CronJobSpec, None),
+            (Type::BuiltinObject(WorkloadShape::Pod), "spec") => (Type::PodSpec, None),
+            (Type::BuiltinObject(WorkloadShape::Service), "spec") => (Type::ServiceSpec, None),
+            (Type::BuiltinObject(WorkloadShape::PodTemplate), "template") => {
+                (Type::PodTemplate, None)
+            }
+            (Type::ObjectMeta, "finalizers") => (Type::Opaque, Some(ListMerge { key: None })),
+            (Type::ObjectMeta, "ownerReferences") => (Type::Opaque, merge("uid")),
+            (Type::WorkloadSpec, "template") => (Type::PodTemplate, None),
+            (Type::CronJobSpec, "jobTemplate") => (Type::JobTemplate, None),
+            (Type::JobTemplate, "metadata") => (Type::ObjectMeta, None),
+            (Type::JobTemplate, "spec") => (Type::WorkloadSpec, None),
+            (Type::PodTemplate, "metadata") => (Type::ObjectMeta, None),
+            (Type::PodTemplate, "spec") => (Type::PodSpec, None),
+            (Type::PodSpec, "containers" | "initContainers" | "ephemeralContainers") => {
+                (Type::Container, merge("name"))
+            }
+            (
+                Type::PodSpec,
+                "volumes" | "imagePullSecrets" | "resourceClaims" | "schedulingGates",
+            ) => (Type::Opaque, merge("name")),
+            (Type::PodSpec, "hostAliases") => (Type::Opaque, merge("ip")),
+            (Type::PodSpec, "topologySpreadConstraints") => (Type::Opaque, merge("topologyKey")),
+            (Type::Container, "env") => (Type::Opaque, merge("name")),
+            (Type::Container, "ports") => (Type::Opaque, merge("containerPort")),
+            (Type::Container, "volumeMounts") => (Type::Opaque, merge("mountPath")),
+            (Type::Container, "volumeDevices") => (Type::Opaque, merge("devicePath")),
+            (Type::ServiceSpec, "ports") => (Type::Opaque, merge("port")),
+            _ => none,
+        }
+    }
+}
+
+/// The outcome of merging into a map: keep it, or delete it from its parent.
+enum Outcome {
+    Keep,
+    Delete,
+}
+
+/// Applies strategic merge patch `patch` to `target` of schema type `ty`.
+/// Returns `false` when the patch deletes the whole object (`$patch: delete`).
+pub(crate) fn apply(target: &mut Value, patch: &Value, ty: Type) -> Result<bool, String> {
+    match merge_value(target, patch, ty, None)? {
+        Outcome::Keep => Ok(true),
+        Outcome::Delete => Ok(false),
+    }
+}
+
+fn directive(map: &Mapping) -> Option<&str> {
+    map.get("$patch").and_then(Value::as_str)
+}
+
+/// The patch value with its `$patch` directives taken out, for a field the
+/// original does not have.
+fn without_directives(patch: &Value) -> Value {
+    match patch {
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "$patch")
+                .map(|(k, v)| (k.clone(), without_directives(v)))
+                .collect(),
+        ),
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .filter(|item| !matches!(item, Value::Map(m) if directive(m).is_some()))
+                .map(without_directives)
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn merge_value(
+    target: &mut Value,
+    patch: &Value,
+    ty: Type,
+    list: Option<ListMerge>,
+) -> Result<Outcome, String> {
+    match (target, patch) {
+        (Value::Map(t), Value::Map(p)) => merge_map(t, p, ty),
+        (t @ Value::Seq(_), Value::Seq(p)) => {
+            if let Some(merge) = list {
+                let Value::Seq(items) = t else {
+                    unreachable!("matched a sequence")
+                };
+                merge_list(items, p, ty, merge)?;
+            } else {
+                *t = without_directives(patch);
+            }
+            Ok(Outcome::Keep)
+        }
+        (t, Value::Map(p)) => match directive(p) {
+            Some("delete") => Ok(Outcome::Delete),
+            _ => {
+                *t = without_directives(patch);
+                Ok(Outcome::Keep)
+            }
+        },
+        (t, _) => {
+            *t = without_directives(patch);
+            Ok(Outcome::Keep)
+        }
+    }
+}
+
+fn merge_map(target: &mut Mapping, patch: &Mapping, ty: Type) -> Result<Outcome, String> {
+    match directive(patch) {
+        Some("delete") => return Ok(Outcome::Delete),
+        Some("replace") => {
+            *target = match without_directives(&Value::Map(patch.clone())) {
+                Value::Map(m) => m,
+                _ => unreachable!("a map stays a map"),
+            };
+            return Ok(Outcome::Keep);
+        }
+        Some("merge") | None => {}
+        Some(other) => return Err(format!("unknown $patch directive {other:?}")),
+    }
+    for (key, value) in patch {
+        if key == "$patch" {
+            continue;
+        }
+        if value.is_null() {
+            target.shift_remove(key);
+            continue;
+        }
+        let (child, list) = ty.field(key);
+        match target.get_mut(key) {
+            Some(existing) => {
+                if let Outcome::Delete = merge_value(existing, value, child, list)? {
+                    target.shift_remove(key);
+                }
+            }
+            None => {
+                if !matches!(value, Value::Map(m) if directive(m) == Some("delete")) {
+                    target.insert(key.clone(), without_directives(value));
+                }
+            }
+        }
+    }
+    Ok(Outcome::Keep)
+}
+
+/// The merge key value of a list element.
+fn key_of<'v>(item: &'v Value, key: &str) -> Option<&'v Value> {
+    item.as_map().and_then(|m| m.get(key))
+}
+
+fn merge_list(
+    target: &mut Vec<Value>,
+    patch: &[Value],
+    ty: Type,
+    merge: ListMerge,
+) -> Result<(), String> {
+    // `- $patch: replace` in a list replaces the whole list with the other items.
+    if patch.iter().any(
+        |item| matches!(item, Value::Map(m) if directive(m) == Some("replace") && m.len() == 1),
+    ) {
+        *target = without_directives(&Value::Seq(patch.to_vec()))
+            .as_seq()
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        return Ok(());
+    }
+    let original = target.clone();
+    let Some(key) = merge.key else {
+        // Scalars: the union, patch items first, then the original's others.
+        let mut merged: Vec<Value> = Vec::with_capacity(target.len() + patch.len());
+        for item in patch.iter().chain(original.iter()) {
+            if !merged.contains(item) {
+                merged.push(item.clone());
+            }
+        }
+        *target = patch_first(merged, patch, |a, b| a == b);
+        return Ok(());
+    };
+    // Deletions first, then merges and additions.
+    let mut merged: Vec<Value> = original.clone();
+    let mut patch_items: Vec<&Value> = Vec::with_capacity(patch.len());
+    for item in patch {
+        let Some(id) = key_of(item, key) else {
+            return Err(format!("a list element lacks its merge key {key:?}"));
+        };
+        let is_delete = matches!(item, Value::Map(m) if directive(m) == Some("delete"));
+        if is_delete {
+            merged.retain(|m| key_of(m, key) != Some(id));
+        } else {
+            patch_items.push(item);
+        }
+    }
+    for item in &patch_items {
+        let id = key_of(item, key).expect("checked above");
+        match merged.iter_mut().find(|m| key_of(m, key) == Some(id)) {
+            Some(existing) => {
+                merge_value(existing, item, ty, None)?;
+            }
+            None => merged.push(without_directives(item)),
+        }
+    }
+    let patch_order: Vec<Value> = patch_items.into_iter().cloned().collect();
+    *target = patch_first(merged, &patch_order, |a, b| {
+        key_of(a, key).is_some() && key_of(a, key) == key_of(b, key)
+    });
+    Ok(())
+}
+
+/// kustomize's order for a merged list: the elements the patch names, in
+/// patch order, then the elements only the original has, in original order.
+fn patch_first(
+    merged: Vec<Value>,
+    patch: &[Value],
+    same: impl Fn(&Value, &Value) -> bool,
+) -> Vec<Value> {
+    let index_in_patch = |item: &Value| patch.iter().position(|x| same(x, item));
+    let (mut in_patch, server_only): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|item| index_in_patch(item).is_some());
+    in_patch.sort_by_key(|item| index_in_patch(item));
+    in_patch.extend(server_only);
+    in_patch
+}
