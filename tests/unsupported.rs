@@ -42,12 +42,12 @@ fn unrendered_fields_are_refused() {
         "replacements",
     );
     refused(
-        "resources: [cm.yaml]\npatchesStrategicMerge: [patch.yaml]\n",
-        "patchesStrategicMerge",
+        "resources: [cm.yaml]\nconfigurations: [c.yaml]\n",
+        "configurations",
     );
     refused(
-        "resources: [cm.yaml]\npatches:\n- path: patch.yaml\n",
-        "strategic merge",
+        "resources: [cm.yaml]\nsortOptions:\n  order: fifo\n",
+        "sortOptions",
     );
     refused(
         "resources:\n- https://github.com/org/repo//base?ref=v1\n",
