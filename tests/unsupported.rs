@@ -28,8 +28,6 @@ fn refused(kustomization: &str, field: &str) {
 
 #[test]
 fn unrendered_fields_are_refused() {
-    refused("resources: [cm.yaml]\nnamePrefix: dev-\n", "namePrefix");
-    refused("resources: [cm.yaml]\nnameSuffix: -v2\n", "nameSuffix");
     refused(
         "configMapGenerator:\n- name: x\n  literals: [a=b]\n",
         "configMapGenerator",

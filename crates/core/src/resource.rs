@@ -170,6 +170,8 @@ pub struct Resource {
     id: ResId,
     /// The identity when first read, before any transformer ran.
     original_id: ResId,
+    /// Every identity the object had before its current one, oldest first.
+    previous_ids: Vec<ResId>,
     value: Value,
     origin: Origin,
 }
@@ -187,6 +189,7 @@ impl Resource {
         })?;
         Ok(Resource {
             original_id: id.clone(),
+            previous_ids: Vec::new(),
             id,
             value,
             origin,
@@ -202,6 +205,12 @@ impl Resource {
     /// renamed or moved it.
     pub fn original_id(&self) -> &ResId {
         &self.original_id
+    }
+
+    /// The identities the object had before its current one (renames by
+    /// prefixes, suffixes, hashes, namespaces), oldest first.
+    pub fn previous_ids(&self) -> &[ResId] {
+        &self.previous_ids
     }
 
     /// The object as a value (always a mapping).
@@ -243,7 +252,7 @@ impl Resource {
 fn identify(value: &Value) -> Result<ResId, String> {
     let Some(map) = value.as_map() else {
         return Err(format!(
-            "expected a Kubernetes object (a mapping), found a {}",
+            "expected a Kubernetes object (a mapping), found {}",
             value.type_name()
         ));
     };
@@ -253,7 +262,7 @@ fn identify(value: &Value) -> Result<ResId, String> {
             None | Some(Value::Null) => Err(format!("missing {key}")),
             Some(Value::String(_)) => Err(format!("empty {key}")),
             Some(other) => Err(format!(
-                "{key} must be a string, found a {}",
+                "{key} must be a string, found {}",
                 other.type_name()
             )),
         }
@@ -265,7 +274,7 @@ fn identify(value: &Value) -> Result<ResId, String> {
         None | Some(Value::Null) => return Err(format!("missing metadata.name (kind {kind})")),
         Some(other) => {
             return Err(format!(
-                "metadata must be a mapping, found a {} (kind {kind})",
+                "metadata must be a mapping, found {} (kind {kind})",
                 other.type_name()
             ));
         }
@@ -279,7 +288,7 @@ fn identify(value: &Value) -> Result<ResId, String> {
         None | Some(Value::Null) => String::new(),
         Some(v) => scalar_text(v).ok_or_else(|| {
             format!(
-                "metadata.namespace must be a string, found a {} (kind {kind}, name {name})",
+                "metadata.namespace must be a string, found {} (kind {kind}, name {name})",
                 v.type_name()
             )
         })?,
@@ -417,7 +426,11 @@ impl ResourceSet {
     fn reindex(&mut self, file: &str, what: &str) -> Result<(), Error> {
         self.index.clear();
         for (i, r) in self.resources.iter_mut().enumerate() {
-            r.id = identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
+            let id =
+                identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
+            if id != r.id {
+                r.previous_ids.push(std::mem::replace(&mut r.id, id));
+            }
             if self.index.insert(IdentityKey::from(&r.id), i).is_some() {
                 return Err(Error::overlay(
                     file,
@@ -658,7 +671,7 @@ pub fn resources_from_yaml(
                     Value::Null => {}
                     other => {
                         return Err(manifest_error(format!(
-                            "expected a sequence in {kind}.items, found a {}",
+                            "expected a sequence in {kind}.items, found {}",
                             other.type_name()
                         )));
                     }

@@ -113,8 +113,8 @@ test('manifest, overlay and unsupported errors', () => {
     { code: 'E_MANIFEST', message: /cm\.yaml.*metadata\.name/ },
   )
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-'))
-  fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'namePrefix: dev-\nresources: [cm.yaml]\n')
-  assert.throws(() => trueup.build(dir), { code: 'E_UNSUPPORTED', message: /namePrefix.*kustomization\.yaml/ })
+  fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'helmCharts:\n- name: redis\nresources: [cm.yaml]\n')
+  assert.throws(() => trueup.build(dir), { code: 'E_UNSUPPORTED', message: /helmCharts.*kustomization\.yaml/ })
   assert.throws(() => trueup.build(path.join(dir, 'missing')), { code: 'E_OVERLAY', message: /unable to find/ })
   assert.throws(() => trueup.loadManifests(DEPLOYMENT + '---\n' + DEPLOYMENT), {
     code: 'E_OVERLAY',

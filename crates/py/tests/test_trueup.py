@@ -123,12 +123,12 @@ def test_manifest_error_names_file_and_document():
 
 
 def test_overlay_and_unsupported_errors(tmp_path):
-    (tmp_path / "kustomization.yaml").write_text("namePrefix: dev-\nresources: [cm.yaml]\n")
+    (tmp_path / "kustomization.yaml").write_text("helmCharts:\n- name: redis\nresources: [cm.yaml]\n")
     with pytest.raises(trueup.UnsupportedError) as info:
         trueup.build(tmp_path)
     assert isinstance(info.value, trueup.OverlayError)
     assert info.value.code == "E_UNSUPPORTED"
-    assert "namePrefix" in str(info.value) and "kustomization.yaml" in str(info.value)
+    assert "helmCharts" in str(info.value) and "kustomization.yaml" in str(info.value)
 
     with pytest.raises(trueup.OverlayError, match="unable to find"):
         trueup.build(tmp_path / "missing")

@@ -61,7 +61,7 @@ impl FieldSpec {
                 None | Some(Value::Null) => Ok(String::new()),
                 Some(Value::String(s)) => Ok(s.clone()),
                 Some(other) => Err(format!(
-                    "{key}: expected a string, found a {}",
+                    "{key}: expected a string, found {}",
                     other.type_name()
                 )),
             }
@@ -79,7 +79,7 @@ impl FieldSpec {
             Some(Value::Bool(b)) => *b,
             Some(other) => {
                 return Err(format!(
-                    "create: expected a boolean, found a {}",
+                    "create: expected a boolean, found {}",
                     other.type_name()
                 ));
             }

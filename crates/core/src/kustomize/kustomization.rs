@@ -65,6 +65,8 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "patches",
     "patchesJson6902",
     "patchesStrategicMerge",
+    "namePrefix",
+    "nameSuffix",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -84,6 +86,10 @@ pub struct Kustomization {
     pub kind: KustomizationKind,
     /// `resources` followed by the deprecated `bases`, in order.
     pub resources: Vec<String>,
+    /// `namePrefix`: prepended to every name (but Namespaces, CRDs, APIServices).
+    pub name_prefix: String,
+    /// `nameSuffix`: appended to every name (same exceptions).
+    pub name_suffix: String,
     /// `namespace`: set on every namespaced object.
     pub namespace: Option<String>,
     /// `commonLabels`: set on metadata, templates and selectors.
@@ -192,7 +198,7 @@ fn string_list(map: &Mapping, field: &str, file: &str) -> Result<Vec<String>, Er
                 other => Err(Error::overlay(
                     file,
                     format!(
-                        "{field}[{i}]: expected a string, found a {}",
+                        "{field}[{i}]: expected a string, found {}",
                         other.type_name()
                     ),
                 )),
@@ -201,7 +207,7 @@ fn string_list(map: &Mapping, field: &str, file: &str) -> Result<Vec<String>, Er
         Some(other) => Err(Error::overlay(
             file,
             format!(
-                "{field}: expected a list of strings, found a {}",
+                "{field}: expected a list of strings, found {}",
                 other.type_name()
             ),
         )),
@@ -232,7 +238,7 @@ impl Kustomization {
             return Err(Error::overlay(
                 file,
                 format!(
-                    "expected a mapping of kustomization fields, found a {}",
+                    "expected a mapping of kustomization fields, found {}",
                     value.type_name()
                 ),
             ));
@@ -270,10 +276,7 @@ impl Kustomization {
             Some(other) => {
                 return Err(Error::overlay(
                     file,
-                    format!(
-                        "apiVersion: expected a string, found a {}",
-                        other.type_name()
-                    ),
+                    format!("apiVersion: expected a string, found {}", other.type_name()),
                 ));
             }
         }
@@ -306,6 +309,8 @@ impl Kustomization {
             kind,
             resources,
             namespace: optional_string(&map, "namespace", file)?.filter(|s| !s.is_empty()),
+            name_prefix: optional_string(&map, "namePrefix", file)?.unwrap_or_default(),
+            name_suffix: optional_string(&map, "nameSuffix", file)?.unwrap_or_default(),
             common_labels: string_map(map.get("commonLabels"), file, "commonLabels")?,
             labels,
             common_annotations: string_map(
@@ -325,7 +330,7 @@ impl Kustomization {
 fn expected(file: &str, field: &str, what: &str, found: &Value) -> Error {
     Error::overlay(
         file,
-        format!("{field}: expected {what}, found a {}", found.type_name()),
+        format!("{field}: expected {what}, found {}", found.type_name()),
     )
 }
 
@@ -542,7 +547,7 @@ fn replica_count(m: &Mapping, file: &str, at: &str) -> Result<ReplicaCount, Erro
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
-        other => format!("a {}", other.type_name()),
+        other => other.type_name().to_owned(),
     }
 }
 
@@ -560,8 +565,8 @@ mod tests {
             err.to_string().contains("unknown field \"resource\""),
             "{err}"
         );
-        let err = Kustomization::parse("namePrefix: x-\n", "k.yaml").expect_err("unsupported");
-        assert_eq!(err.to_string(), "not supported yet: namePrefix (in k.yaml)");
+        let err = Kustomization::parse("vars:\n- name: X\n", "k.yaml").expect_err("unsupported");
+        assert_eq!(err.to_string(), "not supported yet: vars (in k.yaml)");
         let err = Kustomization::parse("resources: a.yaml\n", "k.yaml").expect_err("type");
         assert!(err.to_string().contains("expected a list"), "{err}");
         assert!(Kustomization::parse("patches: []\n", "k.yaml").is_ok());

@@ -9,6 +9,7 @@
 
 mod fieldspec;
 mod kustomization;
+mod nameref;
 mod patches;
 mod selector;
 mod transform;
@@ -56,6 +57,8 @@ pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error
         stack: Vec::new(),
     };
     let mut set = renderer.render(&dir)?;
+    let root_file = find_kustomization(source, &dir)?;
+    nameref::fix_references(&mut set, &root_file)?;
     set.drop_empty_annotations();
     set.sort_legacy();
     Ok(set)
@@ -262,11 +265,12 @@ impl Renderer<'_> {
 }
 
 /// The built-in transformers between `patches` and `patchesJson6902`, in
-/// kustomize's order: namespace, labels, annotations.
+/// kustomize's order: namespace, prefix and suffix, labels, annotations.
 fn apply_transformers(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Result<(), Error> {
     if let Some(ns) = &k.namespace {
         transform::namespace(set, ns, file)?;
     }
+    transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, file)?;
     transform::labels(set, k, file)?;
     transform::annotations(set, k, file)?;
     Ok(())

@@ -55,10 +55,7 @@ impl Selector {
                 Some(Value::String(s)) => Ok(s.clone()),
                 Some(other) => Err(Error::overlay(
                     file,
-                    format!(
-                        "{at}.{key}: expected a string, found a {}",
-                        other.type_name()
-                    ),
+                    format!("{at}.{key}: expected a string, found {}", other.type_name()),
                 )),
             }
         };

@@ -13,13 +13,6 @@ use crate::yaml::{Resolved, ResolvedNumber, Value, resolve_plain_v3};
 /// `Namespace` objects, and fills the other built-in namespace fields.
 pub(crate) fn namespace(set: &mut ResourceSet, namespace: &str, file: &str) -> Result<(), Error> {
     let specs = &fieldspec::defaults().namespace;
-    // Service accounts before the move: subjects that name them follow them,
-    // as kustomize's name-reference fixing makes them.
-    let service_accounts: Vec<(String, String)> = set
-        .iter()
-        .filter(|r| r.id().kind == "ServiceAccount" && r.id().group.is_empty())
-        .map(|r| (r.id().name.clone(), r.id().namespace.clone()))
-        .collect();
     set.transform_each(file, "namespace", |id, value| {
         let mut set_namespace = |v: &mut Value| {
             *v = Value::String(namespace.to_owned());
@@ -34,7 +27,7 @@ pub(crate) fn namespace(set: &mut ResourceSet, namespace: &str, file: &str) -> R
             fieldspec::apply(value, &spec, CreateKind::Scalar, &mut set_namespace)?;
         }
         if matches!(id.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
-            role_binding_subjects(value, namespace, &service_accounts);
+            role_binding_subjects(value, namespace);
         }
         for spec in specs.iter().filter(|s| s.selects(id)) {
             fieldspec::apply(value, spec, CreateKind::Scalar, &mut set_namespace)?;
@@ -44,32 +37,46 @@ pub(crate) fn namespace(set: &mut ResourceSet, namespace: &str, file: &str) -> R
 }
 
 /// (Cluster)RoleBinding subjects: a subject named `default` gets the
-/// namespace (kustomize's default mode), and a ServiceAccount subject that
-/// names a service account being moved follows it.
-fn role_binding_subjects(
-    value: &mut Value,
-    namespace: &str,
-    service_accounts: &[(String, String)],
-) {
+/// namespace (kustomize's default mode). Subjects naming service accounts
+/// that moved follow them through the name references fixed at the end.
+fn role_binding_subjects(value: &mut Value, namespace: &str) {
     let Some(Value::Seq(subjects)) = value.as_map_mut().and_then(|m| m.get_mut("subjects")) else {
         return;
     };
     for subject in subjects {
-        let Value::Map(m) = subject else { continue };
-        let name = m.get("name").and_then(Value::as_str).unwrap_or_default();
-        let follows = m.get("kind").and_then(Value::as_str) == Some("ServiceAccount") && {
-            let current = m
-                .get("namespace")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            service_accounts
-                .iter()
-                .any(|(n, ns)| n == name && ns == current)
-        };
-        if name == "default" || follows {
+        if let Value::Map(m) = subject
+            && m.get("name").and_then(Value::as_str) == Some("default")
+        {
             m.insert("namespace".into(), Value::String(namespace.to_owned()));
         }
     }
+}
+
+/// `namePrefix` and `nameSuffix`: every name but those of Namespaces,
+/// CustomResourceDefinitions and APIServices.
+pub(crate) fn prefix_suffix(
+    set: &mut ResourceSet,
+    prefix: &str,
+    suffix: &str,
+    file: &str,
+) -> Result<(), Error> {
+    if prefix.is_empty() && suffix.is_empty() {
+        return Ok(());
+    }
+    set.transform_each(file, "namePrefix/nameSuffix", |id, value| {
+        let skipped = matches!(id.kind.as_str(), "Namespace" | "CustomResourceDefinition")
+            || (id.kind == "APIService" && id.group == "apiregistration.k8s.io");
+        if skipped {
+            return Ok(());
+        }
+        if let Some(Value::Map(meta)) = value.as_map_mut().and_then(|m| m.get_mut("metadata")) {
+            meta.insert(
+                "name".into(),
+                Value::String(format!("{prefix}{}{suffix}", id.name)),
+            );
+        }
+        Ok(())
+    })
 }
 
 /// Sets every pair in the mapping found at the end of a field spec path.
@@ -81,7 +88,7 @@ fn set_pairs(pairs: &[(String, String)]) -> impl FnMut(&mut Value) -> Result<(),
         let found = target.type_name();
         let map = target
             .as_map_mut()
-            .ok_or_else(|| format!("expected a mapping, found a {found}"))?;
+            .ok_or_else(|| format!("expected a mapping, found {found}"))?;
         for (k, v) in pairs {
             check_plain_key(k)?;
             map.insert(k.clone(), Value::String(v.clone()));

@@ -56,7 +56,7 @@ impl JsonPatch {
     pub fn from_value(value: &Value) -> Result<JsonPatch, String> {
         let items = value.as_seq().ok_or_else(|| {
             format!(
-                "a JSON patch is a list of operations, found a {}",
+                "a JSON patch is a list of operations, found {}",
                 value.type_name()
             )
         })?;
@@ -105,7 +105,7 @@ fn operation(item: &Value) -> Result<Operation, String> {
         match map.get(key) {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(other) => Err(format!(
-                "{key} must be a string, found a {}",
+                "{key} must be a string, found {}",
                 other.type_name()
             )),
             None => Err(format!("missing {key}")),
@@ -206,10 +206,7 @@ fn resolve<'v>(doc: &'v Value, tokens: &[String]) -> Result<&'v Value, String> {
             Value::Map(m) => m.get(token).ok_or_else(|| format!("no member {token:?}"))?,
             Value::Seq(items) => &items[array_index(token, items.len(), false)?],
             other => {
-                return Err(format!(
-                    "cannot look up {token:?} in a {}",
-                    other.type_name()
-                ));
+                return Err(format!("cannot look up {token:?} in {}", other.type_name()));
             }
         };
     }
@@ -228,10 +225,7 @@ fn resolve_mut<'v>(doc: &'v mut Value, tokens: &[String]) -> Result<&'v mut Valu
                 &mut items[i]
             }
             other => {
-                return Err(format!(
-                    "cannot look up {token:?} in a {}",
-                    other.type_name()
-                ));
+                return Err(format!("cannot look up {token:?} in {}", other.type_name()));
             }
         };
     }
@@ -253,7 +247,7 @@ fn add(doc: &mut Value, tokens: &[String], value: Value) -> Result<(), String> {
             items.insert(i, value);
             Ok(())
         }
-        other => Err(format!("cannot add {last:?} to a {}", other.type_name())),
+        other => Err(format!("cannot add {last:?} to {}", other.type_name())),
     }
 }
 
@@ -269,10 +263,7 @@ fn remove(doc: &mut Value, tokens: &[String]) -> Result<Value, String> {
             let i = array_index(last, items.len(), false)?;
             Ok(items.remove(i))
         }
-        other => Err(format!(
-            "cannot remove {last:?} from a {}",
-            other.type_name()
-        )),
+        other => Err(format!("cannot remove {last:?} from {}", other.type_name())),
     }
 }
 

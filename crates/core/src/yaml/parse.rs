@@ -431,14 +431,14 @@ fn apply_merge(map: &mut Mapping, merged: Value) -> Result<(), String> {
             .map(|item| match item {
                 Value::Map(m) => Ok(m),
                 other => Err(format!(
-                    "a merge key (<<) list must hold mappings, found a {}",
+                    "a merge key (<<) list must hold mappings, found {}",
                     other.type_name()
                 )),
             })
             .collect::<Result<_, _>>()?,
         other => {
             return Err(format!(
-                "a merge key (<<) needs a mapping or a list of mappings, found a {}",
+                "a merge key (<<) needs a mapping or a list of mappings, found {}",
                 other.type_name()
             ));
         }

@@ -78,16 +78,16 @@ impl Value {
         path.iter().try_fold(self, |v, key| v.as_map()?.get(*key))
     }
 
-    /// A short name of this value's type, for error messages.
+    /// This value's type with its article, for error messages: `an integer`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Int(_) | Value::UInt(_) => "integer",
-            Value::Float(_) => "number",
-            Value::String(_) => "string",
-            Value::Seq(_) => "sequence",
-            Value::Map(_) => "mapping",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::UInt(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a sequence",
+            Value::Map(_) => "a mapping",
         }
     }
 }

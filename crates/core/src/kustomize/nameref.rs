@@ -1,0 +1,449 @@
+//! Name references: after prefixes, suffixes and hash suffixes rename
+//! objects, every field that names one of them (a volume's ConfigMap, a
+//! RoleBinding's roleRef, an HPA's target, ...) is rewritten to the new name,
+//! following kustomize's built-in table of referrers.
+
+use crate::error::Error;
+use crate::resource::{ResId, Resource, ResourceSet};
+use crate::yaml::Value;
+
+/// Where pod specs live in each workload kind.
+const POD_SPECS: &[(&str, &str)] = &[
+    ("Pod", "spec"),
+    ("Deployment", "spec/template/spec"),
+    ("ReplicaSet", "spec/template/spec"),
+    ("DaemonSet", "spec/template/spec"),
+    ("StatefulSet", "spec/template/spec"),
+    ("Job", "spec/template/spec"),
+    ("CronJob", "spec/jobTemplate/spec/template/spec"),
+    ("ReplicationController", "spec/template/spec"),
+];
+
+/// One place that names an object of the referral kind.
+#[derive(Debug, Clone)]
+struct Referrer {
+    kind: &'static str,
+    group: Option<&'static str>,
+    path: Vec<String>,
+}
+
+/// A kind that can be referred to, and where it is referred to from.
+#[derive(Debug, Clone)]
+struct Referral {
+    kind: &'static str,
+    group: &'static str,
+    referrers: Vec<Referrer>,
+}
+
+fn path(p: &str) -> Vec<String> {
+    p.split('/').map(str::to_owned).collect()
+}
+
+fn referrer(kind: &'static str, p: &str) -> Referrer {
+    Referrer {
+        kind,
+        group: None,
+        path: path(p),
+    }
+}
+
+/// Referrers inside pod specs: `pod_paths` below each workload's pod spec,
+/// for the workload kinds in `kinds`.
+fn in_pod_specs(kinds: &[&str], pod_paths: &[&str]) -> Vec<Referrer> {
+    let mut out = Vec::new();
+    for (kind, prefix) in POD_SPECS.iter().filter(|(k, _)| kinds.contains(k)) {
+        for p in pod_paths {
+            out.push(referrer(kind, &format!("{prefix}/{p}")));
+        }
+    }
+    out
+}
+
+const WORKLOADS_WITHOUT_RC: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+];
+const WORKLOADS_WITH_RC: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "ReplicationController",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+];
+
+/// kustomize's built-in name reference table.
+fn referrals() -> Vec<Referral> {
+    let mut config_map = in_pod_specs(
+        WORKLOADS_WITHOUT_RC,
+        &[
+            "volumes/configMap/name",
+            "containers/env/valueFrom/configMapKeyRef/name",
+            "initContainers/env/valueFrom/configMapKeyRef/name",
+            "containers/envFrom/configMapRef/name",
+            "initContainers/envFrom/configMapRef/name",
+            "volumes/projected/sources/configMap/name",
+        ],
+    );
+    config_map.extend([
+        referrer("Node", "spec/configSource/configMap"),
+        referrer("Role", "rules/resourceNames"),
+        referrer("ClusterRole", "rules/resourceNames"),
+        Referrer {
+            kind: "Ingress",
+            group: None,
+            path: vec![
+                "metadata".into(),
+                "annotations".into(),
+                "nginx.ingress.kubernetes.io/fastcgi-params-configmap".into(),
+            ],
+        },
+    ]);
+    let mut secret = in_pod_specs(
+        WORKLOADS_WITHOUT_RC,
+        &[
+            "volumes/secret/secretName",
+            "containers/env/valueFrom/secretKeyRef/name",
+            "initContainers/env/valueFrom/secretKeyRef/name",
+            "containers/envFrom/secretRef/name",
+            "initContainers/envFrom/secretRef/name",
+            "imagePullSecrets/name",
+            "volumes/projected/sources/secret/name",
+        ],
+    );
+    secret.push(referrer("Ingress", "spec/tls/secretName"));
+    for annotation in [
+        "ingress.kubernetes.io/auth-secret",
+        "nginx.ingress.kubernetes.io/auth-secret",
+        "nginx.ingress.kubernetes.io/auth-tls-secret",
+    ] {
+        secret.push(Referrer {
+            kind: "Ingress",
+            group: None,
+            path: vec!["metadata".into(), "annotations".into(), annotation.into()],
+        });
+    }
+    secret.extend([
+        referrer("ServiceAccount", "imagePullSecrets/name"),
+        referrer("StorageClass", "parameters/secretName"),
+        referrer("StorageClass", "parameters/adminSecretName"),
+        referrer("StorageClass", "parameters/userSecretName"),
+        referrer("StorageClass", "parameters/secretRef"),
+        referrer("Role", "rules/resourceNames"),
+        referrer("ClusterRole", "rules/resourceNames"),
+        referrer("PersistentVolume", "spec/azureFile/secretName"),
+    ]);
+    let service = vec![
+        Referrer {
+            kind: "StatefulSet",
+            group: Some("apps"),
+            path: path("spec/serviceName"),
+        },
+        referrer("Ingress", "spec/rules/http/paths/backend/serviceName"),
+        referrer("Ingress", "spec/backend/serviceName"),
+        referrer("Ingress", "spec/rules/http/paths/backend/service/name"),
+        referrer("Ingress", "spec/defaultBackend/service/name"),
+        Referrer {
+            kind: "APIService",
+            group: Some("apiregistration.k8s.io"),
+            path: path("spec/service/name"),
+        },
+        Referrer {
+            kind: "ValidatingWebhookConfiguration",
+            group: Some("admissionregistration.k8s.io"),
+            path: path("webhooks/clientConfig/service"),
+        },
+        Referrer {
+            kind: "MutatingWebhookConfiguration",
+            group: Some("admissionregistration.k8s.io"),
+            path: path("webhooks/clientConfig/service"),
+        },
+    ];
+    let rbac = Some("rbac.authorization.k8s.io");
+    // The whole `roleRef`: its `kind` says whether a Role or a ClusterRole is meant.
+    let role_binding = |kind| Referrer {
+        kind,
+        group: rbac,
+        path: path("roleRef"),
+    };
+    let mut service_account = vec![
+        Referrer {
+            kind: "RoleBinding",
+            group: rbac,
+            path: path("subjects"),
+        },
+        Referrer {
+            kind: "ClusterRoleBinding",
+            group: rbac,
+            path: path("subjects"),
+        },
+    ];
+    service_account.extend(in_pod_specs(WORKLOADS_WITH_RC, &["serviceAccountName"]));
+    let hpa = || {
+        vec![referrer(
+            "HorizontalPodAutoscaler",
+            "spec/scaleTargetRef/name",
+        )]
+    };
+    vec![
+        Referral {
+            kind: "Deployment",
+            group: "",
+            referrers: hpa(),
+        },
+        Referral {
+            kind: "ReplicationController",
+            group: "",
+            referrers: hpa(),
+        },
+        Referral {
+            kind: "ReplicaSet",
+            group: "",
+            referrers: hpa(),
+        },
+        Referral {
+            kind: "StatefulSet",
+            group: "",
+            referrers: hpa(),
+        },
+        Referral {
+            kind: "ConfigMap",
+            group: "",
+            referrers: config_map,
+        },
+        Referral {
+            kind: "Secret",
+            group: "",
+            referrers: secret,
+        },
+        Referral {
+            kind: "Service",
+            group: "",
+            referrers: service,
+        },
+        Referral {
+            kind: "Role",
+            group: "rbac.authorization.k8s.io",
+            referrers: vec![role_binding("RoleBinding")],
+        },
+        Referral {
+            kind: "ClusterRole",
+            group: "rbac.authorization.k8s.io",
+            referrers: vec![
+                role_binding("RoleBinding"),
+                role_binding("ClusterRoleBinding"),
+            ],
+        },
+        Referral {
+            kind: "ServiceAccount",
+            group: "",
+            referrers: service_account,
+        },
+        Referral {
+            kind: "PersistentVolumeClaim",
+            group: "",
+            referrers: in_pod_specs(
+                WORKLOADS_WITH_RC,
+                &["volumes/persistentVolumeClaim/claimName"],
+            ),
+        },
+        Referral {
+            kind: "PersistentVolume",
+            group: "",
+            referrers: vec![
+                referrer("PersistentVolumeClaim", "spec/volumeName"),
+                referrer("ClusterRole", "rules/resourceNames"),
+            ],
+        },
+        Referral {
+            kind: "StorageClass",
+            group: "storage.k8s.io",
+            referrers: vec![
+                referrer("PersistentVolume", "spec/storageClassName"),
+                referrer("PersistentVolumeClaim", "spec/storageClassName"),
+                referrer(
+                    "StatefulSet",
+                    "spec/volumeClaimTemplates/spec/storageClassName",
+                ),
+            ],
+        },
+        Referral {
+            kind: "PriorityClass",
+            group: "scheduling.k8s.io",
+            referrers: in_pod_specs(WORKLOADS_WITH_RC, &["priorityClassName"]),
+        },
+        // kustomize's table names IngressClass with the group
+        // "networking.k8s.io/v1", which no object has: ingressClassName is
+        // never rewritten, so it is not listed here.
+    ]
+}
+
+/// A referral candidate: its names and namespaces over time, and now.
+struct Candidate {
+    current: ResId,
+    history: Vec<ResId>,
+}
+
+impl Candidate {
+    fn was_named(&self, name: &str) -> bool {
+        self.current.name == name || self.history.iter().any(|id| id.name == name)
+    }
+
+    fn was_in_namespace(&self, namespace: &str) -> bool {
+        self.current.namespace == namespace
+            || self.history.iter().any(|id| id.namespace == namespace)
+    }
+}
+
+/// Rewrites every reference to a renamed object to its current name.
+pub(crate) fn fix_references(set: &mut ResourceSet, file: &str) -> Result<(), Error> {
+    for referral in referrals() {
+        let candidates: Vec<Candidate> = set
+            .iter()
+            .filter(|r| {
+                r.id().kind == referral.kind
+                    && (referral.group.is_empty() || r.id().group == referral.group)
+            })
+            .map(|r: &Resource| Candidate {
+                current: r.id().clone(),
+                history: r.previous_ids().to_vec(),
+            })
+            .collect();
+        if candidates.is_empty() || candidates.iter().all(|c| c.history.is_empty()) {
+            continue;
+        }
+        set.transform_each(file, "name reference", |id, value| {
+            for referrer in &referral.referrers {
+                if referrer.kind != id.kind || referrer.group.is_some_and(|g| g != id.group) {
+                    continue;
+                }
+                let role_ref = referrer.path.last().is_some_and(|p| p == "roleRef");
+                rewrite_at(value, &referrer.path, &mut |target| {
+                    rewrite(target, referral.kind, &candidates, id, role_ref)
+                })?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Walks `path` (sequences along the way element by element) and calls `f`
+/// on what is there.
+fn rewrite_at(
+    value: &mut Value,
+    path: &[String],
+    f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
+    match (value, path.split_first()) {
+        (target, None) => f(target),
+        (Value::Seq(items), Some(_)) => {
+            for item in items {
+                rewrite_at(item, path, f)?;
+            }
+            Ok(())
+        }
+        (Value::Map(map), Some((key, rest))) => match map.get_mut(key) {
+            Some(field) => rewrite_at(field, rest, f),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// The one candidate a reference means, by kustomize's sieve: it once had
+/// this name, and (for namespaced kinds) it is in the referrer's namespace.
+fn pick<'c>(
+    candidates: &'c [Candidate],
+    name: &str,
+    namespace: Option<&str>,
+    referrer: &ResId,
+) -> Result<Option<&'c Candidate>, String> {
+    let named: Vec<&Candidate> = candidates.iter().filter(|c| c.was_named(name)).collect();
+    let placed: Vec<&Candidate> = match namespace {
+        Some(ns) => named
+            .into_iter()
+            .filter(|c| c.was_in_namespace(ns))
+            .collect(),
+        None if named.first().is_some_and(|c| c.current.is_cluster_scoped())
+            || referrer.is_cluster_scoped() =>
+        {
+            named
+        }
+        None => named
+            .into_iter()
+            .filter(|c| c.current.effective_namespace() == referrer.effective_namespace())
+            .collect(),
+    };
+    match placed.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(format!(
+            "found multiple possible referrals for {name:?}: {}",
+            many.iter()
+                .map(|c| c.current.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn rewrite(
+    target: &mut Value,
+    kind: &str,
+    candidates: &[Candidate],
+    referrer: &ResId,
+    role_ref: bool,
+) -> Result<(), String> {
+    match target {
+        Value::String(name) => {
+            if let Some(c) = pick(candidates, name, None, referrer)? {
+                *name = c.current.name.clone();
+            }
+        }
+        // `rules/resourceNames` (names) and `subjects` (mappings): each item.
+        Value::Seq(items) => {
+            for item in items {
+                rewrite(item, kind, candidates, referrer, role_ref)?;
+            }
+        }
+        // `subjects` elements and webhook `service`s: a name with a namespace.
+        // (kustomize renames subjects whatever their kind, even Users.)
+        Value::Map(map) => {
+            let Some(name) = map.get("name").and_then(Value::as_str).map(str::to_owned) else {
+                return Ok(());
+            };
+            if role_ref {
+                if map.get("kind").and_then(Value::as_str) != Some(kind) {
+                    return Ok(());
+                }
+                if let Some(c) = pick(candidates, &name, None, referrer)? {
+                    map.insert("name".into(), Value::String(c.current.name.clone()));
+                }
+                return Ok(());
+            }
+            let namespace = map
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(c) = pick(candidates, &name, Some(&namespace), referrer)? {
+                map.insert("name".into(), Value::String(c.current.name.clone()));
+                if !c.current.namespace.is_empty() || map.contains_key("namespace") {
+                    map.insert(
+                        "namespace".into(),
+                        Value::String(c.current.namespace.clone()),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
