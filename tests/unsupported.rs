@@ -28,10 +28,6 @@ fn refused(kustomization: &str, field: &str) {
 
 #[test]
 fn unrendered_fields_are_refused() {
-    refused(
-        "configMapGenerator:\n- name: x\n  literals: [a=b]\n",
-        "configMapGenerator",
-    );
     refused("resources: [cm.yaml]\ncomponents: [../c]\n", "components");
     refused("helmCharts:\n- name: x\n", "helmCharts");
     refused("resources: [cm.yaml]\nvars:\n- name: X\n", "vars");

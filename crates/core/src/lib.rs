@@ -23,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+mod base64;
 pub mod error;
 pub mod kustomize;
 pub mod patch;

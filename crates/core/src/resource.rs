@@ -172,6 +172,8 @@ pub struct Resource {
     original_id: ResId,
     /// Every identity the object had before its current one, oldest first.
     previous_ids: Vec<ResId>,
+    /// A generated object whose name gets kustomize's content-hash suffix.
+    needs_hash: bool,
     value: Value,
     origin: Origin,
 }
@@ -190,6 +192,7 @@ impl Resource {
         Ok(Resource {
             original_id: id.clone(),
             previous_ids: Vec::new(),
+            needs_hash: false,
             id,
             value,
             origin,
@@ -487,6 +490,89 @@ impl ResourceSet {
         }
     }
 
+    /// Adds a generated object, or merges it into / replaces the existing one
+    /// it names (by current or previous identity), as kustomize's generators do.
+    pub(crate) fn absorb_generated(
+        &mut self,
+        value: Value,
+        behavior: crate::kustomize::Behavior,
+        needs_hash: bool,
+        file: &str,
+    ) -> Result<(), Error> {
+        use crate::kustomize::Behavior;
+        let origin = Origin {
+            file: Some(file.to_owned()),
+            document: None,
+            line: None,
+        };
+        let mut resource = Resource::new(value, origin)?;
+        resource.needs_hash = needs_hash;
+        let key = IdentityKey::from(resource.id());
+        let matches: Vec<usize> = self
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                std::iter::once(&r.id)
+                    .chain(&r.previous_ids)
+                    .any(|id| IdentityKey::from(id) == key)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let id = resource.id().clone();
+        match (matches.as_slice(), behavior) {
+            ([], Behavior::Create) => self.insert(resource, file),
+            ([], _) => Err(Error::overlay(
+                file,
+                format!("{id} does not exist; a generator with behavior merge or replace needs it"),
+            )),
+            ([_], Behavior::Create) => Err(Error::overlay(
+                file,
+                format!("{id} exists already; a generator for it needs behavior merge or replace"),
+            )),
+            ([i], behavior) => {
+                let old = &self.resources[*i];
+                let mut value = resource.value;
+                merge_generated_into(&mut value, &old.value, behavior == Behavior::Merge);
+                let merged = Resource {
+                    id: old.id.clone(),
+                    original_id: old.original_id.clone(),
+                    previous_ids: old.previous_ids.clone(),
+                    needs_hash: old.needs_hash,
+                    value,
+                    origin: resource.origin,
+                };
+                self.resources[*i] = merged;
+                self.reindex(file, "generator")
+            }
+            _ => Err(Error::overlay(
+                file,
+                format!("more than one object could take the generated {id}"),
+            )),
+        }
+    }
+
+    /// Appends kustomize's content-hash suffix to the names of generated
+    /// objects that want it (done once, at the top kustomization).
+    pub(crate) fn apply_name_hashes(&mut self, file: &str) -> Result<(), Error> {
+        for r in &mut self.resources {
+            if !r.needs_hash {
+                continue;
+            }
+            let Some(hash) = crate::kustomize::content_hash(&r.value) else {
+                continue;
+            };
+            if let Some(Value::Map(meta)) = r.value.as_map_mut().and_then(|m| m.get_mut("metadata"))
+            {
+                meta.insert(
+                    "name".into(),
+                    Value::String(format!("{}-{hash}", r.id.name)),
+                );
+            }
+        }
+        self.reindex(file, "name hash")
+    }
+
     /// Removes empty `metadata.annotations` everywhere, as kustomize does
     /// before printing.
     pub(crate) fn drop_empty_annotations(&mut self) {
@@ -686,6 +772,58 @@ pub fn resources_from_yaml(
         }
     }
     Ok(out)
+}
+
+/// What a generator with behavior merge or replace leaves: the old object's
+/// name, namespace, labels and annotations under the new ones, and for merge
+/// the old data under the new.
+fn merge_generated_into(new: &mut Value, old: &Value, merge_data: bool) {
+    let Some(new_map) = new.as_map_mut() else {
+        return;
+    };
+    let old_meta = old.get_path(&["metadata"]).and_then(Value::as_map);
+    if let Some(Value::Map(meta)) = new_map.get_mut("metadata") {
+        for key in ["labels", "annotations"] {
+            let mut combined = old_meta
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Map(mine)) = meta.get(key) {
+                for (k, v) in mine {
+                    combined.insert(k.clone(), v.clone());
+                }
+            }
+            if combined.is_empty() {
+                meta.shift_remove(key);
+            } else {
+                meta.insert(key.into(), Value::Map(combined));
+            }
+        }
+        for key in ["name", "namespace"] {
+            match old_meta.and_then(|m| m.get(key)) {
+                Some(v) => {
+                    meta.insert(key.into(), v.clone());
+                }
+                None => {
+                    meta.shift_remove(key);
+                }
+            }
+        }
+    }
+    if merge_data {
+        for key in ["data", "binaryData"] {
+            if let Some(Value::Map(old_data)) = old.get_path(&[key]) {
+                let mut combined = old_data.clone();
+                if let Some(Value::Map(mine)) = new_map.get(key) {
+                    for (k, v) in mine {
+                        combined.insert(k.clone(), v.clone());
+                    }
+                }
+                new_map.insert(key.into(), Value::Map(combined));
+            }
+        }
+    }
 }
 
 /// kustomize removes `metadata.annotations` when it is empty or null.

@@ -3,6 +3,7 @@
 //! are refused by name.
 
 use super::fieldspec::FieldSpec;
+use super::generator::{Behavior, GeneratorArgs, GeneratorOptions};
 use super::selector::Selector;
 use crate::error::Error;
 use crate::yaml::{self, Mapping, Value};
@@ -67,6 +68,9 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "patchesStrategicMerge",
     "namePrefix",
     "nameSuffix",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -108,6 +112,10 @@ pub struct Kustomization {
     pub patches_json6902: Vec<PatchEntry>,
     /// `patchesStrategicMerge`: file paths or inline patches (the legacy field).
     pub patches_strategic_merge: Vec<String>,
+    /// `configMapGenerator` and then `secretGenerator` entries.
+    pub generators: Vec<GeneratorArgs>,
+    /// `generatorOptions`.
+    pub generator_options: GeneratorOptions,
 }
 
 /// Where a patch's text is.
@@ -303,6 +311,17 @@ impl Kustomization {
         };
         let images = list_of(&map, "images", file, image_rewrite)?;
         let patches = list_of(&map, "patches", file, patch_entry)?;
+        let mut generators = list_of(&map, "configMapGenerator", file, |m, f, at| {
+            generator_args(m, f, at, "ConfigMap")
+        })?;
+        generators.extend(list_of(&map, "secretGenerator", file, |m, f, at| {
+            generator_args(m, f, at, "Secret")
+        })?);
+        let generator_options = match map.get("generatorOptions") {
+            None | Some(Value::Null) => GeneratorOptions::default(),
+            Some(Value::Map(m)) => generator_options(m, file, "generatorOptions")?,
+            Some(other) => return Err(expected(file, "generatorOptions", "a mapping", other)),
+        };
         let patches_json6902 = list_of(&map, "patchesJson6902", file, json6902_entry)?;
         let replicas = list_of(&map, "replicas", file, replica_count)?;
         Ok(Kustomization {
@@ -323,6 +342,8 @@ impl Kustomization {
             patches,
             patches_json6902,
             patches_strategic_merge: string_list(&map, "patchesStrategicMerge", file)?,
+            generators,
+            generator_options,
         })
     }
 }
@@ -435,6 +456,91 @@ fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Erro
         new_name: text("newName")?.filter(|s| !s.is_empty()),
         new_tag: text("newTag")?.filter(|s| !s.is_empty()),
         digest: text("digest")?.filter(|s| !s.is_empty()),
+    })
+}
+
+fn generator_options(m: &Mapping, file: &str, at: &str) -> Result<GeneratorOptions, Error> {
+    only_keys(
+        m,
+        &[
+            "labels",
+            "annotations",
+            "disableNameSuffixHash",
+            "immutable",
+        ],
+        file,
+        at,
+    )?;
+    let flag = |key: &str| match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(expected(file, &format!("{at}.{key}"), "a boolean", other)),
+    };
+    Ok(GeneratorOptions {
+        labels: string_map(m.get("labels"), file, &format!("{at}.labels"))?,
+        annotations: string_map(m.get("annotations"), file, &format!("{at}.annotations"))?,
+        disable_name_suffix_hash: flag("disableNameSuffixHash")?,
+        immutable: flag("immutable")?,
+    })
+}
+
+fn generator_args(
+    m: &Mapping,
+    file: &str,
+    at: &str,
+    kind: &'static str,
+) -> Result<GeneratorArgs, Error> {
+    let mut allowed = vec![
+        "name",
+        "namespace",
+        "behavior",
+        "literals",
+        "files",
+        "envs",
+        "env",
+        "options",
+    ];
+    if kind == "Secret" {
+        allowed.push("type");
+    }
+    only_keys(m, &allowed, file, at)?;
+    let name = optional_string(m, "name", file)?.unwrap_or_default();
+    if name.is_empty() {
+        return Err(Error::overlay(
+            file,
+            format!("{at}: a generator needs a name"),
+        ));
+    }
+    let behavior = match optional_string(m, "behavior", file)?.as_deref() {
+        None | Some("") | Some("create") => Behavior::Create,
+        Some("merge") => Behavior::Merge,
+        Some("replace") => Behavior::Replace,
+        Some(other) => {
+            return Err(Error::overlay(
+                file,
+                format!("{at}.behavior: expected create, merge or replace, found {other:?}"),
+            ));
+        }
+    };
+    let mut envs = string_list(m, "envs", file)?;
+    if let Some(env) = optional_string(m, "env", file)?.filter(|s| !s.is_empty()) {
+        envs.insert(0, env);
+    }
+    let options = match m.get("options") {
+        None | Some(Value::Null) => GeneratorOptions::default(),
+        Some(Value::Map(o)) => generator_options(o, file, &format!("{at}.options"))?,
+        Some(other) => return Err(expected(file, &format!("{at}.options"), "a mapping", other)),
+    };
+    Ok(GeneratorArgs {
+        kind,
+        name,
+        namespace: optional_string(m, "namespace", file)?.unwrap_or_default(),
+        behavior,
+        literals: string_list(m, "literals", file)?,
+        files: string_list(m, "files", file)?,
+        envs,
+        secret_type: optional_string(m, "type", file)?.unwrap_or_default(),
+        options,
     })
 }
 

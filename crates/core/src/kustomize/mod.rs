@@ -8,6 +8,7 @@
 //! exactly as kustomize renders it.
 
 mod fieldspec;
+mod generator;
 mod kustomization;
 mod nameref;
 mod patches;
@@ -17,6 +18,7 @@ mod transform;
 use std::path::Path;
 
 pub use fieldspec::FieldSpec;
+pub use generator::{Behavior, GeneratorArgs, GeneratorOptions, content_hash};
 pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
     PatchSource, ReplicaCount,
@@ -58,6 +60,7 @@ pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error
     };
     let mut set = renderer.render(&dir)?;
     let root_file = find_kustomization(source, &dir)?;
+    set.apply_name_hashes(&root_file)?;
     nameref::fix_references(&mut set, &root_file)?;
     set.drop_empty_annotations();
     set.sort_legacy();
@@ -114,6 +117,20 @@ impl Renderer<'_> {
             set.extend(loaded, &file)?;
         }
         self.stack.pop();
+        for args in &kustomization.generators {
+            let read = |path: &str| -> Result<Vec<u8>, Error> {
+                let full = self.restricted_file(dir, &file, path)?;
+                self.source.read(&full)
+            };
+            let generated =
+                generator::generate(args, &kustomization.generator_options, &file, &read)?;
+            set.absorb_generated(
+                generated.value,
+                generated.behavior,
+                generated.needs_hash,
+                &file,
+            )?;
+        }
         let legacy_patches =
             self.load_legacy_patches(dir, &file, &kustomization.patches_strategic_merge)?;
         patches::apply(

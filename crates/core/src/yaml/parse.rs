@@ -507,7 +507,7 @@ fn tagged_scalar(text: Cow<'_, str>, tag: &Tag) -> Result<Value, String> {
     let fits = match expected {
         "str" => return Ok(Value::String(text.into_owned())),
         "binary" => {
-            let bytes = decode_base64(&text)
+            let bytes = crate::base64::decode(&text)
                 .ok_or_else(|| format!("!!binary value {text:?} is not valid base64"))?;
             return Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         }
@@ -536,43 +536,6 @@ fn tagged_scalar(text: Cow<'_, str>, tag: &Tag) -> Result<Value, String> {
     resolved_value(&text, resolved)
 }
 
-/// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, line breaks ignored.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let symbols: Vec<u8> = text
-        .bytes()
-        .filter(|b| !matches!(b, b'\r' | b'\n'))
-        .collect();
-    if !symbols.len().is_multiple_of(4) {
-        return None;
-    }
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
-    let chunks = symbols.len() / 4;
-    for (i, chunk) in symbols.chunks(4).enumerate() {
-        let padding = chunk.iter().rev().take_while(|c| **c == b'=').count();
-        if padding > 2 || (padding > 0 && i + 1 != chunks) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &chunk[..4 - padding] {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * padding as u32;
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - padding]);
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,14 +560,6 @@ mod tests {
         assert_eq!(m["f"], Value::from("12"));
         assert_eq!(m["g"], Value::Float(3.0));
         assert_eq!(m["h"], Value::from("2024-01-01T00:00:00Z"));
-    }
-
-    #[test]
-    fn base64_like_go() {
-        assert_eq!(decode_base64("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
-        assert_eq!(decode_base64("aGVs\nbG8h").as_deref(), Some(&b"hello!"[..]));
-        assert_eq!(decode_base64("aGVsbG8"), None);
-        assert_eq!(decode_base64("a=Vs"), None);
     }
 
     #[test]
