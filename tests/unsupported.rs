@@ -28,7 +28,6 @@ fn refused(kustomization: &str, field: &str) {
 
 #[test]
 fn unrendered_fields_are_refused() {
-    refused("resources: [cm.yaml]\ncomponents: [../c]\n", "components");
     refused("helmCharts:\n- name: x\n", "helmCharts");
     refused("resources: [cm.yaml]\nvars:\n- name: X\n", "vars");
     refused(

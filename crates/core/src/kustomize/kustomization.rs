@@ -71,6 +71,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "configMapGenerator",
     "secretGenerator",
     "generatorOptions",
+    "components",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -90,6 +91,8 @@ pub struct Kustomization {
     pub kind: KustomizationKind,
     /// `resources` followed by the deprecated `bases`, in order.
     pub resources: Vec<String>,
+    /// `components`: folders of `kind: Component` applied to what is accumulated.
+    pub components: Vec<String>,
     /// `namePrefix`: prepended to every name (but Namespaces, CRDs, APIServices).
     pub name_prefix: String,
     /// `nameSuffix`: appended to every name (same exceptions).
@@ -327,6 +330,7 @@ impl Kustomization {
         Ok(Kustomization {
             kind,
             resources,
+            components: string_list(&map, "components", file)?,
             namespace: optional_string(&map, "namespace", file)?.filter(|s| !s.is_empty()),
             name_prefix: optional_string(&map, "namePrefix", file)?.unwrap_or_default(),
             name_suffix: optional_string(&map, "nameSuffix", file)?.unwrap_or_default(),

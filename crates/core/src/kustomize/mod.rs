@@ -102,21 +102,43 @@ impl Renderer<'_> {
     }
 
     fn render(&mut self, dir: &str) -> Result<ResourceSet, Error> {
+        let mut set = ResourceSet::new();
+        self.accumulate(dir, &mut set, KustomizationKind::Kustomization)?;
+        Ok(set)
+    }
+
+    /// kustomize's `accumulateTarget`: resources, generators, components
+    /// (which act on everything accumulated so far), then transformers.
+    fn accumulate(
+        &mut self,
+        dir: &str,
+        set: &mut ResourceSet,
+        expected: KustomizationKind,
+    ) -> Result<(), Error> {
         let file = find_kustomization(self.source, dir)?;
         let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
-        if kustomization.kind == KustomizationKind::Component {
-            return Err(Error::Unsupported {
-                field: "kind: Component".into(),
-                file,
-            });
+        match (expected, kustomization.kind) {
+            (KustomizationKind::Component, KustomizationKind::Kustomization) => {
+                return Err(Error::overlay(
+                    &file,
+                    "listed in components, so it must be a kustomization of kind: Component",
+                ));
+            }
+            (KustomizationKind::Kustomization, KustomizationKind::Component)
+                if !self.stack.is_empty() =>
+            {
+                return Err(Error::overlay(
+                    &file,
+                    "a kind: Component cannot be listed in resources; list it in components",
+                ));
+            }
+            _ => {}
         }
         self.stack.push(dir.to_owned());
-        let mut set = ResourceSet::new();
         for entry in &kustomization.resources {
             let loaded = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
         }
-        self.stack.pop();
         for args in &kustomization.generators {
             let read = |path: &str| -> Result<Vec<u8>, Error> {
                 let full = self.restricted_file(dir, &file, path)?;
@@ -131,23 +153,35 @@ impl Renderer<'_> {
                 &file,
             )?;
         }
+        for component in &kustomization.components {
+            let path = source::normalize_join(dir, component);
+            if self.stack.contains(&path) {
+                return Err(Error::overlay(
+                    &file,
+                    format!("cycle detected at component {component}"),
+                ));
+            }
+            if self.source.entry(&path) != Some(EntryKind::Dir) {
+                return Err(Error::overlay(
+                    &file,
+                    format!("components: '{component}' is not a folder"),
+                ));
+            }
+            self.accumulate(&path, set, KustomizationKind::Component)?;
+        }
+        self.stack.pop();
         let legacy_patches =
             self.load_legacy_patches(dir, &file, &kustomization.patches_strategic_merge)?;
-        patches::apply(
-            &mut set,
-            &legacy_patches,
-            &file,
-            patches::Kind::StrategicMerge,
-        )?;
+        patches::apply(set, &legacy_patches, &file, patches::Kind::StrategicMerge)?;
         let patches = self.load_patches(dir, &file, &kustomization.patches)?;
         let json_patches = self.load_patches(dir, &file, &kustomization.patches_json6902)?;
-        patches::apply(&mut set, &patches, &file, patches::Kind::Detect)?;
-        apply_transformers(&mut set, &kustomization, &file)?;
-        patches::apply(&mut set, &json_patches, &file, patches::Kind::Json6902)?;
+        patches::apply(set, &patches, &file, patches::Kind::Detect)?;
+        apply_transformers(set, &kustomization, &file)?;
+        patches::apply(set, &json_patches, &file, patches::Kind::Json6902)?;
         // replicas and images come after patchesJson6902 in kustomize's order.
-        transform::replicas(&mut set, &kustomization.replicas, &file)?;
-        transform::images(&mut set, &kustomization.images, &file)?;
-        Ok(set)
+        transform::replicas(set, &kustomization.replicas, &file)?;
+        transform::images(set, &kustomization.images, &file)?;
+        Ok(())
     }
 
     /// Reads the text of each patch (files relative to `dir`, within it).
