@@ -39,10 +39,6 @@ fn unrendered_fields_are_refused() {
         "configurations",
     );
     refused(
-        "resources: [cm.yaml]\nsortOptions:\n  order: fifo\n",
-        "sortOptions",
-    );
-    refused(
         "resources:\n- https://github.com/org/repo//base?ref=v1\n",
         "remote",
     );

@@ -478,9 +478,14 @@ impl ResourceSet {
     /// (Namespace first, webhooks last), then group/version/kind, then
     /// namespace and name.
     pub fn sort_legacy(&mut self) {
+        self.sort_legacy_with(ORDER_FIRST, ORDER_LAST);
+    }
+
+    /// The legacy order with other kind lists (`sortOptions.legacySortOptions`).
+    pub fn sort_legacy_with<S: AsRef<str>>(&mut self, order_first: &[S], order_last: &[S]) {
         let mut keyed: Vec<(LegacyKey, Resource)> = std::mem::take(&mut self.resources)
             .into_iter()
-            .map(|r| (LegacyKey::of(r.id()), r))
+            .map(|r| (LegacyKey::of(r.id(), order_first, order_last), r))
             .collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         self.index.clear();
@@ -642,6 +647,11 @@ const ORDER_LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+/// kustomize's default legacy kind lists: (first, last).
+pub fn legacy_kind_order() -> (&'static [&'static str], &'static [&'static str]) {
+    (ORDER_FIRST, ORDER_LAST)
+}
+
 /// A resource's position in kustomize's legacy order.
 #[derive(PartialEq, Eq)]
 struct LegacyKey {
@@ -653,10 +663,10 @@ struct LegacyKey {
 }
 
 impl LegacyKey {
-    fn of(id: &ResId) -> LegacyKey {
-        let kind_rank = if let Some(i) = ORDER_FIRST.iter().position(|k| *k == id.kind) {
-            i as isize - ORDER_FIRST.len() as isize
-        } else if let Some(i) = ORDER_LAST.iter().position(|k| *k == id.kind) {
+    fn of<S: AsRef<str>>(id: &ResId, order_first: &[S], order_last: &[S]) -> LegacyKey {
+        let kind_rank = if let Some(i) = order_first.iter().position(|k| k.as_ref() == id.kind) {
+            i as isize - order_first.len() as isize
+        } else if let Some(i) = order_last.iter().position(|k| k.as_ref() == id.kind) {
             1 + i as isize
         } else {
             0

@@ -72,6 +72,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "secretGenerator",
     "generatorOptions",
     "components",
+    "sortOptions",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -119,6 +120,22 @@ pub struct Kustomization {
     pub generators: Vec<GeneratorArgs>,
     /// `generatorOptions`.
     pub generator_options: GeneratorOptions,
+    /// `sortOptions` (only the top kustomization's count).
+    pub sort_options: Option<SortOptions>,
+}
+
+/// `sortOptions`: the order of the output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortOptions {
+    /// `order: fifo`: the order objects were accumulated in.
+    Fifo,
+    /// `order: legacy`, with optional kind lists.
+    Legacy {
+        /// `legacySortOptions.orderFirst`.
+        order_first: Option<Vec<String>>,
+        /// `legacySortOptions.orderLast`.
+        order_last: Option<Vec<String>>,
+    },
 }
 
 /// Where a patch's text is.
@@ -348,6 +365,7 @@ impl Kustomization {
             patches_strategic_merge: string_list(&map, "patchesStrategicMerge", file)?,
             generators,
             generator_options,
+            sort_options: sort_options(&map, file)?,
         })
     }
 }
@@ -461,6 +479,62 @@ fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Erro
         new_tag: text("newTag")?.filter(|s| !s.is_empty()),
         digest: text("digest")?.filter(|s| !s.is_empty()),
     })
+}
+
+fn sort_options(map: &Mapping, file: &str) -> Result<Option<SortOptions>, Error> {
+    let m = match map.get("sortOptions") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Map(m)) => m,
+        Some(other) => return Err(expected(file, "sortOptions", "a mapping", other)),
+    };
+    only_keys(m, &["order", "legacySortOptions"], file, "sortOptions")?;
+    let legacy = match m.get("legacySortOptions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Map(l)) => {
+            only_keys(
+                l,
+                &["orderFirst", "orderLast"],
+                file,
+                "sortOptions.legacySortOptions",
+            )?;
+            Some(l)
+        }
+        Some(other) => {
+            return Err(expected(
+                file,
+                "sortOptions.legacySortOptions",
+                "a mapping",
+                other,
+            ));
+        }
+    };
+    match optional_string(m, "order", file)?.as_deref() {
+        Some("fifo") => {
+            if legacy.is_some() {
+                return Err(Error::overlay(
+                    file,
+                    "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'",
+                ));
+            }
+            Ok(Some(SortOptions::Fifo))
+        }
+        Some("legacy") => {
+            let list = |key: &str| -> Result<Option<Vec<String>>, Error> {
+                match legacy {
+                    Some(l) if l.contains_key(key) => Ok(Some(string_list(l, key, file)?)),
+                    _ => Ok(None),
+                }
+            };
+            Ok(Some(SortOptions::Legacy {
+                order_first: list("orderFirst")?,
+                order_last: list("orderLast")?,
+            }))
+        }
+        _ => Err(Error::overlay(
+            file,
+            "the field 'sortOptions.order' must be one of [fifo, legacy]",
+        )),
+    }
 }
 
 fn generator_options(m: &Mapping, file: &str, at: &str) -> Result<GeneratorOptions, Error> {

@@ -21,7 +21,7 @@ pub use fieldspec::FieldSpec;
 pub use generator::{Behavior, GeneratorArgs, GeneratorOptions, content_hash};
 pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
-    PatchSource, ReplicaCount,
+    PatchSource, ReplicaCount, SortOptions,
 };
 pub use selector::Selector;
 
@@ -57,13 +57,27 @@ pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error
     let mut renderer = Renderer {
         source,
         stack: Vec::new(),
+        root_sort: None,
     };
     let mut set = renderer.render(&dir)?;
     let root_file = find_kustomization(source, &dir)?;
     set.apply_name_hashes(&root_file)?;
     nameref::fix_references(&mut set, &root_file)?;
     set.drop_empty_annotations();
-    set.sort_legacy();
+    match renderer.root_sort {
+        Some(SortOptions::Fifo) => {}
+        Some(SortOptions::Legacy {
+            order_first,
+            order_last,
+        }) => {
+            let (default_first, default_last) = crate::resource::legacy_kind_order();
+            let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let first = order_first.unwrap_or_else(|| owned(default_first));
+            let last = order_last.unwrap_or_else(|| owned(default_last));
+            set.sort_legacy_with(&first, &last);
+        }
+        None => set.sort_legacy(),
+    }
     Ok(set)
 }
 
@@ -90,6 +104,8 @@ struct Renderer<'s> {
     source: &'s dyn Source,
     /// The folders being rendered, outermost first, for cycle detection.
     stack: Vec<String>,
+    /// The top kustomization's `sortOptions`.
+    root_sort: Option<SortOptions>,
 }
 
 impl Renderer<'_> {
@@ -117,6 +133,9 @@ impl Renderer<'_> {
     ) -> Result<(), Error> {
         let file = find_kustomization(self.source, dir)?;
         let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
+        if self.stack.is_empty() {
+            self.root_sort = kustomization.sort_options.clone();
+        }
         match (expected, kustomization.kind) {
             (KustomizationKind::Component, KustomizationKind::Kustomization) => {
                 return Err(Error::overlay(
