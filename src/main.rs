@@ -3,7 +3,7 @@
 //! Exit codes: 0 success, 1 differences found or policy violated, 2 error.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -22,9 +22,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Render a kustomization folder; prints what `kustomize build DIR` prints.
+    /// With --all, renders every overlay under a root into one file each.
     Build {
         /// The folder holding kustomization.yaml.
-        dir: PathBuf,
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        dir: Option<PathBuf>,
+        /// Render every overlay under this root (folders with a kustomization
+        /// no other kustomization under the root uses), in parallel.
+        #[arg(long, value_name = "ROOT", requires = "out")]
+        all: Option<PathBuf>,
+        /// With --all: where to write one YAML file per overlay, named by its
+        /// path relative to ROOT.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// With --all: how many overlays render at once [default: cores].
+        #[arg(long, short)]
+        jobs: Option<usize>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
@@ -52,22 +65,89 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Build { dir, output } => {
+        Command::Build {
+            all: Some(root),
+            out,
+            jobs,
+            output,
+            ..
+        } => {
+            let out = out.ok_or("--all needs --out DIR")?;
+            build_all(&root, &out, jobs, output)
+        }
+        Command::Build { dir, output, .. } => {
+            let dir = dir.ok_or("build needs a folder (or --all ROOT)")?;
             let set = trueup_core::build(&dir).map_err(|e| e.to_string())?;
-            let text = match output {
-                Output::Yaml => set.to_yaml(),
-                Output::Json => {
-                    let objects: Vec<&trueup_core::Value> = set.iter().map(|r| r.value()).collect();
-                    let mut json =
-                        serde_json::to_string_pretty(&objects).map_err(|e| e.to_string())?;
-                    json.push('\n');
-                    json
-                }
-            };
-            write_stdout(text.as_bytes())?;
+            write_stdout(render(&set, output)?.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The set as text in the chosen format.
+fn render(set: &trueup_core::ResourceSet, output: Output) -> Result<String, String> {
+    Ok(match output {
+        Output::Yaml => set.to_yaml(),
+        Output::Json => {
+            let objects: Vec<&trueup_core::Value> = set.iter().map(|r| r.value()).collect();
+            let mut json = serde_json::to_string_pretty(&objects).map_err(|e| e.to_string())?;
+            json.push('\n');
+            json
+        }
+    })
+}
+
+/// `build --all`: one file per overlay; failures are listed and make the
+/// exit code 2, but every other overlay is still written.
+fn build_all(
+    root: &Path,
+    out: &Path,
+    jobs: Option<usize>,
+    output: Output,
+) -> Result<ExitCode, String> {
+    let options = trueup_core::BuildAllOptions {
+        jobs,
+        overlays: None,
+    };
+    let results = trueup_core::build_all(root, &options).map_err(|e| e.to_string())?;
+    let extension = match output {
+        Output::Yaml => "yaml",
+        Output::Json => "json",
+    };
+    let mut failed = 0;
+    for overlay in &results {
+        let name = if overlay.path.is_empty() {
+            "root"
+        } else {
+            &overlay.path
+        };
+        match &overlay.result {
+            Ok(set) => {
+                let file = out.join(format!("{name}.{extension}"));
+                if let Some(parent) = file.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("{}: {e}", parent.display()))?;
+                }
+                std::fs::write(&file, render(set, output)?)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {name}: {e}");
+            }
+        }
+    }
+    eprintln!(
+        "rendered {} of {} overlays into {}",
+        results.len() - failed,
+        results.len(),
+        out.display()
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 /// Writes to stdout; a closed pipe (`trueup build . | head`) is not an error.

@@ -53,8 +53,37 @@ export declare class ManifestSet {
   toJson(): string
 }
 
+/** One overlay of `buildAll`. */
+export declare class OverlayResult {
+  /** The overlay's folder, relative to the root. */
+  get path(): string
+  /** What it renders to, or `null` when it fails. */
+  get manifests(): ManifestSet | null
+  /** Why it fails, or `null` when it renders. */
+  get error(): OverlayError | null
+}
+
 /** Renders the kustomization in folder `path`, as `kustomize build path` does. */
 export declare function build(path: string): ManifestSet
+
+/**
+ * Renders every overlay under `root` in parallel (folders with a
+ * kustomization no other kustomization under the root uses), in path order;
+ * one failing overlay stops no other.
+ */
+export declare function buildAll(root: string, options?: BuildAllOptions | undefined | null): Array<OverlayResult>
+
+/** `buildAll` on the thread pool. */
+export declare function buildAllAsync(root: string, options?: BuildAllOptions | undefined | null): Promise<Array<OverlayResult>>
+
+/** Options of `buildAll`. */
+export interface BuildAllOptions {
+  /**
+   * How many overlays render at once.
+   * @default the number of cores
+   */
+  jobs?: number
+}
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */
 export declare function buildAsync(path: string): Promise<ManifestSet>
@@ -90,6 +119,14 @@ export interface LoadOptions {
    * @default 16777216
    */
   maxDocumentSize?: number
+}
+
+/** A failed overlay's error: the same `code` and message `build` throws. */
+export interface OverlayError {
+  /** `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_UNSUPPORTED` or `E_IO`. */
+  code: string
+  /** The message, naming the file and what is wrong. */
+  message: string
 }
 
 /** The version of the engine. */

@@ -239,6 +239,126 @@ pub fn load_manifests_file(path: String) -> std::result::Result<ManifestSet, nap
         .map_err(to_js_error)
 }
 
+/// A failed overlay's error: the same `code` and message `build` throws.
+#[napi(object)]
+pub struct OverlayError {
+    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_UNSUPPORTED` or `E_IO`.
+    pub code: String,
+    /// The message, naming the file and what is wrong.
+    pub message: String,
+}
+
+/// One overlay of `buildAll`.
+#[napi]
+pub struct OverlayResult {
+    path: String,
+    result: std::result::Result<ResourceSet, OverlayErrorData>,
+}
+
+struct OverlayErrorData {
+    code: &'static str,
+    message: String,
+}
+
+#[napi]
+impl OverlayResult {
+    /// The overlay's folder, relative to the root.
+    #[napi(getter)]
+    pub fn path(&self) -> String {
+        self.path.clone()
+    }
+
+    /// What it renders to, or `null` when it fails.
+    #[napi(getter)]
+    pub fn manifests(&self) -> Option<ManifestSet> {
+        self.result.as_ref().ok().map(|inner| ManifestSet {
+            inner: inner.clone(),
+        })
+    }
+
+    /// Why it fails, or `null` when it renders.
+    #[napi(getter)]
+    pub fn error(&self) -> Option<OverlayError> {
+        self.result.as_ref().err().map(|e| OverlayError {
+            code: e.code.to_owned(),
+            message: e.message.clone(),
+        })
+    }
+}
+
+/// Options of `buildAll`.
+#[napi(object)]
+pub struct BuildAllOptions {
+    /// How many overlays render at once.
+    /// @default the number of cores
+    pub jobs: Option<u32>,
+}
+
+fn build_all_impl(
+    root: &str,
+    options: Option<BuildAllOptions>,
+) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
+    let options = trueup_core::BuildAllOptions {
+        jobs: options.and_then(|o| o.jobs).map(|j| j as usize),
+        overlays: None,
+    };
+    Ok(trueup_core::build_all(root, &options)?
+        .into_iter()
+        .map(|overlay| OverlayResult {
+            path: overlay.path,
+            result: overlay.result.map_err(|e| OverlayErrorData {
+                code: e.kind().code(),
+                message: e.to_string(),
+            }),
+        })
+        .collect())
+}
+
+/// Renders every overlay under `root` in parallel (folders with a
+/// kustomization no other kustomization under the root uses), in path order;
+/// one failing overlay stops no other.
+#[napi]
+pub fn build_all(
+    root: String,
+    options: Option<BuildAllOptions>,
+) -> std::result::Result<Vec<OverlayResult>, napi::Error<String>> {
+    build_all_impl(&root, options).map_err(to_js_error)
+}
+
+/// The work of `buildAllAsync`, run off the main thread.
+pub struct BuildAllTask {
+    root: String,
+    jobs: Option<u32>,
+}
+
+impl Task for BuildAllTask {
+    type Output = std::result::Result<Vec<OverlayResult>, trueup_core::Error>;
+    type JsValue = Vec<OverlayResult>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(build_all_impl(
+            &self.root,
+            Some(BuildAllOptions { jobs: self.jobs }),
+        ))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(results) => Ok(results),
+            Err(e) => reject_with_code(env, e),
+        }
+    }
+}
+
+/// `buildAll` on the thread pool.
+#[napi(ts_return_type = "Promise<Array<OverlayResult>>")]
+pub fn build_all_async(root: String, options: Option<BuildAllOptions>) -> AsyncTask<BuildAllTask> {
+    AsyncTask::new(BuildAllTask {
+        root,
+        jobs: options.and_then(|o| o.jobs),
+    })
+}
+
 /// The version of the engine.
 #[napi]
 pub fn version() -> &'static str {

@@ -198,3 +198,34 @@ test('loadManifestsFile', () => {
   assert.deepEqual(trueup.loadManifestsFile(file).ids(), ['/ConfigMap//x'])
   assert.throws(() => trueup.loadManifestsFile(path.join(dir, 'nope.yaml')), { code: 'E_IO', message: /nope\.yaml/ })
 })
+
+test('buildAll and buildAllAsync render every overlay and isolate failures', async () => {
+  const examples = path.resolve(__dirname, '..', '..', '..', 'examples', 'gitops')
+  const results = trueup.buildAll(examples, { jobs: 2 })
+  assert.deepEqual(
+    results.map((r) => r.path),
+    [
+      'apps/catalog/overlays/prod',
+      'apps/catalog/overlays/staging',
+      'apps/checkout/overlays/prod',
+      'apps/checkout/overlays/staging',
+      'platform/namespaces',
+    ],
+  )
+  for (const r of results) {
+    assert.equal(r.error, null)
+    assert.equal(r.manifests.toYaml(), trueup.build(path.join(examples, r.path)).toYaml())
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-all-'))
+  fs.mkdirSync(path.join(dir, 'ok'))
+  fs.writeFileSync(path.join(dir, 'ok', 'kustomization.yaml'), 'resources: [cm.yaml]\n')
+  fs.writeFileSync(path.join(dir, 'ok', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n')
+  fs.mkdirSync(path.join(dir, 'bad'))
+  fs.writeFileSync(path.join(dir, 'bad', 'kustomization.yaml'), 'resources: [nope.yaml]\n')
+  const mixed = await trueup.buildAllAsync(dir)
+  assert.deepEqual(mixed.map((r) => r.path), ['bad', 'ok'])
+  assert.equal(mixed[0].manifests, null)
+  assert.equal(mixed[0].error.code, 'E_OVERLAY')
+  assert.match(mixed[0].error.message, /nope\.yaml/)
+  assert.deepEqual(mixed[1].manifests.ids(), ['/ConfigMap//x'])
+})

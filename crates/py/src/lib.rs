@@ -198,6 +198,43 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
     Ok(ManifestSet { inner })
 }
 
+/// Renders every overlay under `root` in parallel (folders with a
+/// kustomization no other kustomization under the root uses). Returns one
+/// dict per overlay, in path order: `path`, and `manifests` (a ManifestSet)
+/// or `error` (a TrueupError) — one failing overlay stops no other.
+#[pyfunction]
+#[pyo3(signature = (root, *, jobs = None))]
+fn build_all<'py>(
+    py: Python<'py>,
+    root: PathBuf,
+    jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
+    let options = trueup_core::BuildAllOptions {
+        jobs,
+        overlays: None,
+    };
+    let results = py
+        .detach(|| trueup_core::build_all(&root, &options))
+        .map_err(to_py_err)?;
+    let list = PyList::empty(py);
+    for overlay in results {
+        let entry = PyDict::new(py);
+        entry.set_item("path", overlay.path)?;
+        match overlay.result {
+            Ok(inner) => {
+                entry.set_item("manifests", Py::new(py, ManifestSet { inner })?)?;
+                entry.set_item("error", py.None())?;
+            }
+            Err(e) => {
+                entry.set_item("manifests", py.None())?;
+                entry.set_item("error", to_py_err(e).into_value(py))?;
+            }
+        }
+        list.append(entry)?;
+    }
+    Ok(list)
+}
+
 /// The Python module `trueup._trueup`, re-exported by the package `trueup`.
 #[pymodule]
 fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -207,6 +244,7 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(load_manifests, m)?)?;
     m.add_function(wrap_pyfunction!(load_manifests_file, m)?)?;
+    m.add_function(wrap_pyfunction!(build_all, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;

@@ -233,3 +233,29 @@ def test_load_manifests_file(tmp_path):
     path.write_text("kind: ConfigMap\n")
     with pytest.raises(trueup.ManifestError, match="cm.yaml"):
         trueup.load_manifests_file(str(path))
+
+
+def test_build_all_renders_every_overlay_and_isolates_failures(tmp_path):
+    examples = REPO / "examples" / "gitops"
+    results = trueup.build_all(examples, jobs=2)
+    assert [r["path"] for r in results] == [
+        "apps/catalog/overlays/prod",
+        "apps/catalog/overlays/staging",
+        "apps/checkout/overlays/prod",
+        "apps/checkout/overlays/staging",
+        "platform/namespaces",
+    ]
+    for r in results:
+        assert r["error"] is None
+        assert r["manifests"].to_yaml() == trueup.build(examples / r["path"]).to_yaml()
+
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (tmp_path / "ok" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "kustomization.yaml").write_text("resources: [nope.yaml]\n")
+    results = trueup.build_all(tmp_path)
+    assert [r["path"] for r in results] == ["bad", "ok"]
+    assert isinstance(results[0]["error"], trueup.OverlayError)
+    assert "nope.yaml" in str(results[0]["error"]) and results[0]["manifests"] is None
+    assert results[1]["manifests"].ids() == ["/ConfigMap//x"]

@@ -12,6 +12,7 @@ mod generator;
 mod kustomization;
 mod nameref;
 mod patches;
+mod render_all;
 mod selector;
 mod transform;
 
@@ -23,6 +24,7 @@ pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
     PatchSource, ReplicaCount, SortOptions,
 };
+pub use render_all::{BuildAllOptions, OverlayResult, build_all, build_all_source, find_overlays};
 pub use selector::Selector;
 
 use crate::error::Error;

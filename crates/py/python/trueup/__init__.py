@@ -24,6 +24,7 @@ from ._trueup import (
     YamlError,
     __version__,
     build,
+    build_all,
     load_manifests,
     load_manifests_file,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "YamlError",
     "__version__",
     "build",
+    "build_all",
     "load_manifests",
     "load_manifests_file",
 ]

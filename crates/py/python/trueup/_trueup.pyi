@@ -1,7 +1,7 @@
 """Type stubs of the native module trueup._trueup (kept true to crates/py/src/lib.rs)."""
 
 import os
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterator, Optional, TypedDict, Union
 
 __version__: str
 
@@ -67,3 +67,18 @@ def load_manifests(
 
 def load_manifests_file(path: Union[str, os.PathLike[str]]) -> ManifestSet:
     """Read the Kubernetes manifests in a YAML (or JSON) file; errors name the file."""
+
+class OverlayResult(TypedDict):
+    """One overlay of ``build_all``."""
+
+    path: str
+    """The overlay's folder, relative to the root."""
+    manifests: Optional[ManifestSet]
+    """What it renders to, when it renders."""
+    error: Optional[TrueupError]
+    """Why it does not render, when it does not."""
+
+def build_all(root: Union[str, os.PathLike[str]], *, jobs: Optional[int] = None) -> list[OverlayResult]:
+    """Render every overlay under ``root`` in parallel (folders with a kustomization
+    no other kustomization under the root uses), in path order; one failing
+    overlay stops no other. ``jobs`` defaults to the number of cores."""

@@ -1,0 +1,177 @@
+//! Render-all: every overlay under a root (each folder with a kustomization
+//! that no other kustomization under the root uses), rendered in parallel.
+//! One overlay's failure is reported with its path and stops no other.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{KUSTOMIZATION_FILE_NAMES, build_source, find_kustomization};
+use crate::error::Error;
+use crate::resource::ResourceSet;
+use crate::source::{self, EntryKind, Source};
+use crate::yaml::{Value, parse_documents};
+
+/// Options of [`build_all`].
+#[derive(Debug, Clone, Default)]
+pub struct BuildAllOptions {
+    /// How many overlays render at once; the number of cores when `None`.
+    pub jobs: Option<usize>,
+    /// The overlays to render (folders relative to the root); all of them
+    /// when `None`.
+    pub overlays: Option<Vec<String>>,
+}
+
+/// The outcome of one overlay.
+#[derive(Debug)]
+pub struct OverlayResult {
+    /// The overlay's folder, relative to the root.
+    pub path: String,
+    /// What it renders to, or why it does not.
+    pub result: Result<ResourceSet, Error>,
+}
+
+/// Folders skipped when looking for overlays.
+fn skipped(name: &str) -> bool {
+    name.starts_with('.') || name == "node_modules" || name == "target"
+}
+
+/// Every folder under `root` holding a kustomization file, sorted.
+fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Error> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for name in source.list(&dir)? {
+            let path = source::normalize_join(&dir, &name);
+            match source.entry(&path) {
+                Some(EntryKind::Dir) if !skipped(&name) => pending.push(path),
+                Some(EntryKind::File) if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str()) => {
+                    if !found.contains(&dir) {
+                        found.push(dir.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The folders a kustomization uses (its `resources`, `bases` and
+/// `components` entries that are folders). Unreadable files use nothing:
+/// their overlay reports the problem when it renders.
+fn used_dirs(source: &dyn Source, dir: &str) -> Vec<String> {
+    let Ok(file) = find_kustomization(source, dir) else {
+        return Vec::new();
+    };
+    let Some(value) = source
+        .read(&file)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| parse_documents(&text).ok())
+        .and_then(|docs| docs.into_iter().next())
+        .map(|d| d.value)
+    else {
+        return Vec::new();
+    };
+    ["resources", "bases", "components"]
+        .iter()
+        .filter_map(|field| value.get_path(&[field]).and_then(Value::as_seq))
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|entry| source::normalize_join(dir, entry))
+        .filter(|path| source.entry(path) == Some(EntryKind::Dir))
+        .collect()
+}
+
+/// The overlays under `root`: folders with a kustomization that no other
+/// kustomization under `root` uses. Paths are relative to the source.
+pub fn find_overlays(source: &dyn Source, root: &str) -> Result<Vec<String>, Error> {
+    let root = source::normalize(root);
+    let dirs = kustomization_dirs(source, &root)?;
+    let used: std::collections::HashSet<String> =
+        dirs.iter().flat_map(|d| used_dirs(source, d)).collect();
+    Ok(dirs.into_iter().filter(|d| !used.contains(d)).collect())
+}
+
+/// Renders every overlay under `root` (see [`find_overlays`]) in parallel.
+/// Results come in path order; paths are relative to `root`.
+///
+/// ```
+/// use trueup_core::{MemorySource, kustomize::{build_all_source, BuildAllOptions}};
+/// let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n";
+/// let src: MemorySource = [
+///     ("apps/web/base/kustomization.yaml", "resources: [cm.yaml]\n"),
+///     ("apps/web/base/cm.yaml", cm),
+///     ("apps/web/prod/kustomization.yaml", "resources: [../base]\nnamespace: prod\n"),
+///     ("apps/web/dev/kustomization.yaml", "resources: [../base]\nnamespace: dev\n"),
+/// ].into_iter().collect();
+/// let results = build_all_source(&src, "", &BuildAllOptions::default()).unwrap();
+/// let paths: Vec<&str> = results.iter().map(|r| r.path.as_str()).collect();
+/// assert_eq!(paths, ["apps/web/dev", "apps/web/prod"]);
+/// assert!(results.iter().all(|r| r.result.is_ok()));
+/// ```
+pub fn build_all_source(
+    source: &dyn Source,
+    root: &str,
+    options: &BuildAllOptions,
+) -> Result<Vec<OverlayResult>, Error> {
+    let root = source::normalize(root);
+    let overlays: Vec<String> = match &options.overlays {
+        Some(list) => list
+            .iter()
+            .map(|p| source::normalize_join(&root, p))
+            .collect(),
+        None => find_overlays(source, &root)?,
+    };
+    let jobs = options
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, overlays.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<ResourceSet, Error>>>> =
+        overlays.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(dir) = overlays.get(i) else { break };
+                    let result = build_source(source, dir);
+                    *slots[i]
+                        .lock()
+                        .expect("no worker panics while holding a slot") = Some(result);
+                }
+            });
+        }
+    });
+    let relative = |dir: &str| -> String {
+        if root.is_empty() {
+            dir.to_owned()
+        } else {
+            dir.strip_prefix(&format!("{root}/"))
+                .unwrap_or(dir)
+                .to_owned()
+        }
+    };
+    Ok(overlays
+        .iter()
+        .zip(slots)
+        .map(|(dir, slot)| OverlayResult {
+            path: relative(dir),
+            result: slot
+                .into_inner()
+                .expect("no worker panics while holding a slot")
+                .expect("every overlay was rendered"),
+        })
+        .collect())
+}
+
+/// [`build_all_source`] for a folder on disk.
+pub fn build_all(
+    root: impl AsRef<std::path::Path>,
+    options: &BuildAllOptions,
+) -> Result<Vec<OverlayResult>, Error> {
+    let source = crate::source::DirSource::new(root.as_ref());
+    build_all_source(&source, "", options)
+}
