@@ -44,10 +44,11 @@ fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Er
             let path = source::normalize_join(&dir, &name);
             match source.entry(&path) {
                 Some(EntryKind::Dir) if !skipped(&name) => pending.push(path),
-                Some(EntryKind::File) if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str()) => {
-                    if !found.contains(&dir) {
-                        found.push(dir.clone());
-                    }
+                Some(EntryKind::File)
+                    if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str())
+                        && !found.contains(&dir) =>
+                {
+                    found.push(dir.clone());
                 }
                 _ => {}
             }
