@@ -396,6 +396,26 @@ impl ResourceSet {
         self.reindex(file, what)
     }
 
+    /// Applies `f` to every object where `f` cannot change identities (labels,
+    /// annotations, images, references): no identities are read again.
+    pub(crate) fn edit_each(
+        &mut self,
+        file: &str,
+        what: &str,
+        mut f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
+    ) -> Result<(), Error> {
+        for r in &mut self.resources {
+            f(&r.id, &mut r.value)
+                .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
+            debug_assert_eq!(
+                identify(&r.value).as_ref(),
+                Ok(&r.id),
+                "{what} changed an identity"
+            );
+        }
+        Ok(())
+    }
+
     /// Like [`ResourceSet::transform_each`] for the resources `select` picks,
     /// given each resource whole (for selectors that look at original ids).
     /// `f` returns `false` to delete the resource. Returns how many were picked.

@@ -301,37 +301,52 @@ impl Candidate {
     }
 }
 
+/// The built-in table, built once.
+fn table() -> &'static [Referral] {
+    static TABLE: std::sync::OnceLock<Vec<Referral>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(referrals)
+}
+
 /// Rewrites every reference to a renamed object to its current name.
 pub(crate) fn fix_references(set: &mut ResourceSet, file: &str) -> Result<(), Error> {
-    for referral in referrals() {
-        let candidates: Vec<Candidate> = set
-            .iter()
-            .filter(|r| {
-                r.id().kind == referral.kind
-                    && (referral.group.is_empty() || r.id().group == referral.group)
-            })
-            .map(|r: &Resource| Candidate {
-                current: r.id().clone(),
-                history: r.previous_ids().to_vec(),
-            })
-            .collect();
-        if candidates.is_empty() || candidates.iter().all(|c| c.history.is_empty()) {
-            continue;
-        }
-        set.transform_each(file, "name reference", |id, value| {
+    // Only kinds with a renamed (or moved) object can have references to fix.
+    let active: Vec<(&Referral, Vec<Candidate>)> = table()
+        .iter()
+        .filter_map(|referral| {
+            let candidates: Vec<Candidate> = set
+                .iter()
+                .filter(|r| {
+                    r.id().kind == referral.kind
+                        && (referral.group.is_empty() || r.id().group == referral.group)
+                })
+                .map(|r: &Resource| Candidate {
+                    current: r.id().clone(),
+                    history: r.previous_ids().to_vec(),
+                })
+                .collect();
+            candidates
+                .iter()
+                .any(|c| !c.history.is_empty())
+                .then_some((referral, candidates))
+        })
+        .collect();
+    if active.is_empty() {
+        return Ok(());
+    }
+    set.edit_each(file, "name reference", |id, value| {
+        for (referral, candidates) in &active {
             for referrer in &referral.referrers {
                 if referrer.kind != id.kind || referrer.group.is_some_and(|g| g != id.group) {
                     continue;
                 }
                 let role_ref = referrer.path.last().is_some_and(|p| p == "roleRef");
                 rewrite_at(value, &referrer.path, &mut |target| {
-                    rewrite(target, referral.kind, &candidates, id, role_ref)
+                    rewrite(target, referral.kind, candidates, id, role_ref)
                 })?;
             }
-            Ok(())
-        })?;
-    }
-    Ok(())
+        }
+        Ok(())
+    })
 }
 
 /// Walks `path` (sequences along the way element by element) and calls `f`

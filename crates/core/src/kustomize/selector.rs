@@ -26,11 +26,26 @@ pub struct Selector {
     pub annotation_selector: String,
 }
 
+/// An anchored pattern: plain names compare as text, others as regular expressions.
+enum Pattern {
+    Literal(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Pattern::Literal(s) => s == text,
+            Pattern::Regex(r) => r.is_match(text),
+        }
+    }
+}
+
 /// A compiled [`Selector`].
 pub(crate) struct CompiledSelector {
     selector: Selector,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Vec<Requirement>,
     annotations: Vec<Requirement>,
 }
@@ -71,12 +86,18 @@ impl Selector {
     }
 
     pub(crate) fn compile(&self, file: &str) -> Result<CompiledSelector, Error> {
-        let anchored = |pattern: &str, what: &str| -> Result<Option<Regex>, Error> {
+        let anchored = |pattern: &str, what: &str| -> Result<Option<Pattern>, Error> {
             if pattern.is_empty() {
                 return Ok(None);
             }
+            if pattern
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Ok(Some(Pattern::Literal(pattern.to_owned())));
+            }
             Regex::new(&format!("^(?:{pattern})$"))
-                .map(Some)
+                .map(|r| Some(Pattern::Regex(r)))
                 .map_err(|e| {
                     Error::overlay(
                         file,

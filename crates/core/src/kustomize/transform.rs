@@ -6,7 +6,7 @@ use regex::Regex;
 use super::fieldspec::{self, CreateKind, FieldSpec};
 use super::kustomization::{ImageRewrite, Kustomization, ReplicaCount};
 use crate::error::Error;
-use crate::resource::{ResId, ResourceSet};
+use crate::resource::{ResId, Resource, ResourceSet};
 use crate::yaml::{Resolved, ResolvedNumber, Value, resolve_plain_v3};
 
 /// `namespace`: sets `metadata.namespace` on namespaced objects, renames
@@ -121,7 +121,7 @@ fn apply_pairs(
     if pairs.is_empty() {
         return Ok(());
     }
-    set.transform_each(file, what, |id, value| {
+    set.edit_each(file, what, |id, value| {
         let mut setter = set_pairs(pairs);
         for spec in specs.iter().filter(|s| s.selects(id)) {
             fieldspec::apply(value, spec, CreateKind::Mapping, &mut setter)?;
@@ -199,21 +199,23 @@ pub(crate) fn replicas(
 ) -> Result<(), Error> {
     let specs = &fieldspec::defaults().replicas;
     for replica in replicas {
-        let mut found = false;
-        set.transform_each(file, "replicas", |id, value| {
-            if id.name != replica.name {
-                return Ok(());
-            }
+        // kustomize matches the name the object has now or had before.
+        let named = |r: &Resource| {
+            std::iter::once(r.id())
+                .chain(r.previous_ids())
+                .any(|id| id.name == replica.name)
+                && specs.iter().any(|s| s.selects(r.id()))
+        };
+        let found = set.transform_selected(file, "replicas", named, |id, value| {
             for spec in specs.iter().filter(|s| s.selects(id)) {
-                found = true;
                 fieldspec::apply(value, spec, CreateKind::Scalar, &mut |v: &mut Value| {
                     *v = Value::Int(replica.count);
                     Ok(())
                 })?;
             }
-            Ok(())
+            Ok(true)
         })?;
-        if !found {
+        if found == 0 {
             return Err(Error::overlay(
                 file,
                 format!(
@@ -234,18 +236,16 @@ pub(crate) fn images(
     file: &str,
 ) -> Result<(), Error> {
     for rewrite in images {
-        // kustomize uses the name as a regular expression, unescaped.
-        let pattern = format!(
-            "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+:[a-zA-Z0-9_.{{}}-]*)?$",
-            rewrite.name
-        );
-        let Ok(matcher) = Regex::new(&pattern) else {
-            return Err(Error::overlay(
+        let matcher = ImageMatcher::new(&rewrite.name).map_err(|e| {
+            Error::overlay(
                 file,
-                format!("images: name {:?} is not a valid pattern", rewrite.name),
-            ));
-        };
-        set.transform_each(file, "images", |id: &ResId, value| {
+                format!(
+                    "images: name {:?} is not a valid pattern: {e}",
+                    rewrite.name
+                ),
+            )
+        })?;
+        set.edit_each(file, "images", |id: &ResId, value| {
             if id.kind != "CustomResourceDefinition" {
                 rewrite_containers(value, &matcher, rewrite);
             }
@@ -255,7 +255,61 @@ pub(crate) fn images(
     Ok(())
 }
 
-fn rewrite_containers(value: &mut Value, matcher: &Regex, rewrite: &ImageRewrite) {
+/// kustomize matches an image against `^NAME(:tag)?(@algo:digest)?$` with
+/// NAME as an unescaped regular expression. Names that use no regular
+/// expression syntax but `.` (any character) are matched without building one.
+enum ImageMatcher {
+    Simple(Vec<char>),
+    Regex(Regex),
+}
+
+impl ImageMatcher {
+    fn new(name: &str) -> Result<ImageMatcher, regex::Error> {
+        if name.chars().any(|c| "\\[](){}*+?|^$".contains(c)) {
+            let pattern =
+                format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+:[a-zA-Z0-9_.{{}}-]*)?$");
+            Ok(ImageMatcher::Regex(Regex::new(&pattern)?))
+        } else {
+            Ok(ImageMatcher::Simple(name.chars().collect()))
+        }
+    }
+
+    fn is_match(&self, image: &str) -> bool {
+        match self {
+            ImageMatcher::Regex(r) => r.is_match(image),
+            ImageMatcher::Simple(name) => {
+                let mut chars = image.chars();
+                for &want in name {
+                    match chars.next() {
+                        Some(c) if want == '.' || c == want => {}
+                        _ => return false,
+                    }
+                }
+                tag_and_digest_suffix(chars.as_str())
+            }
+        }
+    }
+}
+
+/// Whether `rest` is `(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+:[a-zA-Z0-9_.{}-]*)?`.
+fn tag_and_digest_suffix(rest: &str) -> bool {
+    let tag_char = |c: char| c.is_ascii_alphanumeric() || "_.{}-".contains(c);
+    let rest = match rest.strip_prefix(':') {
+        Some(tag) => tag.trim_start_matches(tag_char),
+        None => rest,
+    };
+    let Some(digest) = rest.strip_prefix('@') else {
+        return rest.is_empty();
+    };
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return false;
+    };
+    !algorithm.is_empty()
+        && algorithm.chars().all(|c| c.is_ascii_alphanumeric())
+        && hex.chars().all(tag_char)
+}
+
+fn rewrite_containers(value: &mut Value, matcher: &ImageMatcher, rewrite: &ImageRewrite) {
     match value {
         Value::Map(map) => {
             for (key, field) in map.iter_mut() {
@@ -338,5 +392,45 @@ mod tests {
         );
         assert_eq!(split_image("host:5000/app:2"), ("host:5000/app", "2", ""));
         assert_eq!(split_image("host:5000/app"), ("host:5000/app", "", ""));
+    }
+
+    #[test]
+    fn simple_and_regex_matchers_agree() {
+        let names = [
+            "nginx",
+            "my.app",
+            "registry.example.com/app",
+            "a+b",
+            "x[0-9]",
+        ];
+        let images = [
+            "nginx",
+            "nginx:1",
+            "nginx@sha256:ab",
+            "nginx:1@sha512:AB_c",
+            "nginx@foo",
+            "nginx:",
+            "nginxx",
+            "myXapp:1",
+            "my.app",
+            "registryXexample.com/app:3",
+            "nginx:1:2",
+            "nginx@sha256:a:b",
+            "aab",
+            "x5",
+        ];
+        for name in names {
+            let simple = super::ImageMatcher::new(name).expect("valid");
+            let pattern =
+                format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+:[a-zA-Z0-9_.{{}}-]*)?$");
+            let regex = regex::Regex::new(&pattern).expect("valid");
+            for image in images {
+                assert_eq!(
+                    simple.is_match(image),
+                    regex.is_match(image),
+                    "{name} vs {image}"
+                );
+            }
+        }
     }
 }

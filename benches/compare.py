@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""trueup against the real kustomize on the generated benchmark repository.
+
+Writes 300 overlays (benches/bench_repo.rs: 100 services x dev/staging/prod),
+renders every one with kustomize (the oracle's shared library, in-process, so
+no process start is counted) and with trueup, checks the outputs are
+byte-identical, and prints a Markdown table for benches/README.md:
+
+    cargo build --release --example write_bench_repo && cargo build --release
+    python3 benches/compare.py
+
+Needs ../shared/oracle/kustomize-oracle (a developer tool, not CI).
+"""
+import importlib.machinery
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+TRUEUP = os.path.join(REPO, "target", "release", "trueup")
+WRITER = os.path.join(REPO, "target", "release", "examples", "write_bench_repo")
+ORACLE = os.path.join(REPO, "..", "shared", "oracle", "kustomize-oracle")
+
+
+def load_oracle():
+    loader = importlib.machinery.SourceFileLoader("kustomize_oracle", ORACLE)
+    spec = importlib.util.spec_from_loader("kustomize_oracle", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def timed(cmd):
+    """Wall time and peak RSS (KiB) of a command, via GNU time."""
+    start = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"{cmd} failed:\n{out.stderr}")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))
+    return elapsed, rss
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="trueup-compare-")
+    root = os.path.join(work, "repo")
+    overlays = subprocess.run([WRITER, root], capture_output=True, text=True, check=True).stdout.split()
+    assert len(overlays) == 300, len(overlays)
+
+    oracle = load_oracle()
+    lib = oracle.library()
+    kustomize_out = {}
+    start = time.perf_counter()
+    for overlay in overlays:
+        text, err = oracle.build(lib, os.path.join(root, overlay), {})
+        if err is not None:
+            sys.exit(f"kustomize failed on {overlay}: {err}")
+        kustomize_out[overlay] = text
+    kustomize_total = time.perf_counter() - start
+
+    rows = []
+    for jobs in (1, 2):
+        out = os.path.join(work, f"out-{jobs}")
+        elapsed, rss = timed([TRUEUP, "build", "--all", root, "--out", out, "--jobs", str(jobs)])
+        rows.append((jobs, elapsed, rss))
+        mismatches = [
+            o for o in overlays if open(os.path.join(out, o + ".yaml")).read() != kustomize_out[o]
+        ]
+        if mismatches:
+            sys.exit(f"{len(mismatches)} overlays differ from kustomize, e.g. {mismatches[0]}")
+
+    per_kustomize = kustomize_total / len(overlays) * 1000
+    print("| renderer | 300 overlays | per overlay | vs kustomize | peak RSS |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| kustomize v5.8 (in-process, one thread) | {kustomize_total:.2f} s | {per_kustomize:.2f} ms | 1x | - |")
+    for jobs, elapsed, rss in rows:
+        per = elapsed / len(overlays) * 1000
+        print(
+            f"| `trueup build --all --jobs {jobs}` (whole process) | {elapsed:.3f} s | {per:.3f} ms"
+            f" | {per_kustomize / per:.0f}x | {rss / 1024:.1f} MiB |"
+        )
+    print(f"\nAll {len(overlays)} outputs byte-identical to kustomize.")
+
+
+if __name__ == "__main__":
+    main()
