@@ -4,6 +4,7 @@
 
 use super::fieldspec::FieldSpec;
 use super::generator::{Behavior, GeneratorArgs, GeneratorOptions};
+use super::replacement::{self, Replacement};
 use super::selector::Selector;
 use crate::error::Error;
 use crate::yaml::{self, Mapping, Value};
@@ -73,6 +74,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "generatorOptions",
     "components",
     "sortOptions",
+    "replacements",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -122,6 +124,17 @@ pub struct Kustomization {
     pub generator_options: GeneratorOptions,
     /// `sortOptions` (only the top kustomization's count).
     pub sort_options: Option<SortOptions>,
+    /// `replacements`: inline, or files of them.
+    pub replacements: Vec<ReplacementEntry>,
+}
+
+/// One entry of `replacements`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplacementEntry {
+    /// A replacement written in the kustomization.
+    Inline(Replacement),
+    /// `path`: a file holding replacements.
+    File(String),
 }
 
 /// `sortOptions`: the order of the output.
@@ -366,6 +379,7 @@ impl Kustomization {
             generators,
             generator_options,
             sort_options: sort_options(&map, file)?,
+            replacements: replacement_entries(&map, file)?,
         })
     }
 }
@@ -479,6 +493,28 @@ fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Erro
         new_tag: text("newTag")?.filter(|s| !s.is_empty()),
         digest: text("digest")?.filter(|s| !s.is_empty()),
     })
+}
+
+fn replacement_entries(map: &Mapping, file: &str) -> Result<Vec<ReplacementEntry>, Error> {
+    let items = match map.get("replacements") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Seq(items)) => items,
+        Some(other) => return Err(expected(file, "replacements", "a list", other)),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = format!("replacements[{i}]");
+            match item.as_map().and_then(|m| m.get("path")) {
+                Some(Value::String(path)) => {
+                    only_keys(item.as_map().expect("checked"), &["path"], file, &at)?;
+                    Ok(ReplacementEntry::File(path.clone()))
+                }
+                _ => replacement::from_value(item, file, &at).map(ReplacementEntry::Inline),
+            }
+        })
+        .collect()
 }
 
 fn sort_options(map: &Mapping, file: &str) -> Result<Option<SortOptions>, Error> {

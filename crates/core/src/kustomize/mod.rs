@@ -13,6 +13,7 @@ mod kustomization;
 mod nameref;
 mod patches;
 mod render_all;
+mod replacement;
 mod selector;
 mod transform;
 
@@ -22,15 +23,18 @@ pub use fieldspec::FieldSpec;
 pub use generator::{Behavior, GeneratorArgs, GeneratorOptions, content_hash};
 pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
-    PatchSource, ReplicaCount, SortOptions,
+    PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
 };
 pub use render_all::{BuildAllOptions, OverlayResult, build_all, build_all_source, find_overlays};
+pub use replacement::{
+    DelimitedPart, IdSelector, Replacement, ReplacementSource, ReplacementTarget,
+};
 pub use selector::Selector;
 
 use crate::error::Error;
 use crate::resource::{ResourceSet, resources_from_yaml};
 use crate::source::{self, DirSource, EntryKind, Source};
-use crate::yaml::ParseLimits;
+use crate::yaml::{ParseLimits, Value};
 
 /// Renders the kustomization in the folder `path`, as `kustomize build path` does.
 ///
@@ -202,7 +206,46 @@ impl Renderer<'_> {
         // replicas and images come after patchesJson6902 in kustomize's order.
         transform::replicas(set, &kustomization.replicas, &file)?;
         transform::images(set, &kustomization.images, &file)?;
+        let replacements = self.load_replacements(dir, &file, &kustomization.replacements)?;
+        replacement::apply(set, &replacements, &file)?;
         Ok(())
+    }
+
+    /// The replacements of a kustomization, files read.
+    fn load_replacements(
+        &self,
+        dir: &str,
+        file: &str,
+        entries: &[ReplacementEntry],
+    ) -> Result<Vec<Replacement>, Error> {
+        let mut out = Vec::new();
+        for entry in entries {
+            match entry {
+                ReplacementEntry::Inline(r) => out.push(r.clone()),
+                ReplacementEntry::File(path) => {
+                    let full = self.restricted_file(dir, file, path)?;
+                    let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
+                        .map_err(|e| e.in_file(&full))?;
+                    for doc in docs.into_iter().filter(|d| !d.value.is_null()) {
+                        match &doc.value {
+                            Value::Seq(items) => {
+                                for (i, item) in items.iter().enumerate() {
+                                    out.push(replacement::from_value(
+                                        item,
+                                        &full,
+                                        &format!("[{i}]"),
+                                    )?);
+                                }
+                            }
+                            other => {
+                                out.push(replacement::from_value(other, &full, "replacement")?)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Reads the text of each patch (files relative to `dir`, within it).

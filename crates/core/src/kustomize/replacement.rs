@@ -1,0 +1,496 @@
+//! `replacements`: copy a value from one object's field into fields of
+//! others (kustomize's ReplacementTransformer), with field paths like
+//! `spec.template.spec.containers.[name=app].image`.
+
+use crate::error::Error;
+use crate::resource::{ResId, Resource, ResourceSet};
+use crate::yaml::{Mapping, Value};
+
+/// Which objects, by exact group, version, kind, name and namespace.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IdSelector {
+    /// API group.
+    pub group: Option<String>,
+    /// API version.
+    pub version: Option<String>,
+    /// Kind.
+    pub kind: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+}
+
+impl IdSelector {
+    fn selects(&self, id: &ResId) -> bool {
+        let ok = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        ok(&self.group, &id.group)
+            && ok(&self.version, &id.version)
+            && ok(&self.kind, &id.kind)
+            && ok(&self.name, &id.name)
+            && ok(&self.namespace, &id.namespace)
+    }
+
+    /// Whether any identity the object has or had is selected.
+    fn selects_resource(&self, r: &Resource) -> bool {
+        std::iter::once(r.id())
+            .chain(r.previous_ids())
+            .any(|id| self.selects(id))
+    }
+}
+
+/// `delimiter` and `index` options: work on one part of a delimited string.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DelimitedPart {
+    /// The delimiter.
+    pub delimiter: String,
+    /// Which part.
+    pub index: i64,
+}
+
+/// Where the value comes from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplacementSource {
+    /// The one object to read.
+    pub selector: IdSelector,
+    /// The field (default `metadata.name`).
+    pub field_path: String,
+    /// Take one part of a delimited string.
+    pub part: Option<DelimitedPart>,
+}
+
+/// Where the value goes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplacementTarget {
+    /// The objects to write.
+    pub select: IdSelector,
+    /// Objects to leave alone.
+    pub reject: Vec<IdSelector>,
+    /// The fields to write.
+    pub field_paths: Vec<String>,
+    /// Create missing fields.
+    pub create: bool,
+    /// Replace one part of a delimited string.
+    pub part: Option<DelimitedPart>,
+}
+
+/// One replacement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replacement {
+    /// The source.
+    pub source: ReplacementSource,
+    /// The targets.
+    pub targets: Vec<ReplacementTarget>,
+}
+
+/// Splits a field path on `.` outside `[...]`.
+fn split_path(path: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts
+}
+
+/// The text of a scalar, as a field path filter compares it.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(crate::yaml::format_float(*f)),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads the value at `path`, if there is exactly one place.
+fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    let Some((segment, rest)) = path.split_first() else {
+        return Some(value);
+    };
+    match value {
+        Value::Map(m) => lookup(m.get(*segment)?, rest),
+        Value::Seq(items) => {
+            if let Some((k, v)) = segment
+                .strip_prefix('[')
+                .and_then(|s| s.strip_suffix(']'))
+                .and_then(|s| s.split_once('='))
+            {
+                let found = items.iter().find(|item| {
+                    item.as_map()
+                        .and_then(|m| m.get(k))
+                        .and_then(scalar_text)
+                        .as_deref()
+                        == Some(v)
+                })?;
+                lookup(found, rest)
+            } else {
+                lookup(items.get(segment.parse::<usize>().ok()?)?, rest)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Calls `f` on every place `path` names, creating missing fields when `create`.
+/// Returns how many places there were.
+fn visit(
+    value: &mut Value,
+    path: &[&str],
+    create: Option<&Value>,
+    f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<usize, String> {
+    let Some((segment, rest)) = path.split_first() else {
+        f(value)?;
+        return Ok(1);
+    };
+    match value {
+        Value::Map(m) => {
+            if *segment == "*" {
+                let mut n = 0;
+                for v in m.values_mut() {
+                    n += visit(v, rest, create, f)?;
+                }
+                return Ok(n);
+            }
+            if !m.contains_key(*segment) {
+                let Some(leaf) = create else { return Ok(0) };
+                let new = if rest.is_empty() {
+                    leaf.clone()
+                } else if rest[0].starts_with('[') {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Map(Mapping::default())
+                };
+                m.insert((*segment).to_owned(), new);
+            }
+            visit(
+                m.get_mut(*segment).expect("present or just created"),
+                rest,
+                create,
+                f,
+            )
+        }
+        Value::Seq(items) => {
+            if *segment == "*" {
+                let mut n = 0;
+                for item in items {
+                    n += visit(item, rest, create, f)?;
+                }
+                return Ok(n);
+            }
+            if let Some((k, v)) = segment
+                .strip_prefix('[')
+                .and_then(|s| s.strip_suffix(']'))
+                .and_then(|s| s.split_once('='))
+            {
+                let mut n = 0;
+                for item in items.iter_mut() {
+                    if item
+                        .as_map()
+                        .and_then(|m| m.get(k))
+                        .and_then(scalar_text)
+                        .as_deref()
+                        == Some(v)
+                    {
+                        n += visit(item, rest, create, f)?;
+                    }
+                }
+                if n == 0 && create.is_some() {
+                    let mut element = Mapping::default();
+                    element.insert(k.to_owned(), Value::String(v.to_owned()));
+                    items.push(Value::Map(element));
+                    let last = items.last_mut().expect("just pushed");
+                    n += visit(last, rest, create, f)?;
+                }
+                return Ok(n);
+            }
+            match segment.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => visit(item, rest, create, f),
+                None => Ok(0),
+            }
+        }
+        Value::Null if create.is_some() => {
+            *value = Value::Map(Mapping::default());
+            visit(value, path, create, f)
+        }
+        _ => Ok(0),
+    }
+}
+
+fn part_of(text: &str, part: &DelimitedPart) -> Result<String, String> {
+    let parts: Vec<&str> = text.split(part.delimiter.as_str()).collect();
+    usize::try_from(part.index)
+        .ok()
+        .and_then(|i| parts.get(i))
+        .map(|s| (*s).to_owned())
+        .ok_or_else(|| {
+            format!(
+                "options.index {} is out of bounds for value {text}",
+                part.index
+            )
+        })
+}
+
+/// Applies the replacements in order.
+pub(crate) fn apply(
+    set: &mut ResourceSet,
+    replacements: &[Replacement],
+    file: &str,
+) -> Result<(), Error> {
+    for replacement in replacements {
+        let source = &replacement.source;
+        let mut picked = set.iter().filter(|r| source.selector.selects_resource(r));
+        let (Some(found), None) = (picked.next(), picked.next()) else {
+            let count = set
+                .iter()
+                .filter(|r| source.selector.selects_resource(r))
+                .count();
+            return Err(Error::overlay(
+                file,
+                if count == 0 {
+                    format!(
+                        "replacements: nothing selected by source {:?}",
+                        source.selector
+                    )
+                } else {
+                    format!(
+                        "replacements: multiple matches for source {:?}",
+                        source.selector
+                    )
+                },
+            ));
+        };
+        let path = split_path(&source.field_path);
+        let mut value = lookup(found.value(), &path).cloned().ok_or_else(|| {
+            Error::overlay(
+                file,
+                format!(
+                    "replacements: fieldPath `{}` is missing for replacement source {}",
+                    source.field_path,
+                    found.id()
+                ),
+            )
+        })?;
+        if let Some(part) = &source.part {
+            let text = scalar_text(&value).ok_or_else(|| {
+                Error::overlay(
+                    file,
+                    "replacements: a delimiter needs a scalar source value",
+                )
+            })?;
+            value = Value::String(
+                part_of(&text, part)
+                    .map_err(|e| Error::overlay(file, format!("replacements: {e}")))?,
+            );
+        }
+        for target in &replacement.targets {
+            let selected = |r: &Resource| {
+                target.select.selects_resource(r)
+                    && !target
+                        .reject
+                        .iter()
+                        .any(|reject| reject.selects_resource(r))
+            };
+            set.transform_selected(file, "replacements", selected, |_, object| {
+                for field_path in &target.field_paths {
+                    let path = split_path(field_path);
+                    let create = target.create.then_some(&value);
+                    let count = visit(object, &path, create, &mut |place| {
+                        match &target.part {
+                            Some(part) => {
+                                let current = scalar_text(place)
+                                    .ok_or("a delimiter needs a scalar target value")?;
+                                let mut parts: Vec<String> = current
+                                    .split(part.delimiter.as_str())
+                                    .map(str::to_owned)
+                                    .collect();
+                                let slot = usize::try_from(part.index)
+                                    .ok()
+                                    .and_then(|i| parts.get_mut(i))
+                                    .ok_or_else(|| {
+                                        format!(
+                                            "options.index {} is out of bounds for value {current}",
+                                            part.index
+                                        )
+                                    })?;
+                                *slot = scalar_text(&value)
+                                    .ok_or("a delimiter needs a scalar source value")?;
+                                *place = Value::String(parts.join(&part.delimiter));
+                            }
+                            None => *place = value.clone(),
+                        }
+                        Ok(())
+                    })?;
+                    if count == 0 {
+                        return Err(format!(
+                            "unable to find field \"{field_path}\" in replacement target"
+                        ));
+                    }
+                }
+                Ok(true)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads one replacement from its mapping; `at` names it in errors.
+pub(crate) fn from_value(value: &Value, file: &str, at: &str) -> Result<Replacement, Error> {
+    let err = |m: String| Error::overlay(file, format!("{at}: {m}"));
+    let map = value
+        .as_map()
+        .ok_or_else(|| err("expected a mapping".into()))?;
+    check_keys(map, &["source", "targets"]).map_err(err)?;
+    let source = map
+        .get("source")
+        .ok_or_else(|| err("missing source".into()))?;
+    let source = source_from(source).map_err(|m| err(format!("source: {m}")))?;
+    let targets = match map.get("targets") {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| target_from(t).map_err(|m| err(format!("targets[{i}]: {m}"))))
+            .collect::<Result<_, _>>()?,
+        None | Some(Value::Null) => Vec::new(),
+        Some(other) => {
+            return Err(err(format!(
+                "targets: expected a list, found {}",
+                other.type_name()
+            )));
+        }
+    };
+    Ok(Replacement { source, targets })
+}
+
+fn check_keys(map: &Mapping, allowed: &[&str]) -> Result<(), String> {
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!("unknown field {k:?}")),
+        None => Ok(()),
+    }
+}
+
+fn text(map: &Mapping, key: &str) -> Result<Option<String>, String> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!(
+            "{key}: expected a string, found {}",
+            other.type_name()
+        )),
+    }
+}
+
+fn id_selector(map: &Mapping) -> Result<IdSelector, String> {
+    Ok(IdSelector {
+        group: text(map, "group")?,
+        version: text(map, "version")?,
+        kind: text(map, "kind")?,
+        name: text(map, "name")?,
+        namespace: text(map, "namespace")?,
+    })
+}
+
+fn part(map: &Mapping, allowed: &[&str]) -> Result<(Option<DelimitedPart>, bool), String> {
+    let Some(options) = map.get("options") else {
+        return Ok((None, false));
+    };
+    let options = options.as_map().ok_or("options: expected a mapping")?;
+    check_keys(options, allowed).map_err(|e| format!("options: {e}"))?;
+    let index = match options.get("index") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Int(i)) => *i,
+        Some(other) => {
+            return Err(format!(
+                "options.index: expected an integer, found {}",
+                other.type_name()
+            ));
+        }
+    };
+    let create = matches!(options.get("create"), Some(Value::Bool(true)));
+    let part = text(options, "delimiter")?
+        .filter(|d| !d.is_empty())
+        .map(|delimiter| DelimitedPart { delimiter, index });
+    Ok((part, create))
+}
+
+fn source_from(value: &Value) -> Result<ReplacementSource, String> {
+    let map = value.as_map().ok_or("expected a mapping")?;
+    check_keys(
+        map,
+        &[
+            "group",
+            "version",
+            "kind",
+            "name",
+            "namespace",
+            "fieldPath",
+            "options",
+        ],
+    )?;
+    let (part, _) = part(map, &["delimiter", "index"])?;
+    Ok(ReplacementSource {
+        selector: id_selector(map)?,
+        field_path: text(map, "fieldPath")?
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "metadata.name".into()),
+        part,
+    })
+}
+
+fn target_from(value: &Value) -> Result<ReplacementTarget, String> {
+    let map = value.as_map().ok_or("expected a mapping")?;
+    check_keys(map, &["select", "reject", "fieldPaths", "options"])?;
+    let select = match map.get("select") {
+        Some(Value::Map(m)) => {
+            check_keys(m, &["group", "version", "kind", "name", "namespace"])
+                .map_err(|e| format!("select: {e}"))?;
+            id_selector(m)?
+        }
+        _ => return Err("missing select".into()),
+    };
+    let reject = match map.get("reject") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|r| {
+                r.as_map()
+                    .ok_or_else(|| "reject: expected mappings".to_owned())
+                    .and_then(id_selector)
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("reject: expected a list".into()),
+    };
+    let field_paths = match map.get("fieldPaths") {
+        None | Some(Value::Null) => vec!["metadata.name".to_owned()],
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|p| {
+                p.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "fieldPaths: expected strings".to_owned())
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("fieldPaths: expected a list".into()),
+    };
+    let (part, create) = part(map, &["delimiter", "index", "create"])?;
+    Ok(ReplacementTarget {
+        select,
+        reject,
+        field_paths,
+        create,
+        part,
+    })
+}
