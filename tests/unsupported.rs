@@ -31,10 +31,6 @@ fn unrendered_fields_are_refused() {
     refused("helmCharts:\n- name: x\n", "helmCharts");
     refused("resources: [cm.yaml]\nvars:\n- name: X\n", "vars");
     refused(
-        "resources: [cm.yaml]\nconfigurations: [c.yaml]\n",
-        "configurations",
-    );
-    refused(
         "resources:\n- https://github.com/org/repo//base?ref=v1\n",
         "remote",
     );

@@ -192,8 +192,22 @@ fn walk(
     }
 }
 
-/// kustomize's built-in field spec lists, parsed once.
-pub(crate) struct DefaultFieldSpecs {
+/// A kind that other objects name, and where (`nameReference` in a
+/// `configurations` file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomReferral {
+    /// The kind referred to.
+    pub kind: String,
+    /// Its API group (empty matches any).
+    pub group: String,
+    /// The fields that name it.
+    pub referrers: Vec<FieldSpec>,
+}
+
+/// Where the built-in transformers write: kustomize's built-in field specs,
+/// plus what `configurations` files add.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransformerConfig {
     /// Where `commonLabels` go (metadata, templates and selectors).
     pub common_labels: Vec<FieldSpec>,
     /// Where `labels` with `includeTemplates` go (metadata and templates).
@@ -204,6 +218,120 @@ pub(crate) struct DefaultFieldSpecs {
     pub namespace: Vec<FieldSpec>,
     /// Where `replicas` go.
     pub replicas: Vec<FieldSpec>,
+    /// Further image fields (beyond `containers` and `initContainers`).
+    pub images: Vec<FieldSpec>,
+    /// Further name references.
+    pub name_references: Vec<CustomReferral>,
+}
+
+fn merge_specs(into: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
+    for spec in extra {
+        if !into.contains(spec) {
+            into.push(spec.clone());
+        }
+    }
+}
+
+impl TransformerConfig {
+    /// Adds another configuration's field specs (kustomize merges the
+    /// configurations of a kustomization and of everything it includes).
+    pub fn merge(&mut self, other: &TransformerConfig) {
+        merge_specs(&mut self.common_labels, &other.common_labels);
+        merge_specs(&mut self.template_labels, &other.template_labels);
+        merge_specs(&mut self.common_annotations, &other.common_annotations);
+        merge_specs(&mut self.namespace, &other.namespace);
+        merge_specs(&mut self.replicas, &other.replicas);
+        merge_specs(&mut self.images, &other.images);
+        for referral in &other.name_references {
+            match self
+                .name_references
+                .iter_mut()
+                .find(|r| r.kind == referral.kind && r.group == referral.group)
+            {
+                Some(existing) => merge_specs(&mut existing.referrers, &referral.referrers),
+                None => self.name_references.push(referral.clone()),
+            }
+        }
+    }
+
+    /// Reads a `configurations` file.
+    pub(crate) fn from_value(value: &Value, file: &str) -> Result<TransformerConfig, Error> {
+        let empty = TransformerConfig {
+            common_labels: Vec::new(),
+            template_labels: Vec::new(),
+            common_annotations: Vec::new(),
+            namespace: Vec::new(),
+            replicas: Vec::new(),
+            images: Vec::new(),
+            name_references: Vec::new(),
+        };
+        let Some(map) = value.as_map() else {
+            return if value.is_null() {
+                Ok(empty)
+            } else {
+                Err(Error::overlay(
+                    file,
+                    "a configurations file must be a mapping",
+                ))
+            };
+        };
+        let mut config = empty;
+        for (key, specs) in map {
+            let list = || FieldSpec::list_from_value(specs, file, key);
+            match key.as_str() {
+                "commonLabels" => config.common_labels = list()?,
+                "templateLabels" => config.template_labels = list()?,
+                "commonAnnotations" => config.common_annotations = list()?,
+                "namespace" => config.namespace = list()?,
+                "replicas" => config.replicas = list()?,
+                "images" => config.images = list()?,
+                // Only `vars` use these, and `vars` are refused.
+                "varReference" => {}
+                "nameReference" => {
+                    let items = specs
+                        .as_seq()
+                        .ok_or_else(|| Error::overlay(file, "nameReference: expected a list"))?;
+                    for (i, item) in items.iter().enumerate() {
+                        let m = item.as_map().ok_or_else(|| {
+                            Error::overlay(file, format!("nameReference[{i}]: expected a mapping"))
+                        })?;
+                        let text = |k: &str| {
+                            m.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
+                        let referrers = match m.get("fieldSpecs") {
+                            Some(v) => FieldSpec::list_from_value(
+                                v,
+                                file,
+                                &format!("nameReference[{i}].fieldSpecs"),
+                            )?,
+                            None => Vec::new(),
+                        };
+                        config.name_references.push(CustomReferral {
+                            kind: text("kind"),
+                            group: text("group"),
+                            referrers,
+                        });
+                    }
+                }
+                "namePrefix" | "nameSuffix" => {
+                    return Err(Error::Unsupported {
+                        field: format!("configurations: {key}"),
+                        file: file.to_owned(),
+                    });
+                }
+                other => {
+                    return Err(Error::overlay(
+                        file,
+                        format!("unknown field {other:?} in a configurations file"),
+                    ));
+                }
+            }
+        }
+        Ok(config)
+    }
 }
 
 const METADATA_LABELS: &str = "
@@ -384,8 +512,8 @@ fn parse_list(text: &str) -> Vec<FieldSpec> {
 }
 
 /// kustomize's built-in field specs.
-pub(crate) fn defaults() -> &'static DefaultFieldSpecs {
-    static DEFAULTS: OnceLock<DefaultFieldSpecs> = OnceLock::new();
+pub(crate) fn defaults() -> &'static TransformerConfig {
+    static DEFAULTS: OnceLock<TransformerConfig> = OnceLock::new();
     DEFAULTS.get_or_init(|| {
         let metadata = parse_list(METADATA_LABELS);
         let mut common_labels = metadata.clone();
@@ -395,12 +523,14 @@ pub(crate) fn defaults() -> &'static DefaultFieldSpecs {
             .into_iter()
             .filter(|s| !s.path.contains("volumeClaimTemplates"))
             .collect();
-        DefaultFieldSpecs {
+        TransformerConfig {
             common_labels,
             template_labels,
             common_annotations: parse_list(COMMON_ANNOTATIONS),
             namespace: parse_list(NAMESPACE),
             replicas: parse_list(REPLICAS),
+            images: Vec::new(),
+            name_references: Vec::new(),
         }
     })
 }

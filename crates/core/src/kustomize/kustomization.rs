@@ -75,6 +75,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "components",
     "sortOptions",
     "replacements",
+    "configurations",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -126,6 +127,8 @@ pub struct Kustomization {
     pub sort_options: Option<SortOptions>,
     /// `replacements`: inline, or files of them.
     pub replacements: Vec<ReplacementEntry>,
+    /// `configurations`: files of field specs for custom kinds.
+    pub configurations: Vec<String>,
 }
 
 /// One entry of `replacements`.
@@ -380,6 +383,7 @@ impl Kustomization {
             generator_options,
             sort_options: sort_options(&map, file)?,
             replacements: replacement_entries(&map, file)?,
+            configurations: string_list(&map, "configurations", file)?,
         })
     }
 }

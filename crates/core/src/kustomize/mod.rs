@@ -19,7 +19,7 @@ mod transform;
 
 use std::path::Path;
 
-pub use fieldspec::FieldSpec;
+pub use fieldspec::{CustomReferral, FieldSpec, TransformerConfig};
 pub use generator::{Behavior, GeneratorArgs, GeneratorOptions, content_hash};
 pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
@@ -65,10 +65,10 @@ pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error
         stack: Vec::new(),
         root_sort: None,
     };
-    let mut set = renderer.render(&dir)?;
+    let (mut set, config) = renderer.render(&dir)?;
     let root_file = find_kustomization(source, &dir)?;
     set.apply_name_hashes(&root_file)?;
-    nameref::fix_references(&mut set, &root_file)?;
+    nameref::fix_references(&mut set, &config, &root_file)?;
     set.drop_empty_annotations();
     match renderer.root_sort {
         Some(SortOptions::Fifo) => {}
@@ -123,10 +123,11 @@ impl Renderer<'_> {
         })
     }
 
-    fn render(&mut self, dir: &str) -> Result<ResourceSet, Error> {
+    fn render(&mut self, dir: &str) -> Result<(ResourceSet, TransformerConfig), Error> {
         let mut set = ResourceSet::new();
-        self.accumulate(dir, &mut set, KustomizationKind::Kustomization)?;
-        Ok(set)
+        let mut config = fieldspec::defaults().clone();
+        self.accumulate(dir, &mut set, &mut config, KustomizationKind::Kustomization)?;
+        Ok((set, config))
     }
 
     /// kustomize's `accumulateTarget`: resources, generators, components
@@ -135,6 +136,7 @@ impl Renderer<'_> {
         &mut self,
         dir: &str,
         set: &mut ResourceSet,
+        config: &mut TransformerConfig,
         expected: KustomizationKind,
     ) -> Result<(), Error> {
         let file = find_kustomization(self.source, dir)?;
@@ -161,8 +163,19 @@ impl Renderer<'_> {
         }
         self.stack.push(dir.to_owned());
         for entry in &kustomization.resources {
-            let loaded = self.load_resource(dir, &file, entry)?;
+            let (loaded, child_config) = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
+            if let Some(child_config) = child_config {
+                config.merge(&child_config);
+            }
+        }
+        for path in &kustomization.configurations {
+            let full = self.restricted_file(dir, &file, path)?;
+            let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
+                .map_err(|e| e.in_file(&full))?;
+            for doc in docs {
+                config.merge(&TransformerConfig::from_value(&doc.value, &full)?);
+            }
         }
         for args in &kustomization.generators {
             let read = |path: &str| -> Result<Vec<u8>, Error> {
@@ -192,7 +205,7 @@ impl Renderer<'_> {
                     format!("components: '{component}' is not a folder"),
                 ));
             }
-            self.accumulate(&path, set, KustomizationKind::Component)?;
+            self.accumulate(&path, set, config, KustomizationKind::Component)?;
         }
         self.stack.pop();
         let legacy_patches =
@@ -201,11 +214,11 @@ impl Renderer<'_> {
         let patches = self.load_patches(dir, &file, &kustomization.patches)?;
         let json_patches = self.load_patches(dir, &file, &kustomization.patches_json6902)?;
         patches::apply(set, &patches, &file, patches::Kind::Detect)?;
-        apply_transformers(set, &kustomization, &file)?;
+        apply_transformers(set, &kustomization, config, &file)?;
         patches::apply(set, &json_patches, &file, patches::Kind::Json6902)?;
         // replicas and images come after patchesJson6902 in kustomize's order.
-        transform::replicas(set, &kustomization.replicas, &file)?;
-        transform::images(set, &kustomization.images, &file)?;
+        transform::replicas(set, &kustomization.replicas, config, &file)?;
+        transform::images(set, &kustomization.images, config, &file)?;
         let replacements = self.load_replacements(dir, &file, &kustomization.replacements)?;
         replacement::apply(set, &replacements, &file)?;
         Ok(())
@@ -329,8 +342,14 @@ impl Renderer<'_> {
         }
     }
 
-    /// One `resources` entry: a file of objects, or a folder with its own kustomization.
-    fn load_resource(&mut self, dir: &str, file: &str, entry: &str) -> Result<ResourceSet, Error> {
+    /// One `resources` entry: a file of objects, or a folder with its own
+    /// kustomization (whose transformer configuration comes along).
+    fn load_resource(
+        &mut self,
+        dir: &str,
+        file: &str,
+        entry: &str,
+    ) -> Result<(ResourceSet, Option<TransformerConfig>), Error> {
         if is_remote(entry) {
             return Err(Error::Unsupported {
                 field: format!("resources: remote {entry}"),
@@ -354,7 +373,7 @@ impl Renderer<'_> {
                 for resource in resources_from_yaml(&text, &path, &ParseLimits::default())? {
                     set.insert(resource, &path)?;
                 }
-                Ok(set)
+                Ok((set, None))
             }
             Some(EntryKind::Dir) => {
                 if self.stack.contains(&path) {
@@ -366,7 +385,8 @@ impl Renderer<'_> {
                         format!("cycle detected: {}", chain.join(" -> ")),
                     ));
                 }
-                self.render(&path)
+                let (set, config) = self.render(&path)?;
+                Ok((set, Some(config)))
             }
             None => Err(Error::overlay(
                 file,
@@ -381,13 +401,18 @@ impl Renderer<'_> {
 
 /// The built-in transformers between `patches` and `patchesJson6902`, in
 /// kustomize's order: namespace, prefix and suffix, labels, annotations.
-fn apply_transformers(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Result<(), Error> {
+fn apply_transformers(
+    set: &mut ResourceSet,
+    k: &Kustomization,
+    config: &TransformerConfig,
+    file: &str,
+) -> Result<(), Error> {
     if let Some(ns) = &k.namespace {
-        transform::namespace(set, ns, file)?;
+        transform::namespace(set, ns, config, file)?;
     }
     transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, file)?;
-    transform::labels(set, k, file)?;
-    transform::annotations(set, k, file)?;
+    transform::labels(set, k, config, file)?;
+    transform::annotations(set, k, config, file)?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! RoleBinding's roleRef, an HPA's target, ...) is rewritten to the new name,
 //! following kustomize's built-in table of referrers.
 
+use super::fieldspec::TransformerConfig;
 use crate::error::Error;
 use crate::resource::{ResId, Resource, ResourceSet};
 use crate::yaml::Value;
@@ -307,11 +308,43 @@ fn table() -> &'static [Referral] {
     TABLE.get_or_init(referrals)
 }
 
+/// The built-in table plus the `nameReference`s of `configurations`.
+fn custom_referrals(config: &TransformerConfig) -> Vec<Referral> {
+    config
+        .name_references
+        .iter()
+        .map(|custom| Referral {
+            kind: leak(&custom.kind),
+            group: leak(&custom.group),
+            referrers: custom
+                .referrers
+                .iter()
+                .map(|spec| Referrer {
+                    kind: leak(&spec.kind),
+                    group: (!spec.group.is_empty()).then(|| leak(&spec.group)),
+                    path: path(&spec.path.replace("[]", "")),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Custom referral names live as long as the table does; they are few and small.
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
 /// Rewrites every reference to a renamed object to its current name.
-pub(crate) fn fix_references(set: &mut ResourceSet, file: &str) -> Result<(), Error> {
+pub(crate) fn fix_references(
+    set: &mut ResourceSet,
+    config: &TransformerConfig,
+    file: &str,
+) -> Result<(), Error> {
+    let custom = custom_referrals(config);
     // Only kinds with a renamed (or moved) object can have references to fix.
     let active: Vec<(&Referral, Vec<Candidate>)> = table()
         .iter()
+        .chain(custom.iter())
         .filter_map(|referral| {
             let candidates: Vec<Candidate> = set
                 .iter()

@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::fieldspec::{self, CreateKind, FieldSpec};
+use super::fieldspec::{self, CreateKind, FieldSpec, TransformerConfig};
 use super::kustomization::{ImageRewrite, Kustomization, ReplicaCount};
 use crate::error::Error;
 use crate::resource::{ResId, Resource, ResourceSet};
@@ -11,8 +11,13 @@ use crate::yaml::{Resolved, ResolvedNumber, Value, resolve_plain_v3};
 
 /// `namespace`: sets `metadata.namespace` on namespaced objects, renames
 /// `Namespace` objects, and fills the other built-in namespace fields.
-pub(crate) fn namespace(set: &mut ResourceSet, namespace: &str, file: &str) -> Result<(), Error> {
-    let specs = &fieldspec::defaults().namespace;
+pub(crate) fn namespace(
+    set: &mut ResourceSet,
+    namespace: &str,
+    config: &TransformerConfig,
+    file: &str,
+) -> Result<(), Error> {
+    let specs = &config.namespace;
     set.transform_each(file, "namespace", |id, value| {
         let mut set_namespace = |v: &mut Value| {
             *v = Value::String(namespace.to_owned());
@@ -147,8 +152,13 @@ fn merged(mut specs: Vec<FieldSpec>, extra: &[FieldSpec]) -> Vec<FieldSpec> {
 }
 
 /// `labels` (each set with its reach) and then `commonLabels`.
-pub(crate) fn labels(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Result<(), Error> {
-    let defaults = fieldspec::defaults();
+pub(crate) fn labels(
+    set: &mut ResourceSet,
+    k: &Kustomization,
+    config: &TransformerConfig,
+    file: &str,
+) -> Result<(), Error> {
+    let defaults = config;
     for label_set in &k.labels {
         let specs = if label_set.include_selectors {
             merged(label_set.fields.clone(), &defaults.common_labels)
@@ -180,6 +190,7 @@ pub(crate) fn labels(set: &mut ResourceSet, k: &Kustomization, file: &str) -> Re
 pub(crate) fn annotations(
     set: &mut ResourceSet,
     k: &Kustomization,
+    config: &TransformerConfig,
     file: &str,
 ) -> Result<(), Error> {
     apply_pairs(
@@ -187,7 +198,7 @@ pub(crate) fn annotations(
         file,
         "commonAnnotations",
         &k.common_annotations,
-        &fieldspec::defaults().common_annotations,
+        &config.common_annotations,
     )
 }
 
@@ -195,9 +206,10 @@ pub(crate) fn annotations(
 pub(crate) fn replicas(
     set: &mut ResourceSet,
     replicas: &[ReplicaCount],
+    config: &TransformerConfig,
     file: &str,
 ) -> Result<(), Error> {
-    let specs = &fieldspec::defaults().replicas;
+    let specs = &config.replicas;
     for replica in replicas {
         // kustomize matches the name the object has now or had before.
         let named = |r: &Resource| {
@@ -233,6 +245,7 @@ pub(crate) fn replicas(
 pub(crate) fn images(
     set: &mut ResourceSet,
     images: &[ImageRewrite],
+    config: &TransformerConfig,
     file: &str,
 ) -> Result<(), Error> {
     for rewrite in images {
@@ -248,6 +261,22 @@ pub(crate) fn images(
         set.edit_each(file, "images", |id: &ResId, value| {
             if id.kind != "CustomResourceDefinition" {
                 rewrite_containers(value, &matcher, rewrite);
+            }
+            // Image fields that `configurations` name.
+            for spec in config.images.iter().filter(|s| s.selects(id)) {
+                let mut rewrite_one = |v: &mut Value| {
+                    if let Value::String(image) = v
+                        && matcher.is_match(image)
+                    {
+                        *image = rewritten_image(image, rewrite);
+                    }
+                    Ok(())
+                };
+                let lookup_only = FieldSpec {
+                    create: false,
+                    ..spec.clone()
+                };
+                fieldspec::apply(value, &lookup_only, CreateKind::Scalar, &mut rewrite_one)?;
             }
             Ok(())
         })?;
