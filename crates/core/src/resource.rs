@@ -306,6 +306,33 @@ fn identify(value: &Value) -> Result<ResId, String> {
     })
 }
 
+/// Whether `value` still has identity `id`, checked without allocating (the
+/// common case after a transformer that did not rename anything).
+fn identity_unchanged(id: &ResId, value: &Value) -> bool {
+    let Some(map) = value.as_map() else {
+        return false;
+    };
+    fn text(v: Option<&Value>) -> Option<&str> {
+        v.and_then(Value::as_str)
+    }
+    let Some(meta) = map.get("metadata").and_then(Value::as_map) else {
+        return false;
+    };
+    let (group, version) = match text(map.get("apiVersion")) {
+        Some(api_version) => ResId::split_api_version(api_version),
+        None => return false,
+    };
+    let namespace = match meta.get("namespace") {
+        None | Some(Value::Null) => Some(""),
+        Some(v) => v.as_str(),
+    };
+    text(map.get("kind")) == Some(id.kind.as_str())
+        && group == id.group
+        && version == id.version
+        && text(meta.get("name")) == Some(id.name.as_str())
+        && namespace == Some(id.namespace.as_str())
+}
+
 /// The text of a scalar as kustomize reads a name: strings as they are, numbers
 /// and booleans as printed.
 fn scalar_text(v: &Value) -> Option<String> {
@@ -449,10 +476,12 @@ impl ResourceSet {
     fn reindex(&mut self, file: &str, what: &str) -> Result<(), Error> {
         self.index.clear();
         for (i, r) in self.resources.iter_mut().enumerate() {
-            let id =
-                identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
-            if id != r.id {
-                r.previous_ids.push(std::mem::replace(&mut r.id, id));
+            if !identity_unchanged(&r.id, &r.value) {
+                let id =
+                    identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
+                if id != r.id {
+                    r.previous_ids.push(std::mem::replace(&mut r.id, id));
+                }
             }
             if self.index.insert(IdentityKey::from(&r.id), i).is_some() {
                 return Err(Error::overlay(

@@ -300,20 +300,20 @@ fn merge_list(
             .unwrap_or_default();
         return Ok(());
     }
-    let original = target.clone();
     let Some(key) = merge.key else {
         // Scalars: the union, patch items first, then the original's others.
-        let mut merged: Vec<Value> = Vec::with_capacity(target.len() + patch.len());
-        for item in patch.iter().chain(original.iter()) {
-            if !merged.contains(item) {
-                merged.push(item.clone());
+        let original = std::mem::take(target);
+        let mut merged: Vec<Value> = Vec::with_capacity(original.len() + patch.len());
+        for item in patch.iter().cloned().chain(original) {
+            if !merged.contains(&item) {
+                merged.push(item);
             }
         }
         *target = patch_first(merged, patch, |a, b| a == b);
         return Ok(());
     };
     // Deletions first, then merges and additions.
-    let mut merged: Vec<Value> = original.clone();
+    let mut merged: Vec<Value> = std::mem::take(target);
     let mut patch_items: Vec<&Value> = Vec::with_capacity(patch.len());
     for item in patch {
         let Some(id) = key_of(item, key) else {
