@@ -414,12 +414,9 @@ impl ResourceSet {
         &mut self,
         file: &str,
         what: &str,
-        mut f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
+        f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
     ) -> Result<(), Error> {
-        for r in &mut self.resources {
-            f(&r.id, &mut r.value)
-                .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
-        }
+        self.for_each_value(file, what, f)?;
         self.reindex(file, what)
     }
 
@@ -429,16 +426,27 @@ impl ResourceSet {
         &mut self,
         file: &str,
         what: &str,
+        f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
+    ) -> Result<(), Error> {
+        self.for_each_value(file, what, f)?;
+        debug_assert!(
+            self.resources
+                .iter()
+                .all(|r| identity_unchanged(&r.id, &r.value)),
+            "{what} changed an identity"
+        );
+        Ok(())
+    }
+
+    fn for_each_value(
+        &mut self,
+        file: &str,
+        what: &str,
         mut f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
     ) -> Result<(), Error> {
         for r in &mut self.resources {
             f(&r.id, &mut r.value)
                 .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
-            debug_assert_eq!(
-                identify(&r.value).as_ref(),
-                Ok(&r.id),
-                "{what} changed an identity"
-            );
         }
         Ok(())
     }

@@ -118,6 +118,12 @@ pub(crate) fn apply(
 
 /// Splits a field spec path on `/`, keeping `/` inside `[...]`.
 fn split_path(path: &str) -> Vec<&str> {
+    split_outside_brackets(path, '/')
+}
+
+/// Splits `path` on `separator` where it is not inside `[...]` (field paths
+/// such as `containers.[name=a.b].image` keep their selectors whole).
+pub(crate) fn split_outside_brackets(path: &str, separator: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
@@ -125,9 +131,9 @@ fn split_path(path: &str) -> Vec<&str> {
         match c {
             '[' => depth += 1,
             ']' => depth = depth.saturating_sub(1),
-            '/' if depth == 0 => {
+            c if c == separator && depth == 0 => {
                 parts.push(&path[start..i]);
-                start = i + 1;
+                start = i + c.len_utf8();
             }
             _ => {}
         }

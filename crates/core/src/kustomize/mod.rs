@@ -359,15 +359,7 @@ impl Renderer<'_> {
         let path = source::normalize_join(dir, entry);
         match self.source.entry(&path) {
             Some(EntryKind::File) => {
-                if !source::is_within(&path, dir) {
-                    return Err(Error::overlay(
-                        file,
-                        format!(
-                            "security; file '{path}' is not in or below '{}' (kustomize's load restrictor)",
-                            source::display(dir)
-                        ),
-                    ));
-                }
+                let path = self.restricted_file(dir, file, entry)?;
                 let text = self.read_text(&path)?;
                 let mut set = ResourceSet::new();
                 for resource in resources_from_yaml(&text, &path, &ParseLimits::default())? {

@@ -85,22 +85,7 @@ pub struct Replacement {
 
 /// Splits a field path on `.` outside `[...]`.
 fn split_path(path: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, c) in path.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => {
-                parts.push(&path[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&path[start..]);
-    parts
+    super::fieldspec::split_outside_brackets(path, '.')
 }
 
 /// The text of a scalar, as a field path filter compares it.
