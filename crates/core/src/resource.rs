@@ -322,15 +322,17 @@ fn identity_unchanged(id: &ResId, value: &Value) -> bool {
         Some(api_version) => ResId::split_api_version(api_version),
         None => return false,
     };
-    let namespace = match meta.get("namespace") {
-        None | Some(Value::Null) => Some(""),
-        Some(v) => v.as_str(),
+    // Names may be written as numbers (`name: 123`); compare their text then.
+    let same = |v: Option<&Value>, want: &str| match v {
+        Some(Value::String(s)) => s == want,
+        None | Some(Value::Null) => want.is_empty(),
+        Some(other) => scalar_text(other).as_deref() == Some(want),
     };
     text(map.get("kind")) == Some(id.kind.as_str())
         && group == id.group
         && version == id.version
-        && text(meta.get("name")) == Some(id.name.as_str())
-        && namespace == Some(id.namespace.as_str())
+        && same(meta.get("name"), &id.name)
+        && same(meta.get("namespace"), &id.namespace)
 }
 
 /// The text of a scalar as kustomize reads a name: strings as they are, numbers
