@@ -29,7 +29,7 @@ fn overlays(c: &mut Criterion) {
             b.iter(|| {
                 let options = trueup_core::BuildAllOptions {
                     jobs: Some(jobs),
-                    overlays: None,
+                    ..trueup_core::BuildAllOptions::default()
                 };
                 let results = trueup_core::build_all(&root, &options).expect("walks");
                 assert!(results.iter().all(|r| r.result.is_ok()));

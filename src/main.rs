@@ -41,7 +41,29 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
+        /// May kustomizations read files outside their folder?
+        #[arg(long, value_enum, default_value_t = Restrictor::RootOnly)]
+        load_restrictor: Restrictor,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Restrictor {
+    /// Only files in or below each kustomization's folder (kustomize's default).
+    RootOnly,
+    /// Any file.
+    None,
+}
+
+impl From<Restrictor> for trueup_core::BuildOptions {
+    fn from(r: Restrictor) -> Self {
+        trueup_core::BuildOptions {
+            load_restrictor: match r {
+                Restrictor::RootOnly => trueup_core::LoadRestrictor::RootOnly,
+                Restrictor::None => trueup_core::LoadRestrictor::None,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,14 +92,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
             jobs,
             output,
+            load_restrictor,
             ..
         } => {
             let out = out.ok_or("--all needs --out DIR")?;
-            build_all(&root, &out, jobs, output)
+            build_all(&root, &out, jobs, output, load_restrictor.into())
         }
-        Command::Build { dir, output, .. } => {
+        Command::Build {
+            dir,
+            output,
+            load_restrictor,
+            ..
+        } => {
             let dir = dir.ok_or("build needs a folder (or --all ROOT)")?;
-            let set = trueup_core::build(&dir).map_err(|e| e.to_string())?;
+            let set = trueup_core::build_opts(&dir, &load_restrictor.into())
+                .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output)?.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -104,10 +133,12 @@ fn build_all(
     out: &Path,
     jobs: Option<usize>,
     output: Output,
+    build: trueup_core::BuildOptions,
 ) -> Result<ExitCode, String> {
     let options = trueup_core::BuildAllOptions {
         jobs,
         overlays: None,
+        build,
     };
     let results = trueup_core::build_all(root, &options).map_err(|e| e.to_string())?;
     let extension = match output {

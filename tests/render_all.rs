@@ -15,7 +15,7 @@ fn renders_every_overlay_of_the_example_like_build() {
         examples(),
         &BuildAllOptions {
             jobs: Some(2),
-            overlays: None,
+            ..BuildAllOptions::default()
         },
     )
     .expect("walks");
@@ -77,6 +77,7 @@ fn one_failure_stops_no_other() {
     let only = BuildAllOptions {
         jobs: Some(1),
         overlays: Some(vec!["good".into()]),
+        ..BuildAllOptions::default()
     };
     let results = build_all_source(&src, "envs", &only).expect("walks");
     assert_eq!(results.len(), 1);

@@ -64,7 +64,7 @@ export declare class OverlayResult {
 }
 
 /** Renders the kustomization in folder `path`, as `kustomize build path` does. */
-export declare function build(path: string): ManifestSet
+export declare function build(path: string, options?: BuildOptions | undefined | null): ManifestSet
 
 /**
  * Renders every overlay under `root` in parallel (folders with a
@@ -83,10 +83,24 @@ export interface BuildAllOptions {
    * @default the number of cores
    */
   jobs?: number
+  /**
+   * `'none'` lets kustomizations read files outside their folder.
+   * @default 'root-only'
+   */
+  loadRestrictor?: string
 }
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */
-export declare function buildAsync(path: string): Promise<ManifestSet>
+export declare function buildAsync(path: string, options?: BuildOptions | undefined | null): Promise<ManifestSet>
+
+/** Options of `build`. */
+export interface BuildOptions {
+  /**
+   * `'none'` lets kustomizations read files outside their folder.
+   * @default 'root-only'
+   */
+  loadRestrictor?: string
+}
 
 /** Reads Kubernetes manifests from YAML text (a string or a UTF-8 Buffer). */
 export declare function loadManifests(text: string | Buffer, options?: LoadOptions | undefined | null): ManifestSet

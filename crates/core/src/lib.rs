@@ -32,7 +32,10 @@ pub mod source;
 pub mod yaml;
 
 pub use error::{Error, ErrorKind, Location, Result};
-pub use kustomize::{BuildAllOptions, OverlayResult, build, build_all, build_source};
+pub use kustomize::{
+    BuildAllOptions, BuildOptions, LoadRestrictor, OverlayResult, build, build_all, build_opts,
+    build_source,
+};
 pub use resource::{Origin, ResId, Resource, ResourceSet};
 pub use source::{DirSource, EntryKind, MemorySource, Source};
 pub use yaml::{ParseLimits, Value, parse_documents};

@@ -99,8 +99,30 @@ impl Generator for ManifestIterator {
     }
 }
 
-fn build_impl(path: &str) -> std::result::Result<ResourceSet, trueup_core::Error> {
-    trueup_core::build(path)
+/// Options of `build`.
+#[napi(object)]
+pub struct BuildOptions {
+    /// `'none'` lets kustomizations read files outside their folder.
+    /// @default 'root-only'
+    pub load_restrictor: Option<String>,
+}
+
+fn core_build_options(
+    load_restrictor: Option<&str>,
+) -> std::result::Result<trueup_core::BuildOptions, trueup_core::Error> {
+    Ok(trueup_core::BuildOptions {
+        load_restrictor: match load_restrictor {
+            Some(text) => text.parse()?,
+            None => Default::default(),
+        },
+    })
+}
+
+fn build_impl(
+    path: &str,
+    load_restrictor: Option<&str>,
+) -> std::result::Result<ResourceSet, trueup_core::Error> {
+    trueup_core::build_opts(path, &core_build_options(load_restrictor)?)
 }
 
 fn load_manifests_impl(
@@ -112,8 +134,12 @@ fn load_manifests_impl(
 
 /// Renders the kustomization in folder `path`, as `kustomize build path` does.
 #[napi]
-pub fn build(path: String) -> std::result::Result<ManifestSet, napi::Error<String>> {
-    build_impl(&path)
+pub fn build(
+    path: String,
+    options: Option<BuildOptions>,
+) -> std::result::Result<ManifestSet, napi::Error<String>> {
+    let restrictor = options.and_then(|o| o.load_restrictor);
+    build_impl(&path, restrictor.as_deref())
         .map(|inner| ManifestSet { inner })
         .map_err(to_js_error)
 }
@@ -169,6 +195,7 @@ pub fn load_manifests(
 /// The work of `buildAsync`, run off the main thread.
 pub struct BuildTask {
     path: String,
+    load_restrictor: Option<String>,
 }
 
 impl Task for BuildTask {
@@ -176,7 +203,7 @@ impl Task for BuildTask {
     type JsValue = ManifestSet;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(build_impl(&self.path))
+        Ok(build_impl(&self.path, self.load_restrictor.as_deref()))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -189,8 +216,11 @@ impl Task for BuildTask {
 
 /// `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error.
 #[napi(ts_return_type = "Promise<ManifestSet>")]
-pub fn build_async(path: String) -> AsyncTask<BuildTask> {
-    AsyncTask::new(BuildTask { path })
+pub fn build_async(path: String, options: Option<BuildOptions>) -> AsyncTask<BuildTask> {
+    AsyncTask::new(BuildTask {
+        path,
+        load_restrictor: options.and_then(|o| o.load_restrictor),
+    })
 }
 
 /// The work of `loadManifestsAsync`, run off the main thread.
@@ -292,15 +322,23 @@ pub struct BuildAllOptions {
     /// How many overlays render at once.
     /// @default the number of cores
     pub jobs: Option<u32>,
+    /// `'none'` lets kustomizations read files outside their folder.
+    /// @default 'root-only'
+    pub load_restrictor: Option<String>,
 }
 
 fn build_all_impl(
     root: &str,
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
+    let (jobs, restrictor) = match options {
+        Some(o) => (o.jobs, o.load_restrictor),
+        None => (None, None),
+    };
     let options = trueup_core::BuildAllOptions {
-        jobs: options.and_then(|o| o.jobs).map(|j| j as usize),
+        jobs: jobs.map(|j| j as usize),
         overlays: None,
+        build: core_build_options(restrictor.as_deref())?,
     };
     Ok(trueup_core::build_all(root, &options)?
         .into_iter()
@@ -328,7 +366,7 @@ pub fn build_all(
 /// The work of `buildAllAsync`, run off the main thread.
 pub struct BuildAllTask {
     root: String,
-    jobs: Option<u32>,
+    options: Option<BuildAllOptions>,
 }
 
 impl Task for BuildAllTask {
@@ -336,10 +374,7 @@ impl Task for BuildAllTask {
     type JsValue = Vec<OverlayResult>;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(build_all_impl(
-            &self.root,
-            Some(BuildAllOptions { jobs: self.jobs }),
-        ))
+        Ok(build_all_impl(&self.root, self.options.take()))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -353,10 +388,7 @@ impl Task for BuildAllTask {
 /// `buildAll` on the thread pool.
 #[napi(ts_return_type = "Promise<Array<OverlayResult>>")]
 pub fn build_all_async(root: String, options: Option<BuildAllOptions>) -> AsyncTask<BuildAllTask> {
-    AsyncTask::new(BuildAllTask {
-        root,
-        jobs: options.and_then(|o| o.jobs),
-    })
+    AsyncTask::new(BuildAllTask { root, options })
 }
 
 /// The version of the engine.

@@ -229,3 +229,12 @@ test('buildAll and buildAllAsync render every overlay and isolate failures', asy
   assert.match(mixed[0].error.message, /nope\.yaml/)
   assert.deepEqual(mixed[1].manifests.ids(), ['/ConfigMap//x'])
 })
+
+test('loadRestrictor option', async () => {
+  const dir = path.join(CONFORMANCE, 'error-file-outside-root')
+  assert.throws(() => trueup.build(dir), { code: 'E_OVERLAY', message: /not in or below/ })
+  assert.deepEqual(trueup.build(dir, { loadRestrictor: 'none' }).ids(), ['/ConfigMap//outside'])
+  const set = await trueup.buildAsync(dir, { loadRestrictor: 'none' })
+  assert.equal(set.length, 1)
+  assert.throws(() => trueup.build(dir, { loadRestrictor: 'loose' }), { code: 'E_OVERLAY', message: /root-only or none/ })
+})

@@ -155,10 +155,25 @@ impl ManifestSet {
     }
 }
 
+/// The engine's build options from keyword arguments.
+fn build_options(load_restrictor: Option<&str>) -> PyResult<trueup_core::BuildOptions> {
+    Ok(trueup_core::BuildOptions {
+        load_restrictor: match load_restrictor {
+            Some(text) => text.parse().map_err(to_py_err)?,
+            None => Default::default(),
+        },
+    })
+}
+
 /// Renders the kustomization in folder `path`, as `kustomize build path` does.
+/// `load_restrictor="none"` lets kustomizations read files outside their folder.
 #[pyfunction]
-fn build(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
-    let inner = py.detach(|| trueup_core::build(&path)).map_err(to_py_err)?;
+#[pyo3(signature = (path, *, load_restrictor = None))]
+fn build(py: Python<'_>, path: PathBuf, load_restrictor: Option<&str>) -> PyResult<ManifestSet> {
+    let options = build_options(load_restrictor)?;
+    let inner = py
+        .detach(|| trueup_core::build_opts(&path, &options))
+        .map_err(to_py_err)?;
     Ok(ManifestSet { inner })
 }
 
@@ -203,15 +218,17 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 /// dict per overlay, in path order: `path`, and `manifests` (a ManifestSet)
 /// or `error` (a TrueupError) — one failing overlay stops no other.
 #[pyfunction]
-#[pyo3(signature = (root, *, jobs = None))]
+#[pyo3(signature = (root, *, jobs = None, load_restrictor = None))]
 fn build_all<'py>(
     py: Python<'py>,
     root: PathBuf,
     jobs: Option<usize>,
+    load_restrictor: Option<&str>,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = trueup_core::BuildAllOptions {
         jobs,
         overlays: None,
+        build: build_options(load_restrictor)?,
     };
     let results = py
         .detach(|| trueup_core::build_all(&root, &options))

@@ -259,3 +259,12 @@ def test_build_all_renders_every_overlay_and_isolates_failures(tmp_path):
     assert isinstance(results[0]["error"], trueup.OverlayError)
     assert "nope.yaml" in str(results[0]["error"]) and results[0]["manifests"] is None
     assert results[1]["manifests"].ids() == ["/ConfigMap//x"]
+
+
+def test_load_restrictor_option():
+    case = CONFORMANCE / "error-file-outside-root"
+    with pytest.raises(trueup.OverlayError, match="not in or below"):
+        trueup.build(case)
+    assert trueup.build(case, load_restrictor="none").ids() == ["/ConfigMap//outside"]
+    with pytest.raises(trueup.OverlayError, match="root-only or none"):
+        trueup.build(case, load_restrictor="loose")

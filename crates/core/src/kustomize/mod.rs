@@ -43,8 +43,46 @@ use crate::yaml::{ParseLimits, Value};
 /// print!("{}", set.to_yaml());
 /// ```
 pub fn build(path: impl AsRef<Path>) -> Result<ResourceSet, Error> {
+    build_opts(path, &BuildOptions::default())
+}
+
+/// kustomize's load restrictor: may a kustomization read files outside its folder?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadRestrictor {
+    /// Only files in or below the kustomization's folder (kustomize's default).
+    #[default]
+    RootOnly,
+    /// Any file (`kustomize build --load-restrictor LoadRestrictionsNone`).
+    None,
+}
+
+impl std::str::FromStr for LoadRestrictor {
+    type Err = Error;
+
+    /// `root-only` / `none`, or kustomize's `LoadRestrictionsRootOnly` / `LoadRestrictionsNone`.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "root-only" | "rootOnly" | "LoadRestrictionsRootOnly" => Ok(LoadRestrictor::RootOnly),
+            "none" | "LoadRestrictionsNone" => Ok(LoadRestrictor::None),
+            other => Err(Error::overlay(
+                "<options>",
+                format!("load restrictor {other:?}: expected root-only or none"),
+            )),
+        }
+    }
+}
+
+/// Options of [`build_opts`] and [`build_source_opts`].
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Whether files outside a kustomization's folder may be read.
+    pub load_restrictor: LoadRestrictor,
+}
+
+/// [`build`] with options.
+pub fn build_opts(path: impl AsRef<Path>, options: &BuildOptions) -> Result<ResourceSet, Error> {
     let source = DirSource::new(path.as_ref());
-    build_source(&source, "")
+    build_source_opts(&source, "", options)
 }
 
 /// Renders the kustomization in folder `dir` of any [`Source`].
@@ -59,11 +97,21 @@ pub fn build(path: impl AsRef<Path>) -> Result<ResourceSet, Error> {
 /// assert_eq!(set.to_yaml(), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n");
 /// ```
 pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error> {
+    build_source_opts(source, dir, &BuildOptions::default())
+}
+
+/// [`build_source`] with options.
+pub fn build_source_opts(
+    source: &dyn Source,
+    dir: &str,
+    options: &BuildOptions,
+) -> Result<ResourceSet, Error> {
     let dir = source::normalize(dir);
     let mut renderer = Renderer {
         source,
         stack: Vec::new(),
         root_sort: None,
+        restrict: options.load_restrictor == LoadRestrictor::RootOnly,
     };
     let (mut set, config) = renderer.render(&dir)?;
     let root_file = find_kustomization(source, &dir)?;
@@ -112,6 +160,8 @@ struct Renderer<'s> {
     stack: Vec<String>,
     /// The top kustomization's `sortOptions`.
     root_sort: Option<SortOptions>,
+    /// Whether files must be in or below their kustomization's folder.
+    restrict: bool,
 }
 
 impl Renderer<'_> {
@@ -321,7 +371,7 @@ impl Renderer<'_> {
     /// A file a kustomization names, which must be in or below its folder.
     fn restricted_file(&self, dir: &str, file: &str, entry: &str) -> Result<String, Error> {
         let path = source::normalize_join(dir, entry);
-        if !source::is_within(&path, dir) {
+        if self.restrict && !source::is_within(&path, dir) {
             return Err(Error::overlay(
                 file,
                 format!(

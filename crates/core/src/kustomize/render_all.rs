@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{KUSTOMIZATION_FILE_NAMES, build_source, find_kustomization};
+use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES, build_source_opts, find_kustomization};
 use crate::error::Error;
 use crate::resource::ResourceSet;
 use crate::source::{self, EntryKind, Source};
@@ -19,6 +19,8 @@ pub struct BuildAllOptions {
     /// The overlays to render (folders relative to the root); all of them
     /// when `None`.
     pub overlays: Option<Vec<String>>,
+    /// Options of each build.
+    pub build: BuildOptions,
 }
 
 /// The outcome of one overlay.
@@ -138,7 +140,7 @@ pub fn build_all_source(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(dir) = overlays.get(i) else { break };
-                    let result = build_source(source, dir);
+                    let result = build_source_opts(source, dir, &options.build);
                     *slots[i]
                         .lock()
                         .expect("no worker panics while holding a slot") = Some(result);

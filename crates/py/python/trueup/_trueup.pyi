@@ -47,8 +47,11 @@ class ManifestSet:
     def to_json(self) -> str:
         """The objects as a JSON array."""
 
-def build(path: Union[str, os.PathLike[str]]) -> ManifestSet:
-    """Render the kustomization in folder ``path``, as ``kustomize build path`` does."""
+def build(path: Union[str, os.PathLike[str]], *, load_restrictor: Optional[str] = None) -> ManifestSet:
+    """Render the kustomization in folder ``path``, as ``kustomize build path`` does.
+
+    ``load_restrictor="none"`` lets kustomizations read files outside their folder
+    (default ``"root-only"``, as in kustomize)."""
 
 def load_manifests(
     text: Union[str, bytes],
@@ -78,7 +81,9 @@ class OverlayResult(TypedDict):
     error: Optional[TrueupError]
     """Why it does not render, when it does not."""
 
-def build_all(root: Union[str, os.PathLike[str]], *, jobs: Optional[int] = None) -> list[OverlayResult]:
+def build_all(
+    root: Union[str, os.PathLike[str]], *, jobs: Optional[int] = None, load_restrictor: Optional[str] = None
+) -> list[OverlayResult]:
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
     overlay stops no other. ``jobs`` defaults to the number of cores."""
