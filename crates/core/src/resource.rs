@@ -352,7 +352,7 @@ fn scalar_text(v: &Value) -> Option<String> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceSet {
     resources: Vec<Resource>,
-    index: HashMap<IdentityKey, usize>,
+    index: HashMap<IdentityKey, usize, foldhash::fast::RandomState>,
 }
 
 impl ResourceSet {
@@ -483,16 +483,24 @@ impl ResourceSet {
     }
 
     /// Re-reads every identity after objects changed, checking uniqueness.
+    /// The index is rebuilt only when an identity changed or objects went away.
     fn reindex(&mut self, file: &str, what: &str) -> Result<(), Error> {
-        self.index.clear();
-        for (i, r) in self.resources.iter_mut().enumerate() {
+        let mut changed = self.index.len() != self.resources.len();
+        for r in &mut self.resources {
             if !identity_unchanged(&r.id, &r.value) {
                 let id =
                     identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
                 if id != r.id {
                     r.previous_ids.push(std::mem::replace(&mut r.id, id));
+                    changed = true;
                 }
             }
+        }
+        if !changed {
+            return Ok(());
+        }
+        self.index.clear();
+        for (i, r) in self.resources.iter().enumerate() {
             if self.index.insert(IdentityKey::from(&r.id), i).is_some() {
                 return Err(Error::overlay(
                     file,

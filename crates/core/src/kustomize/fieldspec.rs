@@ -112,6 +112,16 @@ pub(crate) fn apply(
     create_kind: CreateKind,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
+    // Most paths are short and bracket-free: split them on the stack.
+    if !spec.path.contains('[') && spec.path.matches('/').count() < 16 {
+        let mut buf = [""; 16];
+        let mut n = 0;
+        for segment in spec.path.split('/') {
+            buf[n] = segment;
+            n += 1;
+        }
+        return walk(value, &buf[..n], spec.create, create_kind, set);
+    }
     let path: Vec<&str> = split_path(&spec.path);
     walk(value, &path, spec.create, create_kind, set)
 }

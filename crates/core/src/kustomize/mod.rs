@@ -154,6 +154,10 @@ pub fn find_kustomization(source: &dyn Source, dir: &str) -> Result<String, Erro
     }
 }
 
+/// A transformer configuration: the built-in one, or a copy extended by
+/// `configurations`.
+type Config = std::borrow::Cow<'static, TransformerConfig>;
+
 struct Renderer<'s> {
     source: &'s dyn Source,
     /// The folders being rendered, outermost first, for cycle detection.
@@ -173,9 +177,10 @@ impl Renderer<'_> {
         })
     }
 
-    fn render(&mut self, dir: &str) -> Result<(ResourceSet, TransformerConfig), Error> {
+    fn render(&mut self, dir: &str) -> Result<(ResourceSet, Config), Error> {
         let mut set = ResourceSet::new();
-        let mut config = fieldspec::defaults().clone();
+        // The built-in configuration, copied only when `configurations` add to it.
+        let mut config = Config::Borrowed(fieldspec::defaults());
         self.accumulate(dir, &mut set, &mut config, KustomizationKind::Kustomization)?;
         Ok((set, config))
     }
@@ -186,7 +191,7 @@ impl Renderer<'_> {
         &mut self,
         dir: &str,
         set: &mut ResourceSet,
-        config: &mut TransformerConfig,
+        config: &mut Config,
         expected: KustomizationKind,
     ) -> Result<(), Error> {
         let file = find_kustomization(self.source, dir)?;
@@ -215,8 +220,8 @@ impl Renderer<'_> {
         for entry in &kustomization.resources {
             let (loaded, child_config) = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
-            if let Some(child_config) = child_config {
-                config.merge(&child_config);
+            if let Some(Config::Owned(child_config)) = child_config {
+                config.to_mut().merge(&child_config);
             }
         }
         for path in &kustomization.configurations {
@@ -224,7 +229,9 @@ impl Renderer<'_> {
             let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
                 .map_err(|e| e.in_file(&full))?;
             for doc in docs {
-                config.merge(&TransformerConfig::from_value(&doc.value, &full)?);
+                config
+                    .to_mut()
+                    .merge(&TransformerConfig::from_value(&doc.value, &full)?);
             }
         }
         for args in &kustomization.generators {
@@ -399,7 +406,7 @@ impl Renderer<'_> {
         dir: &str,
         file: &str,
         entry: &str,
-    ) -> Result<(ResourceSet, Option<TransformerConfig>), Error> {
+    ) -> Result<(ResourceSet, Option<Config>), Error> {
         if is_remote(entry) {
             return Err(Error::Unsupported {
                 field: format!("resources: remote {entry}"),
