@@ -1,11 +1,19 @@
 //! Rendering kustomizations the way `kustomize build` does.
 //!
-//! Today: `resources` (files, and folders holding their own kustomization, to
-//! any depth) with kustomize's load restrictions, duplicate detection and
-//! output order; `namespace`, `commonLabels`, `labels`, `commonAnnotations`,
-//! `images`, `replicas`, and JSON patches in `patches` and `patchesJson6902`.
-//! Every other kustomization field is refused by name until it renders
-//! exactly as kustomize renders it.
+//! Rendered: `resources` and `components` (to any depth, with kustomize's load
+//! restrictor, cycle and duplicate checks), generators (`configMapGenerator`,
+//! `secretGenerator`, `generatorOptions`, content hashes), `namespace`,
+//! `namePrefix` / `nameSuffix` with name-reference rewriting, `commonLabels`,
+//! `labels`, `commonAnnotations`, `images`, `replicas`, `patches`,
+//! `patchesStrategicMerge`, `patchesJson6902`, `replacements`,
+//! `configurations` and `sortOptions`, in kustomize's order. Every other
+//! kustomization field (`helmCharts`, `vars`, plugins, remote resources) is
+//! refused by name rather than rendered differently.
+//!
+//! One module per concern: `kustomization` reads the file strictly,
+//! `fieldspec` says where transformers write, `transform` holds the simple
+//! transformers, `patches`, `generator`, `replacement`, `nameref` the rest,
+//! `render_all` renders every overlay of a tree in parallel.
 
 mod fieldspec;
 mod generator;
