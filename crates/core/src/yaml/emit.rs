@@ -73,6 +73,24 @@ fn sorted_entries(map: &crate::yaml::Mapping) -> Vec<(&String, &Value)> {
     entries
 }
 
+/// Mappings up to this size are sorted without allocating.
+const SMALL_MAP: usize = 16;
+
+/// A placeholder for the unused slots of the small-mapping sort buffer.
+static EMPTY_KEY: String = String::new();
+
+/// An insertion sort by go-yaml v2's key order; like the merge sort, it
+/// needs no total order and never panics.
+fn insertion_sort(items: &mut [(&String, &Value)]) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && key_less(items[j].0, items[j - 1].0) {
+            items.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 fn merge_sort<'a>(items: &mut [(&'a String, &'a Value)], scratch: &mut [(&'a String, &'a Value)]) {
     let n = items.len();
     if n <= 1 {
@@ -677,8 +695,21 @@ impl Emitter<'_> {
             }
             Value::Map(map) => {
                 self.increase_indent(false, false);
-                let entries = sorted_entries(map);
-                for (key, value) in entries {
+                // Small mappings (most of them) sort on the stack.
+                let mut small: [(&String, &Value); SMALL_MAP] =
+                    [(&EMPTY_KEY, &Value::Null); SMALL_MAP];
+                let heap;
+                let entries: &[(&String, &Value)] = if map.len() <= SMALL_MAP {
+                    for (slot, entry) in small.iter_mut().zip(map.iter()) {
+                        *slot = entry;
+                    }
+                    insertion_sort(&mut small[..map.len()]);
+                    &small[..map.len()]
+                } else {
+                    heap = sorted_entries(map);
+                    &heap
+                };
+                for &(key, value) in entries {
                     self.write_indent();
                     if is_simple_key(key) {
                         self.string(key, Context::SIMPLE_KEY);
