@@ -23,18 +23,21 @@ const POD_SPECS: &[(&str, &str)] = &[
 /// One place that names an object of the referral kind.
 #[derive(Debug, Clone)]
 struct Referrer {
-    kind: &'static str,
-    group: Option<&'static str>,
+    kind: Name,
+    group: Option<Name>,
     path: Vec<String>,
 }
 
 /// A kind that can be referred to, and where it is referred to from.
 #[derive(Debug, Clone)]
 struct Referral {
-    kind: &'static str,
-    group: &'static str,
+    kind: Name,
+    group: Name,
     referrers: Vec<Referrer>,
 }
+
+/// A kind or group name: static in the built-in table, owned in `configurations`.
+type Name = std::borrow::Cow<'static, str>;
 
 fn path(p: &str) -> Vec<String> {
     p.split('/').map(str::to_owned).collect()
@@ -42,7 +45,7 @@ fn path(p: &str) -> Vec<String> {
 
 fn referrer(kind: &'static str, p: &str) -> Referrer {
     Referrer {
-        kind,
+        kind: Name::Borrowed(kind),
         group: None,
         path: path(p),
     }
@@ -97,7 +100,7 @@ fn referrals() -> Vec<Referral> {
         referrer("Role", "rules/resourceNames"),
         referrer("ClusterRole", "rules/resourceNames"),
         Referrer {
-            kind: "Ingress",
+            kind: Name::Borrowed("Ingress"),
             group: None,
             path: vec![
                 "metadata".into(),
@@ -125,7 +128,7 @@ fn referrals() -> Vec<Referral> {
         "nginx.ingress.kubernetes.io/auth-tls-secret",
     ] {
         secret.push(Referrer {
-            kind: "Ingress",
+            kind: Name::Borrowed("Ingress"),
             group: None,
             path: vec!["metadata".into(), "annotations".into(), annotation.into()],
         });
@@ -142,8 +145,8 @@ fn referrals() -> Vec<Referral> {
     ]);
     let service = vec![
         Referrer {
-            kind: "StatefulSet",
-            group: Some("apps"),
+            kind: Name::Borrowed("StatefulSet"),
+            group: Some(Name::Borrowed("apps")),
             path: path("spec/serviceName"),
         },
         referrer("Ingress", "spec/rules/http/paths/backend/serviceName"),
@@ -151,37 +154,37 @@ fn referrals() -> Vec<Referral> {
         referrer("Ingress", "spec/rules/http/paths/backend/service/name"),
         referrer("Ingress", "spec/defaultBackend/service/name"),
         Referrer {
-            kind: "APIService",
-            group: Some("apiregistration.k8s.io"),
+            kind: Name::Borrowed("APIService"),
+            group: Some(Name::Borrowed("apiregistration.k8s.io")),
             path: path("spec/service/name"),
         },
         Referrer {
-            kind: "ValidatingWebhookConfiguration",
-            group: Some("admissionregistration.k8s.io"),
+            kind: Name::Borrowed("ValidatingWebhookConfiguration"),
+            group: Some(Name::Borrowed("admissionregistration.k8s.io")),
             path: path("webhooks/clientConfig/service"),
         },
         Referrer {
-            kind: "MutatingWebhookConfiguration",
-            group: Some("admissionregistration.k8s.io"),
+            kind: Name::Borrowed("MutatingWebhookConfiguration"),
+            group: Some(Name::Borrowed("admissionregistration.k8s.io")),
             path: path("webhooks/clientConfig/service"),
         },
     ];
-    let rbac = Some("rbac.authorization.k8s.io");
+    let rbac = || Some(Name::Borrowed("rbac.authorization.k8s.io"));
     // The whole `roleRef`: its `kind` says whether a Role or a ClusterRole is meant.
-    let role_binding = |kind| Referrer {
-        kind,
-        group: rbac,
+    let role_binding = |kind: &'static str| Referrer {
+        kind: Name::Borrowed(kind),
+        group: rbac(),
         path: path("roleRef"),
     };
     let mut service_account = vec![
         Referrer {
-            kind: "RoleBinding",
-            group: rbac,
+            kind: Name::Borrowed("RoleBinding"),
+            group: rbac(),
             path: path("subjects"),
         },
         Referrer {
-            kind: "ClusterRoleBinding",
-            group: rbac,
+            kind: Name::Borrowed("ClusterRoleBinding"),
+            group: rbac(),
             path: path("subjects"),
         },
     ];
@@ -194,77 +197,77 @@ fn referrals() -> Vec<Referral> {
     };
     vec![
         Referral {
-            kind: "Deployment",
-            group: "",
+            kind: Name::Borrowed("Deployment"),
+            group: Name::Borrowed(""),
             referrers: hpa(),
         },
         Referral {
-            kind: "ReplicationController",
-            group: "",
+            kind: Name::Borrowed("ReplicationController"),
+            group: Name::Borrowed(""),
             referrers: hpa(),
         },
         Referral {
-            kind: "ReplicaSet",
-            group: "",
+            kind: Name::Borrowed("ReplicaSet"),
+            group: Name::Borrowed(""),
             referrers: hpa(),
         },
         Referral {
-            kind: "StatefulSet",
-            group: "",
+            kind: Name::Borrowed("StatefulSet"),
+            group: Name::Borrowed(""),
             referrers: hpa(),
         },
         Referral {
-            kind: "ConfigMap",
-            group: "",
+            kind: Name::Borrowed("ConfigMap"),
+            group: Name::Borrowed(""),
             referrers: config_map,
         },
         Referral {
-            kind: "Secret",
-            group: "",
+            kind: Name::Borrowed("Secret"),
+            group: Name::Borrowed(""),
             referrers: secret,
         },
         Referral {
-            kind: "Service",
-            group: "",
+            kind: Name::Borrowed("Service"),
+            group: Name::Borrowed(""),
             referrers: service,
         },
         Referral {
-            kind: "Role",
-            group: "rbac.authorization.k8s.io",
+            kind: Name::Borrowed("Role"),
+            group: Name::Borrowed("rbac.authorization.k8s.io"),
             referrers: vec![role_binding("RoleBinding")],
         },
         Referral {
-            kind: "ClusterRole",
-            group: "rbac.authorization.k8s.io",
+            kind: Name::Borrowed("ClusterRole"),
+            group: Name::Borrowed("rbac.authorization.k8s.io"),
             referrers: vec![
                 role_binding("RoleBinding"),
                 role_binding("ClusterRoleBinding"),
             ],
         },
         Referral {
-            kind: "ServiceAccount",
-            group: "",
+            kind: Name::Borrowed("ServiceAccount"),
+            group: Name::Borrowed(""),
             referrers: service_account,
         },
         Referral {
-            kind: "PersistentVolumeClaim",
-            group: "",
+            kind: Name::Borrowed("PersistentVolumeClaim"),
+            group: Name::Borrowed(""),
             referrers: in_pod_specs(
                 WORKLOADS_WITH_RC,
                 &["volumes/persistentVolumeClaim/claimName"],
             ),
         },
         Referral {
-            kind: "PersistentVolume",
-            group: "",
+            kind: Name::Borrowed("PersistentVolume"),
+            group: Name::Borrowed(""),
             referrers: vec![
                 referrer("PersistentVolumeClaim", "spec/volumeName"),
                 referrer("ClusterRole", "rules/resourceNames"),
             ],
         },
         Referral {
-            kind: "StorageClass",
-            group: "storage.k8s.io",
+            kind: Name::Borrowed("StorageClass"),
+            group: Name::Borrowed("storage.k8s.io"),
             referrers: vec![
                 referrer("PersistentVolume", "spec/storageClassName"),
                 referrer("PersistentVolumeClaim", "spec/storageClassName"),
@@ -275,8 +278,8 @@ fn referrals() -> Vec<Referral> {
             ],
         },
         Referral {
-            kind: "PriorityClass",
-            group: "scheduling.k8s.io",
+            kind: Name::Borrowed("PriorityClass"),
+            group: Name::Borrowed("scheduling.k8s.io"),
             referrers: in_pod_specs(WORKLOADS_WITH_RC, &["priorityClassName"]),
         },
         // kustomize's table names IngressClass with the group
@@ -314,24 +317,19 @@ fn custom_referrals(config: &TransformerConfig) -> Vec<Referral> {
         .name_references
         .iter()
         .map(|custom| Referral {
-            kind: leak(&custom.kind),
-            group: leak(&custom.group),
+            kind: Name::Owned(custom.kind.clone()),
+            group: Name::Owned(custom.group.clone()),
             referrers: custom
                 .referrers
                 .iter()
                 .map(|spec| Referrer {
-                    kind: leak(&spec.kind),
-                    group: (!spec.group.is_empty()).then(|| leak(&spec.group)),
+                    kind: Name::Owned(spec.kind.clone()),
+                    group: (!spec.group.is_empty()).then(|| Name::Owned(spec.group.clone())),
                     path: path(&spec.path.replace("[]", "")),
                 })
                 .collect(),
         })
         .collect()
-}
-
-/// Custom referral names live as long as the table does; they are few and small.
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
 }
 
 /// Rewrites every reference to a renamed object to its current name.
@@ -369,12 +367,14 @@ pub(crate) fn fix_references(
     set.edit_each(file, "name reference", |id, value| {
         for (referral, candidates) in &active {
             for referrer in &referral.referrers {
-                if referrer.kind != id.kind || referrer.group.is_some_and(|g| g != id.group) {
+                if referrer.kind != id.kind
+                    || referrer.group.as_deref().is_some_and(|g| g != id.group)
+                {
                     continue;
                 }
                 let role_ref = referrer.path.last().is_some_and(|p| p == "roleRef");
                 rewrite_at(value, &referrer.path, &mut |target| {
-                    rewrite(target, referral.kind, candidates, id, role_ref)
+                    rewrite(target, &referral.kind, candidates, id, role_ref)
                 })?;
             }
         }
