@@ -41,29 +41,11 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
-        /// May kustomizations read files outside their folder?
-        #[arg(long, value_enum, default_value_t = Restrictor::RootOnly)]
-        load_restrictor: Restrictor,
+        /// May kustomizations read files outside their folder? `root-only`
+        /// (kustomize's default) or `none`.
+        #[arg(long, default_value = "root-only", value_name = "root-only|none")]
+        load_restrictor: trueup_core::LoadRestrictor,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Restrictor {
-    /// Only files in or below each kustomization's folder (kustomize's default).
-    RootOnly,
-    /// Any file.
-    None,
-}
-
-impl From<Restrictor> for trueup_core::BuildOptions {
-    fn from(r: Restrictor) -> Self {
-        trueup_core::BuildOptions {
-            load_restrictor: match r {
-                Restrictor::RootOnly => trueup_core::LoadRestrictor::RootOnly,
-                Restrictor::None => trueup_core::LoadRestrictor::None,
-            },
-        }
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -96,7 +78,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             ..
         } => {
             let out = out.ok_or("--all needs --out DIR")?;
-            build_all(&root, &out, jobs, output, load_restrictor.into())
+            build_all(
+                &root,
+                &out,
+                jobs,
+                output,
+                trueup_core::BuildOptions { load_restrictor },
+            )
         }
         Command::Build {
             dir,
@@ -105,7 +93,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             ..
         } => {
             let dir = dir.ok_or("build needs a folder (or --all ROOT)")?;
-            let set = trueup_core::build_opts(&dir, &load_restrictor.into())
+            let set = trueup_core::build_opts(&dir, &trueup_core::BuildOptions { load_restrictor })
                 .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output)?.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -240,9 +240,17 @@ pub struct TransformerConfig {
     pub name_references: Vec<CustomReferral>,
 }
 
-fn merge_specs(into: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
+/// Adds the specs of `extra` that `into` does not have yet; as in kustomize,
+/// a spec with the same group, version, kind and path is the same spec.
+pub(crate) fn merge_specs(into: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
     for spec in extra {
-        if !into.contains(spec) {
+        let same = |s: &FieldSpec| {
+            s.path == spec.path
+                && s.kind == spec.kind
+                && s.group == spec.group
+                && s.version == spec.version
+        };
+        if !into.iter().any(same) {
             into.push(spec.clone());
         }
     }

@@ -164,7 +164,7 @@ pub enum PatchSource {
 }
 
 /// One entry of `patches` or `patchesJson6902`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PatchEntry {
     /// The patch text or its file.
     pub source: PatchSource,
@@ -174,15 +174,6 @@ pub struct PatchEntry {
     pub allow_name_change: bool,
     /// `options.allowKindChange`.
     pub allow_kind_change: bool,
-}
-
-impl PartialEq for PatchEntry {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-            && self.allow_name_change == other.allow_name_change
-            && self.allow_kind_change == other.allow_kind_change
-            && format!("{:?}", self.target) == format!("{:?}", other.target)
-    }
 }
 
 /// One entry of `labels`.

@@ -40,7 +40,7 @@ pub use replacement::{
 pub use selector::Selector;
 
 use crate::error::Error;
-use crate::resource::{ResourceSet, resources_from_yaml};
+use crate::resource::ResourceSet;
 use crate::source::{self, DirSource, EntryKind, Source};
 use crate::yaml::{ParseLimits, Value};
 
@@ -73,8 +73,8 @@ impl std::str::FromStr for LoadRestrictor {
             "root-only" | "rootOnly" | "LoadRestrictionsRootOnly" => Ok(LoadRestrictor::RootOnly),
             "none" | "LoadRestrictionsNone" => Ok(LoadRestrictor::None),
             other => Err(Error::overlay(
-                "<options>",
-                format!("load restrictor {other:?}: expected root-only or none"),
+                "load_restrictor",
+                format!("{other:?}: expected root-only or none"),
             )),
         }
     }
@@ -426,10 +426,7 @@ impl Renderer<'_> {
             Some(EntryKind::File) => {
                 let path = self.restricted_file(dir, file, entry)?;
                 let text = self.read_text(&path)?;
-                let mut set = ResourceSet::new();
-                for resource in resources_from_yaml(&text, &path, &ParseLimits::default())? {
-                    set.insert(resource, &path)?;
-                }
+                let set = ResourceSet::from_yaml_with(&text, &path, &ParseLimits::default())?;
                 Ok((set, None))
             }
             Some(EntryKind::Dir) => {

@@ -8,7 +8,7 @@ use crate::resource::{ResId, Resource};
 use crate::yaml::{Mapping, Value};
 
 /// Which objects a patch applies to.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selector {
     /// API group; empty matches any.
     pub group: String,

@@ -135,19 +135,9 @@ fn apply_pairs(
     })
 }
 
-/// Adds `extra` specs not already in `specs` (same kind, group, version and path).
+/// `specs` with the specs of `extra` it lacks.
 fn merged(mut specs: Vec<FieldSpec>, extra: &[FieldSpec]) -> Vec<FieldSpec> {
-    for spec in extra {
-        let same = |s: &FieldSpec| {
-            s.path == spec.path
-                && s.kind == spec.kind
-                && s.group == spec.group
-                && s.version == spec.version
-        };
-        if !specs.iter().any(same) {
-            specs.push(spec.clone());
-        }
-    }
+    fieldspec::merge_specs(&mut specs, extra);
     specs
 }
 
