@@ -172,8 +172,9 @@ pub struct Resource {
     original_id: ResId,
     /// Every identity the object had before its current one, oldest first.
     previous_ids: Vec<ResId>,
-    /// A generated object whose name gets kustomize's content-hash suffix.
-    needs_hash: bool,
+    /// Whether the name still gets a suffix at the end of a build (kustomize's
+    /// content hash of generated objects).
+    name_suffix_pending: bool,
     value: Value,
     origin: Origin,
 }
@@ -192,7 +193,7 @@ impl Resource {
         Ok(Resource {
             original_id: id.clone(),
             previous_ids: Vec::new(),
-            needs_hash: false,
+            name_suffix_pending: false,
             id,
             value,
             origin,
@@ -202,6 +203,12 @@ impl Resource {
     /// The object's identity.
     pub fn id(&self) -> &ResId {
         &self.id
+    }
+
+    /// Marks the object to get a name suffix at the end of a build
+    /// (see [`ResourceSet::suffix_marked_names`]).
+    pub(crate) fn mark_for_name_suffix(&mut self) {
+        self.name_suffix_pending = true;
     }
 
     /// The object's identity when it was first read, before transformers
@@ -562,87 +569,64 @@ impl ResourceSet {
         }
     }
 
-    /// Adds a generated object, or merges it into / replaces the existing one
-    /// it names (by current or previous identity), as kustomize's generators do.
-    pub(crate) fn absorb_generated(
-        &mut self,
-        value: Value,
-        behavior: crate::kustomize::Behavior,
-        needs_hash: bool,
-        file: &str,
-    ) -> Result<(), Error> {
-        use crate::kustomize::Behavior;
-        let origin = Origin {
-            file: Some(file.to_owned()),
-            document: None,
-            line: None,
-        };
-        let mut resource = Resource::new(value, origin)?;
-        resource.needs_hash = needs_hash;
-        let key = IdentityKey::from(resource.id());
-        let matches: Vec<usize> = self
-            .resources
+    /// The positions of the resources whose current or any previous identity
+    /// is `id` (namespace `""` and `default` being the same).
+    pub(crate) fn positions_of_any_id(&self, id: &ResId) -> Vec<usize> {
+        let key = IdentityKey::from(id);
+        self.resources
             .iter()
             .enumerate()
             .filter(|(_, r)| {
                 std::iter::once(&r.id)
                     .chain(&r.previous_ids)
-                    .any(|id| IdentityKey::from(id) == key)
+                    .any(|past| IdentityKey::from(past) == key)
             })
             .map(|(i, _)| i)
-            .collect();
-        let id = resource.id().clone();
-        match (matches.as_slice(), behavior) {
-            ([], Behavior::Create) => self.insert(resource, file),
-            ([], _) => Err(Error::overlay(
-                file,
-                format!("{id} does not exist; a generator with behavior merge or replace needs it"),
-            )),
-            ([_], Behavior::Create) => Err(Error::overlay(
-                file,
-                format!("{id} exists already; a generator for it needs behavior merge or replace"),
-            )),
-            ([i], behavior) => {
-                let old = &self.resources[*i];
-                let mut value = resource.value;
-                merge_generated_into(&mut value, &old.value, behavior == Behavior::Merge);
-                let merged = Resource {
-                    id: old.id.clone(),
-                    original_id: old.original_id.clone(),
-                    previous_ids: old.previous_ids.clone(),
-                    needs_hash: old.needs_hash,
-                    value,
-                    origin: resource.origin,
-                };
-                self.resources[*i] = merged;
-                self.reindex(file, "generator")
-            }
-            _ => Err(Error::overlay(
-                file,
-                format!("more than one object could take the generated {id}"),
-            )),
-        }
+            .collect()
     }
 
-    /// Appends kustomize's content-hash suffix to the names of generated
-    /// objects that want it (done once, at the top kustomization).
-    pub(crate) fn apply_name_hashes(&mut self, file: &str) -> Result<(), Error> {
+    /// The resource at `position` (see [`ResourceSet::positions_of_any_id`]).
+    pub(crate) fn at(&self, position: usize) -> &Resource {
+        &self.resources[position]
+    }
+
+    /// Puts `value` in place of the object at `position`, keeping its
+    /// identity history and hash-suffix mark; identities are read again.
+    pub(crate) fn replace_value_at(
+        &mut self,
+        position: usize,
+        value: Value,
+        file: &str,
+        what: &str,
+    ) -> Result<(), Error> {
+        self.resources[position].value = value;
+        self.reindex(file, what)
+    }
+
+    /// Appends `-<suffix>` to the name of every object marked with
+    /// [`Resource::mark_for_name_suffix`] for which `suffix` gives one.
+    pub(crate) fn suffix_marked_names(
+        &mut self,
+        file: &str,
+        what: &str,
+        suffix: impl Fn(&Value) -> Option<String>,
+    ) -> Result<(), Error> {
         for r in &mut self.resources {
-            if !r.needs_hash {
+            if !r.name_suffix_pending {
                 continue;
             }
-            let Some(hash) = crate::kustomize::content_hash(&r.value) else {
+            let Some(suffix) = suffix(&r.value) else {
                 continue;
             };
             if let Some(Value::Map(meta)) = r.value.as_map_mut().and_then(|m| m.get_mut("metadata"))
             {
                 meta.insert(
                     "name".into(),
-                    Value::String(format!("{}-{hash}", r.id.name)),
+                    Value::String(format!("{}-{suffix}", r.id.name)),
                 );
             }
         }
-        self.reindex(file, "name hash")
+        self.reindex(file, what)
     }
 
     /// Removes empty `metadata.annotations` everywhere, as kustomize does
@@ -849,58 +833,6 @@ pub fn resources_from_yaml(
         }
     }
     Ok(out)
-}
-
-/// What a generator with behavior merge or replace leaves: the old object's
-/// name, namespace, labels and annotations under the new ones, and for merge
-/// the old data under the new.
-fn merge_generated_into(new: &mut Value, old: &Value, merge_data: bool) {
-    let Some(new_map) = new.as_map_mut() else {
-        return;
-    };
-    let old_meta = old.get_path(&["metadata"]).and_then(Value::as_map);
-    if let Some(Value::Map(meta)) = new_map.get_mut("metadata") {
-        for key in ["labels", "annotations"] {
-            let mut combined = old_meta
-                .and_then(|m| m.get(key))
-                .and_then(Value::as_map)
-                .cloned()
-                .unwrap_or_default();
-            if let Some(Value::Map(mine)) = meta.get(key) {
-                for (k, v) in mine {
-                    combined.insert(k.clone(), v.clone());
-                }
-            }
-            if combined.is_empty() {
-                meta.shift_remove(key);
-            } else {
-                meta.insert(key.into(), Value::Map(combined));
-            }
-        }
-        for key in ["name", "namespace"] {
-            match old_meta.and_then(|m| m.get(key)) {
-                Some(v) => {
-                    meta.insert(key.into(), v.clone());
-                }
-                None => {
-                    meta.shift_remove(key);
-                }
-            }
-        }
-    }
-    if merge_data {
-        for key in ["data", "binaryData"] {
-            if let Some(Value::Map(old_data)) = old.get_path(&[key]) {
-                let mut combined = old_data.clone();
-                if let Some(Value::Map(mine)) = new_map.get(key) {
-                    for (k, v) in mine {
-                        combined.insert(k.clone(), v.clone());
-                    }
-                }
-                new_map.insert(key.into(), Value::Map(combined));
-            }
-        }
-    }
 }
 
 /// kustomize removes `metadata.annotations` when it is empty or null.

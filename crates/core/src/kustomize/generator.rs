@@ -5,6 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::resource::{Origin, Resource, ResourceSet};
 use crate::yaml::{Mapping, Value};
 
 /// `generatorOptions`, or a generator's own `options`.
@@ -274,6 +275,99 @@ pub(crate) fn generate(
         behavior: args.behavior,
         needs_hash: options.disable_name_suffix_hash != Some(true),
     })
+}
+
+/// Adds a generated object to `set`, or merges it into / replaces the object
+/// it names (by current or previous identity), as kustomize's generators do.
+pub(crate) fn absorb(set: &mut ResourceSet, generated: Generated, file: &str) -> Result<(), Error> {
+    let origin = Origin {
+        file: Some(file.to_owned()),
+        document: None,
+        line: None,
+    };
+    let mut resource = Resource::new(generated.value, origin)?;
+    if generated.needs_hash {
+        resource.mark_for_name_suffix();
+    }
+    let id = resource.id().clone();
+    match (set.positions_of_any_id(&id).as_slice(), generated.behavior) {
+        ([], Behavior::Create) => set.insert(resource, file),
+        ([], _) => Err(Error::overlay(
+            file,
+            format!("{id} does not exist; a generator with behavior merge or replace needs it"),
+        )),
+        ([_], Behavior::Create) => Err(Error::overlay(
+            file,
+            format!("{id} exists already; a generator for it needs behavior merge or replace"),
+        )),
+        (&[i], behavior) => {
+            let mut value = resource.into_value();
+            merge_into_existing(&mut value, set.at(i).value(), behavior == Behavior::Merge);
+            set.replace_value_at(i, value, file, "generator")
+        }
+        _ => Err(Error::overlay(
+            file,
+            format!("more than one object could take the generated {id}"),
+        )),
+    }
+}
+
+/// Appends the content hash to the names of generated objects that want one
+/// (once, at the top kustomization, from their final content).
+pub(crate) fn apply_name_hashes(set: &mut ResourceSet, file: &str) -> Result<(), Error> {
+    set.suffix_marked_names(file, "name hash", content_hash)
+}
+
+/// What a generator with behavior merge or replace leaves: the old object's
+/// name, namespace, labels and annotations under the new ones, and for merge
+/// the old data under the new.
+fn merge_into_existing(new: &mut Value, old: &Value, merge_data: bool) {
+    let Some(new_map) = new.as_map_mut() else {
+        return;
+    };
+    let old_meta = old.get_path(&["metadata"]).and_then(Value::as_map);
+    if let Some(Value::Map(meta)) = new_map.get_mut("metadata") {
+        for key in ["labels", "annotations"] {
+            let mut combined = old_meta
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Map(mine)) = meta.get(key) {
+                for (k, v) in mine {
+                    combined.insert(k.clone(), v.clone());
+                }
+            }
+            if combined.is_empty() {
+                meta.shift_remove(key);
+            } else {
+                meta.insert(key.into(), Value::Map(combined));
+            }
+        }
+        for key in ["name", "namespace"] {
+            match old_meta.and_then(|m| m.get(key)) {
+                Some(v) => {
+                    meta.insert(key.into(), v.clone());
+                }
+                None => {
+                    meta.shift_remove(key);
+                }
+            }
+        }
+    }
+    if merge_data {
+        for key in ["data", "binaryData"] {
+            if let Some(Value::Map(old_data)) = old.get_path(&[key]) {
+                let mut combined = old_data.clone();
+                if let Some(Value::Map(mine)) = new_map.get(key) {
+                    for (k, v) in mine {
+                        combined.insert(k.clone(), v.clone());
+                    }
+                }
+                new_map.insert(key.into(), Value::Map(combined));
+            }
+        }
+    }
 }
 
 /// Go's `encoding/json` string encoding, HTML escaping included.

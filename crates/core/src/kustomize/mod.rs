@@ -123,7 +123,7 @@ pub fn build_source_opts(
     };
     let (mut set, config) = renderer.render(&dir)?;
     let root_file = find_kustomization(source, &dir)?;
-    set.apply_name_hashes(&root_file)?;
+    generator::apply_name_hashes(&mut set, &root_file)?;
     nameref::fix_references(&mut set, &config, &root_file)?;
     set.drop_empty_annotations();
     match renderer.root_sort {
@@ -249,12 +249,7 @@ impl Renderer<'_> {
             };
             let generated =
                 generator::generate(args, &kustomization.generator_options, &file, &read)?;
-            set.absorb_generated(
-                generated.value,
-                generated.behavior,
-                generated.needs_hash,
-                &file,
-            )?;
+            generator::absorb(set, generated, &file)?;
         }
         for component in &kustomization.components {
             let path = source::normalize_join(dir, component);
