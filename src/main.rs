@@ -95,23 +95,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let dir = dir.ok_or("build needs a folder (or --all ROOT)")?;
             let set = trueup_core::build_opts(&dir, &trueup_core::BuildOptions { load_restrictor })
                 .map_err(|e| e.to_string())?;
-            write_stdout(render(&set, output)?.as_bytes())?;
+            write_stdout(render(&set, output).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 /// The set as text in the chosen format.
-fn render(set: &trueup_core::ResourceSet, output: Output) -> Result<String, String> {
-    Ok(match output {
+fn render(set: &trueup_core::ResourceSet, output: Output) -> String {
+    match output {
         Output::Yaml => set.to_yaml(),
-        Output::Json => {
-            let objects: Vec<&trueup_core::Value> = set.iter().map(|r| r.value()).collect();
-            let mut json = serde_json::to_string_pretty(&objects).map_err(|e| e.to_string())?;
-            json.push('\n');
-            json
-        }
-    })
+        Output::Json => set.to_json_pretty(),
+    }
 }
 
 /// `build --all`: one file per overlay; failures are listed and make the
@@ -147,7 +142,7 @@ fn build_all(
                     std::fs::create_dir_all(parent)
                         .map_err(|e| format!("{}: {e}", parent.display()))?;
                 }
-                std::fs::write(&file, render(set, output)?)
+                std::fs::write(&file, render(set, output))
                     .map_err(|e| format!("{}: {e}", file.display()))?;
             }
             Err(e) => {

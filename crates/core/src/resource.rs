@@ -541,6 +541,31 @@ impl ResourceSet {
         self.resources.iter()
     }
 
+    /// The resource at `index`; a negative index counts from the end, as in
+    /// Python and JavaScript's `at`.
+    pub fn at_index(&self, index: i64) -> Option<&Resource> {
+        let len = self.resources.len() as i64;
+        let i = if index < 0 { index + len } else { index };
+        usize::try_from(i).ok().and_then(|i| self.resources.get(i))
+    }
+
+    /// The objects as one JSON array, compact.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.values()).expect("objects have string keys and finite numbers")
+    }
+
+    /// The objects as one JSON array, indented, ending with a newline.
+    pub fn to_json_pretty(&self) -> String {
+        let mut json = serde_json::to_string_pretty(&self.values())
+            .expect("objects have string keys and finite numbers");
+        json.push('\n');
+        json
+    }
+
+    fn values(&self) -> Vec<&Value> {
+        self.resources.iter().map(Resource::value).collect()
+    }
+
     /// The resource with this identity (namespace `""` and `default` are the same).
     pub fn get(&self, id: &ResId) -> Option<&Resource> {
         self.index

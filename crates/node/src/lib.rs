@@ -34,14 +34,8 @@ impl ManifestSet {
     /// The object at `index` (negative counts from the end), or `null`.
     #[napi(ts_return_type = "Record<string, any> | null")]
     pub fn get(&self, index: i64) -> Option<serde_json::Value> {
-        let len = self.inner.len() as i64;
-        let i = if index < 0 { index + len } else { index };
-        if i < 0 || i >= len {
-            return None;
-        }
         self.inner
-            .iter()
-            .nth(i as usize)
+            .at_index(index)
             .and_then(|r| serde_json::to_value(r.value()).ok())
     }
 
@@ -76,9 +70,8 @@ impl ManifestSet {
 
     /// The objects as a JSON array.
     #[napi]
-    pub fn to_json(&self) -> Result<String> {
-        let values: Vec<&trueup_core::Value> = self.inner.iter().map(|r| r.value()).collect();
-        serde_json::to_string(&values).map_err(|e| Error::from_reason(e.to_string()))
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 }
 

@@ -105,19 +105,10 @@ impl ManifestSet {
         self.inner.len()
     }
 
-    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
-        let len = self.inner.len() as isize;
-        let i = if index < 0 { index + len } else { index };
-        if i < 0 || i >= len {
-            return Err(pyo3::exceptions::PyIndexError::new_err(
-                "ManifestSet index out of range",
-            ));
-        }
-        let resource = self
-            .inner
-            .iter()
-            .nth(i as usize)
-            .expect("index checked above");
+    fn __getitem__<'py>(&self, py: Python<'py>, index: i64) -> PyResult<Bound<'py, PyAny>> {
+        let resource = self.inner.at_index(index).ok_or_else(|| {
+            pyo3::exceptions::PyIndexError::new_err("ManifestSet index out of range")
+        })?;
         to_py(py, resource.value())
     }
 
@@ -149,9 +140,8 @@ impl ManifestSet {
     }
 
     /// The objects as a JSON array.
-    fn to_json(&self) -> PyResult<String> {
-        let values: Vec<&Value> = self.inner.iter().map(|r| r.value()).collect();
-        serde_json::to_string(&values).map_err(|e| TrueupError::new_err(e.to_string()))
+    fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 }
 
