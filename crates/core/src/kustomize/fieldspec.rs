@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use super::fields;
 use crate::error::Error;
 use crate::resource::ResId;
 use crate::yaml::{Mapping, Value, parse_documents};
@@ -56,24 +57,8 @@ impl FieldSpec {
 
     fn from_value(value: &Value) -> Result<FieldSpec, String> {
         let map = value.as_map().ok_or("expected a mapping")?;
-        let text = |key: &str| -> Result<String, String> {
-            match map.get(key) {
-                None | Some(Value::Null) => Ok(String::new()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(other) => Err(format!(
-                    "{key}: expected a string, found {}",
-                    other.type_name()
-                )),
-            }
-        };
-        for key in map.keys() {
-            if !matches!(
-                key.as_str(),
-                "group" | "version" | "kind" | "path" | "create"
-            ) {
-                return Err(format!("unknown field {key:?}"));
-            }
-        }
+        let text = |key: &str| fields::string_or_empty(map, key);
+        fields::check_keys(map, &["group", "version", "kind", "path", "create"])?;
         let create = match map.get("create") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,

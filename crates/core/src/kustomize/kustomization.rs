@@ -2,6 +2,7 @@
 //! and values of the wrong type are errors, and fields trueup cannot render yet
 //! are refused by name.
 
+use super::fields;
 use super::fieldspec::FieldSpec;
 use super::generator::{Behavior, GeneratorArgs, GeneratorOptions};
 use super::replacement::{self, Replacement};
@@ -387,11 +388,7 @@ fn expected(file: &str, field: &str, what: &str, found: &Value) -> Error {
 }
 
 fn optional_string(map: &Mapping, key: &str, file: &str) -> Result<Option<String>, Error> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(expected(file, key, "a string", other)),
-    }
+    fields::optional_string(map, key).map_err(|e| Error::overlay(file, e))
 }
 
 /// A `string: string` mapping, as kustomize's Go types require.
@@ -443,10 +440,7 @@ fn list_of<T>(
 }
 
 fn only_keys(m: &Mapping, allowed: &[&str], file: &str, at: &str) -> Result<(), Error> {
-    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(Error::overlay(file, format!("{at}: unknown field {k:?}"))),
-        None => Ok(()),
-    }
+    fields::check_keys(m, allowed).map_err(|e| Error::overlay(file, format!("{at}: {e}")))
 }
 
 fn label_set(value: &Value, file: &str, at: &str) -> Result<LabelSet, Error> {

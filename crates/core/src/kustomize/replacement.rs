@@ -2,6 +2,7 @@
 //! others (kustomize's ReplacementTransformer), with field paths like
 //! `spec.template.spec.containers.[name=app].image`.
 
+use super::fields;
 use crate::error::Error;
 use crate::resource::{ResId, Resource, ResourceSet};
 use crate::yaml::{Mapping, Value};
@@ -338,7 +339,7 @@ pub(crate) fn from_value(value: &Value, file: &str, at: &str) -> Result<Replacem
     let map = value
         .as_map()
         .ok_or_else(|| err("expected a mapping".into()))?;
-    check_keys(map, &["source", "targets"]).map_err(err)?;
+    fields::check_keys(map, &["source", "targets"]).map_err(err)?;
     let source = map
         .get("source")
         .ok_or_else(|| err("missing source".into()))?;
@@ -360,31 +361,13 @@ pub(crate) fn from_value(value: &Value, file: &str, at: &str) -> Result<Replacem
     Ok(Replacement { source, targets })
 }
 
-fn check_keys(map: &Mapping, allowed: &[&str]) -> Result<(), String> {
-    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(format!("unknown field {k:?}")),
-        None => Ok(()),
-    }
-}
-
-fn text(map: &Mapping, key: &str) -> Result<Option<String>, String> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!(
-            "{key}: expected a string, found {}",
-            other.type_name()
-        )),
-    }
-}
-
 fn id_selector(map: &Mapping) -> Result<IdSelector, String> {
     Ok(IdSelector {
-        group: text(map, "group")?,
-        version: text(map, "version")?,
-        kind: text(map, "kind")?,
-        name: text(map, "name")?,
-        namespace: text(map, "namespace")?,
+        group: fields::optional_string(map, "group")?,
+        version: fields::optional_string(map, "version")?,
+        kind: fields::optional_string(map, "kind")?,
+        name: fields::optional_string(map, "name")?,
+        namespace: fields::optional_string(map, "namespace")?,
     })
 }
 
@@ -393,7 +376,7 @@ fn part(map: &Mapping, allowed: &[&str]) -> Result<(Option<DelimitedPart>, bool)
         return Ok((None, false));
     };
     let options = options.as_map().ok_or("options: expected a mapping")?;
-    check_keys(options, allowed).map_err(|e| format!("options: {e}"))?;
+    fields::check_keys(options, allowed).map_err(|e| format!("options: {e}"))?;
     let index = match options.get("index") {
         None | Some(Value::Null) => 0,
         Some(Value::Int(i)) => *i,
@@ -405,7 +388,7 @@ fn part(map: &Mapping, allowed: &[&str]) -> Result<(Option<DelimitedPart>, bool)
         }
     };
     let create = matches!(options.get("create"), Some(Value::Bool(true)));
-    let part = text(options, "delimiter")?
+    let part = fields::optional_string(options, "delimiter")?
         .filter(|d| !d.is_empty())
         .map(|delimiter| DelimitedPart { delimiter, index });
     Ok((part, create))
@@ -413,7 +396,7 @@ fn part(map: &Mapping, allowed: &[&str]) -> Result<(Option<DelimitedPart>, bool)
 
 fn source_from(value: &Value) -> Result<ReplacementSource, String> {
     let map = value.as_map().ok_or("expected a mapping")?;
-    check_keys(
+    fields::check_keys(
         map,
         &[
             "group",
@@ -428,7 +411,7 @@ fn source_from(value: &Value) -> Result<ReplacementSource, String> {
     let (part, _) = part(map, &["delimiter", "index"])?;
     Ok(ReplacementSource {
         selector: id_selector(map)?,
-        field_path: text(map, "fieldPath")?
+        field_path: fields::optional_string(map, "fieldPath")?
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "metadata.name".into()),
         part,
@@ -437,10 +420,10 @@ fn source_from(value: &Value) -> Result<ReplacementSource, String> {
 
 fn target_from(value: &Value) -> Result<ReplacementTarget, String> {
     let map = value.as_map().ok_or("expected a mapping")?;
-    check_keys(map, &["select", "reject", "fieldPaths", "options"])?;
+    fields::check_keys(map, &["select", "reject", "fieldPaths", "options"])?;
     let select = match map.get("select") {
         Some(Value::Map(m)) => {
-            check_keys(m, &["group", "version", "kind", "name", "namespace"])
+            fields::check_keys(m, &["group", "version", "kind", "name", "namespace"])
                 .map_err(|e| format!("select: {e}"))?;
             id_selector(m)?
         }

@@ -3,6 +3,7 @@
 
 use regex::Regex;
 
+use super::fields;
 use crate::error::Error;
 use crate::resource::{ResId, Resource};
 use crate::yaml::{Mapping, Value};
@@ -61,18 +62,9 @@ impl Selector {
         let Value::Map(m) = value else {
             return Err(Error::overlay(file, format!("{at}: expected a mapping")));
         };
-        if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Error::overlay(file, format!("{at}: unknown field {k:?}")));
-        }
-        let text = |key: &str| -> Result<String, Error> {
-            match m.get(key) {
-                None | Some(Value::Null) => Ok(String::new()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(other) => Err(Error::overlay(
-                    file,
-                    format!("{at}.{key}: expected a string, found {}", other.type_name()),
-                )),
-            }
+        fields::check_keys(m, allowed).map_err(|e| Error::overlay(file, format!("{at}: {e}")))?;
+        let text = |key: &str| {
+            fields::string_or_empty(m, key).map_err(|e| Error::overlay(file, format!("{at}.{e}")))
         };
         Ok(Selector {
             group: text("group")?,
