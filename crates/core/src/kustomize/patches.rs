@@ -2,6 +2,7 @@
 //! patches and JSON patches (RFC 6902), with or without targets.
 
 use super::kustomization::PatchEntry;
+use super::selector::Selector;
 use crate::error::Error;
 use crate::patch::{JsonPatch, strategic_merge};
 use crate::resource::{ResId, Resource, ResourceSet};
@@ -59,18 +60,23 @@ pub(crate) fn apply(
         let Some(target) = &patch.entry.target else {
             return Err(Error::overlay(file, "a JSON patch needs a target"));
         };
-        let selector = target.compile(file)?;
-        set.transform_selected(
-            file,
-            "patch",
-            |r| selector.matches(r),
-            |_, value| {
-                *value = json_patch.apply(value)?;
-                Ok(true)
-            },
-        )?;
+        patch_targets(set, target, file, |_, value| {
+            *value = json_patch.apply(value)?;
+            Ok(true)
+        })?;
     }
     Ok(())
+}
+
+/// Applies `f` to every object `target` selects; `f` returns `false` to delete it.
+fn patch_targets(
+    set: &mut ResourceSet,
+    target: &Selector,
+    file: &str,
+    f: impl FnMut(&ResId, &mut Value) -> Result<bool, String>,
+) -> Result<usize, Error> {
+    let selector = target.compile(file)?;
+    set.transform_selected(file, "patch", |r| selector.matches(r), f)
 }
 
 /// The identity a strategic merge patch names for itself.
@@ -124,21 +130,15 @@ fn apply_strategic_merge(
     }
     let entry = &patch.entry;
     if let Some(target) = &entry.target {
-        let selector = target.compile(file)?;
-        set.transform_selected(
-            file,
-            "patch",
-            |r| selector.matches(r),
-            |id, value| {
-                merge_keeping_identity(
-                    value,
-                    doc,
-                    id,
-                    entry.allow_name_change,
-                    entry.allow_kind_change,
-                )
-            },
-        )?;
+        patch_targets(set, target, file, |id, value| {
+            merge_keeping_identity(
+                value,
+                doc,
+                id,
+                entry.allow_name_change,
+                entry.allow_kind_change,
+            )
+        })?;
         return Ok(());
     }
     let id = patch_id(doc, &patch.origin)?;
