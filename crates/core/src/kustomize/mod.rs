@@ -120,10 +120,11 @@ pub fn build_source_opts(
         source,
         stack: Vec::new(),
         root_sort: None,
+        root_file: String::new(),
         restrict: options.load_restrictor == LoadRestrictor::RootOnly,
     };
     let (mut set, config) = renderer.render(&dir)?;
-    let root_file = find_kustomization(source, &dir)?;
+    let root_file = std::mem::take(&mut renderer.root_file);
     generator::apply_name_hashes(&mut set, &root_file)?;
     nameref::fix_references(&mut set, &config, &root_file)?;
     set.drop_empty_annotations();
@@ -173,6 +174,8 @@ struct Renderer<'s> {
     stack: Vec<String>,
     /// The top kustomization's `sortOptions`.
     root_sort: Option<SortOptions>,
+    /// The top kustomization's file, for messages about the whole build.
+    root_file: String,
     /// Whether files must be in or below their kustomization's folder.
     restrict: bool,
 }
@@ -207,6 +210,7 @@ impl Renderer<'_> {
         let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
         if self.stack.is_empty() {
             self.root_sort = kustomization.sort_options.clone();
+            self.root_file = file.clone();
         }
         match (expected, kustomization.kind) {
             (KustomizationKind::Component, KustomizationKind::Kustomization) => {
