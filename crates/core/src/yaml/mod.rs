@@ -2,6 +2,7 @@
 //! printing byte-for-byte as `kustomize build` prints.
 
 mod emit;
+mod fast;
 mod parse;
 mod resolve;
 mod timestamp;

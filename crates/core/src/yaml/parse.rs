@@ -90,47 +90,47 @@ pub fn parse_documents_with(text: &str, limits: &ParseLimits) -> Result<Vec<Docu
 }
 
 /// Parses every document in `text` under the given limits and schema.
+///
+/// Block YAML as tools and people write manifests goes through a fast
+/// reader ([`super::fast`]); anything it is not sure about (anchors, tags,
+/// flow collections, folded or multi-line scalars, errors...) is read again
+/// from the start by saphyr-parser, so the result never depends on which
+/// reader ran.
 pub(crate) fn parse_documents_as(
     text: &str,
     limits: &ParseLimits,
     schema: Schema,
 ) -> Result<Vec<Document>, Error> {
-    let mut builder = Builder {
-        schema,
-        limits,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        alias_nodes: 0,
-        document_index: 0,
-        document_start: 0,
-        document_line: 1,
-        root: None,
-    };
+    // Byte length bounds the character count the document-size limit is about.
+    if text.len() <= limits.max_document_size {
+        let mut builder = Builder::new(limits, schema);
+        let mut docs = Vec::new();
+        if super::fast::read(text, &mut |event, span| {
+            builder.handle(event, span, &mut docs)
+        })
+        .is_some()
+        {
+            return Ok(docs);
+        }
+    }
+    parse_documents_full(text, limits, schema)
+}
+
+/// [`parse_documents_as`] with saphyr-parser alone: every construct, and the
+/// errors with their lines.
+pub(crate) fn parse_documents_full(
+    text: &str,
+    limits: &ParseLimits,
+    schema: Schema,
+) -> Result<Vec<Document>, Error> {
+    let mut builder = Builder::new(limits, schema);
     let mut docs = Vec::new();
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
             builder.error_at(e.marker().line(), format!("invalid YAML: {}", e.info()))
         })?;
-        match event {
-            Event::DocumentStart(_) => {
-                builder.document_start = span.start.index();
-                builder.document_line = span.start.line();
-                builder.anchors.clear();
-                builder.alias_nodes = 0;
-            }
-            Event::DocumentEnd => {
-                let value = builder.root.take().unwrap_or_default();
-                docs.push(Document {
-                    index: builder.document_index,
-                    line: builder.document_line,
-                    value,
-                });
-                builder.document_index += 1;
-            }
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            other => builder.event(other, span)?,
-        }
+        builder.handle(event, span, &mut docs)?;
     }
     Ok(docs)
 }
@@ -155,7 +155,8 @@ enum Frame {
     },
 }
 
-struct Builder<'l> {
+/// Builds [`Value`]s from parser events, with kustomize's scalar rules and the limits.
+pub(super) struct Builder<'l> {
     limits: &'l ParseLimits,
     schema: Schema,
     stack: Vec<Frame>,
@@ -168,7 +169,50 @@ struct Builder<'l> {
     root: Option<Value>,
 }
 
-impl Builder<'_> {
+impl<'l> Builder<'l> {
+    pub(super) fn new(limits: &'l ParseLimits, schema: Schema) -> Self {
+        Builder {
+            schema,
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            document_index: 0,
+            document_start: 0,
+            document_line: 1,
+            root: None,
+        }
+    }
+
+    /// Takes one parser event; finished documents go to `docs`.
+    pub(super) fn handle(
+        &mut self,
+        event: Event<'_>,
+        span: Span,
+        docs: &mut Vec<Document>,
+    ) -> Result<(), Error> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.document_start = span.start.index();
+                self.document_line = span.start.line();
+                self.anchors.clear();
+                self.alias_nodes = 0;
+            }
+            Event::DocumentEnd => {
+                let value = self.root.take().unwrap_or_default();
+                docs.push(Document {
+                    index: self.document_index,
+                    line: self.document_line,
+                    value,
+                });
+                self.document_index += 1;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            other => self.event(other, span)?,
+        }
+        Ok(())
+    }
+
     fn error_at(&self, line: usize, message: String) -> Error {
         Error::Yaml {
             location: Location {
@@ -256,7 +300,7 @@ impl Builder<'_> {
                     }
                 } else {
                     Frame::Map {
-                        map: Mapping::default(),
+                        map: Mapping::with_capacity_and_hasher(7, Default::default()),
                         key: None,
                         merge_pending: false,
                         merges: Vec::new(),
