@@ -6,8 +6,12 @@ renders every one with kustomize (the oracle's shared library, in-process, so
 no process start is counted) and with trueup, checks the outputs are
 byte-identical, and prints a Markdown table for benches/README.md:
 
-    cargo build --release --example write_bench_repo && cargo build --release
+    cargo build --release --examples && cargo build --release
     python3 benches/compare.py
+
+Both renderers are also timed in-process on one thread (kustomize through
+the oracle's library, trueup through examples/time_overlays.rs: render and
+print), three times each, alternating, and the medians are compared.
 
 Needs ../shared/oracle/kustomize-oracle (a developer tool, not CI).
 """
@@ -24,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TRUEUP = os.path.join(REPO, "target", "release", "trueup")
 WRITER = os.path.join(REPO, "target", "release", "examples", "write_bench_repo")
+TIMER = os.path.join(REPO, "target", "release", "examples", "time_overlays")
 ORACLE = os.path.join(REPO, "..", "shared", "oracle", "kustomize-oracle")
 
 
@@ -55,13 +60,22 @@ def main():
     oracle = load_oracle()
     lib = oracle.library()
     kustomize_out = {}
-    start = time.perf_counter()
-    for overlay in overlays:
-        text, err = oracle.build(lib, os.path.join(root, overlay), {})
-        if err is not None:
-            sys.exit(f"kustomize failed on {overlay}: {err}")
-        kustomize_out[overlay] = text
-    kustomize_total = time.perf_counter() - start
+    kustomize_runs, trueup_runs = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        for overlay in overlays:
+            text, err = oracle.build(lib, os.path.join(root, overlay), {})
+            if err is not None:
+                sys.exit(f"kustomize failed on {overlay}: {err}")
+            kustomize_out[overlay] = text
+        kustomize_runs.append((time.perf_counter() - start) / len(overlays) * 1000)
+        out = subprocess.run([TIMER, root, "3"] + overlays, capture_output=True, text=True, check=True)
+        trueup_runs.append(float(out.stdout) / 1000)
+    kustomize_runs.sort()
+    trueup_runs.sort()
+    per_kustomize = kustomize_runs[1]
+    per_trueup = trueup_runs[1]
+    kustomize_total = per_kustomize * len(overlays) / 1000
 
     rows = []
     for jobs in (1, 2):
@@ -74,7 +88,13 @@ def main():
         if mismatches:
             sys.exit(f"{len(mismatches)} overlays differ from kustomize, e.g. {mismatches[0]}")
 
-    per_kustomize = kustomize_total / len(overlays) * 1000
+    print("In-process, one thread, render and print (median of three runs):\n")
+    print("| renderer | per overlay (runs) | vs kustomize |")
+    print("| --- | --- | --- |")
+    runs = lambda xs: ", ".join(f"{x:.3f}" for x in xs)
+    print(f"| kustomize v5.8 | {per_kustomize:.2f} ms ({runs(kustomize_runs)}) | 1x |")
+    print(f"| trueup | {per_trueup:.3f} ms ({runs(trueup_runs)}) | {per_kustomize / per_trueup:.0f}x |")
+    print("\nWhole process for trueup (start, find, render, write 300 files):\n")
     print("| renderer | 300 overlays | per overlay | vs kustomize | peak RSS |")
     print("| --- | --- | --- | --- | --- |")
     print(f"| kustomize v5.8 (in-process, one thread) | {kustomize_total:.2f} s | {per_kustomize:.2f} ms | 1x | - |")

@@ -20,7 +20,8 @@ fn overlays(c: &mut Criterion) {
         b.iter(|| {
             let dir = root.join(&overlays[i % overlays.len()]);
             i += 1;
-            trueup_core::build(&dir).expect("renders")
+            // Render and print, as `kustomize build` does.
+            trueup_core::build(&dir).expect("renders").to_yaml()
         })
     });
     group.sample_size(10);

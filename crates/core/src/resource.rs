@@ -2,7 +2,6 @@
 //! an ordered set of them ([`ResourceSet`]) that prints as kustomize prints.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -121,25 +120,72 @@ impl ResId {
     }
 }
 
-/// The key under which two resources collide.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct IdentityKey {
-    group: String,
-    version: String,
-    kind: String,
-    namespace: String,
-    name: String,
+/// Whether two identities collide: same group, version, kind, name and
+/// effective namespace (`""` and `default` being the same).
+fn same_identity(a: &ResId, b: &ResId) -> bool {
+    a.name == b.name
+        && a.kind == b.kind
+        && a.group == b.group
+        && a.version == b.version
+        && a.effective_namespace() == b.effective_namespace()
 }
 
-impl From<&ResId> for IdentityKey {
-    fn from(id: &ResId) -> Self {
-        IdentityKey {
-            group: id.group.clone(),
-            version: id.version.clone(),
-            kind: id.kind.clone(),
-            namespace: id.effective_namespace().to_owned(),
-            name: id.name.clone(),
+/// Positions of a set's resources by identity, allocation-free: the table
+/// holds positions and compares the identities stored in the set itself.
+#[derive(Debug, Clone, Default)]
+struct IdentityIndex {
+    table: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl IdentityIndex {
+    fn hash(&self, id: &ResId) -> u64 {
+        Self::hash_with(&self.hasher, id)
+    }
+
+    fn hash_with(hasher: &foldhash::fast::RandomState, id: &ResId) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = hasher.build_hasher();
+        id.group.hash(&mut h);
+        id.version.hash(&mut h);
+        id.kind.hash(&mut h);
+        id.effective_namespace().hash(&mut h);
+        id.name.hash(&mut h);
+        h.finish()
+    }
+
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    fn clear(&mut self) {
+        self.table.clear();
+    }
+
+    /// The position of the resource with this identity.
+    fn find(&self, resources: &[Resource], id: &ResId) -> Option<usize> {
+        self.table
+            .find(self.hash(id), |&i| same_identity(&resources[i].id, id))
+            .copied()
+    }
+
+    /// Records that `resources[position]` has its identity; `false` (and no
+    /// change) when another resource already has it.
+    fn insert(&mut self, resources: &[Resource], position: usize) -> bool {
+        let id = &resources[position].id;
+        let hash = self.hash(id);
+        if self
+            .table
+            .find(hash, |&i| same_identity(&resources[i].id, id))
+            .is_some()
+        {
+            return false;
         }
+        let state = &self.hasher;
+        self.table.insert_unique(hash, position, |&i| {
+            Self::hash_with(state, &resources[i].id)
+        });
+        true
     }
 }
 
@@ -356,10 +402,17 @@ fn scalar_text(v: &Value) -> Option<String> {
 }
 
 /// An ordered set of resources with unique identities.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct ResourceSet {
     resources: Vec<Resource>,
-    index: HashMap<IdentityKey, usize, foldhash::fast::RandomState>,
+    index: IdentityIndex,
+}
+
+impl PartialEq for ResourceSet {
+    fn eq(&self, other: &Self) -> bool {
+        // The index is derived from the resources.
+        self.resources == other.resources
+    }
 }
 
 impl ResourceSet {
@@ -400,8 +453,7 @@ impl ResourceSet {
     /// Adds a resource; an object with the same identity already in the set is an error.
     /// `file` names where the new resource comes from, for that error.
     pub fn insert(&mut self, resource: Resource, file: &str) -> Result<(), Error> {
-        let key = IdentityKey::from(resource.id());
-        if self.index.contains_key(&key) {
+        if self.index.find(&self.resources, resource.id()).is_some() {
             return Err(Error::overlay(
                 file,
                 format!(
@@ -411,8 +463,8 @@ impl ResourceSet {
                 ),
             ));
         }
-        self.index.insert(key, self.resources.len());
         self.resources.push(resource);
+        self.index.insert(&self.resources, self.resources.len() - 1);
         Ok(())
     }
 
@@ -508,7 +560,7 @@ impl ResourceSet {
         }
         self.index.clear();
         for (i, r) in self.resources.iter().enumerate() {
-            if self.index.insert(IdentityKey::from(&r.id), i).is_some() {
+            if !self.index.insert(&self.resources, i) {
                 return Err(Error::overlay(
                     file,
                     format!("{what} produces an id conflict: {} is there twice", r.id),
@@ -569,8 +621,8 @@ impl ResourceSet {
     /// The resource with this identity (namespace `""` and `default` are the same).
     pub fn get(&self, id: &ResId) -> Option<&Resource> {
         self.index
-            .get(&IdentityKey::from(id))
-            .map(|&i| &self.resources[i])
+            .find(&self.resources, id)
+            .map(|i| &self.resources[i])
     }
 
     /// Sorts in kustomize's default ("legacy") order: by kind priority
@@ -588,23 +640,22 @@ impl ResourceSet {
             .collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         self.index.clear();
-        for (i, (_, r)) in keyed.into_iter().enumerate() {
-            self.index.insert(IdentityKey::from(r.id()), i);
-            self.resources.push(r);
+        self.resources.extend(keyed.into_iter().map(|(_, r)| r));
+        for i in 0..self.resources.len() {
+            self.index.insert(&self.resources, i);
         }
     }
 
     /// The positions of the resources whose current or any previous identity
     /// is `id` (namespace `""` and `default` being the same).
     pub(crate) fn positions_of_any_id(&self, id: &ResId) -> Vec<usize> {
-        let key = IdentityKey::from(id);
         self.resources
             .iter()
             .enumerate()
             .filter(|(_, r)| {
                 std::iter::once(&r.id)
                     .chain(&r.previous_ids)
-                    .any(|past| IdentityKey::from(past) == key)
+                    .any(|past| same_identity(past, id))
             })
             .map(|(i, _)| i)
             .collect()
@@ -652,6 +703,25 @@ impl ResourceSet {
             }
         }
         self.reindex(file, what)
+    }
+
+    /// Takes every object's value out (leaving `null`), so that values can be
+    /// edited while the identities are read; [`ResourceSet::put_values`]
+    /// puts them back. Identities must not change in between.
+    pub(crate) fn take_values(&mut self) -> Vec<Value> {
+        self.resources
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.value))
+            .collect()
+    }
+
+    /// Puts back the values [`ResourceSet::take_values`] took, in order.
+    pub(crate) fn put_values(&mut self, values: Vec<Value>) {
+        debug_assert_eq!(values.len(), self.resources.len());
+        for (r, value) in self.resources.iter_mut().zip(values) {
+            r.value = value;
+            debug_assert!(identity_unchanged(&r.id, &r.value), "an identity changed");
+        }
     }
 
     /// Removes empty `metadata.annotations` everywhere, as kustomize does
@@ -732,14 +802,16 @@ pub fn legacy_kind_order() -> (&'static [&'static str], &'static [&'static str])
 #[derive(PartialEq, Eq)]
 struct LegacyKey {
     kind_rank: isize,
-    /// `group_version_kind`, `~G` for the core group.
-    gvk: String,
-    /// `gvk|namespace|name`, `~X` for no namespace: compared as one string, as kustomize does.
-    id: String,
+    /// `group_version_kind` (`~G` for the core group), then
+    /// `gvk|namespace|name` (`~X` for no namespace), which kustomize compares
+    /// as one string; one allocation holds both.
+    text: String,
+    gvk_len: usize,
 }
 
 impl LegacyKey {
     fn of<S: AsRef<str>>(id: &ResId, order_first: &[S], order_last: &[S]) -> LegacyKey {
+        use std::fmt::Write;
         let kind_rank = if let Some(i) = order_first.iter().position(|k| k.as_ref() == id.kind) {
             i as isize - order_first.len() as isize
         } else if let Some(i) = order_last.iter().position(|k| k.as_ref() == id.kind) {
@@ -747,52 +819,58 @@ impl LegacyKey {
         } else {
             0
         };
-        let or = |s: &str, missing: &'static str| {
-            if s.is_empty() {
-                missing.to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
-        let gvk = format!(
+        fn or<'a>(s: &'a str, missing: &'static str) -> &'a str {
+            if s.is_empty() { missing } else { s }
+        }
+        let mut text = String::with_capacity(
+            2 * (id.group.len() + id.version.len() + id.kind.len())
+                + id.namespace.len()
+                + id.name.len()
+                + 24,
+        );
+        let _ = write!(
+            text,
             "{}_{}_{}",
             or(&id.group, "~G"),
             or(&id.version, "~V"),
             or(&id.kind, "~K")
         );
+        let gvk_len = text.len();
         // kyaml's Gvk.String(): `kind.version.group`, `[noGrp]` for the core group.
-        let plain_gvk = format!(
-            "{}.{}.{}",
+        let _ = write!(
+            text,
+            "{}.{}.{}|{}|{}",
             id.kind,
             id.version,
-            if id.group.is_empty() {
-                "[noGrp]"
-            } else {
-                &id.group
-            }
-        );
-        let key = format!(
-            "{plain_gvk}|{}|{}",
+            or(&id.group, "[noGrp]"),
             or(&id.namespace, "~X"),
             or(&id.name, "~N")
         );
         LegacyKey {
             kind_rank,
-            gvk,
-            id: key,
+            text,
+            gvk_len,
         }
+    }
+
+    fn gvk(&self) -> &str {
+        &self.text[..self.gvk_len]
+    }
+
+    fn id(&self) -> &str {
+        &self.text[self.gvk_len..]
     }
 }
 
 impl Ord for LegacyKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        if self.gvk != other.gvk {
+        if self.gvk() != other.gvk() {
             return self
                 .kind_rank
                 .cmp(&other.kind_rank)
-                .then_with(|| self.gvk.cmp(&other.gvk));
+                .then_with(|| self.gvk().cmp(other.gvk()));
         }
-        self.id.cmp(&other.id)
+        self.id().cmp(other.id())
     }
 }
 

@@ -97,18 +97,31 @@ pub(crate) fn apply(
     create_kind: CreateKind,
     set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
-    // Most paths are short and bracket-free: split them on the stack.
-    if !spec.path.contains('[') && spec.path.matches('/').count() < 16 {
-        let mut buf = [""; 16];
-        let mut n = 0;
-        for segment in spec.path.split('/') {
-            buf[n] = segment;
-            n += 1;
+    // Most paths are short: split them on the stack, in one pass, keeping
+    // `/` inside `[...]` as split_outside_brackets does.
+    let path = spec.path.as_str();
+    let mut buf = [""; 16];
+    let mut n = 0;
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, b) in path.bytes().enumerate() {
+        match b {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b'/' if depth == 0 => {
+                if n == buf.len() - 1 {
+                    let path: Vec<&str> = split_path(path);
+                    return walk(value, &path, spec.create, create_kind, set);
+                }
+                buf[n] = &path[start..i];
+                n += 1;
+                start = i + 1;
+            }
+            _ => {}
         }
-        return walk(value, &buf[..n], spec.create, create_kind, set);
     }
-    let path: Vec<&str> = split_path(&spec.path);
-    walk(value, &path, spec.create, create_kind, set)
+    buf[n] = &path[start..];
+    walk(value, &buf[..=n], spec.create, create_kind, set)
 }
 
 /// Splits a field spec path on `/`, keeping `/` inside `[...]`.

@@ -386,15 +386,7 @@ impl Renderer<'_> {
     /// A file a kustomization names, which must be in or below its folder.
     fn restricted_file(&self, dir: &str, file: &str, entry: &str) -> Result<String, Error> {
         let path = source::normalize_join(dir, entry);
-        if self.restrict && !source::is_within(&path, dir) {
-            return Err(Error::overlay(
-                file,
-                format!(
-                    "security; file '{path}' is not in or below '{}' (kustomize's load restrictor)",
-                    source::display(dir)
-                ),
-            ));
-        }
+        self.check_restriction(dir, file, &path)?;
         match self.source.entry(&path) {
             Some(EntryKind::File) => Ok(path),
             _ => Err(Error::overlay(
@@ -405,6 +397,20 @@ impl Renderer<'_> {
                 ),
             )),
         }
+    }
+
+    /// Refuses a path outside `dir` unless the load restrictor is lifted.
+    fn check_restriction(&self, dir: &str, file: &str, path: &str) -> Result<(), Error> {
+        if self.restrict && !source::is_within(path, dir) {
+            return Err(Error::overlay(
+                file,
+                format!(
+                    "security; file '{path}' is not in or below '{}' (kustomize's load restrictor)",
+                    source::display(dir)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// One `resources` entry: a file of objects, or a folder with its own
@@ -424,7 +430,7 @@ impl Renderer<'_> {
         let path = source::normalize_join(dir, entry);
         match self.source.entry(&path) {
             Some(EntryKind::File) => {
-                let path = self.restricted_file(dir, file, entry)?;
+                self.check_restriction(dir, file, &path)?;
                 let text = self.read_text(&path)?;
                 let set = ResourceSet::from_yaml_with(&text, &path, &ParseLimits::default())?;
                 Ok((set, None))

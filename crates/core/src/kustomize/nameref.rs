@@ -289,12 +289,12 @@ fn referrals() -> Vec<Referral> {
 }
 
 /// A referral candidate: its names and namespaces over time, and now.
-struct Candidate {
-    current: ResId,
-    history: Vec<ResId>,
+struct Candidate<'a> {
+    current: &'a ResId,
+    history: &'a [ResId],
 }
 
-impl Candidate {
+impl Candidate<'_> {
     fn was_named(&self, name: &str) -> bool {
         self.current.name == name || self.history.iter().any(|id| id.name == name)
     }
@@ -339,6 +339,20 @@ pub(crate) fn fix_references(
     file: &str,
 ) -> Result<(), Error> {
     let custom = custom_referrals(config);
+    // The objects' values are edited while every identity is read, so they
+    // are taken out of the set meanwhile (no identity changes here).
+    let mut values = set.take_values();
+    let result = rewrite_references(set, &mut values, &custom, file);
+    set.put_values(values);
+    result
+}
+
+fn rewrite_references(
+    set: &ResourceSet,
+    values: &mut [Value],
+    custom: &[Referral],
+    file: &str,
+) -> Result<(), Error> {
     // Only kinds with a renamed (or moved) object can have references to fix.
     let active: Vec<(&Referral, Vec<Candidate>)> = table()
         .iter()
@@ -351,8 +365,8 @@ pub(crate) fn fix_references(
                         && (referral.group.is_empty() || r.id().group == referral.group)
                 })
                 .map(|r: &Resource| Candidate {
-                    current: r.id().clone(),
-                    history: r.previous_ids().to_vec(),
+                    current: r.id(),
+                    history: r.previous_ids(),
                 })
                 .collect();
             candidates
@@ -364,7 +378,8 @@ pub(crate) fn fix_references(
     if active.is_empty() {
         return Ok(());
     }
-    set.edit_each(file, "name reference", |id, value| {
+    for (resource, value) in set.iter().zip(values) {
+        let id = resource.id();
         for (referral, candidates) in &active {
             for referrer in &referral.referrers {
                 if referrer.kind != id.kind
@@ -375,11 +390,12 @@ pub(crate) fn fix_references(
                 let role_ref = referrer.path.last().is_some_and(|p| p == "roleRef");
                 rewrite_at(value, &referrer.path, &mut |target| {
                     rewrite(target, &referral.kind, candidates, id, role_ref)
-                })?;
+                })
+                .map_err(|m| Error::overlay(file, format!("name reference: {m} (in {id})")))?;
             }
         }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 /// Walks `path` (sequences along the way element by element) and calls `f`
@@ -408,13 +424,13 @@ fn rewrite_at(
 /// The one candidate a reference means, by kustomize's sieve: it once had
 /// this name, and (for namespaced kinds) it is in the referrer's namespace.
 fn pick<'c>(
-    candidates: &'c [Candidate],
+    candidates: &'c [Candidate<'c>],
     name: &str,
     namespace: Option<&str>,
     referrer: &ResId,
-) -> Result<Option<&'c Candidate>, String> {
-    let named: Vec<&Candidate> = candidates.iter().filter(|c| c.was_named(name)).collect();
-    let placed: Vec<&Candidate> = match namespace {
+) -> Result<Option<&'c Candidate<'c>>, String> {
+    let named: Vec<&Candidate<'_>> = candidates.iter().filter(|c| c.was_named(name)).collect();
+    let placed: Vec<&Candidate<'_>> = match namespace {
         Some(ns) => named
             .into_iter()
             .filter(|c| c.was_in_namespace(ns))
@@ -445,7 +461,7 @@ fn pick<'c>(
 fn rewrite(
     target: &mut Value,
     kind: &str,
-    candidates: &[Candidate],
+    candidates: &[Candidate<'_>],
     referrer: &ResId,
     role_ref: bool,
 ) -> Result<(), String> {
