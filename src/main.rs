@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "trueup",
     version,
-    about = "GitOps primitives: render overlays exactly as kustomize does"
+    about = "GitOps primitives: render overlays exactly as kustomize does, diff Git against the cluster"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,6 +46,49 @@ enum Command {
         #[arg(long, default_value = "root-only", value_name = "root-only|none")]
         load_restrictor: trueup_core::LoadRestrictor,
     },
+    /// Compare desired state (Git) with live state (the cluster), three-way
+    /// with the last-applied state. Exit 0 when everything is Synced, 1 when
+    /// anything differs, is missing or is extraneous, 2 on error.
+    Diff {
+        /// Desired state: overlay folders (rendered), folders of YAML files, or YAML files.
+        #[arg(required = true, value_name = "DESIRED")]
+        desired: Vec<PathBuf>,
+        /// Live objects: a YAML or JSON file, or a `kind: List` from `kubectl get -o yaml`.
+        #[arg(long, value_name = "FILE")]
+        live: PathBuf,
+        /// The last-applied state; by default each live object's
+        /// kubectl.kubernetes.io/last-applied-configuration annotation.
+        #[arg(long, value_name = "FILE")]
+        last_applied: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = DiffOutput::Text)]
+        output: DiffOutput,
+        /// A YAML file of ignore rules, like Argo CD's ignoreDifferences.
+        #[arg(long, value_name = "RULES_FILE")]
+        ignore: Option<PathBuf>,
+        /// The application's name in the tracking label (marks extraneous objects).
+        #[arg(long)]
+        app: Option<String>,
+        /// The namespace desired objects without one go to.
+        #[arg(long, short)]
+        namespace: Option<String>,
+        /// The label that ties live objects to their application.
+        #[arg(long, default_value = trueup_core::diff::DEFAULT_TRACKING_LABEL)]
+        tracking_label: String,
+        /// A managedFields manager whose updates are hand edits (repeat;
+        /// replaces the default list: kubectl-edit, kubectl-patch, kubectl-set,
+        /// kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace).
+        #[arg(long = "hand-edit-manager", value_name = "MANAGER")]
+        hand_edit_managers: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffOutput {
+    /// Changes and unified diffs of what is not in sync, then a summary.
+    Text,
+    /// One JSON object: summary, sync, health, resources, warnings.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,6 +128,51 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 output,
                 trueup_core::BuildOptions { load_restrictor },
             )
+        }
+        Command::Diff {
+            desired,
+            live,
+            last_applied,
+            output,
+            ignore,
+            app,
+            namespace,
+            tracking_label,
+            hand_edit_managers,
+        } => {
+            let err = |e: trueup_core::Error| e.to_string();
+            let defaults = trueup_core::diff::DiffOptions::default();
+            let options = trueup_core::diff::DiffOptions {
+                last_applied: last_applied
+                    .map(|path| trueup_core::diff::load_desired(&[path]))
+                    .transpose()
+                    .map_err(err)?,
+                ignore: match ignore {
+                    Some(path) => trueup_core::diff::load_ignore_rules(path).map_err(err)?,
+                    None => Vec::new(),
+                },
+                hand_edit_managers: if hand_edit_managers.is_empty() {
+                    defaults.hand_edit_managers
+                } else {
+                    hand_edit_managers
+                },
+                tracking_label,
+                app,
+                namespace,
+            };
+            let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
+            let live = trueup_core::diff::load_live(&live).map_err(err)?;
+            let report = trueup_core::diff::diff(&desired, &live, &options).map_err(err)?;
+            let text = match output {
+                DiffOutput::Text => report.to_text(),
+                DiffOutput::Json => report.to_json_pretty() + "\n",
+            };
+            write_stdout(text.as_bytes())?;
+            Ok(if report.in_sync() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Build {
             dir,

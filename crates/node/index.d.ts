@@ -102,6 +102,95 @@ export interface BuildOptions {
   loadRestrictor?: string
 }
 
+/**
+ * Compares desired state (Git) with live state (the cluster), three-way with
+ * the last-applied state. `desired` and `live` are ManifestSets or paths (an
+ * overlay folder is rendered).
+ */
+export declare function diff(desired: ManifestSet | string | Array<string>, live: ManifestSet | string | Array<string>, options?: DiffOptions | undefined | null): DiffReport
+
+/** `diff` on the thread pool. */
+export declare function diffAsync(desired: ManifestSet | string | Array<string>, live: ManifestSet | string | Array<string>, options?: DiffOptions | undefined | null): Promise<DiffReport>
+
+/** One differing field. */
+export interface DiffChange {
+  /** `spec.template.spec.containers[name=app].image`, `metadata.labels["app.kubernetes.io/name"]`. */
+  path: string
+  /** `change`: Git moved; `drift`: the cluster moved; `conflict`: both, differently. */
+  cause: 'change' | 'drift' | 'conflict'
+  /** The value in the cluster (`null`: absent). */
+  live: any
+  /** The value last applied (`null`: absent or unknown). */
+  lastApplied: any
+  /** The value in Git (`null`: absent). */
+  desired: any
+}
+
+/** Options of `diff`. */
+export interface DiffOptions {
+  /**
+   * The last-applied state, as paths; by default each live object's
+   * `kubectl.kubernetes.io/last-applied-configuration` annotation.
+   */
+  lastApplied?: string | Array<string>
+  /** A YAML file of ignore rules, like Argo CD's `ignoreDifferences`. */
+  ignore?: string
+  /**
+   * The application's name in the tracking label, which marks extraneous live objects.
+   * @default the tracking label's values on the desired objects
+   */
+  app?: string
+  /**
+   * The namespace desired objects without one go to.
+   * @default 'default'
+   */
+  namespace?: string
+  /**
+   * managedFields managers whose updates are hand edits.
+   * @default ['kubectl-edit', 'kubectl-patch', 'kubectl-set', 'kubectl-label', 'kubectl-annotate', 'kubectl-scale', 'kubectl-replace']
+   */
+  handEditManagers?: Array<string>
+  /**
+   * The label that ties live objects to their application.
+   * @default 'app.kubernetes.io/instance'
+   */
+  trackingLabel?: string
+}
+
+/** What `diff` returns: the same object `trueup diff --output json` prints. */
+export interface DiffReport {
+  /** Counts by status. */
+  summary: DiffSummary
+  /** The application's sync status. */
+  sync: 'Synced' | 'OutOfSync'
+  /** The application's health: the worst of its resources', or `null`. */
+  health: 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown' | null
+  /** One entry per resource: Git's order, then extraneous ones. */
+  resources: Array<ResourceDiff>
+  /** Problems with the input that did not stop the diff. */
+  warnings: Array<DiffWarning>
+}
+
+/** Counts of a diff by status. */
+export interface DiffSummary {
+  /** Resources in sync. */
+  synced: number
+  /** Resources that differ. */
+  outOfSync: number
+  /** Resources in Git, not live. */
+  missing: number
+  /** Tracked live resources not in Git. */
+  extraneous: number
+}
+
+/** Something worth knowing that did not stop the diff. */
+export interface DiffWarning {
+  /** The resource concerned. */
+  id: string
+  /** What happened. */
+  message: string
+}
+
 /** Reads Kubernetes manifests from YAML text (a string or a UTF-8 Buffer). */
 export declare function loadManifests(text: string | Buffer, options?: LoadOptions | undefined | null): ManifestSet
 
@@ -141,6 +230,24 @@ export interface OverlayError {
   code: string
   /** The message, naming the file and what is wrong. */
   message: string
+}
+
+/** The comparison of one resource. */
+export interface ResourceDiff {
+  /** `group/kind/namespace/name`. */
+  id: string
+  /** The sync status. */
+  status: 'Synced' | 'OutOfSync' | 'Missing' | 'Extraneous'
+  /** The live object's health (`Missing` when absent; `null` for kinds without an assessment). */
+  health: 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown' | null
+  /** Why the health is what it is, or `null`. */
+  healthMessage: string | null
+  /** The differing fields. */
+  changes: Array<DiffChange>
+  /** The strategic merge patch that converges live to desired, or `null`. */
+  patch: Record<string, any> | null
+  /** A unified diff of live and predicted live (empty when Synced). */
+  diff: string
 }
 
 /** The version of the engine. */

@@ -72,6 +72,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A diff's input (live objects, last-applied state, ignore rules) is wrong.
+    #[error("{file}: {message}")]
+    Diff {
+        /// The input concerned.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A kustomization uses a feature trueup does not render yet; it refuses
     /// rather than render something different from kustomize.
     #[error("not supported yet: {field} (in {file})")]
@@ -102,6 +110,8 @@ pub enum ErrorKind {
     Manifest,
     /// [`Error::Overlay`]
     Overlay,
+    /// [`Error::Diff`]
+    Diff,
     /// [`Error::Unsupported`]
     Unsupported,
     /// [`Error::Io`]
@@ -109,12 +119,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_UNSUPPORTED`, `E_IO`.
+    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_UNSUPPORTED`, `E_IO`.
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Yaml => "E_YAML",
             ErrorKind::Manifest => "E_MANIFEST",
             ErrorKind::Overlay => "E_OVERLAY",
+            ErrorKind::Diff => "E_DIFF",
             ErrorKind::Unsupported => "E_UNSUPPORTED",
             ErrorKind::Io => "E_IO",
         }
@@ -128,6 +139,7 @@ impl Error {
             Error::Yaml { .. } => ErrorKind::Yaml,
             Error::Manifest { .. } => ErrorKind::Manifest,
             Error::Overlay { .. } => ErrorKind::Overlay,
+            Error::Diff { .. } => ErrorKind::Diff,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::Io { .. } => ErrorKind::Io,
         }
@@ -139,7 +151,9 @@ impl Error {
             Error::Yaml { location, .. } | Error::Manifest { location, .. } => {
                 location.file.as_deref()
             }
-            Error::Overlay { file, .. } | Error::Unsupported { file, .. } => Some(file),
+            Error::Overlay { file, .. }
+            | Error::Diff { file, .. }
+            | Error::Unsupported { file, .. } => Some(file),
             Error::Io { path, .. } => Some(path),
         }
     }
@@ -166,6 +180,13 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    pub(crate) fn diff(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Diff {
+            file: file.into(),
+            message: message.into(),
         }
     }
 

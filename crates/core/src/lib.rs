@@ -24,7 +24,9 @@
 #![forbid(unsafe_code)]
 
 mod base64;
+pub mod diff;
 pub mod error;
+pub mod health;
 pub mod kustomize;
 pub mod patch;
 pub mod resource;

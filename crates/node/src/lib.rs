@@ -389,3 +389,266 @@ pub fn build_all_async(root: String, options: Option<BuildAllOptions>) -> AsyncT
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
+
+/// Counts of a diff by status.
+#[napi(object)]
+pub struct DiffSummary {
+    /// Resources in sync.
+    pub synced: u32,
+    /// Resources that differ.
+    pub out_of_sync: u32,
+    /// Resources in Git, not live.
+    pub missing: u32,
+    /// Tracked live resources not in Git.
+    pub extraneous: u32,
+}
+
+/// One differing field.
+#[napi(object)]
+pub struct DiffChange {
+    /// `spec.template.spec.containers[name=app].image`, `metadata.labels["app.kubernetes.io/name"]`.
+    pub path: String,
+    /// `change`: Git moved; `drift`: the cluster moved; `conflict`: both, differently.
+    #[napi(ts_type = "'change' | 'drift' | 'conflict'")]
+    pub cause: String,
+    /// The value in the cluster (`null`: absent).
+    pub live: serde_json::Value,
+    /// The value last applied (`null`: absent or unknown).
+    pub last_applied: serde_json::Value,
+    /// The value in Git (`null`: absent).
+    pub desired: serde_json::Value,
+}
+
+/// The comparison of one resource.
+#[napi(object)]
+pub struct ResourceDiff {
+    /// `group/kind/namespace/name`.
+    pub id: String,
+    /// The sync status.
+    #[napi(ts_type = "'Synced' | 'OutOfSync' | 'Missing' | 'Extraneous'")]
+    pub status: String,
+    /// The live object's health (`Missing` when absent; `null` for kinds without an assessment).
+    #[napi(
+        ts_type = "'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown' | null"
+    )]
+    pub health: serde_json::Value,
+    /// Why the health is what it is, or `null`.
+    #[napi(ts_type = "string | null")]
+    pub health_message: serde_json::Value,
+    /// The differing fields.
+    pub changes: Vec<DiffChange>,
+    /// The strategic merge patch that converges live to desired, or `null`.
+    #[napi(ts_type = "Record<string, any> | null")]
+    pub patch: serde_json::Value,
+    /// A unified diff of live and predicted live (empty when Synced).
+    pub diff: String,
+}
+
+/// Something worth knowing that did not stop the diff.
+#[napi(object)]
+pub struct DiffWarning {
+    /// The resource concerned.
+    pub id: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// What `diff` returns: the same object `trueup diff --output json` prints.
+#[napi(object)]
+pub struct DiffReport {
+    /// Counts by status.
+    pub summary: DiffSummary,
+    /// The application's sync status.
+    #[napi(ts_type = "'Synced' | 'OutOfSync'")]
+    pub sync: String,
+    /// The application's health: the worst of its resources', or `null`.
+    #[napi(
+        ts_type = "'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown' | null"
+    )]
+    pub health: serde_json::Value,
+    /// One entry per resource: Git's order, then extraneous ones.
+    pub resources: Vec<ResourceDiff>,
+    /// Problems with the input that did not stop the diff.
+    pub warnings: Vec<DiffWarning>,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+impl From<trueup_core::diff::DiffReport> for DiffReport {
+    fn from(report: trueup_core::diff::DiffReport) -> Self {
+        let count = |n: usize| n as u32;
+        DiffReport {
+            summary: DiffSummary {
+                synced: count(report.summary.synced),
+                out_of_sync: count(report.summary.out_of_sync),
+                missing: count(report.summary.missing),
+                extraneous: count(report.summary.extraneous),
+            },
+            sync: json(&report.sync).as_str().unwrap_or_default().to_owned(),
+            health: json(&report.health),
+            resources: report
+                .resources
+                .into_iter()
+                .map(|r| ResourceDiff {
+                    id: r.id,
+                    status: r.status.as_str().to_owned(),
+                    health: json(&r.health),
+                    health_message: json(&r.health_message),
+                    changes: r
+                        .changes
+                        .into_iter()
+                        .map(|c| DiffChange {
+                            path: c.path,
+                            cause: c.cause.as_str().to_owned(),
+                            live: json(&c.live),
+                            last_applied: json(&c.last_applied),
+                            desired: json(&c.desired),
+                        })
+                        .collect(),
+                    patch: json(&r.patch),
+                    diff: r.diff,
+                })
+                .collect(),
+            warnings: report
+                .warnings
+                .into_iter()
+                .map(|w| DiffWarning {
+                    id: w.id,
+                    message: w.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Options of `diff`.
+#[napi(object)]
+pub struct DiffOptions {
+    /// The last-applied state, as paths; by default each live object's
+    /// `kubectl.kubernetes.io/last-applied-configuration` annotation.
+    pub last_applied: Option<Either<String, Vec<String>>>,
+    /// A YAML file of ignore rules, like Argo CD's `ignoreDifferences`.
+    pub ignore: Option<String>,
+    /// The application's name in the tracking label, which marks extraneous live objects.
+    /// @default the tracking label's values on the desired objects
+    pub app: Option<String>,
+    /// The namespace desired objects without one go to.
+    /// @default 'default'
+    pub namespace: Option<String>,
+    /// managedFields managers whose updates are hand edits.
+    /// @default ['kubectl-edit', 'kubectl-patch', 'kubectl-set', 'kubectl-label', 'kubectl-annotate', 'kubectl-scale', 'kubectl-replace']
+    pub hand_edit_managers: Option<Vec<String>>,
+    /// The label that ties live objects to their application.
+    /// @default 'app.kubernetes.io/instance'
+    pub tracking_label: Option<String>,
+}
+
+/// Desired or live state: a set in hand, or paths read when the diff runs.
+enum Manifests {
+    Set(ResourceSet),
+    Paths(Vec<String>),
+}
+
+impl Manifests {
+    fn from_js(value: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>) -> Self {
+        match value {
+            Either3::A(set) => Manifests::Set(set.inner.clone()),
+            Either3::B(path) => Manifests::Paths(vec![path]),
+            Either3::C(paths) => Manifests::Paths(paths),
+        }
+    }
+
+    fn load(self) -> std::result::Result<ResourceSet, trueup_core::Error> {
+        match self {
+            Manifests::Set(set) => Ok(set),
+            Manifests::Paths(paths) => trueup_core::diff::load_desired(&paths),
+        }
+    }
+}
+
+fn diff_impl(
+    desired: Manifests,
+    live: Manifests,
+    options: Option<DiffOptions>,
+) -> std::result::Result<trueup_core::diff::DiffReport, trueup_core::Error> {
+    let defaults = trueup_core::diff::DiffOptions::default();
+    let options = match options {
+        None => defaults,
+        Some(o) => trueup_core::diff::DiffOptions {
+            last_applied: match o.last_applied {
+                Some(Either::A(path)) => Some(trueup_core::diff::load_desired(&[path])?),
+                Some(Either::B(paths)) => Some(trueup_core::diff::load_desired(&paths)?),
+                None => None,
+            },
+            ignore: match o.ignore {
+                Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
+                None => Vec::new(),
+            },
+            hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
+            tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
+            app: o.app,
+            namespace: o.namespace,
+        },
+    };
+    trueup_core::diff::diff(&desired.load()?, &live.load()?, &options)
+}
+
+/// Compares desired state (Git) with live state (the cluster), three-way with
+/// the last-applied state. `desired` and `live` are ManifestSets or paths (an
+/// overlay folder is rendered).
+#[napi]
+pub fn diff(
+    desired: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    options: Option<DiffOptions>,
+) -> std::result::Result<DiffReport, napi::Error<String>> {
+    diff_impl(
+        Manifests::from_js(desired),
+        Manifests::from_js(live),
+        options,
+    )
+    .map(DiffReport::from)
+    .map_err(to_js_error)
+}
+
+/// The work of `diffAsync`, run off the main thread.
+pub struct DiffTask {
+    desired: Option<Manifests>,
+    live: Option<Manifests>,
+    options: Option<DiffOptions>,
+}
+
+impl Task for DiffTask {
+    type Output = std::result::Result<trueup_core::diff::DiffReport, trueup_core::Error>;
+    type JsValue = DiffReport;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let (Some(desired), Some(live)) = (self.desired.take(), self.live.take()) else {
+            return Err(Error::from_reason("diffAsync ran twice"));
+        };
+        Ok(diff_impl(desired, live, self.options.take()))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(report) => Ok(report.into()),
+            Err(e) => reject_with_code(env, e),
+        }
+    }
+}
+
+/// `diff` on the thread pool.
+#[napi(ts_return_type = "Promise<DiffReport>")]
+pub fn diff_async(
+    desired: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    options: Option<DiffOptions>,
+) -> AsyncTask<DiffTask> {
+    AsyncTask::new(DiffTask {
+        desired: Some(Manifests::from_js(desired)),
+        live: Some(Manifests::from_js(live)),
+        options,
+    })
+}

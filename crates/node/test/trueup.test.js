@@ -170,6 +170,7 @@ test('the README example runs', () => {
     env: { ...process.env, NODE_PATH: path.join(modules, 'node_modules') },
   })
   assert.match(out, /Deployment checkout/)
+  assert.match(out, /\n2 drift\n/)
   assert.match(out, /E_MANIFEST/)
   assert.match(out, /\d+ objects\n$/)
 })
@@ -237,4 +238,41 @@ test('loadRestrictor option', async () => {
   const set = await trueup.buildAsync(dir, { loadRestrictor: 'none' })
   assert.equal(set.length, 1)
   assert.throws(() => trueup.build(dir, { loadRestrictor: 'loose' }), { code: 'E_OVERLAY', message: /root-only or none/ })
+})
+
+const DIFF = path.resolve(__dirname, '..', '..', '..', 'tests', 'fixtures', 'diff')
+
+test('diff returns the CLI JSON report; diffAsync the same', async () => {
+  const expected = JSON.parse(fs.readFileSync(path.join(DIFF, 'expected.json'), 'utf8'))
+  const report = trueup.diff(path.join(DIFF, 'desired.yaml'), path.join(DIFF, 'live.json'), { app: 'web' })
+  assert.deepEqual(JSON.parse(JSON.stringify(report)), expected)
+  assert.deepEqual(report.summary, { synced: 1, outOfSync: 2, missing: 1, extraneous: 1 })
+  assert.deepEqual(
+    report.resources[3].changes.map((c) => [c.path, c.cause]),
+    [
+      ['spec.replicas', 'drift'],
+      ['spec.template.spec.containers[name=app].image', 'change'],
+      ['spec.template.spec.containers[name=app].env[name=DEBUG]', 'drift'],
+    ],
+  )
+  const later = await trueup.diffAsync([path.join(DIFF, 'desired.yaml')], path.join(DIFF, 'live.json'), { app: 'web' })
+  assert.deepEqual(JSON.parse(JSON.stringify(later)), expected)
+})
+
+test('diff takes ManifestSets and options; errors carry codes', async () => {
+  const desired = trueup.loadManifestsFile(path.join(DIFF, 'desired.yaml'))
+  const live = trueup.loadManifests(fs.readFileSync(path.join(DIFF, 'live.json')), { file: 'live.json' })
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-diff-'))
+  const rules = path.join(dir, 'ignore.yaml')
+  fs.writeFileSync(rules, '- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n')
+  const report = trueup.diff(desired, live, { ignore: rules, app: 'web', handEditManagers: [] })
+  assert.deepEqual(
+    report.resources.flatMap((r) => r.changes.map((c) => c.path)),
+    ['data.OLD_FLAG', 'spec.template.spec.containers[name=app].image'],
+  )
+  assert.equal(trueup.diff(desired, desired).sync, 'Synced')
+  fs.writeFileSync(rules, '- kind: Deployment\n  jsonPointer: [/spec]\n')
+  assert.throws(() => trueup.diff(desired, live, { ignore: rules }), { code: 'E_DIFF' })
+  await assert.rejects(trueup.diffAsync(desired, path.join(dir, 'absent.json')), { code: 'E_IO' })
+  fs.rmSync(dir, { recursive: true })
 })

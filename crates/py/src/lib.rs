@@ -40,6 +40,12 @@ create_exception!(
     OverlayError,
     "A kustomization uses a feature trueup does not render yet."
 );
+create_exception!(
+    trueup,
+    DiffError,
+    TrueupError,
+    "A diff's input (live objects, last-applied state, ignore rules) is wrong."
+);
 create_exception!(trueup, IoError, TrueupError, "A file could not be read.");
 
 /// Converts an engine error into the matching Python exception, with the
@@ -50,6 +56,7 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         ErrorKind::Yaml => YamlError::new_err(message.clone()),
         ErrorKind::Manifest => ManifestError::new_err(message.clone()),
         ErrorKind::Overlay => OverlayError::new_err(message.clone()),
+        ErrorKind::Diff => DiffError::new_err(message.clone()),
         ErrorKind::Unsupported => UnsupportedError::new_err(message.clone()),
         ErrorKind::Io => IoError::new_err(message.clone()),
     };
@@ -242,6 +249,66 @@ fn build_all<'py>(
     Ok(list)
 }
 
+/// A set of manifests from a `ManifestSet`, or read from a path or a list of
+/// paths (overlay folders are rendered, see `trueup_core::diff::load_desired`).
+fn manifests_arg(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<ResourceSet> {
+    if let Ok(set) = value.cast::<ManifestSet>() {
+        return Ok(set.get().inner.clone());
+    }
+    let paths: Vec<PathBuf> = match value.extract::<PathBuf>() {
+        Ok(path) => vec![path],
+        Err(_) => value.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "expected a ManifestSet, a path or a list of paths",
+            )
+        })?,
+    };
+    py.detach(|| trueup_core::diff::load_desired(&paths))
+        .map_err(to_py_err)
+}
+
+/// Compares desired state (Git) with live state (the cluster), three-way
+/// with the last-applied state. `desired`, `live` and `last_applied` are
+/// ManifestSets or paths (an overlay folder is rendered). Returns the report
+/// as a dict: `summary`, `sync`, `health`, `resources` (each with `id`,
+/// `status`, `health`, `changes`, `patch`, `diff`) and `warnings`, exactly
+/// as `trueup diff --output json` prints it.
+#[pyfunction]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None))]
+#[allow(clippy::too_many_arguments)]
+fn diff<'py>(
+    py: Python<'py>,
+    desired: &Bound<'py, PyAny>,
+    live: &Bound<'py, PyAny>,
+    last_applied: Option<&Bound<'py, PyAny>>,
+    ignore: Option<PathBuf>,
+    app: Option<String>,
+    namespace: Option<String>,
+    hand_edit_managers: Option<Vec<String>>,
+    tracking_label: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let desired = manifests_arg(py, desired)?;
+    let live = manifests_arg(py, live)?;
+    let defaults = trueup_core::diff::DiffOptions::default();
+    let options = trueup_core::diff::DiffOptions {
+        last_applied: last_applied.map(|v| manifests_arg(py, v)).transpose()?,
+        ignore: match ignore {
+            Some(path) => py
+                .detach(|| trueup_core::diff::load_ignore_rules(&path))
+                .map_err(to_py_err)?,
+            None => Vec::new(),
+        },
+        hand_edit_managers: hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
+        tracking_label: tracking_label.unwrap_or(defaults.tracking_label),
+        app,
+        namespace,
+    };
+    let json = py
+        .detach(|| trueup_core::diff::diff(&desired, &live, &options).map(|r| r.to_json()))
+        .map_err(to_py_err)?;
+    py.import("json")?.call_method1("loads", (json,))
+}
+
 /// The Python module `trueup._trueup`, re-exported by the package `trueup`.
 #[pymodule]
 fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -252,11 +319,13 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load_manifests, m)?)?;
     m.add_function(wrap_pyfunction!(load_manifests_file, m)?)?;
     m.add_function(wrap_pyfunction!(build_all, m)?)?;
+    m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;
     m.add("OverlayError", py.get_type::<OverlayError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add("DiffError", py.get_type::<DiffError>())?;
     m.add("IoError", py.get_type::<IoError>())?;
     Ok(())
 }

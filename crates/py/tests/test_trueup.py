@@ -206,6 +206,7 @@ def test_readme_python_example_runs():
         check=True,
     )
     assert "Deployment checkout" in out.stdout
+    assert "{'synced': 1, 'outOfSync': 2, 'missing': 1, 'extraneous': 1}" in out.stdout
     assert out.stdout.rstrip().endswith("E_MANIFEST cm.yaml")
 
 
@@ -268,3 +269,45 @@ def test_load_restrictor_option():
     assert trueup.build(case, load_restrictor="none").ids() == ["/ConfigMap//outside"]
     with pytest.raises(trueup.OverlayError, match="root-only or none"):
         trueup.build(case, load_restrictor="loose")
+
+
+DIFF = REPO / "tests" / "fixtures" / "diff"
+
+
+def test_diff_returns_the_cli_json_report():
+    report = trueup.diff(DIFF / "desired.yaml", str(DIFF / "live.json"), app="web")
+    expected = json.loads((DIFF / "expected.json").read_text())
+    assert report == expected
+    assert report["summary"] == {"synced": 1, "outOfSync": 2, "missing": 1, "extraneous": 1}
+    deployment = report["resources"][3]
+    assert [(c["path"], c["cause"]) for c in deployment["changes"]] == [
+        ("spec.replicas", "drift"),
+        ("spec.template.spec.containers[name=app].image", "change"),
+        ("spec.template.spec.containers[name=app].env[name=DEBUG]", "drift"),
+    ]
+
+
+def test_diff_takes_manifest_sets_and_options(tmp_path):
+    desired = trueup.load_manifests_file(DIFF / "desired.yaml")
+    live = trueup.load_manifests((DIFF / "live.json").read_bytes(), file="live.json")
+    rules = tmp_path / "ignore.yaml"
+    rules.write_text("- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n")
+    report = trueup.diff(desired, live, ignore=rules, app="web", hand_edit_managers=[])
+    paths = [c["path"] for r in report["resources"] for c in r["changes"]]
+    # replicas ignored; the hand-added env var no longer counts as a hand edit.
+    assert paths == ["data.OLD_FLAG", "spec.template.spec.containers[name=app].image"]
+    in_sync = trueup.diff(desired, desired)
+    assert in_sync["sync"] == "Synced"
+
+
+def test_diff_errors(tmp_path):
+    rules = tmp_path / "ignore.yaml"
+    rules.write_text("- kind: Deployment\n  jsonPointer: [/spec]\n")
+    with pytest.raises(trueup.DiffError) as err:
+        trueup.diff(DIFF / "desired.yaml", DIFF / "live.json", ignore=rules)
+    assert err.value.code == "E_DIFF"
+    assert err.value.file == str(rules)
+    with pytest.raises(trueup.IoError):
+        trueup.diff(DIFF / "desired.yaml", tmp_path / "absent.json")
+    with pytest.raises(TypeError):
+        trueup.diff(42, DIFF / "live.json")

@@ -4,9 +4,9 @@
 
 use std::sync::OnceLock;
 
-use super::fields;
 use crate::error::Error;
 use crate::resource::ResId;
+use crate::yaml::fields;
 use crate::yaml::{Mapping, Value, parse_documents};
 
 /// One place a transformer writes: a slash-separated path in objects of

@@ -2,12 +2,12 @@
 //! and values of the wrong type are errors, and fields trueup cannot render yet
 //! are refused by name.
 
-use super::fields;
 use super::fieldspec::FieldSpec;
 use super::generator::{Behavior, GeneratorArgs, GeneratorOptions};
 use super::replacement::{self, Replacement};
 use super::selector::Selector;
 use crate::error::Error;
+use crate::yaml::fields;
 use crate::yaml::{self, Mapping, Value};
 
 /// The names kustomize looks for in a folder, in its order.

@@ -15,7 +15,6 @@
 //! transformers, `patches`, `generator`, `replacement`, `nameref` the rest,
 //! `render_all` renders every overlay of a tree in parallel.
 
-mod fields;
 mod fieldspec;
 mod generator;
 mod kustomization;

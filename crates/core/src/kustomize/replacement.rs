@@ -2,9 +2,9 @@
 //! others (kustomize's ReplacementTransformer), with field paths like
 //! `spec.template.spec.containers.[name=app].image`.
 
-use super::fields;
 use crate::error::Error;
 use crate::resource::{ResId, Resource, ResourceSet};
+use crate::yaml::fields;
 use crate::yaml::{Mapping, Value};
 
 /// Which objects, by exact group, version, kind, name and namespace.

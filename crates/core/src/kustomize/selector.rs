@@ -3,9 +3,9 @@
 
 use regex::Regex;
 
-use super::fields;
 use crate::error::Error;
 use crate::resource::{ResId, Resource};
+use crate::yaml::fields;
 use crate::yaml::{Mapping, Value};
 
 /// Which objects a patch applies to.

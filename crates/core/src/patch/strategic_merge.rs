@@ -12,9 +12,9 @@ use crate::yaml::{Mapping, Value};
 
 /// How a list field merges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ListMerge {
+pub(crate) struct ListMerge {
     /// The merge key for lists of objects; `None` for lists of scalars.
-    key: Option<&'static str>,
+    pub(crate) key: Option<&'static str>,
 }
 
 /// The schema types whose fields trueup knows (the ones with merging lists).
@@ -129,7 +129,7 @@ impl Type {
     }
 
     /// The type of field `name`, and how it merges when it is a list.
-    fn field(self, name: &str) -> (Type, Option<ListMerge>) {
+    pub(crate) fn field(self, name: &str) -> (Type, Option<ListMerge>) {
         let merge = |key| Some(ListMerge { key: Some(key) });
         let none = (Type::Opaque, None);
         match (self, name) {

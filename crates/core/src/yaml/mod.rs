@@ -3,6 +3,7 @@
 
 mod emit;
 mod fast;
+pub(crate) mod fields;
 mod parse;
 mod resolve;
 mod timestamp;

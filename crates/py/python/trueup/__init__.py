@@ -1,7 +1,8 @@
 """trueup: GitOps primitives over one Rust engine.
 
-Render kustomizations byte-for-byte as ``kustomize build`` prints them, and
-read Kubernetes manifests as plain Python data.
+Render kustomizations byte-for-byte as ``kustomize build`` prints them, read
+Kubernetes manifests as plain Python data, and diff desired state against the
+cluster three-way (``trueup.diff``).
 
 >>> import trueup
 >>> ms = trueup.load_manifests("apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: prod\\n")
@@ -15,6 +16,7 @@ metadata:
 """
 
 from ._trueup import (
+    DiffError,
     IoError,
     ManifestError,
     ManifestSet,
@@ -25,11 +27,13 @@ from ._trueup import (
     __version__,
     build,
     build_all,
+    diff,
     load_manifests,
     load_manifests_file,
 )
 
 __all__ = [
+    "DiffError",
     "IoError",
     "ManifestError",
     "ManifestSet",
@@ -40,6 +44,7 @@ __all__ = [
     "__version__",
     "build",
     "build_all",
+    "diff",
     "load_manifests",
     "load_manifests_file",
 ]

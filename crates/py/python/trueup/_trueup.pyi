@@ -1,7 +1,7 @@
 """Type stubs of the native module trueup._trueup (kept true to crates/py/src/lib.rs)."""
 
 import os
-from typing import Any, Iterator, Optional, TypedDict, Union
+from typing import Any, Iterator, Literal, Optional, Sequence, TypedDict, Union
 
 __version__: str
 
@@ -11,7 +11,7 @@ class TrueupError(Exception):
     message: str
     """The full message: file, document, line, and what is wrong."""
     code: str
-    """A stable code: E_YAML, E_MANIFEST, E_OVERLAY, E_UNSUPPORTED, E_IO."""
+    """A stable code: E_YAML, E_MANIFEST, E_OVERLAY, E_DIFF, E_UNSUPPORTED, E_IO."""
     file: Optional[str]
     """The file the error is about, when known."""
     line: Optional[int]
@@ -28,6 +28,9 @@ class OverlayError(TrueupError):
 
 class UnsupportedError(OverlayError):
     """A kustomization uses a feature trueup does not render yet."""
+
+class DiffError(TrueupError):
+    """A diff's input (live objects, last-applied state, ignore rules) is wrong."""
 
 class IoError(TrueupError):
     """A file could not be read."""
@@ -87,3 +90,78 @@ def build_all(
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
     overlay stops no other. ``jobs`` defaults to the number of cores."""
+
+_Path = Union[str, os.PathLike[str]]
+_Manifests = Union[ManifestSet, _Path, Sequence[_Path]]
+
+class DiffSummary(TypedDict):
+    """How many resources have each status."""
+
+    synced: int
+    outOfSync: int
+    missing: int
+    extraneous: int
+
+class DiffChange(TypedDict):
+    """One differing field."""
+
+    path: str
+    """``spec.template.spec.containers[name=app].image``, ``metadata.labels["app.kubernetes.io/name"]``."""
+    cause: Literal["change", "drift", "conflict"]
+    """change: Git moved; drift: the cluster moved; conflict: both, differently."""
+    live: Any
+    lastApplied: Any
+    desired: Any
+
+class ResourceDiff(TypedDict):
+    """The comparison of one resource."""
+
+    id: str
+    """``group/kind/namespace/name``."""
+    status: Literal["Synced", "OutOfSync", "Missing", "Extraneous"]
+    health: Optional[Literal["Healthy", "Suspended", "Progressing", "Missing", "Degraded", "Unknown"]]
+    healthMessage: Optional[str]
+    changes: list[DiffChange]
+    patch: Optional[dict[str, Any]]
+    """The strategic merge patch that converges live to desired (OutOfSync only)."""
+    diff: str
+    """A unified diff of live and predicted live (empty when Synced)."""
+
+class DiffWarning(TypedDict):
+    id: str
+    message: str
+
+class DiffReport(TypedDict):
+    """What ``diff`` returns; the same object ``trueup diff --output json`` prints."""
+
+    summary: DiffSummary
+    sync: Literal["Synced", "OutOfSync"]
+    health: Optional[str]
+    resources: list[ResourceDiff]
+    warnings: list[DiffWarning]
+
+def diff(
+    desired: _Manifests,
+    live: _Manifests,
+    *,
+    last_applied: Optional[_Manifests] = None,
+    ignore: Optional[_Path] = None,
+    app: Optional[str] = None,
+    namespace: Optional[str] = None,
+    hand_edit_managers: Optional[list[str]] = None,
+    tracking_label: Optional[str] = None,
+) -> DiffReport:
+    """Compare desired state (Git) with live state (the cluster), three-way with
+    the last-applied state (by default each live object's
+    ``kubectl.kubernetes.io/last-applied-configuration`` annotation).
+
+    ``desired``, ``live`` and ``last_applied`` are ManifestSets or paths (an
+    overlay folder is rendered; a plain folder contributes its YAML files).
+    ``ignore`` is a YAML file of rules like Argo CD's ``ignoreDifferences``.
+    ``app`` is the application's name in the tracking label
+    (``tracking_label``, default ``app.kubernetes.io/instance``) that marks
+    extraneous live objects; ``namespace`` is where desired objects without one
+    go; ``hand_edit_managers`` are the managedFields managers whose updates are
+    hand edits (default: kubectl-edit, kubectl-patch, kubectl-set,
+    kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace).
+    """

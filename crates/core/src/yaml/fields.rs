@@ -1,7 +1,7 @@
-//! Reading the typed fields of kustomization-file mappings, strictly and with
-//! messages that name the field, as kustomize's Go types demand.
+//! Reading the typed fields of mappings from configuration files (kustomization
+//! files, ignore rules) strictly, with messages that name the field.
 
-use crate::yaml::{Mapping, Value};
+use super::{Mapping, Value};
 
 /// A string field: `None` when absent or null, an error for any other type.
 pub(crate) fn optional_string(map: &Mapping, key: &str) -> Result<Option<String>, String> {

@@ -1,0 +1,495 @@
+//! The three-way comparison of one object: desired (Git), last applied and
+//! live, walked together. Maps by key, lists by their Kubernetes merge keys
+//! (or by index when they have none), scalars by what Kubernetes considers
+//! equal. Every differing field gets a cause; the walk also builds the
+//! strategic merge patch that brings live to desired.
+
+use super::managed::Owned;
+use super::report::{Cause, Change};
+use super::scalar_text;
+use crate::patch::json_equal;
+use crate::patch::strategic_merge::{ListMerge, Type};
+use crate::yaml::{Mapping, Value};
+
+/// Keys under which values are resource quantities (`1000m` == `1`).
+const QUANTITY_PARENTS: &[&str] = &[
+    "limits",
+    "requests",
+    "hard",
+    "capacity",
+    "allocatable",
+    "overhead",
+];
+
+/// Quantity fields outside those maps.
+const QUANTITY_FIELDS: &[&str] = &["storage", "sizeLimit"];
+
+/// Int-or-string fields where `8080` and `"8080"` mean the same.
+const INT_OR_STRING_FIELDS: &[&str] = &[
+    "port",
+    "targetPort",
+    "containerPort",
+    "hostPort",
+    "nodePort",
+    "maxSurge",
+    "maxUnavailable",
+    "minAvailable",
+];
+
+/// One step of a field path.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Item(&'static str, String),
+    Index(usize),
+}
+
+/// How scalars at a place compare.
+#[derive(Debug, Clone, Copy, Default)]
+struct Equivalence {
+    quantity: bool,
+    int_or_string: bool,
+}
+
+impl Equivalence {
+    fn below(self, key: &str) -> Equivalence {
+        Equivalence {
+            quantity: self.quantity
+                || QUANTITY_PARENTS.contains(&key)
+                || QUANTITY_FIELDS.contains(&key),
+            int_or_string: INT_OR_STRING_FIELDS.contains(&key),
+        }
+    }
+}
+
+/// The three versions of one field, and who owns it in live.
+#[derive(Clone, Copy)]
+struct Node<'v, 'o> {
+    desired: Option<&'v Value>,
+    applied: Option<&'v Value>,
+    live: Option<&'v Value>,
+    /// What hand-editing managers own at this place.
+    hand: Option<&'o Owned>,
+    /// What managers whose fields are ignored own at this place.
+    ignored: Option<&'o Owned>,
+}
+
+/// The outcome of comparing one object.
+pub(crate) struct Comparison {
+    pub(crate) changes: Vec<Change>,
+    /// The strategic merge patch that makes live look like desired.
+    pub(crate) patch: Option<Value>,
+}
+
+/// Compares `desired` with `live` (both normalized), knowing what was last
+/// applied (`None`: nothing known) and which fields hand edits and ignored
+/// managers own.
+pub(crate) fn compare(
+    desired: &Value,
+    applied: Option<&Value>,
+    live: &Value,
+    ty: Type,
+    hand: Option<&Owned>,
+    ignored: Option<&Owned>,
+) -> Comparison {
+    let mut walk = Walk {
+        has_last_applied: applied.is_some(),
+        changes: Vec::new(),
+        path: Vec::new(),
+    };
+    let patch = walk.node(
+        ty,
+        None,
+        Equivalence::default(),
+        Node {
+            desired: Some(desired),
+            applied,
+            live: Some(live),
+            hand,
+            ignored,
+        },
+        true,
+    );
+    Comparison {
+        changes: walk.changes,
+        patch,
+    }
+}
+
+struct Walk {
+    has_last_applied: bool,
+    changes: Vec<Change>,
+    path: Vec<Step>,
+}
+
+/// A value that counts: `null`, `{}` and `[]` are the same as no value (the
+/// API server drops them, and manifests often carry them).
+fn present(value: Option<&Value>) -> Option<&Value> {
+    value.filter(|v| match v {
+        Value::Null => false,
+        Value::Map(m) => !m.is_empty(),
+        Value::Seq(s) => !s.is_empty(),
+        _ => true,
+    })
+}
+
+/// Whether two values are the same to Kubernetes.
+fn equivalent(a: Option<&Value>, b: Option<&Value>, eq: Equivalence) -> bool {
+    match (present(a), present(b)) {
+        (None, None) => true,
+        (Some(x), Some(y)) => same(x, y, eq),
+        _ => false,
+    }
+}
+
+fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
+    if json_equal(x, y) {
+        return true;
+    }
+    match (x, y) {
+        (Value::Map(a), Value::Map(b)) => a
+            .keys()
+            .chain(b.keys().filter(|k| !a.contains_key(*k)))
+            .all(|k| equivalent(a.get(k), b.get(k), eq.below(k))),
+        (Value::Seq(a), Value::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(p, q)| same(p, q, eq))
+        }
+        (Value::Map(_) | Value::Seq(_), _) | (_, Value::Map(_) | Value::Seq(_)) => false,
+        _ => {
+            (eq.quantity && super::quantity::equal(x, y))
+                || (eq.int_or_string
+                    && matches!(
+                        (x, y),
+                        (Value::Int(_), Value::String(_)) | (Value::String(_), Value::Int(_))
+                    )
+                    && scalar_text(x) == scalar_text(y))
+        }
+    }
+}
+
+/// Whether `owned` says the whole field at this place is ignored.
+fn ignored_here(owned: Option<&Owned>) -> bool {
+    owned.is_some_and(Owned::owns_itself)
+}
+
+/// The path in the report's notation: `spec.template.spec.containers[name=app].image`,
+/// `metadata.labels["app.kubernetes.io/name"]`, `spec.rules[0]`.
+fn render_path(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                let simple = key
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if simple {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key);
+                } else {
+                    out.push('[');
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(']');
+                }
+            }
+            Step::Item(key, value) => {
+                out.push('[');
+                out.push_str(key);
+                out.push('=');
+                out.push_str(value);
+                out.push(']');
+            }
+            Step::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+impl Walk {
+    /// Compares one field; returns its part of the patch.
+    fn node(
+        &mut self,
+        ty: Type,
+        list: Option<ListMerge>,
+        eq: Equivalence,
+        n: Node<'_, '_>,
+        top: bool,
+    ) -> Option<Value> {
+        let (d, a, l) = (present(n.desired), present(n.applied), present(n.live));
+        match (d, l) {
+            (None, None) if a.is_none() => None,
+            (Some(Value::Map(dm)), Some(Value::Map(lm))) => {
+                let am = a.and_then(Value::as_map);
+                self.map(ty, eq, dm, am, lm, n, top)
+            }
+            // A map Git never had, where a person set some fields: those fields.
+            (None, Some(Value::Map(lm))) if n.hand.is_some_and(|h| !h.owns_itself()) => {
+                let am = a.and_then(Value::as_map);
+                self.map(ty, eq, &Mapping::default(), am, lm, n, top)
+            }
+            (Some(Value::Seq(ds)), Some(Value::Seq(ls))) => {
+                let as_ = a.and_then(Value::as_seq);
+                let all_maps = ds.iter().chain(ls).all(|v| matches!(v, Value::Map(_)));
+                match list.and_then(|m| m.key) {
+                    Some(key) if all_maps => self.keyed_list(ty, eq, key, ds, as_, ls, n),
+                    _ if all_maps && ds.len() == ls.len() => {
+                        self.indexed_list(ty, eq, ds, as_, ls, n)
+                    }
+                    _ => self.leaf(eq, n),
+                }
+            }
+            _ => self.leaf(eq, n),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn map(
+        &mut self,
+        ty: Type,
+        eq: Equivalence,
+        dm: &Mapping,
+        am: Option<&Mapping>,
+        lm: &Mapping,
+        n: Node<'_, '_>,
+        top: bool,
+    ) -> Option<Value> {
+        let mut patch = Mapping::default();
+        let applied_only = am
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| !dm.contains_key(*k));
+        let live_only = lm
+            .keys()
+            .filter(|k| !dm.contains_key(*k) && !am.is_some_and(|m| m.contains_key(*k)));
+        let keys: Vec<&String> = dm.keys().chain(applied_only).chain(live_only).collect();
+        for key in keys {
+            if top && matches!(key.as_str(), "apiVersion" | "kind" | "status") {
+                continue;
+            }
+            let ignored = n.ignored.and_then(|o| o.field(key));
+            if ignored_here(ignored) {
+                continue;
+            }
+            let hand = n.hand.and_then(|o| o.field(key));
+            let in_git = dm.contains_key(key) || am.is_some_and(|m| m.contains_key(key));
+            if !in_git && hand.is_none() {
+                // Set by the server or a controller, never by Git or a hand edit.
+                continue;
+            }
+            let (child_ty, child_list) = ty.field(key);
+            self.path.push(Step::Key(key.clone()));
+            let child = Node {
+                desired: dm.get(key),
+                applied: am.and_then(|m| m.get(key)),
+                live: lm.get(key),
+                hand,
+                ignored,
+            };
+            if let Some(p) = self.node(child_ty, child_list, eq.below(key), child, false) {
+                patch.insert(key.clone(), p);
+            }
+            self.path.pop();
+        }
+        (!patch.is_empty()).then_some(Value::Map(patch))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn keyed_list(
+        &mut self,
+        ty: Type,
+        eq: Equivalence,
+        key: &'static str,
+        ds: &[Value],
+        as_: Option<&[Value]>,
+        ls: &[Value],
+        n: Node<'_, '_>,
+    ) -> Option<Value> {
+        let key_of = |item: &Value| item.as_map().and_then(|m| m.get(key)).and_then(scalar_text);
+        let find = |items: &[Value], wanted: &str| -> Option<usize> {
+            items
+                .iter()
+                .position(|item| key_of(item).as_deref() == Some(wanted))
+        };
+        let mut order: Vec<String> = Vec::new();
+        for item in ds.iter().chain(as_.unwrap_or_default()).chain(ls) {
+            if let Some(k) = key_of(item)
+                && !order.contains(&k)
+            {
+                order.push(k);
+            }
+        }
+        let applied = as_.unwrap_or_default();
+        let mut elements = Vec::new();
+        for wanted in order {
+            let di = find(ds, &wanted).map(|i| &ds[i]);
+            let ai = find(applied, &wanted).map(|i| &applied[i]);
+            let li = find(ls, &wanted).map(|i| &ls[i]);
+            let Some(probe) = li.or(di).or(ai) else {
+                continue;
+            };
+            let ignored = n.ignored.and_then(|o| o.element(probe));
+            if ignored_here(ignored) {
+                continue;
+            }
+            let hand = n.hand.and_then(|o| o.element(probe));
+            if di.is_none() && ai.is_none() && hand.is_none() {
+                // Added by a controller or webhook (an injected sidecar, say).
+                continue;
+            }
+            self.path.push(Step::Item(key, wanted.clone()));
+            let child = Node {
+                desired: di,
+                applied: ai,
+                live: li,
+                hand,
+                ignored,
+            };
+            let patch = self.node(ty, None, eq, child, false);
+            self.path.pop();
+            let Some(patch) = patch else {
+                continue;
+            };
+            let key_value = probe
+                .as_map()
+                .and_then(|m| m.get(key))
+                .cloned()
+                .unwrap_or(Value::String(wanted));
+            elements.push(match patch {
+                Value::Null => {
+                    let mut element = Mapping::default();
+                    element.insert(key.to_owned(), key_value);
+                    element.insert("$patch".into(), Value::String("delete".into()));
+                    Value::Map(element)
+                }
+                Value::Map(fields) => {
+                    let mut element = Mapping::default();
+                    element.insert(key.to_owned(), key_value);
+                    for (k, v) in fields {
+                        if k != key {
+                            element.insert(k, v);
+                        }
+                    }
+                    Value::Map(element)
+                }
+                other => other,
+            });
+        }
+        (!elements.is_empty()).then_some(Value::Seq(elements))
+    }
+
+    /// Lists of objects without a merge key, of the same length: element by
+    /// element (so server defaults inside elements are not differences); a
+    /// difference replaces the whole list, as strategic merge does.
+    fn indexed_list(
+        &mut self,
+        ty: Type,
+        eq: Equivalence,
+        ds: &[Value],
+        as_: Option<&[Value]>,
+        ls: &[Value],
+        n: Node<'_, '_>,
+    ) -> Option<Value> {
+        let mut changed = false;
+        for (i, (d, l)) in ds.iter().zip(ls).enumerate() {
+            self.path.push(Step::Index(i));
+            let child = Node {
+                desired: Some(d),
+                applied: as_.and_then(|a| a.get(i)),
+                live: Some(l),
+                hand: n.hand.and_then(|o| o.element(l)),
+                ignored: n.ignored.and_then(|o| o.element(l)),
+            };
+            changed |= self.node(ty, None, eq, child, false).is_some();
+            self.path.pop();
+        }
+        changed.then(|| Value::Seq(ds.to_vec()))
+    }
+
+    /// A field compared whole: it differs or not, and why.
+    fn leaf(&mut self, eq: Equivalence, n: Node<'_, '_>) -> Option<Value> {
+        let (d, a, l) = (present(n.desired), present(n.applied), present(n.live));
+        if equivalent(d, l, eq) {
+            return None;
+        }
+        let hand_owned = n.hand.is_some();
+        let (git_changed, live_changed) = if self.has_last_applied {
+            let live_changed = match a {
+                // Never applied: a change in live is drift only when a person made it.
+                None => hand_owned,
+                Some(_) => !equivalent(l, a, eq),
+            };
+            (!equivalent(d, a, eq), live_changed)
+        } else {
+            // Nothing known about the last apply: a hand edit is drift,
+            // anything else is Git's to change.
+            (!hand_owned, hand_owned)
+        };
+        let cause = match (git_changed, live_changed) {
+            (true, false) => Cause::Change,
+            (false, true) => Cause::Drift,
+            (true, true) => Cause::Conflict,
+            (false, false) => return None,
+        };
+        self.changes.push(Change {
+            path: render_path(&self.path),
+            cause,
+            live: l.cloned(),
+            last_applied: if self.has_last_applied {
+                a.cloned()
+            } else {
+                None
+            },
+            desired: d.cloned(),
+        });
+        Some(d.cloned().unwrap_or(Value::Null))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_paths() {
+        let steps = [
+            Step::Key("spec".into()),
+            Step::Key("containers".into()),
+            Step::Item("name", "app".into()),
+            Step::Key("image".into()),
+        ];
+        assert_eq!(render_path(&steps), "spec.containers[name=app].image");
+        let steps = [
+            Step::Key("metadata".into()),
+            Step::Key("labels".into()),
+            Step::Key("app.kubernetes.io/name".into()),
+        ];
+        assert_eq!(
+            render_path(&steps),
+            "metadata.labels[\"app.kubernetes.io/name\"]"
+        );
+        assert_eq!(
+            render_path(&[Step::Key("rules".into()), Step::Index(3)]),
+            "rules[3]"
+        );
+    }
+
+    #[test]
+    fn kubernetes_equivalences() {
+        let q = Equivalence::default().below("limits");
+        assert!(same(&"1000m".into(), &"1".into(), q));
+        assert!(!same(&"1000m".into(), &"1".into(), Equivalence::default()));
+        let port = Equivalence::default().below("targetPort");
+        assert!(same(&Value::Int(8080), &"8080".into(), port));
+        assert!(!same(&Value::Int(8080), &"http".into(), port));
+        assert!(equivalent(None, Some(&Value::Map(Mapping::default())), q));
+    }
+}

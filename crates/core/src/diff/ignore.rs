@@ -1,0 +1,226 @@
+//! Ignore rules, like Argo CD's `ignoreDifferences`: fields (JSON pointers)
+//! or managers whose fields are not differences, for resources matched by
+//! group, kind, name and namespace.
+
+use crate::error::Error;
+use crate::resource::ResId;
+use crate::yaml::fields;
+use crate::yaml::{Mapping, Value};
+
+/// One ignore rule. Empty (or `*`) selectors match anything; `group` is
+/// empty for the core group only when given as `""`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IgnoreRule {
+    /// API group to match (`None`: any).
+    pub group: Option<String>,
+    /// Kind to match (`None`: any).
+    pub kind: Option<String>,
+    /// Name to match (`None`: any).
+    pub name: Option<String>,
+    /// Namespace to match (`None`: any).
+    pub namespace: Option<String>,
+    /// Fields to ignore, as JSON pointers (`/spec/replicas`).
+    pub json_pointers: Vec<String>,
+    /// Managers (from `metadata.managedFields`) whose fields are ignored.
+    pub managed_fields_managers: Vec<String>,
+}
+
+impl IgnoreRule {
+    /// Whether the rule applies to a resource.
+    pub fn matches(&self, id: &ResId) -> bool {
+        let ok = |want: &Option<String>, have: &str| {
+            want.as_deref().is_none_or(|w| w == "*" || w == have)
+        };
+        ok(&self.group, &id.group)
+            && ok(&self.kind, &id.kind)
+            && ok(&self.name, &id.name)
+            && ok(&self.namespace, id.effective_namespace())
+    }
+}
+
+/// Reads ignore rules: a YAML list of rules, or a mapping with an
+/// `ignoreDifferences` list (as in an Argo CD Application's spec).
+///
+/// ```
+/// let rules = trueup_core::diff::parse_ignore_rules(
+///     "- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n",
+///     "ignore.yaml",
+/// )?;
+/// assert_eq!(rules[0].json_pointers, ["/spec/replicas"]);
+/// # Ok::<(), trueup_core::Error>(())
+/// ```
+pub fn parse_ignore_rules(text: &str, file: &str) -> Result<Vec<IgnoreRule>, Error> {
+    let docs = crate::yaml::parse_documents(text).map_err(|e| e.in_file(file))?;
+    let mut rules = Vec::new();
+    for doc in docs {
+        let list = match &doc.value {
+            Value::Null => continue,
+            Value::Seq(items) => items.as_slice(),
+            Value::Map(m) => match m.get("ignoreDifferences") {
+                Some(Value::Seq(items)) => items.as_slice(),
+                _ => {
+                    return Err(Error::diff(
+                        file,
+                        "expected a list of rules or a mapping with an ignoreDifferences list",
+                    ));
+                }
+            },
+            other => {
+                return Err(Error::diff(
+                    file,
+                    format!("expected a list of rules, found {}", other.type_name()),
+                ));
+            }
+        };
+        for (i, item) in list.iter().enumerate() {
+            rules.push(rule(item, file, i)?);
+        }
+    }
+    Ok(rules)
+}
+
+fn rule(item: &Value, file: &str, index: usize) -> Result<IgnoreRule, Error> {
+    let at = |m: String| Error::diff(file, format!("ignoreDifferences[{index}]: {m}"));
+    let Value::Map(map) = item else {
+        return Err(at(format!(
+            "expected a mapping, found {}",
+            item.type_name()
+        )));
+    };
+    fields::check_keys(
+        map,
+        &[
+            "group",
+            "kind",
+            "name",
+            "namespace",
+            "jsonPointers",
+            "managedFieldsManagers",
+            "jqPathExpressions",
+        ],
+    )
+    .map_err(at)?;
+    if map.contains_key("jqPathExpressions") {
+        return Err(Error::Unsupported {
+            field: format!("ignoreDifferences[{index}].jqPathExpressions"),
+            file: file.to_owned(),
+        });
+    }
+    let text = |key: &str| -> Result<Option<String>, Error> {
+        fields::optional_string(map, key).map_err(at)
+    };
+    let list = |key: &str| -> Result<Vec<String>, Error> { strings(map, key).map_err(at) };
+    let pointers = list("jsonPointers")?;
+    for pointer in &pointers {
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(at(format!(
+                "jsonPointers: {pointer:?} is not a JSON pointer (it must start with /)"
+            )));
+        }
+    }
+    Ok(IgnoreRule {
+        group: text("group")?,
+        kind: text("kind")?,
+        name: text("name")?,
+        namespace: text("namespace")?,
+        json_pointers: pointers,
+        managed_fields_managers: list("managedFieldsManagers")?,
+    })
+}
+
+fn strings(map: &Mapping, key: &str) -> Result<Vec<String>, String> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{key}: expected strings, found {}", v.type_name()))
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "{key}: expected a list, found {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// Removes the field a JSON pointer names, if it is there.
+pub(crate) fn remove_pointer(value: &mut Value, pointer: &str) {
+    let Ok(tokens) = crate::patch::parse_pointer(pointer) else {
+        return;
+    };
+    let Some((last, parents)) = tokens.split_last() else {
+        return;
+    };
+    let mut node = value;
+    for token in parents {
+        node = match node {
+            Value::Map(m) => match m.get_mut(token.as_str()) {
+                Some(child) => child,
+                None => return,
+            },
+            Value::Seq(items) => match token.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(child) => child,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    match node {
+        Value::Map(m) => {
+            m.shift_remove(last.as_str());
+        }
+        Value::Seq(items) => {
+            if let Ok(i) = last.parse::<usize>()
+                && i < items.len()
+            {
+                items.remove(i);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rules_and_refuses_bad_ones() {
+        let rules = parse_ignore_rules(
+            "ignoreDifferences:\n- kind: Deployment\n  managedFieldsManagers: [hpa-controller]\n",
+            "app.yaml",
+        )
+        .unwrap();
+        assert_eq!(rules[0].kind.as_deref(), Some("Deployment"));
+        assert_eq!(rules[0].managed_fields_managers, ["hpa-controller"]);
+        let err =
+            parse_ignore_rules("- kind: Deployment\n  jsonPointer: [/x]\n", "r.yaml").unwrap_err();
+        assert!(err.to_string().contains("r.yaml"), "{err}");
+        assert!(err.to_string().contains("jsonPointer"), "{err}");
+        let err = parse_ignore_rules("- jsonPointers: [spec]\n", "r.yaml").unwrap_err();
+        assert!(err.to_string().contains("must start with /"), "{err}");
+        let err = parse_ignore_rules("- jqPathExpressions: ['.x']\n", "r.yaml").unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }));
+    }
+
+    #[test]
+    fn removes_pointed_fields() {
+        let mut v = crate::yaml::parse_documents("spec:\n  replicas: 3\n  list: [a, b]\n")
+            .unwrap()
+            .remove(0)
+            .value;
+        remove_pointer(&mut v, "/spec/replicas");
+        remove_pointer(&mut v, "/spec/list/0");
+        remove_pointer(&mut v, "/spec/absent/x");
+        assert_eq!(
+            v,
+            crate::yaml::parse_documents("spec:\n  list: [b]\n")
+                .unwrap()
+                .remove(0)
+                .value
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Field ownership from `metadata.managedFields` (FieldsV1): which fields of
+//! a live object a given set of managers set, as a tree walked alongside the
+//! object (`f:name` for a field, `k:{...}` for a list element by key,
+//! `v:...` for a set element, `i:N` by index).
+
+use std::collections::BTreeMap;
+
+use super::scalar_text;
+use crate::yaml::{Mapping, Value};
+
+/// The fields some managers own, merged into one tree.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Owned {
+    children: BTreeMap<String, Owned>,
+}
+
+impl Owned {
+    /// The fields of `live` set by the managers `wanted` accepts, through
+    /// operations `operation` accepts (`None` when there are none).
+    pub(crate) fn of(
+        live: &Value,
+        wanted: impl Fn(&str) -> bool,
+        operation: impl Fn(&str) -> bool,
+    ) -> Option<Owned> {
+        let entries = live.get_path(&["metadata", "managedFields"])?.as_seq()?;
+        let mut owned = Owned::default();
+        let mut any = false;
+        for entry in entries {
+            let manager = entry.get_path(&["manager"]).and_then(Value::as_str);
+            let op = entry
+                .get_path(&["operation"])
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if !manager.is_some_and(&wanted) || !operation(op) {
+                continue;
+            }
+            if let Some(Value::Map(fields)) = entry.get_path(&["fieldsV1"]) {
+                owned.merge(fields);
+                any = true;
+            }
+        }
+        any.then_some(owned)
+    }
+
+    fn merge(&mut self, fields: &Mapping) {
+        for (key, value) in fields {
+            let child = self.children.entry(key.clone()).or_default();
+            if let Value::Map(inner) = value {
+                child.merge(inner);
+            }
+        }
+    }
+
+    /// The subtree of field `name`.
+    pub(crate) fn field(&self, name: &str) -> Option<&Owned> {
+        // Field names are short; one small allocation per lookup is fine here.
+        self.children.get(&format!("f:{name}"))
+    }
+
+    /// The subtree of the list element `item` (matched by its key fields).
+    pub(crate) fn element(&self, item: &Value) -> Option<&Owned> {
+        let item_map = item.as_map();
+        self.children.iter().find_map(|(key, child)| {
+            if let Some(json) = key.strip_prefix("k:") {
+                let keys = crate::yaml::parse_documents(json).ok()?.pop()?.value;
+                let keys = keys.as_map()?;
+                let matches = !keys.is_empty()
+                    && keys.iter().all(|(k, v)| {
+                        item_map
+                            .and_then(|m| m.get(k))
+                            .is_some_and(|w| scalar_text(w) == scalar_text(v))
+                    });
+                return matches.then_some(child);
+            }
+            if let Some(json) = key.strip_prefix("v:") {
+                let value = crate::yaml::parse_documents(json).ok()?.pop()?.value;
+                return (scalar_text(&value) == scalar_text(item)).then_some(child);
+            }
+            None
+        })
+    }
+
+    /// Whether this node owns the field itself (a leaf, or a `.` entry),
+    /// not only some fields below it.
+    pub(crate) fn owns_itself(&self) -> bool {
+        self.children.is_empty() || self.children.contains_key(".")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_documents;
+
+    #[test]
+    fn finds_fields_and_elements_of_hand_edits() {
+        let live = parse_documents(
+            r#"
+metadata:
+  managedFields:
+  - manager: kubectl-client-side-apply
+    operation: Update
+    fieldsV1: {"f:spec": {"f:replicas": {}}}
+  - manager: kubectl-edit
+    operation: Update
+    fieldsV1:
+      f:spec:
+        f:template:
+          f:spec:
+            f:containers:
+              k:{"name":"app"}:
+                f:env:
+                  k:{"name":"DEBUG"}:
+                    .: {}
+                    f:name: {}
+                    f:value: {}
+"#,
+        )
+        .unwrap()
+        .remove(0)
+        .value;
+        let owned = Owned::of(&live, |m| m == "kubectl-edit", |op| op == "Update").unwrap();
+        assert!(owned.field("spec").unwrap().field("replicas").is_none());
+        let containers = owned
+            .field("spec")
+            .and_then(|o| o.field("template"))
+            .and_then(|o| o.field("spec"))
+            .and_then(|o| o.field("containers"))
+            .unwrap();
+        let app = parse_documents("name: app\nimage: x\n")
+            .unwrap()
+            .remove(0)
+            .value;
+        let env = containers.element(&app).unwrap().field("env").unwrap();
+        let debug = parse_documents("name: DEBUG\nvalue: '1'\n")
+            .unwrap()
+            .remove(0)
+            .value;
+        let other = parse_documents("name: OTHER\n").unwrap().remove(0).value;
+        assert!(env.element(&debug).unwrap().owns_itself());
+        assert!(env.element(&other).is_none());
+        assert!(Owned::of(&live, |m| m == "nobody", |_| true).is_none());
+    }
+}

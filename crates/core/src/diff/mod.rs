@@ -1,0 +1,440 @@
+//! Three-way diff and sync status: what Git wants (desired), what was last
+//! applied, and what the cluster has (live).
+//!
+//! For every resource: `Synced`, `OutOfSync`, `Missing` or `Extraneous`; for
+//! every differing field its path, the three values and its cause (`change`:
+//! Git moved; `drift`: the cluster moved; `conflict`: both); the strategic
+//! merge patch that converges live to desired and a unified diff; the health
+//! of the live object. Server-owned fields, server defaults and forms
+//! Kubernetes treats alike are not differences; fields a person added by
+//! hand (seen in `managedFields`) are.
+//!
+//! ```
+//! use trueup_core::{diff, load_manifests};
+//!
+//! let desired = load_manifests("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  replicas: 3\n", "git")?;
+//! let live = load_manifests(r#"
+//! apiVersion: apps/v1
+//! kind: Deployment
+//! metadata:
+//!   name: web
+//!   namespace: prod
+//!   uid: 5f6e
+//!   annotations:
+//!     kubectl.kubernetes.io/last-applied-configuration: '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod"},"spec":{"replicas":3}}'
+//! spec:
+//!   replicas: 5
+//!   revisionHistoryLimit: 10
+//! "#, "cluster")?;
+//! let report = diff::diff(&desired, &live, &diff::DiffOptions::default())?;
+//! assert_eq!(report.summary.out_of_sync, 1);
+//! let change = &report.resources[0].changes[0];
+//! assert_eq!((change.path.as_str(), change.cause), ("spec.replicas", diff::Cause::Drift));
+//! # Ok::<(), trueup_core::Error>(())
+//! ```
+
+mod compare;
+mod ignore;
+mod managed;
+mod normalize;
+mod quantity;
+mod report;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+pub use ignore::{IgnoreRule, parse_ignore_rules};
+pub use normalize::{ARGOCD_TRACKING_ANNOTATION, LAST_APPLIED_ANNOTATION};
+pub use report::{AppSync, Cause, Change, DiffReport, ResourceDiff, Summary, SyncStatus, Warning};
+
+use crate::error::Error;
+use crate::health::{self, HealthStatus};
+use crate::patch::strategic_merge::{self, Type};
+use crate::resource::{ResId, Resource, ResourceSet};
+use crate::yaml::Value;
+use managed::Owned;
+
+/// Field managers whose `Update`s are hand edits: fields they own that Git
+/// never set are drift.
+pub const DEFAULT_HAND_EDIT_MANAGERS: &[&str] = &[
+    "kubectl-edit",
+    "kubectl-patch",
+    "kubectl-set",
+    "kubectl-label",
+    "kubectl-annotate",
+    "kubectl-scale",
+    "kubectl-replace",
+];
+
+/// The label that ties live objects to their application (Argo CD's default).
+pub const DEFAULT_TRACKING_LABEL: &str = "app.kubernetes.io/instance";
+
+/// Options of [`diff`].
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// The last-applied state, given explicitly; when `None`, each live
+    /// object's `kubectl.kubernetes.io/last-applied-configuration` annotation.
+    pub last_applied: Option<ResourceSet>,
+    /// Ignore rules (see [`parse_ignore_rules`]).
+    pub ignore: Vec<IgnoreRule>,
+    /// Managers whose `Update`s count as hand edits ([`DEFAULT_HAND_EDIT_MANAGERS`]).
+    pub hand_edit_managers: Vec<String>,
+    /// The tracking label ([`DEFAULT_TRACKING_LABEL`]).
+    pub tracking_label: String,
+    /// The application's name, as the tracking label or Argo CD's tracking
+    /// annotation carries it; when `None`, the values of the tracking label
+    /// on the desired objects (or, if they carry none, any tracked object).
+    pub app: Option<String>,
+    /// The namespace desired objects without one go to (as `kubectl apply -n`
+    /// or an Argo CD destination); when `None`, `default`.
+    pub namespace: Option<String>,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            last_applied: None,
+            ignore: Vec::new(),
+            hand_edit_managers: DEFAULT_HAND_EDIT_MANAGERS
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+            tracking_label: DEFAULT_TRACKING_LABEL.to_owned(),
+            app: None,
+            namespace: None,
+        }
+    }
+}
+
+/// The identity two sides are matched by: group, kind, namespace, name (not
+/// the version: the cluster may serve another one).
+fn match_key(id: &ResId, default_namespace: Option<&str>) -> String {
+    let namespace = match default_namespace {
+        Some(ns) if id.namespace.is_empty() && !id.is_cluster_scoped() => ns,
+        _ => id.effective_namespace(),
+    };
+    format!("{}/{}/{}/{}", id.group, id.kind, namespace, id.name)
+}
+
+/// Desired (or applied) state as the comparison sees it.
+fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
+    let mut value = value.clone();
+    if let Some(ns) = &options.namespace
+        && !id.is_cluster_scoped()
+    {
+        normalize::default_namespace(&mut value, ns);
+    }
+    normalize::strip_server_fields(&mut value);
+    normalize::strip_tracking(&mut value, &options.tracking_label);
+    normalize::fold_string_data(&mut value, &id.group, &id.kind);
+    value
+}
+
+/// Live state as the comparison sees it.
+fn normalized_live(value: &Value, options: &DiffOptions) -> Value {
+    let mut value = value.clone();
+    normalize::strip_server_fields(&mut value);
+    normalize::strip_tracking(&mut value, &options.tracking_label);
+    value
+}
+
+/// The last-applied configuration in a live object's annotation.
+fn annotated_last_applied(live: &Resource) -> Result<Option<Value>, String> {
+    let Some(text) = live
+        .annotations()
+        .and_then(|a| a.get(LAST_APPLIED_ANNOTATION))
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let docs = crate::yaml::parse_documents(text)
+        .map_err(|e| format!("malformed {LAST_APPLIED_ANNOTATION} annotation (ignored): {e}"))?;
+    match docs.into_iter().next().map(|d| d.value) {
+        Some(value @ Value::Map(_)) => Ok(Some(value)),
+        _ => Err(format!(
+            "malformed {LAST_APPLIED_ANNOTATION} annotation (ignored): not a JSON object"
+        )),
+    }
+}
+
+/// A scalar's text, for matching keys and values (`8080` and `"8080"` alike).
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Float(f) => Some(crate::yaml::format_float(*f)),
+        _ => None,
+    }
+}
+
+fn yaml(value: &Value) -> String {
+    crate::yaml::to_yaml(value)
+}
+
+/// A unified diff of two YAML texts, headed `live/ID` and `desired/ID`
+/// (without the leading `/` of core-group ids).
+fn unified(old: &str, new: &str, id: &str) -> String {
+    let id = id.trim_start_matches('/');
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("live/{id}"), &format!("desired/{id}"))
+        .to_string()
+}
+
+/// Compares desired state with live state (see the module docs).
+pub fn diff(
+    desired: &ResourceSet,
+    live: &ResourceSet,
+    options: &DiffOptions,
+) -> Result<DiffReport, Error> {
+    let default_ns = options.namespace.as_deref();
+    let live_by_key: HashMap<String, &Resource> =
+        live.iter().map(|r| (match_key(r.id(), None), r)).collect();
+    let applied_by_key: Option<HashMap<String, &Resource>> =
+        options.last_applied.as_ref().map(|set| {
+            set.iter()
+                .map(|r| (match_key(r.id(), default_ns), r))
+                .collect()
+        });
+    let hand = |m: &str| options.hand_edit_managers.iter().any(|h| h == m);
+
+    let mut resources = Vec::new();
+    let mut warnings = Vec::new();
+    let mut matched: HashSet<String> = HashSet::new();
+    for r in desired.iter() {
+        let id = r.id();
+        let key = match_key(id, default_ns);
+        if !matched.insert(key.clone()) {
+            return Err(Error::diff(
+                "desired",
+                format!("two desired objects are the same object {key} (one without a namespace?)"),
+            ));
+        }
+        let id_text = id.to_string();
+        let mut desired_value = normalized_desired(r.value(), id, options);
+        let Some(live_r) = live_by_key.get(&key) else {
+            resources.push(ResourceDiff {
+                id: id_text.clone(),
+                status: SyncStatus::Missing,
+                health: Some(HealthStatus::Missing),
+                health_message: None,
+                changes: Vec::new(),
+                patch: None,
+                diff: unified("", &yaml(&desired_value), &id_text),
+            });
+            continue;
+        };
+        let applied = match &applied_by_key {
+            Some(index) => index
+                .get(&key)
+                .map(|a| normalized_desired(a.value(), a.id(), options)),
+            None => match annotated_last_applied(live_r) {
+                Ok(value) => value.map(|v| normalized_desired(&v, id, options)),
+                Err(message) => {
+                    warnings.push(Warning {
+                        id: id_text.clone(),
+                        message,
+                    });
+                    None
+                }
+            },
+        };
+        let mut applied = applied;
+        let mut live_value = normalized_live(live_r.value(), options);
+        let rules: Vec<&IgnoreRule> = options
+            .ignore
+            .iter()
+            .filter(|rule| rule.matches(id))
+            .collect();
+        for pointer in rules.iter().flat_map(|rule| &rule.json_pointers) {
+            ignore::remove_pointer(&mut desired_value, pointer);
+            ignore::remove_pointer(&mut live_value, pointer);
+            if let Some(a) = &mut applied {
+                ignore::remove_pointer(a, pointer);
+            }
+        }
+        let ignored_managers: Vec<&String> = rules
+            .iter()
+            .flat_map(|rule| &rule.managed_fields_managers)
+            .collect();
+        let ignored = if ignored_managers.is_empty() {
+            None
+        } else {
+            Owned::of(
+                live_r.value(),
+                |m| ignored_managers.iter().any(|i| *i == m),
+                |_| true,
+            )
+        };
+        let hand_owned = Owned::of(live_r.value(), hand, |op| op == "Update");
+        let ty = Type::for_object(&id.group, &id.kind);
+        let comparison = compare::compare(
+            &desired_value,
+            applied.as_ref(),
+            &live_value,
+            ty,
+            hand_owned.as_ref(),
+            ignored.as_ref(),
+        );
+        let health = health::assess(&id.group, &id.kind, live_r.value());
+        let (status, diff_text) = match &comparison.patch {
+            Some(patch) if !comparison.changes.is_empty() => {
+                let mut predicted = live_value.clone();
+                let text = match strategic_merge::apply(&mut predicted, patch, ty) {
+                    Ok(_) => unified(&yaml(&live_value), &yaml(&predicted), &id_text),
+                    Err(_) => unified(&yaml(&live_value), &yaml(&desired_value), &id_text),
+                };
+                (SyncStatus::OutOfSync, text)
+            }
+            _ => (SyncStatus::Synced, String::new()),
+        };
+        let synced = status == SyncStatus::Synced;
+        resources.push(ResourceDiff {
+            id: id_text,
+            status,
+            health: health.as_ref().map(|h| h.status),
+            health_message: health.map(|h| h.message).filter(|m| !m.is_empty()),
+            changes: comparison.changes,
+            patch: if synced { None } else { comparison.patch },
+            diff: diff_text,
+        });
+    }
+
+    let apps: Vec<String> = match &options.app {
+        Some(app) => vec![app.clone()],
+        None => {
+            let mut names: Vec<String> = desired
+                .iter()
+                .filter_map(|r| {
+                    r.value()
+                        .get_path(&["metadata", "labels", &options.tracking_label])
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+    };
+    for r in live.iter() {
+        if matched.contains(&match_key(r.id(), None)) || !tracked(r, options, &apps) {
+            continue;
+        }
+        let id_text = r.id().to_string();
+        let health = health::assess(&r.id().group, &r.id().kind, r.value());
+        resources.push(ResourceDiff {
+            diff: unified(&yaml(&normalized_live(r.value(), options)), "", &id_text),
+            id: id_text,
+            status: SyncStatus::Extraneous,
+            health: health.as_ref().map(|h| h.status),
+            health_message: health.map(|h| h.message).filter(|m| !m.is_empty()),
+            changes: Vec::new(),
+            patch: None,
+        });
+    }
+
+    let mut summary = Summary::default();
+    for r in &resources {
+        match r.status {
+            SyncStatus::Synced => summary.synced += 1,
+            SyncStatus::OutOfSync => summary.out_of_sync += 1,
+            SyncStatus::Missing => summary.missing += 1,
+            SyncStatus::Extraneous => summary.extraneous += 1,
+        }
+    }
+    let sync = if summary.out_of_sync + summary.missing + summary.extraneous == 0 {
+        AppSync::Synced
+    } else {
+        AppSync::OutOfSync
+    };
+    let health = health::rollup(
+        resources
+            .iter()
+            .filter(|r| r.status != SyncStatus::Extraneous)
+            .filter_map(|r| r.health),
+    );
+    Ok(DiffReport {
+        summary,
+        sync,
+        health,
+        resources,
+        warnings,
+    })
+}
+
+/// Whether a live object carries this application's tracking.
+fn tracked(r: &Resource, options: &DiffOptions, apps: &[String]) -> bool {
+    let label = r
+        .value()
+        .get_path(&["metadata", "labels", &options.tracking_label])
+        .and_then(Value::as_str);
+    let annotation = r
+        .annotations()
+        .and_then(|a| a.get(ARGOCD_TRACKING_ANNOTATION))
+        .and_then(Value::as_str);
+    if apps.is_empty() {
+        return label.is_some() || annotation.is_some();
+    }
+    apps.iter().any(|app| {
+        label == Some(app.as_str())
+            || annotation.is_some_and(|a| {
+                a.strip_prefix(app.as_str())
+                    .is_some_and(|rest| rest.starts_with(':'))
+            })
+    })
+}
+
+/// Reads desired state from paths: a folder with a kustomization is
+/// rendered; another folder contributes its `.yaml`, `.yml` and `.json`
+/// files (as `kubectl apply -f DIR`); a file is read as manifests.
+pub fn load_desired<P: AsRef<Path>>(paths: &[P]) -> Result<ResourceSet, Error> {
+    let mut set = ResourceSet::new();
+    for path in paths {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        if path.is_dir() {
+            let is_overlay = crate::kustomize::KUSTOMIZATION_FILE_NAMES
+                .iter()
+                .any(|f| path.join(f).is_file());
+            if is_overlay {
+                set.extend(crate::kustomize::build(path)?, &name)?;
+                continue;
+            }
+            let mut files: Vec<_> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(&name, e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension()
+                            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                })
+                .collect();
+            files.sort();
+            for file in files {
+                let display = file.display().to_string();
+                set.extend(crate::load_manifests_file(&file)?, &display)?;
+            }
+        } else {
+            set.extend(crate::load_manifests_file(path)?, &name)?;
+        }
+    }
+    Ok(set)
+}
+
+/// Reads ignore rules from a file (see [`parse_ignore_rules`]).
+pub fn load_ignore_rules(path: impl AsRef<Path>) -> Result<Vec<IgnoreRule>, Error> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, e))?;
+    parse_ignore_rules(&text, &name)
+}
+
+/// Reads live state: a YAML or JSON file of objects, or a `kind: List` as
+/// `kubectl get -o yaml` prints it.
+pub fn load_live(path: impl AsRef<Path>) -> Result<ResourceSet, Error> {
+    crate::load_manifests_file(path)
+}

@@ -1,0 +1,296 @@
+//! Three-way diff: a generated application of 2,400+ objects where the truth
+//! is known (tests/common/diff_fixture.rs), then small cases one at a time.
+
+#[path = "common/diff_fixture.rs"]
+mod diff_fixture;
+
+use std::collections::BTreeMap;
+
+use trueup_core::diff::{self, Cause, DiffOptions, SyncStatus};
+use trueup_core::{ResourceSet, Value, load_manifests};
+
+fn options_for_app() -> DiffOptions {
+    DiffOptions {
+        app: Some(diff_fixture::APP.to_owned()),
+        ..DiffOptions::default()
+    }
+}
+
+#[test]
+fn generated_application_gives_exactly_the_known_verdicts() {
+    let fixture = diff_fixture::generate(300);
+    assert!(
+        fixture.desired_count >= 2000,
+        "{} objects",
+        fixture.desired_count
+    );
+    let desired = load_manifests(&fixture.desired, "desired.yaml").expect("desired loads");
+    let live = load_manifests(&fixture.live, "live.yaml").expect("live loads");
+    assert_eq!(live.len(), fixture.live_count);
+    let report = diff::diff(&desired, &live, &options_for_app()).expect("diffs");
+    let truth = &fixture.truth;
+
+    let mut out_of_sync: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
+    let mut missing = Vec::new();
+    let mut extraneous = Vec::new();
+    for r in &report.resources {
+        match r.status {
+            SyncStatus::Synced => assert!(r.changes.is_empty() && r.patch.is_none()),
+            SyncStatus::OutOfSync => {
+                let changes = r
+                    .changes
+                    .iter()
+                    .map(|c| (c.path.clone(), c.cause.as_str()))
+                    .collect();
+                out_of_sync.insert(r.id.clone(), changes);
+            }
+            SyncStatus::Missing => missing.push(r.id.clone()),
+            SyncStatus::Extraneous => extraneous.push(r.id.clone()),
+        }
+    }
+    // Every verdict, and nothing else: no false positives anywhere.
+    assert_eq!(out_of_sync, truth.out_of_sync);
+    assert_eq!(missing, truth.missing);
+    assert_eq!(extraneous, truth.extraneous);
+    assert_eq!(report.summary.synced, truth.synced);
+    assert_eq!(report.summary.out_of_sync, truth.out_of_sync.len());
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    // Each kind of cause is represented.
+    for cause in [Cause::Change, Cause::Drift, Cause::Conflict] {
+        assert!(
+            report
+                .resources
+                .iter()
+                .flat_map(|r| &r.changes)
+                .any(|c| c.cause == cause),
+            "no {cause:?}"
+        );
+    }
+}
+
+#[test]
+fn patches_converge_live_to_desired() {
+    let fixture = diff_fixture::generate(40);
+    let desired = load_manifests(&fixture.desired, "desired.yaml").expect("desired loads");
+    let live = load_manifests(&fixture.live, "live.yaml").expect("live loads");
+    let options = options_for_app();
+    let report = diff::diff(&desired, &live, &options).expect("diffs");
+    let patches: BTreeMap<&str, &Value> = report
+        .resources
+        .iter()
+        .filter_map(|r| Some((r.id.as_str(), r.patch.as_ref()?)))
+        .collect();
+    assert!(patches.len() >= 10, "{} patches", patches.len());
+    // Live after `kubectl patch --type strategic` with each patch.
+    let mut patched = Vec::new();
+    for r in live.iter() {
+        let mut value = r.value().clone();
+        if let Some(patch) = patches.get(r.id().to_string().as_str()) {
+            trueup_core::patch::apply_strategic_merge(
+                &mut value,
+                patch,
+                &r.id().group,
+                &r.id().kind,
+            )
+            .expect("the patch applies");
+        }
+        patched.push(trueup_core::yaml::to_yaml(&value));
+    }
+    let patched = load_manifests(&patched.join("---\n"), "patched.yaml").expect("loads");
+    let again = diff::diff(&desired, &patched, &options).expect("diffs");
+    let left: Vec<_> = again
+        .resources
+        .iter()
+        .filter(|r| r.status == SyncStatus::OutOfSync)
+        .map(|r| (&r.id, &r.changes))
+        .collect();
+    assert!(left.is_empty(), "still out of sync: {left:#?}");
+}
+
+fn set(text: &str) -> ResourceSet {
+    load_manifests(text, "test.yaml").expect("loads")
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n";
+
+fn live_with(applied: &str, extra: &str) -> String {
+    let first = set(applied)
+        .iter()
+        .next()
+        .expect("one object")
+        .value()
+        .clone();
+    let json = serde_json::to_string(&first).expect("serializes");
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{json}'\n{extra}"
+    )
+}
+
+#[test]
+fn defaults_and_status_alone_are_in_sync() {
+    let live = live_with(
+        DEPLOYMENT,
+        "  uid: 1\n  generation: 4\nspec:\n  replicas: 3\n  progressDeadlineSeconds: 600\n  template:\n    spec:\n      dnsPolicy: ClusterFirst\n      containers:\n      - name: app\n        image: web:1\n        imagePullPolicy: IfNotPresent\nstatus:\n  replicas: 3\n",
+    );
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &DiffOptions::default()).unwrap();
+    assert_eq!(report.resources[0].status, SyncStatus::Synced);
+    assert!(report.in_sync());
+    assert_eq!(report.resources[0].diff, "");
+}
+
+#[test]
+fn a_field_removed_in_git_is_a_change_and_the_patch_deletes_it() {
+    let applied = DEPLOYMENT.replace("  replicas: 3\n", "  replicas: 3\n  minReadySeconds: 5\n");
+    let live = live_with(
+        &applied,
+        "spec:\n  replicas: 3\n  minReadySeconds: 5\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n",
+    );
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &DiffOptions::default()).unwrap();
+    let r = &report.resources[0];
+    assert_eq!(r.status, SyncStatus::OutOfSync);
+    assert_eq!(r.changes.len(), 1);
+    assert_eq!(r.changes[0].path, "spec.minReadySeconds");
+    assert_eq!(r.changes[0].cause, Cause::Change);
+    assert_eq!(r.changes[0].desired, None);
+    assert_eq!(r.changes[0].live, Some(Value::Int(5)));
+    assert_eq!(
+        r.patch
+            .as_ref()
+            .unwrap()
+            .get_path(&["spec", "minReadySeconds"]),
+        Some(&Value::Null)
+    );
+    assert!(r.diff.contains("-  minReadySeconds: 5\n"), "{}", r.diff);
+    assert!(
+        r.diff.starts_with(
+            "--- live/apps/Deployment/prod/web\n+++ desired/apps/Deployment/prod/web\n"
+        ),
+        "{}",
+        r.diff
+    );
+}
+
+#[test]
+fn without_last_applied_git_differences_are_changes() {
+    let live = DEPLOYMENT.replace("web:1", "web:0");
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &DiffOptions::default()).unwrap();
+    let change = &report.resources[0].changes[0];
+    assert_eq!(change.path, "spec.template.spec.containers[name=app].image");
+    assert_eq!(change.cause, Cause::Change);
+    assert_eq!(change.last_applied, None);
+}
+
+#[test]
+fn a_malformed_last_applied_annotation_is_a_warning() {
+    let live = DEPLOYMENT.replace(
+        "  namespace: prod\n",
+        "  namespace: prod\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{not json'\n",
+    );
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &DiffOptions::default()).unwrap();
+    assert_eq!(report.resources[0].status, SyncStatus::Synced);
+    assert_eq!(report.warnings.len(), 1);
+    assert_eq!(report.warnings[0].id, "apps/Deployment/prod/web");
+    assert!(
+        report.warnings[0].message.contains("malformed"),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn missing_and_extraneous_and_health() {
+    let desired = set(&format!(
+        "{DEPLOYMENT}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n"
+    ));
+    let live = set(&format!(
+        "{}status:\n  observedGeneration: 1\n  replicas: 3\n  updatedReplicas: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: billing\n",
+        DEPLOYMENT.replace(
+            "  namespace: prod\n",
+            "  namespace: prod\n  generation: 1\n"
+        )
+    ));
+    let report = diff::diff(&desired, &live, &DiffOptions::default()).unwrap();
+    let statuses: Vec<(&str, SyncStatus)> = report
+        .resources
+        .iter()
+        .map(|r| (r.id.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("apps/Deployment/prod/web", SyncStatus::Synced),
+            ("/ConfigMap/prod/settings", SyncStatus::Missing),
+            ("/ConfigMap/prod/old", SyncStatus::Extraneous),
+        ]
+    );
+    assert_eq!(
+        report.resources[0].health,
+        Some(trueup_core::health::HealthStatus::Progressing)
+    );
+    assert_eq!(
+        report.health,
+        Some(trueup_core::health::HealthStatus::Missing)
+    );
+    assert!(!report.in_sync());
+}
+
+#[test]
+fn secrets_quantities_and_ports_compare_as_kubernetes_does() {
+    let desired = set(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 80\n    targetPort: \"8080\"\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    resources:\n      limits:\n        cpu: 1000m\n        memory: 1024Mi\n",
+    );
+    let live = set(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: default\ndata:\n  password: aHVudGVyMg==\ntype: Opaque\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  ports:\n  - port: 80\n    protocol: TCP\n    targetPort: 8080\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: default\nspec:\n  containers:\n  - name: c\n    resources:\n      limits:\n        cpu: \"1\"\n        memory: 1Gi\n",
+    );
+    let report = diff::diff(&desired, &live, &DiffOptions::default()).unwrap();
+    for r in &report.resources {
+        assert_eq!(r.status, SyncStatus::Synced, "{}: {:?}", r.id, r.changes);
+    }
+    let changed = set(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: other\n",
+    );
+    let report = diff::diff(&changed, &live, &DiffOptions::default()).unwrap();
+    assert_eq!(report.resources[0].changes[0].path, "data.password");
+}
+
+#[test]
+fn ignore_rules_by_pointer_and_by_manager() {
+    let live = live_with(DEPLOYMENT, "spec:\n  replicas: 7\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n  paused: true\n")
+        .replace("  annotations:\n", "  managedFields:\n  - manager: kubectl-patch\n    operation: Update\n    fieldsV1: {\"f:spec\": {\"f:paused\": {}}}\n  annotations:\n");
+    let drifted = diff::diff(&set(DEPLOYMENT), &set(&live), &DiffOptions::default()).unwrap();
+    let paths: Vec<&str> = drifted.resources[0]
+        .changes
+        .iter()
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(paths, ["spec.replicas", "spec.paused"]);
+    let rules = diff::parse_ignore_rules(
+        "- group: apps\n  kind: Deployment\n  jsonPointers: [/spec/replicas]\n  managedFieldsManagers: [kubectl-patch]\n",
+        "ignore.yaml",
+    )
+    .unwrap();
+    let options = DiffOptions {
+        ignore: rules,
+        ..DiffOptions::default()
+    };
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &options).unwrap();
+    assert_eq!(
+        report.resources[0].status,
+        SyncStatus::Synced,
+        "{:?}",
+        report.resources[0].changes
+    );
+}
+
+#[test]
+fn bad_live_input_is_a_clear_error() {
+    let err = load_manifests("apiVersion: v1\nmetadata:\n  name: x\n", "live.yaml").unwrap_err();
+    assert!(err.to_string().starts_with("live.yaml"), "{err}");
+    assert!(err.to_string().contains("kind"), "{err}");
+    let err = load_manifests(
+        "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n",
+        "live.yaml",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("already registered"), "{err}");
+}
