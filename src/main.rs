@@ -80,6 +80,9 @@ enum Command {
         /// kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace).
         #[arg(long = "hand-edit-manager", value_name = "MANAGER")]
         hand_edit_managers: Vec<String>,
+        /// How many threads compare resources [default: cores].
+        #[arg(long, short)]
+        jobs: Option<usize>,
     },
 }
 
@@ -139,6 +142,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             namespace,
             tracking_label,
             hand_edit_managers,
+            jobs,
         } => {
             let err = |e: trueup_core::Error| e.to_string();
             let defaults = trueup_core::diff::DiffOptions::default();
@@ -159,6 +163,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 tracking_label,
                 app,
                 namespace,
+                jobs,
             };
             let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
             let live = trueup_core::diff::load_live(&live).map_err(err)?;
@@ -168,11 +173,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 DiffOutput::Json => report.to_json_pretty() + "\n",
             };
             write_stdout(text.as_bytes())?;
-            Ok(if report.in_sync() {
+            let code = if report.in_sync() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
-            })
+            };
+            // The process ends here: freeing thousands of objects one by one
+            // would only delay the exit.
+            std::mem::forget((desired, live, report));
+            Ok(code)
         }
         Command::Build {
             dir,

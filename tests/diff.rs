@@ -69,6 +69,23 @@ fn generated_application_gives_exactly_the_known_verdicts() {
 }
 
 #[test]
+fn the_report_is_the_same_on_one_thread_or_many() {
+    let fixture = diff_fixture::generate(30);
+    let desired = load_manifests(&fixture.desired, "desired.yaml").expect("desired loads");
+    let live = load_manifests(&fixture.live, "live.yaml").expect("live loads");
+    let run = |jobs| {
+        let options = DiffOptions {
+            jobs: Some(jobs),
+            ..options_for_app()
+        };
+        diff::diff(&desired, &live, &options).expect("diffs")
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    assert_eq!(one, run(64));
+}
+
+#[test]
 fn patches_converge_live_to_desired() {
     let fixture = diff_fixture::generate(40);
     let desired = load_manifests(&fixture.desired, "desired.yaml").expect("desired loads");

@@ -155,6 +155,11 @@ export interface DiffOptions {
    * @default 'app.kubernetes.io/instance'
    */
   trackingLabel?: string
+  /**
+   * How many threads compare resources.
+   * @default the number of cores
+   */
+  jobs?: number
 }
 
 /** What `diff` returns: the same object `trueup diff --output json` prints. */

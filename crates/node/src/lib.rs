@@ -543,9 +543,13 @@ pub struct DiffOptions {
     /// The label that ties live objects to their application.
     /// @default 'app.kubernetes.io/instance'
     pub tracking_label: Option<String>,
+    /// How many threads compare resources.
+    /// @default the number of cores
+    pub jobs: Option<u32>,
 }
 
-/// Desired or live state: a set in hand, or paths read when the diff runs.
+/// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
+/// read when the diff runs (off the main thread).
 enum Manifests {
     Set(ResourceSet),
     Paths(Vec<String>),
@@ -568,31 +572,44 @@ impl Manifests {
     }
 }
 
-fn diff_impl(
-    desired: Manifests,
-    live: Manifests,
+/// The engine's diff options for these JS options, defaults filled in.
+fn core_diff_options(
     options: Option<DiffOptions>,
-) -> std::result::Result<trueup_core::diff::DiffReport, trueup_core::Error> {
+) -> std::result::Result<trueup_core::diff::DiffOptions, trueup_core::Error> {
     let defaults = trueup_core::diff::DiffOptions::default();
-    let options = match options {
-        None => defaults,
-        Some(o) => trueup_core::diff::DiffOptions {
-            last_applied: match o.last_applied {
-                Some(Either::A(path)) => Some(trueup_core::diff::load_desired(&[path])?),
-                Some(Either::B(paths)) => Some(trueup_core::diff::load_desired(&paths)?),
-                None => None,
-            },
-            ignore: match o.ignore {
-                Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
-                None => Vec::new(),
-            },
-            hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
-            tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
-            app: o.app,
-            namespace: o.namespace,
-        },
+    let Some(o) = options else {
+        return Ok(defaults);
     };
-    trueup_core::diff::diff(&desired.load()?, &live.load()?, &options)
+    Ok(trueup_core::diff::DiffOptions {
+        last_applied: match o.last_applied {
+            Some(Either::A(path)) => Some(trueup_core::diff::load_desired(&[path])?),
+            Some(Either::B(paths)) => Some(trueup_core::diff::load_desired(&paths)?),
+            None => None,
+        },
+        ignore: match o.ignore {
+            Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
+            None => Vec::new(),
+        },
+        hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
+        tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
+        app: o.app,
+        namespace: o.namespace,
+        jobs: o.jobs.map(|j| j as usize),
+    })
+}
+
+/// The set a JS argument names: a ManifestSet's own (not copied), or read
+/// from paths into `slot`.
+fn manifests_ref<'a>(
+    value: &'a Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    slot: &'a mut Option<ResourceSet>,
+) -> std::result::Result<&'a ResourceSet, trueup_core::Error> {
+    let paths = match value {
+        Either3::A(set) => return Ok(&set.inner),
+        Either3::B(path) => std::slice::from_ref(path),
+        Either3::C(paths) => paths.as_slice(),
+    };
+    Ok(slot.insert(trueup_core::diff::load_desired(paths)?))
 }
 
 /// Compares desired state (Git) with live state (the cluster), three-way with
@@ -604,13 +621,13 @@ pub fn diff(
     live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
     options: Option<DiffOptions>,
 ) -> std::result::Result<DiffReport, napi::Error<String>> {
-    diff_impl(
-        Manifests::from_js(desired),
-        Manifests::from_js(live),
-        options,
-    )
-    .map(DiffReport::from)
-    .map_err(to_js_error)
+    let (mut desired_slot, mut live_slot) = (None, None);
+    let run = || -> std::result::Result<trueup_core::diff::DiffReport, trueup_core::Error> {
+        let desired = manifests_ref(&desired, &mut desired_slot)?;
+        let live = manifests_ref(&live, &mut live_slot)?;
+        trueup_core::diff::diff(desired, live, &core_diff_options(options)?)
+    };
+    run().map(DiffReport::from).map_err(to_js_error)
 }
 
 /// The work of `diffAsync`, run off the main thread.
@@ -628,7 +645,14 @@ impl Task for DiffTask {
         let (Some(desired), Some(live)) = (self.desired.take(), self.live.take()) else {
             return Err(Error::from_reason("diffAsync ran twice"));
         };
-        Ok(diff_impl(desired, live, self.options.take()))
+        let options = self.options.take();
+        Ok((|| {
+            trueup_core::diff::diff(
+                &desired.load()?,
+                &live.load()?,
+                &core_diff_options(options)?,
+            )
+        })())
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {

@@ -249,11 +249,26 @@ fn build_all<'py>(
     Ok(list)
 }
 
-/// A set of manifests from a `ManifestSet`, or read from a path or a list of
-/// paths (overlay folders are rendered, see `trueup_core::diff::load_desired`).
-fn manifests_arg(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<ResourceSet> {
+/// A set of manifests: a `ManifestSet`'s own (not copied), or read from a
+/// path or a list of paths (overlay folders are rendered, see
+/// `trueup_core::diff::load_desired`).
+enum Manifests<'py> {
+    Given(Bound<'py, ManifestSet>),
+    Read(ResourceSet),
+}
+
+impl Manifests<'_> {
+    fn set(&self) -> &ResourceSet {
+        match self {
+            Manifests::Given(set) => &set.get().inner,
+            Manifests::Read(set) => set,
+        }
+    }
+}
+
+fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Manifests<'py>> {
     if let Ok(set) = value.cast::<ManifestSet>() {
-        return Ok(set.get().inner.clone());
+        return Ok(Manifests::Given(set.clone()));
     }
     let paths: Vec<PathBuf> = match value.extract::<PathBuf>() {
         Ok(path) => vec![path],
@@ -264,6 +279,7 @@ fn manifests_arg(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<ResourceS
         })?,
     };
     py.detach(|| trueup_core::diff::load_desired(&paths))
+        .map(Manifests::Read)
         .map_err(to_py_err)
 }
 
@@ -274,7 +290,7 @@ fn manifests_arg(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<ResourceS
 /// `status`, `health`, `changes`, `patch`, `diff`) and `warnings`, exactly
 /// as `trueup diff --output json` prints it.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -286,12 +302,15 @@ fn diff<'py>(
     namespace: Option<String>,
     hand_edit_managers: Option<Vec<String>>,
     tracking_label: Option<String>,
+    jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
     let defaults = trueup_core::diff::DiffOptions::default();
     let options = trueup_core::diff::DiffOptions {
-        last_applied: last_applied.map(|v| manifests_arg(py, v)).transpose()?,
+        last_applied: last_applied
+            .map(|v| manifests_arg(py, v).map(|m| m.set().clone()))
+            .transpose()?,
         ignore: match ignore {
             Some(path) => py
                 .detach(|| trueup_core::diff::load_ignore_rules(&path))
@@ -302,9 +321,11 @@ fn diff<'py>(
         tracking_label: tracking_label.unwrap_or(defaults.tracking_label),
         app,
         namespace,
+        jobs,
     };
+    let (desired, live) = (desired.set(), live.set());
     let json = py
-        .detach(|| trueup_core::diff::diff(&desired, &live, &options).map(|r| r.to_json()))
+        .detach(|| trueup_core::diff::diff(desired, live, &options).map(|r| r.to_json()))
         .map_err(to_py_err)?;
     py.import("json")?.call_method1("loads", (json,))
 }

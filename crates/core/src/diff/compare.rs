@@ -38,8 +38,8 @@ const INT_OR_STRING_FIELDS: &[&str] = &[
 
 /// One step of a field path.
 #[derive(Debug, Clone)]
-enum Step {
-    Key(String),
+enum Step<'v> {
+    Key(&'v str),
     Item(&'static str, String),
     Index(usize),
 }
@@ -91,11 +91,13 @@ pub(crate) fn compare(
     ty: Type,
     hand: Option<&Owned>,
     ignored: Option<&Owned>,
+    tracking_label: &str,
 ) -> Comparison {
     let mut walk = Walk {
         has_last_applied: applied.is_some(),
         changes: Vec::new(),
         path: Vec::new(),
+        tracking_label,
     };
     let patch = walk.node(
         ty,
@@ -116,10 +118,13 @@ pub(crate) fn compare(
     }
 }
 
-struct Walk {
+struct Walk<'v, 't> {
     has_last_applied: bool,
     changes: Vec<Change>,
-    path: Vec<Step>,
+    path: Vec<Step<'v>>,
+    /// Server-owned fields and this label are never compared (the values
+    /// are not copied to drop them: the walk steps over them).
+    tracking_label: &'t str,
 }
 
 /// A value that counts: `null`, `{}` and `[]` are the same as no value (the
@@ -174,7 +179,7 @@ fn ignored_here(owned: Option<&Owned>) -> bool {
 
 /// The path in the report's notation: `spec.template.spec.containers[name=app].image`,
 /// `metadata.labels["app.kubernetes.io/name"]`, `spec.rules[0]`.
-fn render_path(steps: &[Step]) -> String {
+fn render_path(steps: &[Step<'_>]) -> String {
     let mut out = String::new();
     for step in steps {
         match step {
@@ -193,7 +198,7 @@ fn render_path(steps: &[Step]) -> String {
                     out.push_str(key);
                 } else {
                     out.push('[');
-                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push_str(&serde_json::Value::String((*key).to_owned()).to_string());
                     out.push(']');
                 }
             }
@@ -214,14 +219,48 @@ fn render_path(steps: &[Step]) -> String {
     out
 }
 
-impl Walk {
+impl<'v> Walk<'v, '_> {
+    /// The path while it is two keys or fewer (where unowned fields live).
+    fn short_key_path(&self) -> Option<([&'v str; 2], usize)> {
+        let mut keys = [""; 2];
+        if self.path.len() > 2 {
+            return None;
+        }
+        for (i, step) in self.path.iter().enumerate() {
+            match step {
+                Step::Key(k) => keys[i] = k,
+                _ => return None,
+            }
+        }
+        Some((keys, self.path.len()))
+    }
+
+    /// Whether field `key` of the map at the current path is never compared.
+    fn unowned(&self, key: &str) -> bool {
+        self.short_key_path().is_some_and(|(keys, len)| {
+            super::normalize::is_unowned_field(&keys[..len], key, self.tracking_label)
+        })
+    }
+
+    /// A value at the current path as compared: without unowned fields.
+    fn view<'x>(&self, value: Option<&'x Value>) -> Option<std::borrow::Cow<'x, Value>> {
+        let value = present(value)?;
+        let copy = self.short_key_path().and_then(|(keys, len)| {
+            super::normalize::without_unowned(&keys[..len], value, self.tracking_label)
+        });
+        Some(match copy {
+            Some(copy) => std::borrow::Cow::Owned(copy),
+            None => std::borrow::Cow::Borrowed(value),
+        })
+    }
+
     /// Compares one field; returns its part of the patch.
     fn node(
         &mut self,
         ty: Type,
         list: Option<ListMerge>,
         eq: Equivalence,
-        n: Node<'_, '_>,
+        n: Node<'v, '_>,
         top: bool,
     ) -> Option<Value> {
         let (d, a, l) = (present(n.desired), present(n.applied), present(n.live));
@@ -234,7 +273,8 @@ impl Walk {
             // A map Git never had, where a person set some fields: those fields.
             (None, Some(Value::Map(lm))) if n.hand.is_some_and(|h| !h.owns_itself()) => {
                 let am = a.and_then(Value::as_map);
-                self.map(ty, eq, &Mapping::default(), am, lm, n, top)
+                static EMPTY: std::sync::OnceLock<Mapping> = std::sync::OnceLock::new();
+                self.map(ty, eq, EMPTY.get_or_init(Mapping::default), am, lm, n, top)
             }
             (Some(Value::Seq(ds)), Some(Value::Seq(ls))) => {
                 let as_ = a.and_then(Value::as_seq);
@@ -256,10 +296,10 @@ impl Walk {
         &mut self,
         ty: Type,
         eq: Equivalence,
-        dm: &Mapping,
-        am: Option<&Mapping>,
-        lm: &Mapping,
-        n: Node<'_, '_>,
+        dm: &'v Mapping,
+        am: Option<&'v Mapping>,
+        lm: &'v Mapping,
+        n: Node<'v, '_>,
         top: bool,
     ) -> Option<Value> {
         let mut patch = Mapping::default();
@@ -267,12 +307,13 @@ impl Walk {
             .into_iter()
             .flat_map(|m| m.keys())
             .filter(|k| !dm.contains_key(*k));
-        let live_only = lm
-            .keys()
-            .filter(|k| !dm.contains_key(*k) && !am.is_some_and(|m| m.contains_key(*k)));
-        let keys: Vec<&String> = dm.keys().chain(applied_only).chain(live_only).collect();
-        for key in keys {
-            if top && matches!(key.as_str(), "apiVersion" | "kind" | "status") {
+        // Fields only live has count only where a person set them, so they
+        // are looked at only where hand edits own something.
+        let live_only = lm.keys().filter(|k| {
+            n.hand.is_some() && !dm.contains_key(*k) && !am.is_some_and(|m| m.contains_key(*k))
+        });
+        for key in dm.keys().chain(applied_only).chain(live_only) {
+            if (top && matches!(key.as_str(), "apiVersion" | "kind")) || self.unowned(key) {
                 continue;
             }
             let ignored = n.ignored.and_then(|o| o.field(key));
@@ -286,7 +327,7 @@ impl Walk {
                 continue;
             }
             let (child_ty, child_list) = ty.field(key);
-            self.path.push(Step::Key(key.clone()));
+            self.path.push(Step::Key(key.as_str()));
             let child = Node {
                 desired: dm.get(key),
                 applied: am.and_then(|m| m.get(key)),
@@ -308,31 +349,30 @@ impl Walk {
         ty: Type,
         eq: Equivalence,
         key: &'static str,
-        ds: &[Value],
-        as_: Option<&[Value]>,
-        ls: &[Value],
-        n: Node<'_, '_>,
+        ds: &'v [Value],
+        as_: Option<&'v [Value]>,
+        ls: &'v [Value],
+        n: Node<'v, '_>,
     ) -> Option<Value> {
         let key_of = |item: &Value| item.as_map().and_then(|m| m.get(key)).and_then(scalar_text);
-        let find = |items: &[Value], wanted: &str| -> Option<usize> {
-            items
-                .iter()
-                .position(|item| key_of(item).as_deref() == Some(wanted))
+        let ds_keys: Vec<Option<String>> = ds.iter().map(key_of).collect();
+        let as_keys: Vec<Option<String>> = as_.unwrap_or_default().iter().map(key_of).collect();
+        let ls_keys: Vec<Option<String>> = ls.iter().map(key_of).collect();
+        let find = |keys: &[Option<String>], wanted: &str| -> Option<usize> {
+            keys.iter().position(|k| k.as_deref() == Some(wanted))
         };
-        let mut order: Vec<String> = Vec::new();
-        for item in ds.iter().chain(as_.unwrap_or_default()).chain(ls) {
-            if let Some(k) = key_of(item)
-                && !order.contains(&k)
-            {
+        let mut order: Vec<&String> = Vec::new();
+        for k in ds_keys.iter().chain(&as_keys).chain(&ls_keys).flatten() {
+            if !order.contains(&k) {
                 order.push(k);
             }
         }
         let applied = as_.unwrap_or_default();
         let mut elements = Vec::new();
         for wanted in order {
-            let di = find(ds, &wanted).map(|i| &ds[i]);
-            let ai = find(applied, &wanted).map(|i| &applied[i]);
-            let li = find(ls, &wanted).map(|i| &ls[i]);
+            let di = find(&ds_keys, wanted).map(|i| &ds[i]);
+            let ai = find(&as_keys, wanted).map(|i| &applied[i]);
+            let li = find(&ls_keys, wanted).map(|i| &ls[i]);
             let Some(probe) = li.or(di).or(ai) else {
                 continue;
             };
@@ -362,7 +402,7 @@ impl Walk {
                 .as_map()
                 .and_then(|m| m.get(key))
                 .cloned()
-                .unwrap_or(Value::String(wanted));
+                .unwrap_or_else(|| Value::String(wanted.clone()));
             elements.push(match patch {
                 Value::Null => {
                     let mut element = Mapping::default();
@@ -393,10 +433,10 @@ impl Walk {
         &mut self,
         ty: Type,
         eq: Equivalence,
-        ds: &[Value],
-        as_: Option<&[Value]>,
-        ls: &[Value],
-        n: Node<'_, '_>,
+        ds: &'v [Value],
+        as_: Option<&'v [Value]>,
+        ls: &'v [Value],
+        n: Node<'v, '_>,
     ) -> Option<Value> {
         let mut changed = false;
         for (i, (d, l)) in ds.iter().zip(ls).enumerate() {
@@ -415,8 +455,13 @@ impl Walk {
     }
 
     /// A field compared whole: it differs or not, and why.
-    fn leaf(&mut self, eq: Equivalence, n: Node<'_, '_>) -> Option<Value> {
-        let (d, a, l) = (present(n.desired), present(n.applied), present(n.live));
+    fn leaf(&mut self, eq: Equivalence, n: Node<'v, '_>) -> Option<Value> {
+        let (d, a, l) = (
+            self.view(n.desired),
+            self.view(n.applied),
+            self.view(n.live),
+        );
+        let (d, a, l) = (d.as_deref(), a.as_deref(), l.as_deref());
         if equivalent(d, l, eq) {
             return None;
         }
@@ -461,23 +506,23 @@ mod tests {
     #[test]
     fn renders_paths() {
         let steps = [
-            Step::Key("spec".into()),
-            Step::Key("containers".into()),
+            Step::Key("spec"),
+            Step::Key("containers"),
             Step::Item("name", "app".into()),
-            Step::Key("image".into()),
+            Step::Key("image"),
         ];
         assert_eq!(render_path(&steps), "spec.containers[name=app].image");
         let steps = [
-            Step::Key("metadata".into()),
-            Step::Key("labels".into()),
-            Step::Key("app.kubernetes.io/name".into()),
+            Step::Key("metadata"),
+            Step::Key("labels"),
+            Step::Key("app.kubernetes.io/name"),
         ];
         assert_eq!(
             render_path(&steps),
             "metadata.labels[\"app.kubernetes.io/name\"]"
         );
         assert_eq!(
-            render_path(&[Step::Key("rules".into()), Step::Index(3)]),
+            render_path(&[Step::Key("rules"), Step::Index(3)]),
             "rules[3]"
         );
     }

@@ -62,7 +62,7 @@ impl Owned {
         let item_map = item.as_map();
         self.children.iter().find_map(|(key, child)| {
             if let Some(json) = key.strip_prefix("k:") {
-                let keys = crate::yaml::parse_documents(json).ok()?.pop()?.value;
+                let keys = Value::from_json(json).ok()?;
                 let keys = keys.as_map()?;
                 let matches = !keys.is_empty()
                     && keys.iter().all(|(k, v)| {
@@ -73,7 +73,7 @@ impl Owned {
                 return matches.then_some(child);
             }
             if let Some(json) = key.strip_prefix("v:") {
-                let value = crate::yaml::parse_documents(json).ok()?.pop()?.value;
+                let value = Value::from_json(json).ok()?;
                 return (scalar_text(&value) == scalar_text(item)).then_some(child);
             }
             None

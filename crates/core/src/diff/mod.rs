@@ -40,6 +40,7 @@ mod normalize;
 mod quantity;
 mod report;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -88,6 +89,8 @@ pub struct DiffOptions {
     /// The namespace desired objects without one go to (as `kubectl apply -n`
     /// or an Argo CD destination); when `None`, `default`.
     pub namespace: Option<String>,
+    /// How many threads compare resources; the number of cores when `None`.
+    pub jobs: Option<usize>,
 }
 
 impl Default for DiffOptions {
@@ -102,6 +105,7 @@ impl Default for DiffOptions {
             tracking_label: DEFAULT_TRACKING_LABEL.to_owned(),
             app: None,
             namespace: None,
+            jobs: None,
         }
     }
 }
@@ -116,24 +120,44 @@ fn match_key(id: &ResId, default_namespace: Option<&str>) -> String {
     format!("{}/{}/{}/{}", id.group, id.kind, namespace, id.name)
 }
 
-/// Desired (or applied) state as the comparison sees it.
-fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
-    let mut value = value.clone();
+/// Desired (or applied) state normalized in place: the namespace it goes
+/// to, a Secret's `stringData` as `data`. (Server-owned fields and tracking
+/// are stepped over by the comparison, not removed.)
+fn normalize_desired(value: &mut Value, id: &ResId, options: &DiffOptions) {
     if let Some(ns) = &options.namespace
         && !id.is_cluster_scoped()
     {
-        normalize::default_namespace(&mut value, ns);
+        normalize::default_namespace(value, ns);
     }
+    normalize::fold_string_data(value, &id.group, &id.kind);
+}
+
+/// Whether [`normalize_desired`] would change `value` (most objects: no, and
+/// they are compared without a copy).
+fn desired_needs_normalizing(value: &Value, id: &ResId, options: &DiffOptions) -> bool {
+    let secret_text =
+        id.group.is_empty() && id.kind == "Secret" && value.get_path(&["stringData"]).is_some();
+    let namespace = options.namespace.is_some()
+        && !id.is_cluster_scoped()
+        && value
+            .get_path(&["metadata", "namespace"])
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty);
+    secret_text || namespace
+}
+
+/// Desired state as reports show it: normalized, without server fields.
+fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
+    let mut value = value.clone();
+    normalize_desired(&mut value, id, options);
     normalize::strip_server_fields(&mut value);
     normalize::strip_tracking(&mut value, &options.tracking_label);
-    normalize::fold_string_data(&mut value, &id.group, &id.kind);
     value
 }
 
 /// Live state as the comparison sees it.
 fn normalized_live(value: &Value, options: &DiffOptions) -> Value {
-    let mut value = value.clone();
-    normalize::strip_server_fields(&mut value);
+    let mut value = normalize::copy_without_server_fields(value);
     normalize::strip_tracking(&mut value, &options.tracking_label);
     value
 }
@@ -147,12 +171,13 @@ fn annotated_last_applied(live: &Resource) -> Result<Option<Value>, String> {
     else {
         return Ok(None);
     };
-    let docs = crate::yaml::parse_documents(text)
-        .map_err(|e| format!("malformed {LAST_APPLIED_ANNOTATION} annotation (ignored): {e}"))?;
-    match docs.into_iter().next().map(|d| d.value) {
-        Some(value @ Value::Map(_)) => Ok(Some(value)),
-        _ => Err(format!(
+    match Value::from_json(text) {
+        Ok(value @ Value::Map(_)) => Ok(Some(value)),
+        Ok(_) => Err(format!(
             "malformed {LAST_APPLIED_ANNOTATION} annotation (ignored): not a JSON object"
+        )),
+        Err(e) => Err(format!(
+            "malformed {LAST_APPLIED_ANNOTATION} annotation (ignored): {e}"
         )),
     }
 }
@@ -184,7 +209,128 @@ fn unified(old: &str, new: &str, id: &str) -> String {
         .to_string()
 }
 
-/// Compares desired state with live state (see the module docs).
+/// Compares one desired object with its live counterpart (`None`: missing),
+/// given the last-applied state when it is given explicitly (`Some(None)`:
+/// given, but not for this object).
+fn diff_one(
+    r: &Resource,
+    live: Option<&Resource>,
+    applied_given: Option<Option<&Resource>>,
+    options: &DiffOptions,
+) -> (ResourceDiff, Option<Warning>) {
+    let id = r.id();
+    let id_text = id.to_string();
+    let Some(live_r) = live else {
+        let shown = normalized_desired(r.value(), id, options);
+        return (
+            ResourceDiff {
+                id: id_text.clone(),
+                status: SyncStatus::Missing,
+                health: Some(HealthStatus::Missing),
+                health_message: None,
+                changes: Vec::new(),
+                patch: None,
+                diff: unified("", &yaml(&shown), &id_text),
+            },
+            None,
+        );
+    };
+    let mut desired_value = if desired_needs_normalizing(r.value(), id, options) {
+        let mut value = r.value().clone();
+        normalize_desired(&mut value, id, options);
+        Cow::Owned(value)
+    } else {
+        Cow::Borrowed(r.value())
+    };
+    let mut warning = None;
+    let mut applied = match applied_given {
+        Some(given) => given.map(|a| a.value().clone()),
+        None => match annotated_last_applied(live_r) {
+            Ok(value) => value,
+            Err(message) => {
+                warning = Some(Warning {
+                    id: id_text.clone(),
+                    message,
+                });
+                None
+            }
+        },
+    };
+    if let Some(a) = &mut applied {
+        normalize_desired(a, id, options);
+    }
+    let mut live_value = Cow::Borrowed(live_r.value());
+    let rules: Vec<&IgnoreRule> = options
+        .ignore
+        .iter()
+        .filter(|rule| rule.matches(id))
+        .collect();
+    for pointer in rules.iter().flat_map(|rule| &rule.json_pointers) {
+        ignore::remove_pointer(desired_value.to_mut(), pointer);
+        ignore::remove_pointer(live_value.to_mut(), pointer);
+        if let Some(a) = &mut applied {
+            ignore::remove_pointer(a, pointer);
+        }
+    }
+    let ignored_managers: Vec<&String> = rules
+        .iter()
+        .flat_map(|rule| &rule.managed_fields_managers)
+        .collect();
+    let ignored = if ignored_managers.is_empty() {
+        None
+    } else {
+        Owned::of(
+            live_r.value(),
+            |m| ignored_managers.iter().any(|i| *i == m),
+            |_| true,
+        )
+    };
+    let hand = |m: &str| options.hand_edit_managers.iter().any(|h| h == m);
+    let hand_owned = Owned::of(live_r.value(), hand, |op| op == "Update");
+    let ty = Type::for_object(&id.group, &id.kind);
+    let comparison = compare::compare(
+        &desired_value,
+        applied.as_ref(),
+        &live_value,
+        ty,
+        hand_owned.as_ref(),
+        ignored.as_ref(),
+        &options.tracking_label,
+    );
+    let health = health::assess(&id.group, &id.kind, live_r.value());
+    let (status, diff_text) = match &comparison.patch {
+        Some(patch) if !comparison.changes.is_empty() => {
+            let shown = normalized_live(&live_value, options);
+            let mut predicted = shown.clone();
+            let text = match strategic_merge::apply(&mut predicted, patch, ty) {
+                Ok(_) => unified(&yaml(&shown), &yaml(&predicted), &id_text),
+                Err(_) => {
+                    let desired = normalized_desired(&desired_value, id, options);
+                    unified(&yaml(&shown), &yaml(&desired), &id_text)
+                }
+            };
+            (SyncStatus::OutOfSync, text)
+        }
+        _ => (SyncStatus::Synced, String::new()),
+    };
+    let synced = status == SyncStatus::Synced;
+    (
+        ResourceDiff {
+            id: id_text,
+            status,
+            health: health.as_ref().map(|h| h.status),
+            health_message: health.map(|h| h.message).filter(|m| !m.is_empty()),
+            changes: comparison.changes,
+            patch: if synced { None } else { comparison.patch },
+            diff: diff_text,
+        },
+        warning,
+    )
+}
+
+/// Compares desired state with live state (see the module docs). Resources
+/// are compared on [`DiffOptions::jobs`] threads; the report is the same
+/// whatever their number.
 pub fn diff(
     desired: &ResourceSet,
     live: &ResourceSet,
@@ -199,108 +345,57 @@ pub fn diff(
                 .map(|r| (match_key(r.id(), default_ns), r))
                 .collect()
         });
-    let hand = |m: &str| options.hand_edit_managers.iter().any(|h| h == m);
 
-    let mut resources = Vec::new();
-    let mut warnings = Vec::new();
+    // Pair every desired object with its live and last-applied counterparts.
     let mut matched: HashSet<String> = HashSet::new();
+    let mut pairs = Vec::with_capacity(desired.len());
     for r in desired.iter() {
-        let id = r.id();
-        let key = match_key(id, default_ns);
+        let key = match_key(r.id(), default_ns);
+        let live_r = live_by_key.get(&key).copied();
+        let applied = applied_by_key
+            .as_ref()
+            .map(|index| index.get(&key).copied());
         if !matched.insert(key.clone()) {
             return Err(Error::diff(
                 "desired",
                 format!("two desired objects are the same object {key} (one without a namespace?)"),
             ));
         }
-        let id_text = id.to_string();
-        let mut desired_value = normalized_desired(r.value(), id, options);
-        let Some(live_r) = live_by_key.get(&key) else {
-            resources.push(ResourceDiff {
-                id: id_text.clone(),
-                status: SyncStatus::Missing,
-                health: Some(HealthStatus::Missing),
-                health_message: None,
-                changes: Vec::new(),
-                patch: None,
-                diff: unified("", &yaml(&desired_value), &id_text),
-            });
-            continue;
-        };
-        let applied = match &applied_by_key {
-            Some(index) => index
-                .get(&key)
-                .map(|a| normalized_desired(a.value(), a.id(), options)),
-            None => match annotated_last_applied(live_r) {
-                Ok(value) => value.map(|v| normalized_desired(&v, id, options)),
-                Err(message) => {
-                    warnings.push(Warning {
-                        id: id_text.clone(),
-                        message,
-                    });
-                    None
-                }
-            },
-        };
-        let mut applied = applied;
-        let mut live_value = normalized_live(live_r.value(), options);
-        let rules: Vec<&IgnoreRule> = options
-            .ignore
+        pairs.push((r, live_r, applied));
+    }
+    let jobs = options
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .clamp(1, pairs.len().div_ceil(64).max(1));
+    let compared: Vec<(ResourceDiff, Option<Warning>)> = if jobs == 1 {
+        pairs
             .iter()
-            .filter(|rule| rule.matches(id))
-            .collect();
-        for pointer in rules.iter().flat_map(|rule| &rule.json_pointers) {
-            ignore::remove_pointer(&mut desired_value, pointer);
-            ignore::remove_pointer(&mut live_value, pointer);
-            if let Some(a) = &mut applied {
-                ignore::remove_pointer(a, pointer);
-            }
-        }
-        let ignored_managers: Vec<&String> = rules
-            .iter()
-            .flat_map(|rule| &rule.managed_fields_managers)
-            .collect();
-        let ignored = if ignored_managers.is_empty() {
-            None
-        } else {
-            Owned::of(
-                live_r.value(),
-                |m| ignored_managers.iter().any(|i| *i == m),
-                |_| true,
-            )
-        };
-        let hand_owned = Owned::of(live_r.value(), hand, |op| op == "Update");
-        let ty = Type::for_object(&id.group, &id.kind);
-        let comparison = compare::compare(
-            &desired_value,
-            applied.as_ref(),
-            &live_value,
-            ty,
-            hand_owned.as_ref(),
-            ignored.as_ref(),
-        );
-        let health = health::assess(&id.group, &id.kind, live_r.value());
-        let (status, diff_text) = match &comparison.patch {
-            Some(patch) if !comparison.changes.is_empty() => {
-                let mut predicted = live_value.clone();
-                let text = match strategic_merge::apply(&mut predicted, patch, ty) {
-                    Ok(_) => unified(&yaml(&live_value), &yaml(&predicted), &id_text),
-                    Err(_) => unified(&yaml(&live_value), &yaml(&desired_value), &id_text),
-                };
-                (SyncStatus::OutOfSync, text)
-            }
-            _ => (SyncStatus::Synced, String::new()),
-        };
-        let synced = status == SyncStatus::Synced;
-        resources.push(ResourceDiff {
-            id: id_text,
-            status,
-            health: health.as_ref().map(|h| h.status),
-            health_message: health.map(|h| h.message).filter(|m| !m.is_empty()),
-            changes: comparison.changes,
-            patch: if synced { None } else { comparison.patch },
-            diff: diff_text,
-        });
+            .map(|&(r, l, a)| diff_one(r, l, a, options))
+            .collect()
+    } else {
+        let chunk = pairs.len().div_ceil(jobs);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = pairs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(r, l, a)| diff_one(r, l, a, options))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a diff thread does not panic"))
+                .collect()
+        })
+    };
+    let mut resources = Vec::with_capacity(compared.len());
+    let mut warnings = Vec::new();
+    for (resource, warning) in compared {
+        resources.push(resource);
+        warnings.extend(warning);
     }
 
     let apps: Vec<String> = match &options.app {

@@ -10,7 +10,7 @@ pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-co
 pub const ARGOCD_TRACKING_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
 
 /// `metadata` fields the API server sets.
-const SERVER_METADATA: &[&str] = &[
+pub(crate) const SERVER_METADATA: &[&str] = &[
     "uid",
     "resourceVersion",
     "generation",
@@ -50,6 +50,98 @@ pub(crate) fn strip_server_fields(value: &mut Value) {
         }
     }
     remove_meta_entry(value, "annotations", LAST_APPLIED_ANNOTATION);
+}
+
+/// A copy of a live object without what the server owns (see
+/// [`strip_server_fields`]), made without copying those fields first:
+/// `status`, `managedFields` and the last-applied annotation are often
+/// most of a live object.
+pub(crate) fn copy_without_server_fields(live: &Value) -> Value {
+    let Value::Map(top) = live else {
+        return live.clone();
+    };
+    let mut copy = Mapping::with_capacity_and_hasher(top.len(), Default::default());
+    for (key, value) in top {
+        match (key.as_str(), value) {
+            ("status", _) => {}
+            ("metadata", Value::Map(meta)) => {
+                let mut kept = Mapping::with_capacity_and_hasher(meta.len(), Default::default());
+                for (field, v) in meta {
+                    if SERVER_METADATA.contains(&field.as_str()) {
+                        continue;
+                    }
+                    let v = match (field.as_str(), v) {
+                        ("annotations", Value::Map(annotations)) => {
+                            let rest: Mapping = annotations
+                                .iter()
+                                .filter(|(k, _)| k.as_str() != LAST_APPLIED_ANNOTATION)
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect();
+                            if rest.is_empty() {
+                                continue;
+                            }
+                            Value::Map(rest)
+                        }
+                        _ => v.clone(),
+                    };
+                    kept.insert(field.clone(), v);
+                }
+                copy.insert(key.clone(), Value::Map(kept));
+            }
+            _ => {
+                copy.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Map(copy)
+}
+
+/// Whether field `key` of the map at `path` (keys from the object's top) is
+/// never compared: server-owned fields, the last-applied annotation, and
+/// the tracking a GitOps tool adds at sync time.
+pub(crate) fn is_unowned_field(path: &[&str], key: &str, tracking_label: &str) -> bool {
+    match path {
+        [] => key == "status",
+        ["metadata"] => SERVER_METADATA.contains(&key),
+        ["metadata", "annotations"] => {
+            key == LAST_APPLIED_ANNOTATION || key == ARGOCD_TRACKING_ANNOTATION
+        }
+        ["metadata", "labels"] => key == tracking_label,
+        _ => false,
+    }
+}
+
+/// A copy of `value` (found at `path`) without the fields
+/// [`is_unowned_field`] names, recursively; `None` when it has none.
+pub(crate) fn without_unowned(path: &[&str], value: &Value, tracking_label: &str) -> Option<Value> {
+    if path.len() > 2 {
+        return None;
+    }
+    let Value::Map(map) = value else {
+        return None;
+    };
+    let mut changed = false;
+    let mut copy = Mapping::with_capacity_and_hasher(map.len(), Default::default());
+    for (key, v) in map {
+        if is_unowned_field(path, key, tracking_label) {
+            changed = true;
+            continue;
+        }
+        let mut child_path = path.to_vec();
+        child_path.push(key);
+        match without_unowned(&child_path, v, tracking_label) {
+            Some(inner) => {
+                changed = true;
+                if !matches!(&inner, Value::Map(m) if m.is_empty()) {
+                    copy.insert(key.clone(), inner);
+                }
+            }
+            None => {
+                copy.insert(key.clone(), v.clone());
+            }
+        }
+    }
+    changed.then_some(Value::Map(copy))
 }
 
 /// Drops what a GitOps tool adds at sync time to tell its objects apart: the

@@ -491,9 +491,11 @@ enum Chomp {
     Keep,
 }
 
-/// Bytes a plain key of the subset may hold.
+/// Bytes a plain key of the subset may hold: printable ASCII (in block
+/// context a plain scalar may hold flow indicators and quotes after its
+/// first character, as managedFields keys such as `k:{"name":"app"}` do).
 fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b'$' | b'<')
+    (0x20..0x7F).contains(&b)
 }
 
 /// Whether a plain scalar may start with this byte in the subset (YAML's
@@ -741,6 +743,7 @@ mod tests {
             "a: |\n  keep\n    deeper\n  back\nb: 1\n",
             "<<: {}\n",
             "\"quoted key\": 1\n'single': 2\n",
+            "fieldsV1:\n  f:metadata:\n    .: {}\n    f:labels: {}\n  f:spec:\n    k:{\"name\":\"app\"}:\n      f:image: {}\n",
             "args: [\"--port=8080\", -v, 'x', http://a:80/b, 1]\ncommand: [ sh , -c ]\n",
         ];
         for case in cases {
@@ -840,7 +843,7 @@ mod tests {
             seed ^= seed << 17;
             (seed % bound as u64) as usize
         };
-        const INSERTS: [&str; 31] = [
+        const INSERTS: [&str; 35] = [
             " ",
             "  ",
             "\n",
@@ -872,6 +875,10 @@ mod tests {
             "1e3",
             "\n    ",
             "\\u",
+            "f:x:",
+            "k:{\"a\":1}: ",
+            ".: {}",
+            "a b",
         ];
         let mut taken = 0;
         for round in 0..4000 {

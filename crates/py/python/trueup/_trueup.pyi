@@ -150,6 +150,7 @@ def diff(
     namespace: Optional[str] = None,
     hand_edit_managers: Optional[list[str]] = None,
     tracking_label: Optional[str] = None,
+    jobs: Optional[int] = None,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
@@ -163,5 +164,6 @@ def diff(
     extraneous live objects; ``namespace`` is where desired objects without one
     go; ``hand_edit_managers`` are the managedFields managers whose updates are
     hand edits (default: kubectl-edit, kubectl-patch, kubectl-set,
-    kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace).
+    kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace); ``jobs``
+    is how many threads compare resources (default: the number of cores).
     """
