@@ -220,7 +220,7 @@ fn missing_and_extraneous_and_health() {
         "{DEPLOYMENT}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n"
     ));
     let live = set(&format!(
-        "{}status:\n  observedGeneration: 1\n  replicas: 3\n  updatedReplicas: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: billing\n",
+        "{}status:\n  observedGeneration: 1\n  replicas: 3\n  updatedReplicas: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: billing\n---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5d8f\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n  ownerReferences:\n  - {{apiVersion: apps/v1, kind: Deployment, name: web, uid: u1}}\n---\napiVersion: v1\nkind: Endpoints\nmetadata:\n  name: web\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n",
         DEPLOYMENT.replace(
             "  namespace: prod\n",
             "  namespace: prod\n  generation: 1\n"

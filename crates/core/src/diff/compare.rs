@@ -172,6 +172,22 @@ fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
     }
 }
 
+/// Whether every item has a distinct value of the merge key (otherwise the
+/// list is compared by index or whole, so that no item is left out).
+fn uniquely_keyed(items: &[Value], key: &str) -> bool {
+    let mut seen: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(k) = item.as_map().and_then(|m| m.get(key)).and_then(scalar_text) else {
+            return false;
+        };
+        if seen.contains(&k) {
+            return false;
+        }
+        seen.push(k);
+    }
+    true
+}
+
 /// Whether `owned` says the whole field at this place is ignored.
 fn ignored_here(owned: Option<&Owned>) -> bool {
     owned.is_some_and(Owned::owns_itself)
@@ -280,7 +296,14 @@ impl<'v> Walk<'v, '_> {
                 let as_ = a.and_then(Value::as_seq);
                 let all_maps = ds.iter().chain(ls).all(|v| matches!(v, Value::Map(_)));
                 match list.and_then(|m| m.key) {
-                    Some(key) if all_maps => self.keyed_list(ty, eq, key, ds, as_, ls, n),
+                    Some(key)
+                        if all_maps
+                            && uniquely_keyed(ds, key)
+                            && uniquely_keyed(ls, key)
+                            && as_.is_none_or(|a| uniquely_keyed(a, key)) =>
+                    {
+                        self.keyed_list(ty, eq, key, ds, as_, ls, n)
+                    }
                     _ if all_maps && ds.len() == ls.len() => {
                         self.indexed_list(ty, eq, ds, as_, ls, n)
                     }
@@ -525,6 +548,27 @@ mod tests {
             render_path(&[Step::Key("rules"), Step::Index(3)]),
             "rules[3]"
         );
+    }
+
+    #[test]
+    fn lists_without_usable_merge_keys_are_still_compared() {
+        let doc = |t: &str| crate::yaml::parse_documents(t).unwrap().remove(0).value;
+        let ty = Type::for_object("", "Pod");
+        // Two env entries share a name (the API server accepts that): nothing is skipped.
+        let desired = doc(
+            "spec:\n  containers:\n  - name: a\n    env:\n    - {name: X, value: '1'}\n    - {name: X, value: '2'}\n",
+        );
+        let live = doc(
+            "spec:\n  containers:\n  - name: a\n    env:\n    - {name: X, value: '1'}\n    - {name: X, value: '3'}\n",
+        );
+        let c = compare(&desired, None, &live, ty, None, None, "");
+        let paths: Vec<&str> = c.changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["spec.containers[name=a].env[1].value"]);
+        // An item without its merge key.
+        let desired = doc("spec:\n  containers:\n  - image: x\n");
+        let live = doc("spec:\n  containers:\n  - image: y\n");
+        let c = compare(&desired, None, &live, ty, None, None, "");
+        assert_eq!(c.changes.len(), 1, "{:?}", c.changes);
     }
 
     #[test]

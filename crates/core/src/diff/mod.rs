@@ -461,8 +461,19 @@ pub fn diff(
     })
 }
 
-/// Whether a live object carries this application's tracking.
+/// Whether a live object carries this application's tracking (and is not
+/// something a controller made from one: objects with owners, and the
+/// Endpoints Kubernetes copies a Service's labels to, are never prune
+/// candidates).
 fn tracked(r: &Resource, options: &DiffOptions, apps: &[String]) -> bool {
+    let owned = r
+        .value()
+        .get_path(&["metadata", "ownerReferences"])
+        .and_then(Value::as_seq)
+        .is_some_and(|owners| !owners.is_empty());
+    if owned || (r.id().group.is_empty() && r.id().kind == "Endpoints") {
+        return false;
+    }
     let label = r
         .value()
         .get_path(&["metadata", "labels", &options.tracking_label])
