@@ -45,6 +45,58 @@ enum Command {
         /// (kustomize's default) or `none`.
         #[arg(long, default_value = "root-only", value_name = "root-only|none")]
         load_restrictor: trueup_core::LoadRestrictor,
+        /// Render the folder as it is at this Git revision, from Git objects
+        /// (no checkout; the working tree is not read).
+        #[arg(long, value_name = "REV", conflicts_with = "all")]
+        rev: Option<String>,
+        /// With --rev: the repository [default: the one containing the current folder].
+        #[arg(long, value_name = "DIR", requires = "rev")]
+        repo: Option<PathBuf>,
+    },
+    /// The commits that changed anything under PATH, newest first: the
+    /// deployment audit log of an environment.
+    History {
+        /// A folder (or file) of the repository.
+        path: PathBuf,
+        /// At most this many commits.
+        #[arg(long, short = 'n')]
+        max: Option<usize>,
+        /// Only commits not reachable from this revision (SINCE..REV).
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
+        /// Where to start.
+        #[arg(long, value_name = "REV", default_value = "HEAD")]
+        rev: String,
+        /// The repository [default: the one containing the current folder].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = DiffOutput::Text)]
+        output: DiffOutput,
+    },
+    /// Commit, on a branch, PATH restored as it was at a revision (--to), or
+    /// the revert of one commit limited to PATH (--revert). The working tree
+    /// is not touched; the branch moves only if nobody else moved it.
+    Rollback {
+        /// A folder (or file) of the repository.
+        path: PathBuf,
+        /// The revision whose PATH to restore.
+        #[arg(
+            long,
+            value_name = "REV",
+            required_unless_present = "revert",
+            conflicts_with = "revert"
+        )]
+        to: Option<String>,
+        /// The commit whose changes under PATH to revert.
+        #[arg(long, value_name = "COMMIT")]
+        revert: Option<String>,
+        /// The branch to commit to [default: the branch HEAD is on].
+        #[arg(long, short)]
+        branch: Option<String>,
+        /// The repository [default: the one containing the current folder].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
     },
     /// Compare desired state (Git) with live state (the cluster), three-way
     /// with the last-applied state. Exit 0 when everything is Synced, 1 when
@@ -54,8 +106,23 @@ enum Command {
         #[arg(required = true, value_name = "DESIRED")]
         desired: Vec<PathBuf>,
         /// Live objects: a YAML or JSON file, or a `kind: List` from `kubectl get -o yaml`.
-        #[arg(long, value_name = "FILE")]
-        live: PathBuf,
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "from_rev",
+            conflicts_with = "from_rev"
+        )]
+        live: Option<PathBuf>,
+        /// Instead of live state: compare the overlay DESIRED at this Git
+        /// revision with --to-rev (what a promotion will change).
+        #[arg(long, value_name = "REV", requires = "to_rev")]
+        from_rev: Option<String>,
+        /// The newer revision for --from-rev.
+        #[arg(long, value_name = "REV", requires = "from_rev")]
+        to_rev: Option<String>,
+        /// With --from-rev: the repository [default: the one containing the current folder].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
         /// The last-applied state; by default each live object's
         /// kubectl.kubernetes.io/last-applied-configuration annotation.
         #[arg(long, value_name = "FILE")]
@@ -134,6 +201,92 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Diff {
             desired,
+            from_rev: Some(from),
+            to_rev: Some(to),
+            repo,
+            output,
+            ..
+        } => {
+            let [path] = desired.as_slice() else {
+                return Err("--from-rev compares one overlay folder".into());
+            };
+            let repo = open_repo(repo.as_deref())?;
+            let path = repo.relative_path(path).map_err(|e| e.to_string())?;
+            let delta = repo
+                .diff_revisions(&path, &from, &to, &trueup_core::BuildOptions::default())
+                .map_err(|e| e.to_string())?;
+            let text = match output {
+                DiffOutput::Text => delta.to_text(),
+                DiffOutput::Json => delta.to_json_pretty() + "\n",
+            };
+            write_stdout(text.as_bytes())?;
+            Ok(if delta.resources.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::History {
+            path,
+            max,
+            since,
+            rev,
+            repo,
+            output,
+        } => {
+            let repo = open_repo(repo.as_deref())?;
+            let path = repo.relative_path(&path).map_err(|e| e.to_string())?;
+            let options = trueup_core::git::HistoryOptions {
+                rev: Some(rev),
+                max,
+                since,
+            };
+            let commits = repo.history(&path, &options).map_err(|e| e.to_string())?;
+            let text = match output {
+                DiffOutput::Json => {
+                    serde_json::to_string_pretty(&commits).map_err(|e| e.to_string())? + "\n"
+                }
+                DiffOutput::Text => commits
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {} {} {}\n{}",
+                            &c.id[..12],
+                            c.time,
+                            c.author,
+                            c.subject,
+                            c.files
+                                .iter()
+                                .map(|f| format!("    {f}\n"))
+                                .collect::<String>()
+                        )
+                    })
+                    .collect(),
+            };
+            write_stdout(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rollback {
+            path,
+            to,
+            revert,
+            branch,
+            repo,
+        } => {
+            let repo = open_repo(repo.as_deref())?;
+            let path = repo.relative_path(&path).map_err(|e| e.to_string())?;
+            let options = trueup_core::git::WriteOptions::default();
+            let commit = match (to, revert) {
+                (Some(to), _) => repo.rollback(&path, &to, branch.as_deref(), &options),
+                (None, Some(commit)) => repo.revert(&path, &commit, branch.as_deref(), &options),
+                (None, None) => return Err("rollback needs --to REV or --revert COMMIT".into()),
+            }
+            .map_err(|e| e.to_string())?;
+            write_stdout(format!("{commit}\n").as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff {
+            desired,
             live,
             last_applied,
             output,
@@ -143,7 +296,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             tracking_label,
             hand_edit_managers,
             jobs,
+            ..
         } => {
+            let live = live.ok_or("diff needs --live FILE (or --from-rev A --to-rev B)")?;
             let err = |e: trueup_core::Error| e.to_string();
             let defaults = trueup_core::diff::DiffOptions::default();
             let options = trueup_core::diff::DiffOptions {
@@ -184,6 +339,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(code)
         }
         Command::Build {
+            dir: Some(dir),
+            output,
+            load_restrictor,
+            rev: Some(rev),
+            repo,
+            ..
+        } => {
+            let repo = open_repo(repo.as_deref())?;
+            let path = repo.relative_path(&dir).map_err(|e| e.to_string())?;
+            let set = repo
+                .build(&path, &rev, &trueup_core::BuildOptions { load_restrictor })
+                .map_err(|e| e.to_string())?;
+            write_stdout(render(&set, output).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build {
             dir,
             output,
             load_restrictor,
@@ -196,6 +367,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The repository given with --repo, or the one containing the current folder.
+fn open_repo(repo: Option<&Path>) -> Result<trueup_core::git::Repo, String> {
+    match repo {
+        Some(dir) => trueup_core::git::Repo::open(dir),
+        None => trueup_core::git::Repo::discover("."),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// The set as text in the chosen format.

@@ -100,6 +100,66 @@ export interface BuildOptions {
    * @default 'root-only'
    */
   loadRestrictor?: string
+  /** Render the folder as it is at this Git revision (from Git objects, no checkout). */
+  rev?: string
+  /**
+   * With `rev`: the repository.
+   * @default the repository containing the current folder
+   */
+  repo?: string
+}
+
+/**
+ * Commits the changes on top of `parent` and moves `branch` to it only if it
+ * still points at that parent (else an error with code `E_BRANCH_MOVED`).
+ * The working tree and index are not touched. Returns the new commit id.
+ */
+export declare function commit(request: CommitRequest): string
+
+/** One commit of a path's history. */
+export interface CommitInfo {
+  /** The full commit id. */
+  id: string
+  /** The author's name. */
+  author: string
+  /** The author's email. */
+  email: string
+  /** When it was authored, ISO 8601 with the author's offset. */
+  time: string
+  /** The first line of the message. */
+  subject: string
+  /** Files under the path it added, changed or deleted (against its first parent). */
+  files: Array<string>
+}
+
+/** What `commit` writes. */
+export interface CommitRequest {
+  /** The branch to move (created when it does not exist). */
+  branch: string
+  /** The files to add, change or delete. */
+  changes: Array<FileChange>
+  /** The commit message. */
+  message: string
+  /**
+   * The commit the changes apply to, which the branch must still point at.
+   * @default the branch's tip
+   */
+  parent?: string
+  /**
+   * The repository.
+   * @default the repository containing the current folder
+   */
+  repo?: string
+  /**
+   * The author.
+   * @default the repository's user.name and user.email
+   */
+  author?: Signature
+  /**
+   * The committer.
+   * @default the author
+   */
+  committer?: Signature
 }
 
 /**
@@ -176,6 +236,13 @@ export interface DiffReport {
   warnings: Array<DiffWarning>
 }
 
+/**
+ * What changes in the desired state of the overlay at `path` from revision
+ * `fromRev` to `toRev`: `{ summary: { added, removed, changed, unchanged },
+ * resources: [{ id, change, changes: [{ path, from, to }], diff }] }`.
+ */
+export declare function diffRevisions(path: string, fromRev: string, toRev: string, options?: RepoOptions | undefined | null): { summary: { added: number; removed: number; changed: number; unchanged: number }; resources: Array<{ id: string; change: 'added' | 'removed' | 'changed'; changes: Array<{ path: string; from: any; to: any }>; diff: string }> }
+
 /** Counts of a diff by status. */
 export interface DiffSummary {
   /** Resources in sync. */
@@ -194,6 +261,41 @@ export interface DiffWarning {
   id: string
   /** What happened. */
   message: string
+}
+
+/** One file of a commit. */
+export interface FileChange {
+  /** The path, relative to the repository's root. */
+  path: string
+  /** The new content; `null` (or leaving it out) deletes the file. */
+  content?: string | Buffer | null
+}
+
+/**
+ * The commits that changed anything under `path`, newest first, as
+ * `git log -- PATH` lists them.
+ */
+export declare function history(path: string, options?: HistoryOptions | undefined | null): Array<CommitInfo>
+
+/** `history` on the thread pool. */
+export declare function historyAsync(path: string, options?: HistoryOptions | undefined | null): Promise<Array<CommitInfo>>
+
+/** Options of `history`. */
+export interface HistoryOptions {
+  /**
+   * The repository.
+   * @default the repository containing the current folder
+   */
+  repo?: string
+  /** At most this many commits. */
+  max?: number
+  /** Only commits not reachable from this revision. */
+  since?: string
+  /**
+   * Where to start.
+   * @default 'HEAD'
+   */
+  rev?: string
 }
 
 /** Reads Kubernetes manifests from YAML text (a string or a UTF-8 Buffer). */
@@ -237,6 +339,18 @@ export interface OverlayError {
   message: string
 }
 
+/** Options of the Git functions that only need a repository. */
+export interface RepoOptions {
+  /**
+   * The repository.
+   * @default the repository containing the current folder
+   */
+  repo?: string
+}
+
+/** The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`). */
+export declare function resolve(rev: string, options?: RepoOptions | undefined | null): string
+
 /** The comparison of one resource. */
 export interface ResourceDiff {
   /** `group/kind/namespace/name`. */
@@ -253,6 +367,44 @@ export interface ResourceDiff {
   patch: Record<string, any> | null
   /** A unified diff of live and predicted live (empty when Synced). */
   diff: string
+}
+
+/**
+ * Commits `path` restored as it was at `to`, or the revert of commit
+ * `revert` limited to `path` (code `E_CONFLICT` when it does not apply
+ * cleanly). Returns the new commit id.
+ */
+export declare function rollback(path: string, options: RollbackOptions): string
+
+/** Options of `rollback`: exactly one of `to` and `revert`. */
+export interface RollbackOptions {
+  /** Restore the path as it was at this revision. */
+  to?: string
+  /** Revert this commit, limited to the path. */
+  revert?: string
+  /**
+   * The branch to commit to.
+   * @default the branch HEAD is on
+   */
+  branch?: string
+  /**
+   * The repository.
+   * @default the repository containing the current folder
+   */
+  repo?: string
+}
+
+/** An author or committer. */
+export interface Signature {
+  /** The name. */
+  name: string
+  /** The email. */
+  email: string
+  /**
+   * Seconds since the Unix epoch.
+   * @default now
+   */
+  time?: number
 }
 
 /** The version of the engine. */

@@ -80,6 +80,32 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A Git operation failed: not a repository, unknown revision, path not
+    /// in the tree, nothing to roll back...
+    #[error("{repo}: {message}")]
+    Git {
+        /// The repository.
+        repo: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A branch did not point where a write expected (someone else wrote
+    /// first): read it again and retry.
+    #[error("branch moved: {branch} is at {actual}, not {expected}; fetch it and retry")]
+    BranchMoved {
+        /// The branch.
+        branch: String,
+        /// Where the writer expected it.
+        expected: String,
+        /// Where it is.
+        actual: String,
+    },
+    /// A revert does not apply cleanly.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// Which files conflict and why.
+        message: String,
+    },
     /// A kustomization uses a feature trueup does not render yet; it refuses
     /// rather than render something different from kustomize.
     #[error("not supported yet: {field} (in {file})")]
@@ -112,6 +138,12 @@ pub enum ErrorKind {
     Overlay,
     /// [`Error::Diff`]
     Diff,
+    /// [`Error::Git`]
+    Git,
+    /// [`Error::BranchMoved`]
+    BranchMoved,
+    /// [`Error::Conflict`]
+    Conflict,
     /// [`Error::Unsupported`]
     Unsupported,
     /// [`Error::Io`]
@@ -119,13 +151,17 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_UNSUPPORTED`, `E_IO`.
+    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_GIT`,
+    /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_IO`.
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Yaml => "E_YAML",
             ErrorKind::Manifest => "E_MANIFEST",
             ErrorKind::Overlay => "E_OVERLAY",
             ErrorKind::Diff => "E_DIFF",
+            ErrorKind::Git => "E_GIT",
+            ErrorKind::BranchMoved => "E_BRANCH_MOVED",
+            ErrorKind::Conflict => "E_CONFLICT",
             ErrorKind::Unsupported => "E_UNSUPPORTED",
             ErrorKind::Io => "E_IO",
         }
@@ -140,6 +176,9 @@ impl Error {
             Error::Manifest { .. } => ErrorKind::Manifest,
             Error::Overlay { .. } => ErrorKind::Overlay,
             Error::Diff { .. } => ErrorKind::Diff,
+            Error::Git { .. } => ErrorKind::Git,
+            Error::BranchMoved { .. } => ErrorKind::BranchMoved,
+            Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::Io { .. } => ErrorKind::Io,
         }
@@ -154,6 +193,8 @@ impl Error {
             Error::Overlay { file, .. }
             | Error::Diff { file, .. }
             | Error::Unsupported { file, .. } => Some(file),
+            Error::Git { repo, .. } => Some(repo),
+            Error::BranchMoved { .. } | Error::Conflict { .. } => None,
             Error::Io { path, .. } => Some(path),
         }
     }

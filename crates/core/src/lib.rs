@@ -26,6 +26,7 @@
 mod base64;
 pub mod diff;
 pub mod error;
+pub mod git;
 pub mod health;
 pub mod kustomize;
 pub mod patch;

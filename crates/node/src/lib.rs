@@ -98,6 +98,11 @@ pub struct BuildOptions {
     /// `'none'` lets kustomizations read files outside their folder.
     /// @default 'root-only'
     pub load_restrictor: Option<String>,
+    /// Render the folder as it is at this Git revision (from Git objects, no checkout).
+    pub rev: Option<String>,
+    /// With `rev`: the repository.
+    /// @default the repository containing the current folder
+    pub repo: Option<String>,
 }
 
 fn core_build_options(
@@ -113,9 +118,18 @@ fn core_build_options(
 
 fn build_impl(
     path: &str,
-    load_restrictor: Option<&str>,
+    options: Option<BuildOptions>,
 ) -> std::result::Result<ResourceSet, trueup_core::Error> {
-    trueup_core::build_opts(path, &core_build_options(load_restrictor)?)
+    let (restrictor, rev, repo) = match options {
+        Some(o) => (o.load_restrictor, o.rev, o.repo),
+        None => (None, None, None),
+    };
+    trueup_core::git::build_path(
+        path.as_ref(),
+        rev.as_deref(),
+        repo.as_deref().map(std::path::Path::new),
+        &core_build_options(restrictor.as_deref())?,
+    )
 }
 
 fn load_manifests_impl(
@@ -131,8 +145,7 @@ pub fn build(
     path: String,
     options: Option<BuildOptions>,
 ) -> std::result::Result<ManifestSet, napi::Error<String>> {
-    let restrictor = options.and_then(|o| o.load_restrictor);
-    build_impl(&path, restrictor.as_deref())
+    build_impl(&path, options)
         .map(|inner| ManifestSet { inner })
         .map_err(to_js_error)
 }
@@ -188,7 +201,7 @@ pub fn load_manifests(
 /// The work of `buildAsync`, run off the main thread.
 pub struct BuildTask {
     path: String,
-    load_restrictor: Option<String>,
+    options: Option<BuildOptions>,
 }
 
 impl Task for BuildTask {
@@ -196,7 +209,7 @@ impl Task for BuildTask {
     type JsValue = ManifestSet;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(build_impl(&self.path, self.load_restrictor.as_deref()))
+        Ok(build_impl(&self.path, self.options.take()))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -210,10 +223,7 @@ impl Task for BuildTask {
 /// `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error.
 #[napi(ts_return_type = "Promise<ManifestSet>")]
 pub fn build_async(path: String, options: Option<BuildOptions>) -> AsyncTask<BuildTask> {
-    AsyncTask::new(BuildTask {
-        path,
-        load_restrictor: options.and_then(|o| o.load_restrictor),
-    })
+    AsyncTask::new(BuildTask { path, options })
 }
 
 /// The work of `loadManifestsAsync`, run off the main thread.
@@ -675,4 +685,277 @@ pub fn diff_async(
         live: Some(Manifests::from_js(live)),
         options,
     })
+}
+
+/// One commit of a path's history.
+#[napi(object)]
+pub struct CommitInfo {
+    /// The full commit id.
+    pub id: String,
+    /// The author's name.
+    pub author: String,
+    /// The author's email.
+    pub email: String,
+    /// When it was authored, ISO 8601 with the author's offset.
+    pub time: String,
+    /// The first line of the message.
+    pub subject: String,
+    /// Files under the path it added, changed or deleted (against its first parent).
+    pub files: Vec<String>,
+}
+
+/// Options of `history`.
+#[napi(object)]
+pub struct HistoryOptions {
+    /// The repository.
+    /// @default the repository containing the current folder
+    pub repo: Option<String>,
+    /// At most this many commits.
+    pub max: Option<u32>,
+    /// Only commits not reachable from this revision.
+    pub since: Option<String>,
+    /// Where to start.
+    /// @default 'HEAD'
+    pub rev: Option<String>,
+}
+
+fn open_repo(
+    repo: Option<&str>,
+) -> std::result::Result<trueup_core::git::Repo, trueup_core::Error> {
+    trueup_core::git::open_or_discover(repo.map(std::path::Path::new))
+}
+
+fn history_impl(
+    path: &str,
+    options: Option<HistoryOptions>,
+) -> std::result::Result<Vec<CommitInfo>, trueup_core::Error> {
+    let options = options.unwrap_or(HistoryOptions {
+        repo: None,
+        max: None,
+        since: None,
+        rev: None,
+    });
+    let repo = open_repo(options.repo.as_deref())?;
+    let path = repo.relative_path(path)?;
+    let commits = repo.history(
+        &path,
+        &trueup_core::git::HistoryOptions {
+            rev: options.rev,
+            max: options.max.map(|m| m as usize),
+            since: options.since,
+        },
+    )?;
+    Ok(commits
+        .into_iter()
+        .map(|c| CommitInfo {
+            id: c.id,
+            author: c.author,
+            email: c.email,
+            time: c.time,
+            subject: c.subject,
+            files: c.files,
+        })
+        .collect())
+}
+
+/// The commits that changed anything under `path`, newest first, as
+/// `git log -- PATH` lists them.
+#[napi]
+pub fn history(
+    path: String,
+    options: Option<HistoryOptions>,
+) -> std::result::Result<Vec<CommitInfo>, napi::Error<String>> {
+    history_impl(&path, options).map_err(to_js_error)
+}
+
+/// The work of `historyAsync`, run off the main thread.
+pub struct HistoryTask {
+    path: String,
+    options: Option<HistoryOptions>,
+}
+
+impl Task for HistoryTask {
+    type Output = std::result::Result<Vec<CommitInfo>, trueup_core::Error>;
+    type JsValue = Vec<CommitInfo>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(history_impl(&self.path, self.options.take()))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(commits) => Ok(commits),
+            Err(e) => reject_with_code(env, e),
+        }
+    }
+}
+
+/// `history` on the thread pool.
+#[napi(ts_return_type = "Promise<Array<CommitInfo>>")]
+pub fn history_async(path: String, options: Option<HistoryOptions>) -> AsyncTask<HistoryTask> {
+    AsyncTask::new(HistoryTask { path, options })
+}
+
+/// Options of the Git functions that only need a repository.
+#[napi(object)]
+pub struct RepoOptions {
+    /// The repository.
+    /// @default the repository containing the current folder
+    pub repo: Option<String>,
+}
+
+/// The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`).
+#[napi]
+pub fn resolve(
+    rev: String,
+    options: Option<RepoOptions>,
+) -> std::result::Result<String, napi::Error<String>> {
+    let repo = options.and_then(|o| o.repo);
+    open_repo(repo.as_deref())
+        .and_then(|r| r.resolve(&rev))
+        .map_err(to_js_error)
+}
+
+/// What changes in the desired state of the overlay at `path` from revision
+/// `fromRev` to `toRev`: `{ summary: { added, removed, changed, unchanged },
+/// resources: [{ id, change, changes: [{ path, from, to }], diff }] }`.
+#[napi(
+    ts_return_type = "{ summary: { added: number; removed: number; changed: number; unchanged: number }; resources: Array<{ id: string; change: 'added' | 'removed' | 'changed'; changes: Array<{ path: string; from: any; to: any }>; diff: string }> }"
+)]
+pub fn diff_revisions(
+    path: String,
+    from_rev: String,
+    to_rev: String,
+    options: Option<RepoOptions>,
+) -> std::result::Result<serde_json::Value, napi::Error<String>> {
+    let repo = options.and_then(|o| o.repo);
+    let run = || -> std::result::Result<serde_json::Value, trueup_core::Error> {
+        let repo = open_repo(repo.as_deref())?;
+        let path = repo.relative_path(&path)?;
+        let delta = repo.diff_revisions(&path, &from_rev, &to_rev, &Default::default())?;
+        Ok(json(&delta))
+    };
+    run().map_err(to_js_error)
+}
+
+/// An author or committer.
+#[napi(object)]
+pub struct Signature {
+    /// The name.
+    pub name: String,
+    /// The email.
+    pub email: String,
+    /// Seconds since the Unix epoch.
+    /// @default now
+    pub time: Option<i64>,
+}
+
+/// One file of a commit.
+#[napi(object)]
+pub struct FileChange {
+    /// The path, relative to the repository's root.
+    pub path: String,
+    /// The new content; `null` (or leaving it out) deletes the file.
+    pub content: Option<Either3<String, Buffer, Null>>,
+}
+
+/// What `commit` writes.
+#[napi(object)]
+pub struct CommitRequest {
+    /// The branch to move (created when it does not exist).
+    pub branch: String,
+    /// The files to add, change or delete.
+    pub changes: Vec<FileChange>,
+    /// The commit message.
+    pub message: String,
+    /// The commit the changes apply to, which the branch must still point at.
+    /// @default the branch's tip
+    pub parent: Option<String>,
+    /// The repository.
+    /// @default the repository containing the current folder
+    pub repo: Option<String>,
+    /// The author.
+    /// @default the repository's user.name and user.email
+    pub author: Option<Signature>,
+    /// The committer.
+    /// @default the author
+    pub committer: Option<Signature>,
+}
+
+fn core_signature(s: Option<Signature>) -> Option<trueup_core::git::Signature> {
+    s.map(|s| trueup_core::git::Signature {
+        name: s.name,
+        email: s.email,
+        time: s.time,
+    })
+}
+
+/// Commits the changes on top of `parent` and moves `branch` to it only if it
+/// still points at that parent (else an error with code `E_BRANCH_MOVED`).
+/// The working tree and index are not touched. Returns the new commit id.
+#[napi]
+pub fn commit(request: CommitRequest) -> std::result::Result<String, napi::Error<String>> {
+    let core = trueup_core::git::CommitRequest {
+        branch: request.branch,
+        parent: request.parent,
+        changes: request
+            .changes
+            .into_iter()
+            .map(|c| trueup_core::git::FileChange {
+                path: c.path,
+                content: match c.content {
+                    Some(Either3::A(text)) => Some(text.into_bytes()),
+                    Some(Either3::B(bytes)) => Some(bytes.to_vec()),
+                    Some(Either3::C(_)) | None => None,
+                },
+            })
+            .collect(),
+        message: request.message,
+        options: trueup_core::git::WriteOptions {
+            author: core_signature(request.author),
+            committer: core_signature(request.committer),
+        },
+    };
+    open_repo(request.repo.as_deref())
+        .and_then(|r| r.commit(&core))
+        .map_err(to_js_error)
+}
+
+/// Options of `rollback`: exactly one of `to` and `revert`.
+#[napi(object)]
+pub struct RollbackOptions {
+    /// Restore the path as it was at this revision.
+    pub to: Option<String>,
+    /// Revert this commit, limited to the path.
+    pub revert: Option<String>,
+    /// The branch to commit to.
+    /// @default the branch HEAD is on
+    pub branch: Option<String>,
+    /// The repository.
+    /// @default the repository containing the current folder
+    pub repo: Option<String>,
+}
+
+/// Commits `path` restored as it was at `to`, or the revert of commit
+/// `revert` limited to `path` (code `E_CONFLICT` when it does not apply
+/// cleanly). Returns the new commit id.
+#[napi]
+pub fn rollback(
+    path: String,
+    options: RollbackOptions,
+) -> std::result::Result<String, napi::Error<String>> {
+    let run = || -> std::result::Result<String, trueup_core::Error> {
+        let repo = open_repo(options.repo.as_deref())?;
+        let path = repo.relative_path(&path)?;
+        let write = trueup_core::git::WriteOptions::default();
+        match (&options.to, &options.revert) {
+            (Some(to), None) => repo.rollback(&path, to, options.branch.as_deref(), &write),
+            (None, Some(commit)) => repo.revert(&path, commit, options.branch.as_deref(), &write),
+            _ => Err(trueup_core::Error::Git {
+                repo: repo.name().to_owned(),
+                message: "rollback needs exactly one of `to` and `revert`".into(),
+            }),
+        }
+    };
+    run().map_err(to_js_error)
 }

@@ -276,3 +276,71 @@ test('diff takes ManifestSets and options; errors carry codes', async () => {
   await assert.rejects(trueup.diffAsync(desired, path.join(dir, 'absent.json')), { code: 'E_IO' })
   fs.rmSync(dir, { recursive: true })
 })
+
+function git(repo, ...args) {
+  const { execFileSync } = require('node:child_process')
+  return execFileSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' },
+  }).trim()
+}
+
+function gitopsRepo() {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-git-'))
+  fs.cpSync(path.resolve(__dirname, '..', '..', '..', 'examples', 'gitops'), repo, { recursive: true })
+  git(repo, 'init', '-q', '-b', 'main')
+  git(repo, 'config', 'user.name', 'Node Test')
+  git(repo, 'config', 'user.email', 'node@example.com')
+  git(repo, 'add', '-A')
+  git(repo, 'commit', '-q', '-m', 'Initial')
+  const prod = path.join(repo, 'apps', 'checkout', 'overlays', 'prod', 'kustomization.yaml')
+  fs.appendFileSync(prod, 'namePrefix: v2-\n')
+  git(repo, 'commit', '-q', '-am', 'Rename prod objects')
+  return repo
+}
+
+test('git: build at a revision, history, diffRevisions, resolve', async () => {
+  const repo = gitopsRepo()
+  const prod = 'apps/checkout/overlays/prod'
+  const old = trueup.build(prod, { rev: 'HEAD~1', repo })
+  const now = await trueup.buildAsync(path.join(repo, prod), { rev: 'main', repo })
+  assert.notEqual(old.toYaml(), now.toYaml())
+  assert.equal(now.toYaml(), trueup.build(path.join(repo, prod)).toYaml())
+  const log = trueup.history(prod, { repo })
+  assert.deepEqual(log.map((c) => c.subject), ['Rename prod objects', 'Initial'])
+  assert.equal(log[0].id, git(repo, 'rev-parse', 'HEAD'))
+  assert.deepEqual(log[0].files, [`${prod}/kustomization.yaml`])
+  assert.deepEqual((await trueup.historyAsync(prod, { repo, max: 1 })).length, 1)
+  assert.equal(trueup.resolve('HEAD~1', { repo }), log[1].id)
+  const delta = trueup.diffRevisions(prod, 'HEAD~1', 'HEAD', { repo })
+  assert.ok(delta.summary.added > 0 && delta.summary.removed > 0)
+  assert.throws(() => trueup.history(prod, { repo, rev: 'no-such' }), { code: 'E_GIT' })
+  fs.rmSync(repo, { recursive: true })
+})
+
+test('git: commit with compare-and-swap, rollback', () => {
+  const repo = gitopsRepo()
+  const tip = git(repo, 'rev-parse', 'main')
+  const first = trueup.commit({
+    branch: 'main',
+    parent: tip,
+    repo,
+    message: 'Release v2',
+    changes: [
+      { path: 'apps/checkout/overlays/prod/release.txt', content: 'v2\n' },
+      { path: 'README.md', content: null },
+    ],
+    author: { name: 'Bot', email: 'bot@example.com', time: 1800000000 },
+  })
+  assert.equal(git(repo, 'rev-parse', 'main'), first)
+  assert.equal(git(repo, 'log', '-1', '--format=%an %at', first), 'Bot 1800000000')
+  assert.throws(
+    () => trueup.commit({ branch: 'main', parent: tip, repo, message: 'Stale', changes: [{ path: 'x', content: Buffer.from('x') }] }),
+    { code: 'E_BRANCH_MOVED' },
+  )
+  const back = trueup.rollback('apps/checkout/overlays/prod', { to: 'HEAD~2', repo })
+  assert.equal(git(repo, 'diff', '--name-only', 'HEAD~3', back, '--', 'apps/checkout/overlays/prod'), '')
+  assert.throws(() => trueup.rollback('apps/checkout/overlays/prod', { repo }), { code: 'E_GIT' })
+  fs.rmSync(repo, { recursive: true })
+})

@@ -46,6 +46,24 @@ create_exception!(
     TrueupError,
     "A diff's input (live objects, last-applied state, ignore rules) is wrong."
 );
+create_exception!(
+    trueup,
+    GitError,
+    TrueupError,
+    "A Git operation failed: not a repository, unknown revision, path not in the tree..."
+);
+create_exception!(
+    trueup,
+    BranchMovedError,
+    GitError,
+    "A branch did not point where a write expected: read it again and retry."
+);
+create_exception!(
+    trueup,
+    ConflictError,
+    GitError,
+    "A revert does not apply cleanly."
+);
 create_exception!(trueup, IoError, TrueupError, "A file could not be read.");
 
 /// Converts an engine error into the matching Python exception, with the
@@ -57,6 +75,9 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         ErrorKind::Manifest => ManifestError::new_err(message.clone()),
         ErrorKind::Overlay => OverlayError::new_err(message.clone()),
         ErrorKind::Diff => DiffError::new_err(message.clone()),
+        ErrorKind::Git => GitError::new_err(message.clone()),
+        ErrorKind::BranchMoved => BranchMovedError::new_err(message.clone()),
+        ErrorKind::Conflict => ConflictError::new_err(message.clone()),
         ErrorKind::Unsupported => UnsupportedError::new_err(message.clone()),
         ErrorKind::Io => IoError::new_err(message.clone()),
     };
@@ -164,12 +185,21 @@ fn build_options(load_restrictor: Option<&str>) -> PyResult<trueup_core::BuildOp
 
 /// Renders the kustomization in folder `path`, as `kustomize build path` does.
 /// `load_restrictor="none"` lets kustomizations read files outside their folder.
+/// With `rev`, renders the folder as it is at that Git revision of `repo`
+/// (default: the repository containing the current folder), from Git
+/// objects, without a checkout.
 #[pyfunction]
-#[pyo3(signature = (path, *, load_restrictor = None))]
-fn build(py: Python<'_>, path: PathBuf, load_restrictor: Option<&str>) -> PyResult<ManifestSet> {
+#[pyo3(signature = (path, *, load_restrictor = None, rev = None, repo = None))]
+fn build(
+    py: Python<'_>,
+    path: PathBuf,
+    load_restrictor: Option<&str>,
+    rev: Option<String>,
+    repo: Option<PathBuf>,
+) -> PyResult<ManifestSet> {
     let options = build_options(load_restrictor)?;
     let inner = py
-        .detach(|| trueup_core::build_opts(&path, &options))
+        .detach(|| trueup_core::git::build_path(&path, rev.as_deref(), repo.as_deref(), &options))
         .map_err(to_py_err)?;
     Ok(ManifestSet { inner })
 }
@@ -330,6 +360,168 @@ fn diff<'py>(
     py.import("json")?.call_method1("loads", (json,))
 }
 
+/// Serializable engine data as Python data (through JSON).
+fn to_python<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    py.import("json")?.call_method1("loads", (json,))
+}
+
+/// Opens `repo` (or the repository containing the current folder) and
+/// names `path` as it does.
+fn repo_and_path(
+    repo: Option<&std::path::Path>,
+    path: &std::path::Path,
+) -> Result<(trueup_core::git::Repo, String), trueup_core::Error> {
+    let repo = trueup_core::git::open_or_discover(repo)?;
+    let path = repo.relative_path(path)?;
+    Ok((repo, path))
+}
+
+/// The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`).
+#[pyfunction]
+#[pyo3(signature = (rev, *, repo = None))]
+fn resolve(py: Python<'_>, rev: String, repo: Option<PathBuf>) -> PyResult<String> {
+    py.detach(|| trueup_core::git::open_or_discover(repo.as_deref())?.resolve(&rev))
+        .map_err(to_py_err)
+}
+
+/// The commits that changed anything under `path`, newest first: dicts with
+/// `id`, `author`, `email`, `time`, `subject`, `files`.
+#[pyfunction]
+#[pyo3(signature = (path, *, repo = None, max = None, since = None, rev = None))]
+fn history<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    repo: Option<PathBuf>,
+    max: Option<usize>,
+    since: Option<String>,
+    rev: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let options = trueup_core::git::HistoryOptions { rev, max, since };
+    let commits = py
+        .detach(|| {
+            let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
+            repo.history(&path, &options)
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &commits)
+}
+
+/// What changes in the desired state of the overlay at `path` from revision
+/// `from_rev` to `to_rev`: a dict with `summary` and `resources` (each `id`,
+/// `change`, `changes`, `diff`).
+#[pyfunction]
+#[pyo3(signature = (path, from_rev, to_rev, *, repo = None))]
+fn diff_revisions<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    from_rev: String,
+    to_rev: String,
+    repo: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let delta = py
+        .detach(|| {
+            let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
+            repo.diff_revisions(&path, &from_rev, &to_rev, &Default::default())
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &delta)
+}
+
+/// An author or committer from `(name, email)` or `(name, email, unix_time)`.
+fn signature(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<trueup_core::git::Signature>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if let Ok((name, email, time)) = value.extract::<(String, String, i64)>() {
+        return Ok(Some(trueup_core::git::Signature {
+            name,
+            email,
+            time: Some(time),
+        }));
+    }
+    let (name, email) = value.extract::<(String, String)>().map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err("expected (name, email) or (name, email, unix_time)")
+    })?;
+    Ok(Some(trueup_core::git::Signature {
+        name,
+        email,
+        time: None,
+    }))
+}
+
+/// Commits `changes` (path -> str/bytes content, or None to delete) on top of
+/// `parent` (default: the branch's tip) and moves `branch` to it only if it
+/// still points at that parent; raises BranchMovedError otherwise. The
+/// working tree and index are not touched. Returns the new commit id.
+#[pyfunction]
+#[pyo3(signature = (branch, changes, message, *, parent = None, repo = None, author = None, committer = None))]
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    py: Python<'_>,
+    branch: String,
+    changes: &Bound<'_, PyDict>,
+    message: String,
+    parent: Option<String>,
+    repo: Option<PathBuf>,
+    author: Option<&Bound<'_, PyAny>>,
+    committer: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let mut files = Vec::new();
+    for (path, content) in changes.iter() {
+        let path: String = path.extract()?;
+        let content = if content.is_none() {
+            None
+        } else if let Ok(bytes) = content.cast::<PyBytes>() {
+            Some(bytes.as_bytes().to_vec())
+        } else {
+            Some(content.extract::<String>()?.into_bytes())
+        };
+        files.push(trueup_core::git::FileChange { path, content });
+    }
+    let request = trueup_core::git::CommitRequest {
+        branch,
+        parent,
+        changes: files,
+        message,
+        options: trueup_core::git::WriteOptions {
+            author: signature(author)?,
+            committer: signature(committer)?,
+        },
+    };
+    py.detach(|| trueup_core::git::open_or_discover(repo.as_deref())?.commit(&request))
+        .map_err(to_py_err)
+}
+
+/// Commits, on `branch` (default: HEAD's branch), `path` restored as it was
+/// at revision `to`, or the revert of commit `revert` limited to `path`
+/// (ConflictError when it does not apply cleanly). Returns the new commit id.
+#[pyfunction]
+#[pyo3(signature = (path, *, to = None, revert = None, branch = None, repo = None))]
+fn rollback(
+    py: Python<'_>,
+    path: PathBuf,
+    to: Option<String>,
+    revert: Option<String>,
+    branch: Option<String>,
+    repo: Option<PathBuf>,
+) -> PyResult<String> {
+    let options = trueup_core::git::WriteOptions::default();
+    py.detach(|| {
+        let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
+        match (&to, &revert) {
+            (Some(to), None) => repo.rollback(&path, to, branch.as_deref(), &options),
+            (None, Some(commit)) => repo.revert(&path, commit, branch.as_deref(), &options),
+            _ => Err(trueup_core::Error::Git {
+                repo: repo.name().to_owned(),
+                message: "rollback needs exactly one of to= or revert=".into(),
+            }),
+        }
+    })
+    .map_err(to_py_err)
+}
+
 /// The Python module `trueup._trueup`, re-exported by the package `trueup`.
 #[pymodule]
 fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -341,12 +533,20 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load_manifests_file, m)?)?;
     m.add_function(wrap_pyfunction!(build_all, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve, m)?)?;
+    m.add_function(wrap_pyfunction!(history, m)?)?;
+    m.add_function(wrap_pyfunction!(diff_revisions, m)?)?;
+    m.add_function(wrap_pyfunction!(commit, m)?)?;
+    m.add_function(wrap_pyfunction!(rollback, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;
     m.add("OverlayError", py.get_type::<OverlayError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add("DiffError", py.get_type::<DiffError>())?;
+    m.add("GitError", py.get_type::<GitError>())?;
+    m.add("BranchMovedError", py.get_type::<BranchMovedError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
     m.add("IoError", py.get_type::<IoError>())?;
     Ok(())
 }

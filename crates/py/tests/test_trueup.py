@@ -3,6 +3,7 @@ shared conformance fixtures. The engine itself is tested in Rust."""
 
 import doctest
 import json
+import os
 import pathlib
 import threading
 
@@ -311,3 +312,64 @@ def test_diff_errors(tmp_path):
         trueup.diff(DIFF / "desired.yaml", tmp_path / "absent.json")
     with pytest.raises(TypeError):
         trueup.diff(42, DIFF / "live.json")
+
+
+def git(repo, *args):
+    import subprocess
+
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True,
+        env={"PATH": os.environ["PATH"], "HOME": str(repo), "GIT_CONFIG_NOSYSTEM": "1"},
+    ).stdout.strip()
+
+
+@pytest.fixture
+def gitops(tmp_path):
+    """A repository with the bundled example and one promotion."""
+    import shutil
+
+    shutil.copytree(REPO / "examples" / "gitops", tmp_path, dirs_exist_ok=True)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.name", "Py Test")
+    git(tmp_path, "config", "user.email", "py@example.com")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "Initial")
+    prod = tmp_path / "apps" / "checkout" / "overlays" / "prod" / "kustomization.yaml"
+    prod.write_text(prod.read_text() + "namePrefix: v2-\n")
+    git(tmp_path, "commit", "-q", "-am", "Rename prod objects")
+    return tmp_path
+
+
+def test_git_build_history_and_revisions(gitops):
+    prod = "apps/checkout/overlays/prod"
+    old = trueup.build(prod, rev="HEAD~1", repo=gitops)
+    new = trueup.build(gitops / prod, rev="main", repo=gitops)
+    assert old.to_yaml() != new.to_yaml()
+    assert new.to_yaml() == trueup.build(gitops / prod).to_yaml()
+    log = trueup.history(prod, repo=gitops)
+    assert [c["subject"] for c in log] == ["Rename prod objects", "Initial"]
+    assert log[0]["id"] == git(gitops, "rev-parse", "HEAD")
+    assert log[0]["files"] == [f"{prod}/kustomization.yaml"]
+    assert trueup.resolve("HEAD~1", repo=gitops) == log[1]["id"]
+    delta = trueup.diff_revisions(prod, "HEAD~1", "HEAD", repo=gitops)
+    assert delta["summary"]["added"] > 0 and delta["summary"]["removed"] > 0
+    with pytest.raises(trueup.GitError) as err:
+        trueup.history(prod, repo=gitops, rev="no-such")
+    assert err.value.code == "E_GIT"
+
+
+def test_git_commit_compare_and_swap_and_rollback(gitops):
+    tip = git(gitops, "rev-parse", "main")
+    first = trueup.commit(
+        "main", {"apps/checkout/overlays/prod/release.txt": "v2\n", "README.md": None},
+        "Release v2", parent=tip, repo=gitops, author=("Bot", "bot@example.com", 1800000000),
+    )
+    assert git(gitops, "rev-parse", "main") == first
+    assert git(gitops, "log", "-1", "--format=%an %at", first) == "Bot 1800000000"
+    with pytest.raises(trueup.BranchMovedError) as err:
+        trueup.commit("main", {"x.txt": b"x"}, "Stale", parent=tip, repo=gitops)
+    assert err.value.code == "E_BRANCH_MOVED"
+    back = trueup.rollback("apps/checkout/overlays/prod", to="HEAD~2", repo=gitops)
+    assert git(gitops, "diff", "--name-only", "HEAD~3", back, "--", "apps/checkout/overlays/prod") == ""
+    with pytest.raises(trueup.GitError):
+        trueup.rollback("apps/checkout/overlays/prod", repo=gitops)

@@ -39,6 +39,7 @@ mod managed;
 mod normalize;
 mod quantity;
 mod report;
+mod revisions;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -47,6 +48,9 @@ use std::path::Path;
 pub use ignore::{IgnoreRule, parse_ignore_rules};
 pub use normalize::{ARGOCD_TRACKING_ANNOTATION, LAST_APPLIED_ANNOTATION};
 pub use report::{AppSync, Cause, Change, DiffReport, ResourceDiff, Summary, SyncStatus, Warning};
+pub use revisions::{
+    DeltaSummary, DesiredDiff, FieldChange, ResourceChange, ResourceDelta, compare_desired,
+};
 
 use crate::error::Error;
 use crate::health::{self, HealthStatus};
@@ -201,11 +205,16 @@ fn yaml(value: &Value) -> String {
 /// A unified diff of two YAML texts, headed `live/ID` and `desired/ID`
 /// (without the leading `/` of core-group ids).
 fn unified(old: &str, new: &str, id: &str) -> String {
+    unified_between(old, new, id, "live", "desired")
+}
+
+/// A unified diff of two YAML texts, headed `OLD/ID` and `NEW/ID`.
+fn unified_between(old: &str, new: &str, id: &str, old_name: &str, new_name: &str) -> String {
     let id = id.trim_start_matches('/');
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("live/{id}"), &format!("desired/{id}"))
+        .header(&format!("{old_name}/{id}"), &format!("{new_name}/{id}"))
         .to_string()
 }
 

@@ -2,7 +2,10 @@
 
 Render kustomizations byte-for-byte as ``kustomize build`` prints them, read
 Kubernetes manifests as plain Python data, and diff desired state against the
-cluster three-way (``trueup.diff``).
+cluster three-way (``trueup.diff``), and use Git as the source of truth:
+render any revision, read an environment's history, commit with
+compare-and-swap, roll back (``build(rev=...)``, ``history``, ``commit``,
+``rollback``).
 
 >>> import trueup
 >>> ms = trueup.load_manifests("apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: prod\\n")
@@ -16,7 +19,10 @@ metadata:
 """
 
 from ._trueup import (
+    BranchMovedError,
+    ConflictError,
     DiffError,
+    GitError,
     IoError,
     ManifestError,
     ManifestSet,
@@ -27,13 +33,21 @@ from ._trueup import (
     __version__,
     build,
     build_all,
+    commit,
     diff,
+    diff_revisions,
+    history,
     load_manifests,
     load_manifests_file,
+    resolve,
+    rollback,
 )
 
 __all__ = [
+    "BranchMovedError",
+    "ConflictError",
     "DiffError",
+    "GitError",
     "IoError",
     "ManifestError",
     "ManifestSet",
@@ -44,7 +58,12 @@ __all__ = [
     "__version__",
     "build",
     "build_all",
+    "commit",
     "diff",
+    "diff_revisions",
+    "history",
     "load_manifests",
     "load_manifests_file",
+    "resolve",
+    "rollback",
 ]

@@ -11,7 +11,8 @@ class TrueupError(Exception):
     message: str
     """The full message: file, document, line, and what is wrong."""
     code: str
-    """A stable code: E_YAML, E_MANIFEST, E_OVERLAY, E_DIFF, E_UNSUPPORTED, E_IO."""
+    """A stable code: E_YAML, E_MANIFEST, E_OVERLAY, E_DIFF, E_GIT, E_BRANCH_MOVED,
+    E_CONFLICT, E_UNSUPPORTED, E_IO."""
     file: Optional[str]
     """The file the error is about, when known."""
     line: Optional[int]
@@ -32,6 +33,15 @@ class UnsupportedError(OverlayError):
 class DiffError(TrueupError):
     """A diff's input (live objects, last-applied state, ignore rules) is wrong."""
 
+class GitError(TrueupError):
+    """A Git operation failed: not a repository, unknown revision, path not in the tree..."""
+
+class BranchMovedError(GitError):
+    """A branch did not point where a write expected: read it again and retry."""
+
+class ConflictError(GitError):
+    """A revert does not apply cleanly."""
+
 class IoError(TrueupError):
     """A file could not be read."""
 
@@ -50,11 +60,19 @@ class ManifestSet:
     def to_json(self) -> str:
         """The objects as a JSON array."""
 
-def build(path: Union[str, os.PathLike[str]], *, load_restrictor: Optional[str] = None) -> ManifestSet:
+def build(
+    path: Union[str, os.PathLike[str]],
+    *,
+    load_restrictor: Optional[str] = None,
+    rev: Optional[str] = None,
+    repo: Optional[Union[str, os.PathLike[str]]] = None,
+) -> ManifestSet:
     """Render the kustomization in folder ``path``, as ``kustomize build path`` does.
 
     ``load_restrictor="none"`` lets kustomizations read files outside their folder
-    (default ``"root-only"``, as in kustomize)."""
+    (default ``"root-only"``, as in kustomize). With ``rev``, render the folder as
+    it is at that Git revision of ``repo`` (default: the repository containing
+    the current folder), from Git objects, without a checkout."""
 
 def load_manifests(
     text: Union[str, bytes],
@@ -167,3 +185,62 @@ def diff(
     kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace); ``jobs``
     is how many threads compare resources (default: the number of cores).
     """
+
+
+class CommitInfo(TypedDict):
+    """One commit of a path's history."""
+
+    id: str
+    author: str
+    email: str
+    time: str
+    """ISO 8601, with the author's offset."""
+    subject: str
+    files: list[str]
+    """Files under the path it added, changed or deleted (against its first parent)."""
+
+def resolve(rev: str, *, repo: Optional[_Path] = None) -> str:
+    """The full commit id a revision names (``main``, ``v1``, a short id, ``HEAD~3``)."""
+
+def history(
+    path: _Path,
+    *,
+    repo: Optional[_Path] = None,
+    max: Optional[int] = None,
+    since: Optional[str] = None,
+    rev: Optional[str] = None,
+) -> list[CommitInfo]:
+    """The commits that changed anything under ``path``, newest first, as
+    ``git log -- PATH`` lists them (``since``: only commits not reachable from it)."""
+
+def diff_revisions(path: _Path, from_rev: str, to_rev: str, *, repo: Optional[_Path] = None) -> dict[str, Any]:
+    """What changes in the desired state of the overlay at ``path`` from ``from_rev``
+    to ``to_rev``: ``summary`` (added, removed, changed, unchanged) and
+    ``resources`` (``id``, ``change``, ``changes`` with ``path``/``from``/``to``, ``diff``)."""
+
+def commit(
+    branch: str,
+    changes: dict[str, Union[str, bytes, None]],
+    message: str,
+    *,
+    parent: Optional[str] = None,
+    repo: Optional[_Path] = None,
+    author: Optional[Union[tuple[str, str], tuple[str, str, int]]] = None,
+    committer: Optional[Union[tuple[str, str], tuple[str, str, int]]] = None,
+) -> str:
+    """Commit ``changes`` (path to new content, ``None`` deletes) on top of ``parent``
+    (default: the branch's tip) and move ``branch`` to it only if it still points
+    at that parent, else raise BranchMovedError. The working tree and index are
+    not touched. Returns the new commit id."""
+
+def rollback(
+    path: _Path,
+    *,
+    to: Optional[str] = None,
+    revert: Optional[str] = None,
+    branch: Optional[str] = None,
+    repo: Optional[_Path] = None,
+) -> str:
+    """Commit on ``branch`` (default: HEAD's branch) ``path`` restored as it was at
+    ``to``, or the revert of commit ``revert`` limited to ``path`` (ConflictError
+    when it does not apply cleanly). Returns the new commit id."""

@@ -1,0 +1,189 @@
+//! What changes between two versions of desired state (two Git revisions of
+//! an overlay, say): resources added, removed and changed, with the fields
+//! that change and a unified diff — what a promotion PR will do.
+
+use serde::Serialize;
+
+use super::compare;
+use crate::patch::strategic_merge::Type;
+use crate::resource::ResourceSet;
+use crate::yaml::Value;
+
+/// One field that differs between the two versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// Where, as in [`super::Change::path`].
+    pub path: String,
+    /// The old value (`None`: absent).
+    pub from: Option<Value>,
+    /// The new value (`None`: absent).
+    pub to: Option<Value>,
+}
+
+/// How a resource changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceChange {
+    /// Only in the new version.
+    Added,
+    /// Only in the old version.
+    Removed,
+    /// In both, different.
+    Changed,
+}
+
+/// One resource that is not the same in both versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceDelta {
+    /// `group/kind/namespace/name`.
+    pub id: String,
+    /// Added, removed or changed.
+    pub change: ResourceChange,
+    /// The fields that differ (changed resources).
+    pub changes: Vec<FieldChange>,
+    /// A unified diff of the two versions' YAML.
+    pub diff: String,
+}
+
+/// Counts of a [`DesiredDiff`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DeltaSummary {
+    /// Resources only in the new version.
+    pub added: usize,
+    /// Resources only in the old version.
+    pub removed: usize,
+    /// Resources in both, different.
+    pub changed: usize,
+    /// Resources in both, the same.
+    pub unchanged: usize,
+}
+
+/// The difference between two versions of desired state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredDiff {
+    /// Counts.
+    pub summary: DeltaSummary,
+    /// The resources that differ: the new version's order, then removed ones.
+    pub resources: Vec<ResourceDelta>,
+}
+
+impl DesiredDiff {
+    /// As indented JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a diff always serializes")
+    }
+
+    /// For people: each resource's change, its fields and its unified diff.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for r in &self.resources {
+            let change = match r.change {
+                ResourceChange::Added => "added",
+                ResourceChange::Removed => "removed",
+                ResourceChange::Changed => "changed",
+            };
+            let _ = writeln!(out, "{change:<8} {}", r.id);
+            for c in &r.changes {
+                let show = |v: &Option<Value>| {
+                    v.as_ref().map_or("<absent>".to_owned(), |v| {
+                        serde_json::to_string(v).unwrap_or_default()
+                    })
+                };
+                let _ = writeln!(out, "  {}: {} -> {}", c.path, show(&c.from), show(&c.to));
+            }
+            out.push_str(&r.diff);
+        }
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "{} added, {} removed, {} changed, {} unchanged",
+            s.added, s.removed, s.changed, s.unchanged
+        );
+        out
+    }
+}
+
+fn key(r: &crate::Resource) -> String {
+    let id = r.id();
+    format!(
+        "{}/{}/{}/{}",
+        id.group,
+        id.kind,
+        id.effective_namespace(),
+        id.name
+    )
+}
+
+/// Compares two versions of desired state (`from`, the old one, with `to`).
+pub fn compare_desired(from: &ResourceSet, to: &ResourceSet) -> DesiredDiff {
+    let old: std::collections::HashMap<String, &crate::Resource> =
+        from.iter().map(|r| (key(r), r)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut summary = DeltaSummary::default();
+    let mut resources = Vec::new();
+    for r in to.iter() {
+        let k = key(r);
+        seen.insert(k.clone());
+        let id = r.id().to_string();
+        let new_yaml = r.to_yaml();
+        match old.get(&k) {
+            None => {
+                summary.added += 1;
+                resources.push(ResourceDelta {
+                    diff: super::unified_between("", &new_yaml, &id, "from", "to"),
+                    id,
+                    change: ResourceChange::Added,
+                    changes: Vec::new(),
+                });
+            }
+            Some(before) => {
+                // The old version as both "last applied" and "live": every
+                // difference is a change, removed fields included.
+                let ty = Type::for_object(&r.id().group, &r.id().kind);
+                let c = compare::compare(
+                    r.value(),
+                    Some(before.value()),
+                    before.value(),
+                    ty,
+                    None,
+                    None,
+                    "",
+                );
+                if c.changes.is_empty() {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                summary.changed += 1;
+                resources.push(ResourceDelta {
+                    diff: super::unified_between(&before.to_yaml(), &new_yaml, &id, "from", "to"),
+                    id,
+                    change: ResourceChange::Changed,
+                    changes: c
+                        .changes
+                        .into_iter()
+                        .map(|c| FieldChange {
+                            path: c.path,
+                            from: c.live,
+                            to: c.desired,
+                        })
+                        .collect(),
+                });
+            }
+        }
+    }
+    for r in from.iter() {
+        if seen.contains(&key(r)) {
+            continue;
+        }
+        summary.removed += 1;
+        let id = r.id().to_string();
+        resources.push(ResourceDelta {
+            diff: super::unified_between(&r.to_yaml(), "", &id, "from", "to"),
+            id,
+            change: ResourceChange::Removed,
+            changes: Vec::new(),
+        });
+    }
+    DesiredDiff { summary, resources }
+}

@@ -1,0 +1,235 @@
+//! Git as the source of truth, in-process with gix: read any revision as a
+//! [`Source`](crate::Source) (no checkout), the history of an environment
+//! path, the desired-state difference between two revisions, and commits
+//! that move a branch with compare-and-swap (promotion, rollback, revert).
+//! The working tree and the index are never read or written.
+//!
+//! ```no_run
+//! let repo = trueup_core::git::Repo::discover(".")?;
+//! let prod = repo.build("apps/web/overlays/prod", "HEAD~3", &Default::default())?;
+//! for commit in repo.history("apps/web/overlays/prod", &Default::default())? {
+//!     println!("{} {} {}", &commit.id[..8], commit.time, commit.subject);
+//! }
+//! # Ok::<(), trueup_core::Error>(())
+//! ```
+
+mod history;
+mod tree;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use history::{CommitInfo, HistoryOptions};
+pub use tree::TreeSource;
+pub use write::{CommitRequest, FileChange, Signature, WriteOptions};
+
+use crate::error::Error;
+use crate::kustomize::BuildOptions;
+use crate::resource::ResourceSet;
+
+/// A Git repository (with a working tree or bare).
+pub struct Repo {
+    inner: gix::ThreadSafeRepository,
+    /// How errors name the repository.
+    name: String,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Repo({})", self.name)
+    }
+}
+
+/// A gix error as ours, naming the repository.
+fn git_error(repo: &str, what: impl std::fmt::Display) -> Error {
+    Error::Git {
+        repo: repo.to_owned(),
+        message: what.to_string(),
+    }
+}
+
+/// A path inside a repository in Git's form: `/`-separated, no leading or
+/// trailing `/`, no `.`; `""` is the root.
+fn tree_path(path: &str) -> String {
+    crate::source::normalize(path.trim_matches('/'))
+}
+
+impl Repo {
+    /// Opens the repository at `path` exactly: a working tree's root (or its
+    /// `.git`), or a bare repository.
+    pub fn open(path: impl AsRef<Path>) -> Result<Repo, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let inner =
+            gix::open(path).map_err(|e| git_error(&name, format!("not a Git repository: {e}")))?;
+        Ok(Repo {
+            inner: inner.into_sync(),
+            name,
+        })
+    }
+
+    /// The repository that contains `path` (searching upwards, as `git` does).
+    pub fn discover(path: impl AsRef<Path>) -> Result<Repo, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let inner = gix::discover(path)
+            .map_err(|e| git_error(&name, format!("not in a Git repository: {e}")))?;
+        let root = inner.workdir().unwrap_or_else(|| inner.git_dir());
+        let name = root
+            .canonicalize()
+            .unwrap_or_else(|_| root.to_path_buf())
+            .display()
+            .to_string();
+        Ok(Repo {
+            inner: inner.into_sync(),
+            name,
+        })
+    }
+
+    /// How errors name this repository: its working tree or Git folder.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn local(&self) -> gix::Repository {
+        self.inner.to_thread_local()
+    }
+
+    pub(crate) fn error(&self, what: impl std::fmt::Display) -> Error {
+        git_error(&self.name, what)
+    }
+
+    /// The working tree's root, when the repository has one.
+    pub fn workdir(&self) -> Option<PathBuf> {
+        self.local().workdir().map(Path::to_path_buf)
+    }
+
+    /// A path as the repository names it: a path on disk inside the working
+    /// tree becomes relative to its root; anything else is taken as relative
+    /// to the repository's root already.
+    pub fn relative_path(&self, path: impl AsRef<Path>) -> Result<String, Error> {
+        let path = path.as_ref();
+        if let Some(root) = self.workdir() {
+            let absolute = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                std::env::current_dir()
+                    .map_err(|e| Error::io(".", e))?
+                    .join(path)
+            };
+            let root = root.canonicalize().unwrap_or(root);
+            // The folder may not exist on disk (deleted, or another revision's).
+            let absolute = absolute.canonicalize().unwrap_or(absolute);
+            if let Ok(inside) = absolute.strip_prefix(&root) {
+                return Ok(tree_path(&inside.to_string_lossy()));
+            }
+            if path.is_absolute() {
+                return Err(self.error(format!("{} is not inside the repository", path.display())));
+            }
+        }
+        Ok(tree_path(&path.to_string_lossy()))
+    }
+
+    /// The full commit id a revision names (`main`, `v1.2`, a full or short
+    /// id, `HEAD~3`, `main^2`...); annotated tags are peeled to their commit.
+    pub fn resolve(&self, rev: &str) -> Result<String, Error> {
+        Ok(self.resolve_id(rev)?.to_string())
+    }
+
+    pub(crate) fn resolve_id(&self, rev: &str) -> Result<gix::ObjectId, Error> {
+        let repo = self.local();
+        let id = repo
+            .rev_parse_single(rev)
+            .map_err(|e| self.error(format!("unknown revision {rev:?}: {e}")))?;
+        let commit = id
+            .object()
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| self.error(format!("revision {rev:?} is not a commit: {e}")))?;
+        Ok(commit.id)
+    }
+
+    /// The files of `rev` as a [`Source`](crate::Source), read straight from
+    /// Git objects.
+    pub fn tree_source(&self, rev: &str) -> Result<TreeSource, Error> {
+        let commit = self.resolve_id(rev)?;
+        TreeSource::at_commit(self, commit)
+    }
+
+    /// Renders the kustomization in `path` (relative to the repository's
+    /// root) as it is at `rev`, byte-identical to rendering a checkout of it.
+    pub fn build(
+        &self,
+        path: &str,
+        rev: &str,
+        options: &BuildOptions,
+    ) -> Result<ResourceSet, Error> {
+        let source = self.tree_source(rev)?;
+        let path = tree_path(path);
+        if source.entry(&path).is_none() {
+            return Err(self.error(format!(
+                "{} is not in the tree of {rev}",
+                crate::source::display(&path)
+            )));
+        }
+        crate::kustomize::build_source_opts(&source, &path, options)
+    }
+
+    /// What changes in the desired state of the overlay at `path` from
+    /// revision `from` to revision `to` (an overlay absent at one of them
+    /// renders to nothing there).
+    pub fn diff_revisions(
+        &self,
+        path: &str,
+        from: &str,
+        to: &str,
+        options: &BuildOptions,
+    ) -> Result<crate::diff::DesiredDiff, Error> {
+        let render = |rev: &str| -> Result<ResourceSet, Error> {
+            let source = self.tree_source(rev)?;
+            let dir = tree_path(path);
+            if source.entry(&dir).is_none() {
+                return Ok(ResourceSet::new());
+            }
+            crate::kustomize::build_source_opts(&source, &dir, options)
+        };
+        let (old, new) = (render(from)?, render(to)?);
+        if old.is_empty() && new.is_empty() {
+            return Err(self.error(format!(
+                "{} is in neither {from} nor {to}",
+                crate::source::display(&tree_path(path))
+            )));
+        }
+        Ok(crate::diff::compare_desired(&old, &new))
+    }
+}
+
+use crate::source::Source as _;
+
+/// The repository at `repo`, or the one containing the current folder.
+pub fn open_or_discover(repo: Option<&Path>) -> Result<Repo, Error> {
+    match repo {
+        Some(dir) => Repo::open(dir),
+        None => Repo::discover("."),
+    }
+}
+
+/// Renders the kustomization folder `path`: from disk, or, with `rev`, as it
+/// is at that revision of `repo` (default: the repository containing the
+/// current folder; `path` may be a path on disk inside its working tree or
+/// relative to its root). The entry point of `trueup build [--rev]` and of
+/// the bindings' `build`.
+pub fn build_path(
+    path: &Path,
+    rev: Option<&str>,
+    repo: Option<&Path>,
+    options: &BuildOptions,
+) -> Result<ResourceSet, Error> {
+    match rev {
+        None => crate::kustomize::build_opts(path, options),
+        Some(rev) => {
+            let repo = open_or_discover(repo)?;
+            let path = repo.relative_path(path)?;
+            repo.build(&path, rev, options)
+        }
+    }
+}

@@ -1,0 +1,756 @@
+//! Git as the source of truth: real repositories built with the git CLI in
+//! temporary folders, every operation checked against what `git` reports
+//! (rev-parse, log -- PATH, ls-tree, show, diff), including merges, renames,
+//! a deleted environment and a bare clone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use trueup_core::git::{CommitRequest, FileChange, HistoryOptions, Repo, WriteOptions};
+
+/// A scratch repository driven by the git CLI, with commit dates that
+/// increase by a minute per commit (so that `git log` order is total).
+struct Scratch {
+    dir: PathBuf,
+    clock: AtomicUsize,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("trueup-git-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("creates the folder");
+        let s = Scratch {
+            dir,
+            clock: AtomicUsize::new(0),
+        };
+        s.git(&["init", "-q", "-b", "main"]);
+        s.git(&["config", "user.name", "Test Author"]);
+        s.git(&["config", "user.email", "author@example.com"]);
+        s
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.git_in(&self.dir, args)
+    }
+
+    fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let tick = self.clock.fetch_add(1, Ordering::SeqCst);
+        let date = format!("{} +0100", 1_790_000_000 + tick * 60);
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &self.dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .trim_end()
+            .to_owned()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let file = self.dir.join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("creates folders");
+        std::fs::write(file, text).expect("writes");
+    }
+
+    fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn repo(&self) -> Repo {
+        Repo::open(&self.dir).expect("opens")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn deployment(name: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {image}\n"
+    )
+}
+
+/// A GitOps repository: a base and staging/prod overlays, with history
+/// that includes a merge, a rename and a deleted environment.
+fn gitops_repo(name: &str) -> (Scratch, Vec<String>) {
+    let s = Scratch::new(name);
+    let mut commits = Vec::new();
+    s.write(
+        "apps/web/base/deployment.yaml",
+        &deployment("web", "web:1.0"),
+    );
+    s.write(
+        "apps/web/base/kustomization.yaml",
+        "resources:\n- deployment.yaml\n",
+    );
+    for env in ["staging", "prod"] {
+        s.write(
+            &format!("apps/web/overlays/{env}/kustomization.yaml"),
+            &format!("resources:\n- ../../base\nnamespace: web-{env}\nnamePrefix: {env}-\n"),
+        );
+    }
+    s.write("README.md", "apps\n");
+    commits.push(s.commit("Add web"));
+    s.write(
+        "apps/web/overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\nnamespace: web-prod\nnamePrefix: prod-\nimages:\n- name: web\n  newTag: \"1.1\"\n",
+    );
+    commits.push(s.commit("Promote web 1.1 to prod"));
+    s.write("README.md", "apps and docs\n");
+    commits.push(s.commit("Docs only"));
+    // A branch that changes staging, merged with --no-ff, while main changes prod.
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    s.write(
+        "apps/web/overlays/staging/kustomization.yaml",
+        "resources:\n- ../../base\nnamespace: web-staging\nnamePrefix: staging-\nreplicas:\n- name: web\n  count: 2\n",
+    );
+    commits.push(s.commit("Scale staging"));
+    s.git(&["checkout", "-q", "main"]);
+    s.write(
+        "apps/web/overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\nnamespace: web-prod\nnamePrefix: prod-\nimages:\n- name: web\n  newTag: \"1.2\"\n",
+    );
+    commits.push(s.commit("Promote web 1.2 to prod"));
+    s.git(&["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"]);
+    commits.push(s.git(&["rev-parse", "HEAD"]));
+    // A rename inside prod, then an environment deleted.
+    s.git(&[
+        "mv",
+        "apps/web/base/deployment.yaml",
+        "apps/web/base/web.yaml",
+    ]);
+    s.write(
+        "apps/web/base/kustomization.yaml",
+        "resources:\n- web.yaml\n",
+    );
+    commits.push(s.commit("Rename the base file"));
+    s.write(
+        "apps/web/overlays/qa/kustomization.yaml",
+        "resources:\n- ../../base\nnamespace: web-qa\n",
+    );
+    commits.push(s.commit("Add qa"));
+    s.git(&["rm", "-q", "-r", "apps/web/overlays/qa"]);
+    commits.push(s.commit("Delete qa"));
+    s.git(&["tag", "-a", "-m", "release 1", "v1"]);
+    s.git(&["tag", "light", "HEAD~2"]);
+    (s, commits)
+}
+
+#[test]
+fn revisions_resolve_as_git_rev_parse_does() {
+    let (s, commits) = gitops_repo("resolve");
+    let repo = s.repo();
+    for rev in [
+        "HEAD", "HEAD~2", "main", "feature", "v1", "light", "HEAD~3^2", "HEAD~3^1",
+    ] {
+        let expected = s.git(&["rev-parse", &format!("{rev}^{{commit}}")]);
+        assert_eq!(repo.resolve(rev).expect(rev), expected, "{rev}");
+    }
+    let short = &commits[1][..9];
+    assert_eq!(repo.resolve(short).expect("short id"), commits[1]);
+    let err = repo.resolve("no-such-branch").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown revision \"no-such-branch\""),
+        "{err}"
+    );
+    assert_eq!(err.kind().code(), "E_GIT");
+    let err = Repo::open(std::env::temp_dir().join("trueup-not-a-repo-xyz")).unwrap_err();
+    assert!(err.to_string().contains("not a Git repository"), "{err}");
+}
+
+#[test]
+fn a_revision_lists_the_files_git_ls_tree_lists() {
+    let (s, commits) = gitops_repo("ls-tree");
+    let repo = s.repo();
+    for commit in &commits {
+        let source = repo.tree_source(commit).expect("reads the tree");
+        let expected = s.git(&["ls-tree", "-r", "--name-only", commit]);
+        let expected: Vec<&str> = expected.lines().collect();
+        assert_eq!(source.paths(), expected, "{commit}");
+        use trueup_core::Source as _;
+        for path in &expected {
+            let bytes = source.read(path).expect("reads");
+            assert_eq!(
+                String::from_utf8(bytes).expect("UTF-8").trim_end(),
+                s.git(&["show", &format!("{commit}:{path}")]),
+                "{path}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rendering_a_revision_equals_rendering_its_checkout_also_from_a_bare_clone() {
+    let (s, commits) = gitops_repo("build");
+    let repo = s.repo();
+    let bare_dir = s.dir.join("bare.git");
+    s.git(&[
+        "clone",
+        "-q",
+        "--bare",
+        ".",
+        bare_dir.to_str().expect("UTF-8"),
+    ]);
+    let bare = Repo::open(&bare_dir).expect("opens the bare clone");
+    // The working tree is dirty: it must not matter.
+    s.write("apps/web/overlays/prod/kustomization.yaml", "garbage: [\n");
+    for (i, commit) in commits.iter().enumerate() {
+        let checkout = s.dir.join(format!("wt-{i}"));
+        s.git(&[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            checkout.to_str().expect("UTF-8"),
+            commit,
+        ]);
+        for env in ["staging", "prod"] {
+            let path = format!("apps/web/overlays/{env}");
+            let expected = trueup_core::build(checkout.join(&path)).expect("renders the checkout");
+            let from_git = repo
+                .build(&path, commit, &Default::default())
+                .expect("renders the revision");
+            assert_eq!(from_git.to_yaml(), expected.to_yaml(), "{env} at {commit}");
+            let from_bare = bare
+                .build(&path, commit, &Default::default())
+                .expect("renders from bare");
+            assert_eq!(from_bare.to_yaml(), expected.to_yaml());
+        }
+        s.git(&[
+            "worktree",
+            "remove",
+            "--force",
+            checkout.to_str().expect("UTF-8"),
+        ]);
+    }
+    let err = repo
+        .build("apps/web/overlays/qa", "HEAD", &Default::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("apps/web/overlays/qa is not in the tree of HEAD"),
+        "{err}"
+    );
+}
+
+#[test]
+fn history_lists_what_git_log_lists() {
+    let (s, _) = gitops_repo("history");
+    let repo = s.repo();
+    for path in [
+        "apps/web/overlays/prod",
+        "apps/web/overlays/staging",
+        "apps/web/overlays/qa",
+        "apps/web/base",
+        "apps/web/base/web.yaml",
+        "README.md",
+        "",
+    ] {
+        let args = [
+            "log",
+            "--format=%H",
+            "--",
+            if path.is_empty() { "." } else { path },
+        ];
+        let expected = s.git(&args);
+        let expected: Vec<&str> = expected.lines().collect();
+        let history = repo
+            .history(path, &HistoryOptions::default())
+            .expect("history");
+        let ids: Vec<&str> = history.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, expected, "git log -- {path}");
+        for c in &history {
+            let first_parent = format!("{}^1", c.id);
+            let files = if s
+                .git(&["rev-list", "--parents", "-n1", &c.id])
+                .split(' ')
+                .count()
+                > 1
+            {
+                s.git(&[
+                    "diff",
+                    "--no-renames",
+                    "--name-only",
+                    &first_parent,
+                    &c.id,
+                    "--",
+                    if path.is_empty() { "." } else { path },
+                ])
+            } else {
+                // trueup lists a rename as the deleted and the added file.
+                s.git(&[
+                    "show",
+                    "--no-renames",
+                    "--name-only",
+                    "--format=",
+                    &c.id,
+                    "--",
+                    if path.is_empty() { "." } else { path },
+                ])
+            };
+            let mut files: Vec<&str> = files.lines().collect();
+            files.sort_unstable();
+            assert_eq!(c.files, files, "files of {} under {path}", c.id);
+            assert_eq!(c.subject, s.git(&["log", "-1", "--format=%s", &c.id]));
+            assert_eq!(c.author, "Test Author");
+            assert_eq!(c.time, s.git(&["log", "-1", "--format=%aI", &c.id]));
+        }
+    }
+    let limited = repo
+        .history(
+            "apps/web/overlays/prod",
+            &HistoryOptions {
+                max: Some(2),
+                ..Default::default()
+            },
+        )
+        .expect("history");
+    assert_eq!(limited.len(), 2);
+    let since = repo
+        .history(
+            "apps/web",
+            &HistoryOptions {
+                since: Some("HEAD~4".into()),
+                ..Default::default()
+            },
+        )
+        .expect("history");
+    let expected = s.git(&["log", "--format=%H", "HEAD~4..HEAD", "--", "apps/web"]);
+    let ids: Vec<&str> = since.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, expected.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn revisions_compare_as_a_promotion_changes_them() {
+    let (s, commits) = gitops_repo("compare");
+    let repo = s.repo();
+    let delta = repo
+        .diff_revisions(
+            "apps/web/overlays/prod",
+            &commits[1],
+            &commits[4],
+            &Default::default(),
+        )
+        .expect("compares");
+    assert_eq!(delta.summary.changed, 1);
+    let change = &delta.resources[0].changes[0];
+    assert_eq!(change.path, "spec.template.spec.containers[name=app].image");
+    assert_eq!(change.from, Some("web:1.1".into()));
+    assert_eq!(change.to, Some("web:1.2".into()));
+    let added = repo
+        .diff_revisions(
+            "apps/web/overlays/qa",
+            &commits[6],
+            &commits[7],
+            &Default::default(),
+        )
+        .expect("compares");
+    assert_eq!(added.summary.added, 1);
+    let removed = repo
+        .diff_revisions(
+            "apps/web/overlays/qa",
+            "HEAD~1",
+            "HEAD",
+            &Default::default(),
+        )
+        .expect("compares");
+    assert_eq!(removed.summary.removed, 1);
+    let _ = s;
+}
+
+#[test]
+fn commits_write_objects_and_move_the_branch_without_touching_the_worktree() {
+    let (s, _) = gitops_repo("commit");
+    let repo = s.repo();
+    s.write("untracked.txt", "mine\n");
+    let status_before = s.git(&["status", "--porcelain"]);
+    let parent = s.git(&["rev-parse", "main"]);
+    let id = repo
+        .commit(&CommitRequest {
+            branch: "main".into(),
+            parent: Some(parent.clone()),
+            changes: vec![
+                FileChange {
+                    path: "apps/web/overlays/prod/release.yaml".into(),
+                    content: Some(b"digest: sha256:abc\n".to_vec()),
+                },
+                FileChange {
+                    path: "README.md".into(),
+                    content: Some(b"changed\n".to_vec()),
+                },
+                FileChange {
+                    path: "apps/web/overlays/staging/kustomization.yaml".into(),
+                    content: None,
+                },
+            ],
+            message: "Promote web\n\nBy trueup.".into(),
+            options: WriteOptions {
+                author: Some(trueup_core::git::Signature {
+                    name: "Release Bot".into(),
+                    email: "bot@example.com".into(),
+                    time: Some(1_800_000_000),
+                }),
+                committer: None,
+            },
+        })
+        .expect("commits");
+    assert_eq!(s.git(&["rev-parse", "main"]), id);
+    assert_eq!(s.git(&["rev-parse", &format!("{id}^")]), parent);
+    assert_eq!(
+        s.git(&["show", "--name-status", "--format=", &id]),
+        "M\tREADME.md\nA\tapps/web/overlays/prod/release.yaml\nD\tapps/web/overlays/staging/kustomization.yaml"
+    );
+    assert_eq!(
+        s.git(&["show", &format!("{id}:apps/web/overlays/prod/release.yaml")]),
+        "digest: sha256:abc"
+    );
+    assert_eq!(
+        s.git(&["log", "-1", "--format=%an <%ae> %at %s", &id]),
+        "Release Bot <bot@example.com> 1800000000 Promote web"
+    );
+    // Nothing on disk changed: only the branch moved.
+    assert_eq!(
+        std::fs::read_to_string(s.dir.join("README.md")).expect("reads"),
+        "apps and docs\n"
+    );
+    assert!(status_before.contains("untracked.txt"));
+    // The working tree now differs from HEAD exactly by what the commit changed.
+    let status = s.git(&["status", "--porcelain"]);
+    assert!(
+        status.contains(" M README.md")
+            || status.contains("M  README.md")
+            || status.contains("MM README.md")
+            || status.contains(" M README.md"),
+        "{status}"
+    );
+    // A new branch from a given parent.
+    let pr = repo
+        .commit(&CommitRequest {
+            branch: "promote/web-1.3".into(),
+            parent: Some(parent.clone()),
+            changes: vec![FileChange {
+                path: "NOTES".into(),
+                content: Some(b"x\n".to_vec()),
+            }],
+            message: "PR".into(),
+            options: WriteOptions::default(),
+        })
+        .expect("creates the branch");
+    assert_eq!(s.git(&["rev-parse", "promote/web-1.3"]), pr);
+    assert_eq!(s.git(&["log", "-1", "--format=%an", &pr]), "Test Author");
+}
+
+#[test]
+fn two_writers_from_one_parent_exactly_one_wins_and_no_commit_is_lost() {
+    let (s, _) = gitops_repo("race");
+    let parent = s.git(&["rev-parse", "main"]);
+    let dir = s.dir.clone();
+    let results: Vec<Result<String, trueup_core::Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|i| {
+                let (dir, parent) = (dir.clone(), parent.clone());
+                scope.spawn(move || {
+                    Repo::open(&dir).expect("opens").commit(&CommitRequest {
+                        branch: "main".into(),
+                        parent: Some(parent),
+                        changes: vec![FileChange {
+                            path: format!("writer-{i}.txt"),
+                            content: Some(b"hi\n".to_vec()),
+                        }],
+                        message: format!("writer {i}"),
+                        options: WriteOptions::default(),
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("joins"))
+            .collect()
+    });
+    let wins: Vec<&String> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let losses: Vec<&trueup_core::Error> =
+        results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(wins.len(), 1, "{results:?}");
+    assert_eq!(losses.len(), 1);
+    assert!(
+        matches!(losses[0], trueup_core::Error::BranchMoved { .. }),
+        "{}",
+        losses[0]
+    );
+    assert_eq!(losses[0].kind().code(), "E_BRANCH_MOVED");
+    assert_eq!(&s.git(&["rev-parse", "main"]), wins[0]);
+    // The loser retries on the new tip; both commits are on the branch.
+    let repo = s.repo();
+    let retry = repo
+        .commit(&CommitRequest {
+            branch: "main".into(),
+            parent: Some(wins[0].clone()),
+            changes: vec![FileChange {
+                path: "writer-late.txt".into(),
+                content: Some(b"hi\n".to_vec()),
+            }],
+            message: "late writer".into(),
+            options: WriteOptions::default(),
+        })
+        .expect("retries");
+    let log = s.git(&["log", "--format=%H", &format!("{parent}..main")]);
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [retry.as_str(), wins[0].as_str()]
+    );
+    // A stale parent is refused before anything is written to the branch.
+    let stale = repo
+        .commit(&CommitRequest {
+            branch: "main".into(),
+            parent: Some(parent.clone()),
+            changes: vec![],
+            message: "stale".into(),
+            options: WriteOptions::default(),
+        })
+        .unwrap_err();
+    assert!(
+        stale.to_string().starts_with("branch moved: main is at"),
+        "{stale}"
+    );
+}
+
+#[test]
+fn rollback_restores_a_path_and_nothing_else() {
+    let (s, commits) = gitops_repo("rollback");
+    let repo = s.repo();
+    let before = s.git(&["rev-parse", "main"]);
+    let id = repo
+        .rollback(
+            "apps/web/overlays/prod",
+            &commits[1],
+            None,
+            &WriteOptions::default(),
+        )
+        .expect("rolls back");
+    assert_eq!(s.git(&["rev-parse", "main"]), id);
+    assert_eq!(
+        s.git(&[
+            "diff",
+            "--name-only",
+            &commits[1],
+            &id,
+            "--",
+            "apps/web/overlays/prod"
+        ]),
+        ""
+    );
+    assert_eq!(
+        s.git(&[
+            "diff",
+            "--name-only",
+            &before,
+            &id,
+            "--",
+            ".",
+            ":!apps/web/overlays/prod"
+        ]),
+        ""
+    );
+    let message = s.git(&["log", "-1", "--format=%B", &id]);
+    assert!(
+        message.starts_with(&format!(
+            "Roll back apps/web/overlays/prod to {}",
+            &commits[1][..12]
+        )),
+        "{message}"
+    );
+    assert!(message.contains(&commits[1]));
+    // Rendering prod now gives what it gave at that revision.
+    assert_eq!(
+        repo.build("apps/web/overlays/prod", "main", &Default::default())
+            .expect("renders")
+            .to_yaml(),
+        repo.build("apps/web/overlays/prod", &commits[1], &Default::default())
+            .expect("renders")
+            .to_yaml()
+    );
+    let err = repo
+        .rollback(
+            "apps/web/overlays/prod",
+            &commits[1],
+            None,
+            &WriteOptions::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("already as it was"), "{err}");
+    // A deleted environment comes back.
+    let qa = repo
+        .rollback(
+            "apps/web/overlays/qa",
+            &commits[7],
+            Some("main"),
+            &WriteOptions::default(),
+        )
+        .expect("restores qa");
+    assert_eq!(
+        s.git(&[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            &qa,
+            "--",
+            "apps/web/overlays/qa"
+        ]),
+        "apps/web/overlays/qa/kustomization.yaml"
+    );
+}
+
+#[test]
+fn revert_of_one_commit_limited_to_a_path_or_a_clear_conflict() {
+    let (s, commits) = gitops_repo("revert");
+    let repo = s.repo();
+    // Reverting "Promote web 1.2" conflicts? No: prod still has 1.2. It applies.
+    let id = repo
+        .revert(
+            "apps/web/overlays/prod",
+            &commits[4],
+            None,
+            &WriteOptions::default(),
+        )
+        .expect("reverts");
+    assert_eq!(
+        s.git(&[
+            "show",
+            &format!("{id}:apps/web/overlays/prod/kustomization.yaml")
+        ]),
+        s.git(&[
+            "show",
+            &format!("{}:apps/web/overlays/prod/kustomization.yaml", commits[1])
+        ])
+    );
+    assert!(
+        s.git(&["log", "-1", "--format=%s", &id])
+            .starts_with("Revert \"Promote web 1.2 to prod\" in apps/web/overlays/prod")
+    );
+    // "Promote web 1.1" was overwritten by 1.2's commit (now reverted to 1.1): it
+    // still applies. But after changing prod by hand, it conflicts.
+    s.git(&["checkout", "-q", "-f", "main"]);
+    s.write(
+        "apps/web/overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\nnamespace: web-prod\n",
+    );
+    s.commit("Hand edit");
+    let err = repo
+        .revert(
+            "apps/web/overlays/prod",
+            &commits[1],
+            None,
+            &WriteOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind().code(), "E_CONFLICT");
+    assert!(
+        err.to_string()
+            .contains("apps/web/overlays/prod/kustomization.yaml"),
+        "{err}"
+    );
+    let err = repo
+        .revert(
+            "apps/web/overlays/prod",
+            &commits[2],
+            None,
+            &WriteOptions::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("changed nothing under"), "{err}");
+}
+
+fn cli(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trueup"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the CLI runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+        String::from_utf8(out.stderr).expect("UTF-8"),
+    )
+}
+
+#[test]
+fn cli_history_build_diff_and_rollback() {
+    let (s, commits) = gitops_repo("cli");
+    let prod = "apps/web/overlays/prod";
+    // From a subfolder, --repo defaults to the repository around it.
+    let sub = s.dir.join("apps/web");
+    let (code, out, err) = cli(&sub, &["history", "overlays/prod", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let log: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let ids: Vec<&str> = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        s.git(&["log", "--format=%H", "--", prod])
+            .lines()
+            .collect::<Vec<_>>()
+    );
+    for key in ["id", "author", "time", "subject", "files"] {
+        assert!(log[0].get(key).is_some(), "{key}");
+    }
+    let (code, out, _) = cli(&s.dir, &["build", prod, "--rev", &commits[1]]);
+    assert_eq!(code, 0);
+    assert!(out.contains("image: web:1.1"), "{out}");
+    let (code, out, _) = cli(
+        &s.dir,
+        &[
+            "diff",
+            "--from-rev",
+            &commits[1],
+            "--to-rev",
+            &commits[4],
+            prod,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("spec.template.spec.containers[name=app].image: \"web:1.1\" -> \"web:1.2\""),
+        "{out}"
+    );
+    let (code, _, _) = cli(
+        &s.dir,
+        &["diff", "--from-rev", "HEAD", "--to-rev", "HEAD", prod],
+    );
+    assert_eq!(code, 0);
+    let (code, out, err) = cli(&s.dir, &["rollback", prod, "--to", &commits[1]]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), s.git(&["rev-parse", "main"]));
+    let (code, _, err) = cli(&s.dir, &["history", prod, "--rev", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown revision \"nope\""), "{err}");
+    let outside = std::env::temp_dir();
+    let (code, _, err) = cli(
+        &outside,
+        &["history", "x", "--repo", outside.to_str().expect("UTF-8")],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Git repository"), "{err}");
+}
