@@ -4,7 +4,7 @@
 //! not listed, and only that parent is followed).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -43,14 +43,39 @@ pub struct CommitInfo {
 /// What is at a path in a commit: a tree or a blob, by id.
 type At = Option<(gix::ObjectId, bool)>;
 
-fn lookup(repo: &gix::Repository, tree: gix::ObjectId, path: &str) -> Result<At, gix::Error> {
-    if path.is_empty() {
+/// What is at `components` below `tree`. Subtrees are shared by many
+/// commits (a commit changes one environment, the others keep their tree
+/// ids), so answers are remembered per (tree, depth): most lookups decode
+/// only the trees a commit changed.
+fn lookup_components(
+    repo: &gix::Repository,
+    tree: gix::ObjectId,
+    components: &[&str],
+    memo: &mut HashMap<(gix::ObjectId, usize), At>,
+) -> Result<At, gix::Error> {
+    let Some((first, rest)) = components.split_first() else {
         return Ok(Some((tree, true)));
+    };
+    if let Some(at) = memo.get(&(tree, components.len())) {
+        return Ok(*at);
     }
-    let tree = repo.find_tree(tree)?;
-    Ok(tree
-        .lookup_entry_by_path(path)?
-        .map(|e| (e.object_id(), e.mode().is_tree())))
+    let object = repo.find_tree(tree)?;
+    let mut found = None;
+    for entry in object.iter() {
+        let entry = entry?;
+        if entry.inner.filename == first.as_bytes() {
+            found = Some((entry.inner.oid.to_owned(), entry.inner.mode.is_tree()));
+            break;
+        }
+    }
+    let at = match found {
+        None => None,
+        Some(hit) if rest.is_empty() => Some(hit),
+        Some((id, true)) => lookup_components(repo, id, rest, memo)?,
+        Some(_) => None,
+    };
+    memo.insert((tree, components.len()), at);
+    Ok(at)
 }
 
 /// The files under `prefix` that differ between two versions of it.
@@ -121,6 +146,50 @@ fn changed_files(
     Ok(())
 }
 
+/// What the walk reads of a commit.
+struct CommitData {
+    /// Committer time, for the newest-first order.
+    time: i64,
+    tree: gix::ObjectId,
+    parents: Vec<gix::ObjectId>,
+}
+
+/// A history walk's caches: each commit is decoded once, and what is at the
+/// path is looked up once per commit (as itself and as a parent).
+struct Walk<'r> {
+    repo: &'r gix::Repository,
+    path: &'r str,
+    commits: HashMap<gix::ObjectId, CommitData>,
+    at: HashMap<gix::ObjectId, At>,
+    memo: HashMap<(gix::ObjectId, usize), At>,
+}
+
+impl Walk<'_> {
+    fn commit(&mut self, id: gix::ObjectId) -> Result<&CommitData, gix::Error> {
+        if !self.commits.contains_key(&id) {
+            let commit = self.repo.find_commit(id)?;
+            let data = CommitData {
+                time: commit.time()?.seconds,
+                tree: commit.tree_id()?.detach(),
+                parents: commit.parent_ids().map(|p| p.detach()).collect(),
+            };
+            self.commits.insert(id, data);
+        }
+        Ok(&self.commits[&id])
+    }
+
+    fn at(&mut self, id: gix::ObjectId) -> Result<At, gix::Error> {
+        if let Some(at) = self.at.get(&id) {
+            return Ok(*at);
+        }
+        let tree = self.commit(id)?.tree;
+        let components: Vec<&str> = self.path.split('/').filter(|c| !c.is_empty()).collect();
+        let at = lookup_components(self.repo, tree, &components, &mut self.memo)?;
+        self.at.insert(id, at);
+        Ok(at)
+    }
+}
+
 fn format_time(time: gix::date::Time) -> String {
     time.format(gix::date::time::format::ISO8601_STRICT)
         .unwrap_or_else(|_| time.seconds.to_string())
@@ -131,6 +200,8 @@ impl Repo {
     /// repository's root; `""` for all), newest first: the deployment audit
     /// log of an environment.
     pub fn history(&self, path: &str, options: &HistoryOptions) -> Result<Vec<CommitInfo>, Error> {
+        // Object caching costs more than it saves here: the walk remembers
+        // what it needs (see `lookup_components`).
         let repo = self.local();
         let path = tree_path(path);
         let start = self.resolve_id(options.rev.as_deref().unwrap_or("HEAD"))?;
@@ -138,19 +209,22 @@ impl Repo {
             Some(since) => self.ancestors(&repo, self.resolve_id(since)?)?,
             None => HashSet::new(),
         };
+        let mut walk = Walk {
+            repo: &repo,
+            path: &path,
+            commits: HashMap::new(),
+            at: HashMap::new(),
+            memo: HashMap::new(),
+        };
         let err = |e: gix::Error| self.error(e);
+        if options.max.is_none_or(|max| max > 64) {
+            self.prefetch(&mut walk, start, &excluded).map_err(err)?;
+        }
         let mut queue = BinaryHeap::new();
         let mut seen = HashSet::new();
         let mut order = 0u64;
-        let push =
-            |queue: &mut BinaryHeap<_>, order: &mut u64, id: gix::ObjectId| -> Result<(), Error> {
-                let time = repo.find_commit(id).and_then(|c| c.time()).map_err(err)?;
-                *order += 1;
-                queue.push((time.seconds, Reverse(*order), id));
-                Ok(())
-            };
         seen.insert(start);
-        push(&mut queue, &mut order, start)?;
+        queue.push((walk.commit(start).map_err(err)?.time, Reverse(order), start));
         let mut out = Vec::new();
         while let Some((_, _, id)) = queue.pop() {
             if options.max.is_some_and(|max| out.len() >= max) {
@@ -159,18 +233,11 @@ impl Repo {
             if excluded.contains(&id) {
                 continue;
             }
-            let commit = repo.find_commit(id).map_err(err)?;
-            let tree = commit.tree_id().map_err(err)?.detach();
-            let here = lookup(&repo, tree, &path).map_err(err)?;
-            let parents: Vec<gix::ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+            let parents = walk.commit(id).map_err(err)?.parents.clone();
+            let here = walk.at(id).map_err(err)?;
             let mut parent_at = Vec::with_capacity(parents.len());
             for parent in &parents {
-                let parent_tree = repo
-                    .find_commit(*parent)
-                    .and_then(|c| c.tree_id())
-                    .map_err(err)?
-                    .detach();
-                parent_at.push(lookup(&repo, parent_tree, &path).map_err(err)?);
+                parent_at.push(walk.at(*parent).map_err(err)?);
             }
             let (include, follow): (bool, Vec<gix::ObjectId>) = match parents.len() {
                 0 => (here.is_some(), Vec::new()),
@@ -183,7 +250,9 @@ impl Repo {
             };
             for parent in follow {
                 if seen.insert(parent) {
-                    push(&mut queue, &mut order, parent)?;
+                    order += 1;
+                    let time = walk.commit(parent).map_err(err)?.time;
+                    queue.push((time, Reverse(order), parent));
                 }
             }
             if !include {
@@ -200,6 +269,7 @@ impl Repo {
             .map_err(err)?;
             files.sort();
             files.dedup();
+            let commit = repo.find_commit(id).map_err(err)?;
             let author = commit.author().map_err(err)?;
             let time = author.time().map_err(|e| self.error(e))?;
             let subject = commit
@@ -216,6 +286,64 @@ impl Repo {
             });
         }
         Ok(out)
+    }
+
+    /// Reads every commit reachable from `start` (not `excluded`), then looks
+    /// up the path in all of them on every core: reading trees is most of a
+    /// history's cost, and each commit's lookup is independent.
+    fn prefetch(
+        &self,
+        walk: &mut Walk<'_>,
+        start: gix::ObjectId,
+        excluded: &HashSet<gix::ObjectId>,
+    ) -> Result<(), gix::Error> {
+        let mut pending = vec![start];
+        let mut trees = Vec::new();
+        let mut seen = HashSet::new();
+        while let Some(id) = pending.pop() {
+            if !seen.insert(id) || excluded.contains(&id) {
+                continue;
+            }
+            let data = walk.commit(id)?;
+            trees.push((id, data.tree));
+            pending.extend(data.parents.iter().copied());
+        }
+        let jobs = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, trees.len().div_ceil(256).max(1));
+        let chunk = trees.len().div_ceil(jobs).max(1);
+        let path = walk.path;
+        let found: Vec<Result<Vec<(gix::ObjectId, At)>, gix::Error>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = trees
+                    .chunks(chunk)
+                    .map(|part| {
+                        let inner = &self.inner;
+                        scope.spawn(move || {
+                            let repo = inner.to_thread_local();
+                            let components: Vec<&str> =
+                                path.split('/').filter(|c| !c.is_empty()).collect();
+                            let mut memo = HashMap::new();
+                            part.iter()
+                                .map(|(id, tree)| {
+                                    Ok((
+                                        *id,
+                                        lookup_components(&repo, *tree, &components, &mut memo)?,
+                                    ))
+                                })
+                                .collect()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a history thread does not panic"))
+                    .collect()
+            });
+        for part in found {
+            walk.at.extend(part?);
+        }
+        Ok(())
     }
 
     /// Every commit reachable from `tip`.

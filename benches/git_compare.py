@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""trueup's Git operations against the git CLI on a generated repository.
+
+The repository: the 300 overlays of benches/bench_repo.rs in a first commit,
+then 9,999 commits that each bump the image tag of one overlay (chosen
+pseudo-randomly), written with `git fast-import`. Measured:
+
+- history of one environment path: `git log --format=... --name-only -- PATH`
+  against `trueup history PATH -o json` (whole processes; same commits);
+- rendering an old revision: `git worktree add` + `trueup build` of the
+  checkout + `git worktree remove`, against `trueup build PATH --rev REV`
+  (whole processes; same bytes).
+
+    cargo build --release --examples && cargo build --release
+    python3 benches/git_compare.py
+
+Prints a Markdown table for benches/README.md. A developer tool, not CI.
+"""
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+TRUEUP = os.path.join(REPO, "target", "release", "trueup")
+WRITER = os.path.join(REPO, "target", "release", "examples", "write_bench_repo")
+COMMITS = 10_000
+ENV = {"PATH": os.environ["PATH"], "GIT_CONFIG_NOSYSTEM": "1", "HOME": tempfile.gettempdir()}
+
+
+def run(cmd, cwd, **kw):
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, env=ENV, **kw)
+    if out.returncode != 0:
+        sys.exit(f"{cmd} failed: {out.stderr.decode()[-2000:]}")
+    return out.stdout
+
+
+def timed(cmd, cwd, runs=5):
+    times, out = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = run(cmd, cwd)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def make_repo(work):
+    files_dir = os.path.join(work, "files")
+    overlays = run([WRITER, files_dir], work).decode().split()
+    files = {}
+    for root, _, names in os.walk(files_dir):
+        for name in names:
+            path = os.path.join(root, name)
+            files[os.path.relpath(path, files_dir)] = open(path, "rb").read()
+    repo = os.path.join(work, "repo")
+    run(["git", "init", "-q", "-b", "main", repo], work)
+    stream = []
+    t0 = 1_700_000_000
+
+    def data(blob):
+        stream.append(b"data %d\n" % len(blob))
+        stream.append(blob)
+        stream.append(b"\n")
+
+    def header(n, message):
+        stream.append(b"commit refs/heads/main\n")
+        who = b"Bench <bench@example.com> %d +0000\n" % (t0 + n * 60)
+        stream.append(b"author " + who)
+        stream.append(b"committer " + who)
+        data(message.encode())
+
+    header(0, "Add 300 overlays")
+    for path, blob in sorted(files.items()):
+        stream.append(b"M 100644 inline " + path.encode() + b"\n")
+        data(blob)
+    rng = random.Random(7)
+    for n in range(1, COMMITS):
+        overlay = overlays[rng.randrange(len(overlays))]
+        path = f"{overlay}/kustomization.yaml"
+        text = files[path].decode()
+        new = text.replace('newTag: "', f'newTag: "{n}.', 1) if 'newTag: "' in text else text + f"# {n}\n"
+        files[path] = new.encode()
+        header(n, f"Bump {overlay} to {n}")
+        stream.append(b"M 100644 inline " + path.encode() + b"\n")
+        data(files[path])
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True, env=ENV)
+    # As git's documentation advises after fast-import (and as servers store repositories).
+    run(["git", "repack", "-adfq"], repo)
+    run(["git", "reset", "-q", "--hard", "main"], repo)
+    return repo, overlays
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="trueup-git-bench-")
+    repo, overlays = make_repo(work)
+    path = "apps/svc-042/overlays/prod"
+    git_log_cmd = ["git", "log", "--format=%H%x09%an%x09%aI%x09%s", "--name-only", "--", path]
+    git_time, git_out = timed(git_log_cmd, repo)
+    tu_time, tu_out = timed([TRUEUP, "history", path, "-o", "json"], repo)
+    git_ids = [line.split("\t")[0] for line in git_out.decode().splitlines() if "\t" in line]
+    tu_ids = [c["id"] for c in json.loads(tu_out)]
+    assert git_ids == tu_ids, (len(git_ids), len(tu_ids))
+
+    # A deployment names the commit it synced: render that commit.
+    old = run(["git", "rev-parse", "HEAD~8000"], repo).decode().strip()
+    wt = os.path.join(work, "wt")
+
+    def checkout_and_render(rev):
+        start = time.perf_counter()
+        run(["git", "worktree", "add", "-q", "--detach", wt, rev], repo)
+        out = run([TRUEUP, "build", os.path.join(wt, path)], repo)
+        run(["git", "worktree", "remove", "--force", wt], repo)
+        return time.perf_counter() - start, out
+
+    runs = [checkout_and_render(old) for _ in range(5)]
+    checkout_time = statistics.median(r[0] for r in runs)
+    rev_time, rev_out = timed([TRUEUP, "build", path, "--rev", old], repo)
+    assert rev_out == runs[0][1]
+    tilde_checkout = statistics.median(checkout_and_render("HEAD~8000")[0] for _ in range(3))
+    tilde_time, tilde_out = timed([TRUEUP, "build", path, "--rev", "HEAD~8000"], repo)
+    assert tilde_out == rev_out
+
+    print(f"{COMMITS} commits touching {len(overlays)} overlays; {len(tu_ids)} commits in the history of {path}\n")
+    print("| operation | git CLI | trueup | ratio |")
+    print("| --- | --- | --- | --- |")
+    print(f"| history of one environment (`git log -- PATH` / `trueup history PATH -o json`) | {git_time*1000:.0f} ms | {tu_time*1000:.0f} ms | {git_time/tu_time:.1f}x |")
+    print(f"| render one overlay at the commit 8,000 back, by id (`git worktree add` + `trueup build` + remove / `trueup build --rev ID`) | {checkout_time*1000:.0f} ms | {rev_time*1000:.0f} ms | {checkout_time/rev_time:.1f}x |")
+    print(f"| the same, spelled `HEAD~8000` (both walk 8,000 parents) | {tilde_checkout*1000:.0f} ms | {tilde_time*1000:.0f} ms | {tilde_checkout/tilde_time:.1f}x |")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
