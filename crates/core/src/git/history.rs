@@ -297,51 +297,78 @@ impl Repo {
         start: gix::ObjectId,
         excluded: &HashSet<gix::ObjectId>,
     ) -> Result<(), gix::Error> {
-        let mut pending = vec![start];
-        let mut trees = Vec::new();
-        let mut seen = HashSet::new();
-        while let Some(id) = pending.pop() {
-            if !seen.insert(id) || excluded.contains(&id) {
-                continue;
-            }
-            let data = walk.commit(id)?;
-            trees.push((id, data.tree));
-            pending.extend(data.parents.iter().copied());
-        }
-        let jobs = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, trees.len().div_ceil(256).max(1));
-        let chunk = trees.len().div_ceil(jobs).max(1);
+        type Batch = Vec<(gix::ObjectId, gix::ObjectId)>;
+        let jobs = std::thread::available_parallelism().map_or(1, usize::from);
+        let (sender, receiver) = std::sync::mpsc::channel::<Batch>();
+        let receiver = std::sync::Mutex::new(receiver);
         let path = walk.path;
-        let found: Vec<Result<Vec<(gix::ObjectId, At)>, gix::Error>> =
+        let inner = &self.inner;
+        let walked: Result<Vec<Vec<(gix::ObjectId, At)>>, gix::Error> =
             std::thread::scope(|scope| {
-                let handles: Vec<_> = trees
-                    .chunks(chunk)
-                    .map(|part| {
-                        let inner = &self.inner;
-                        scope.spawn(move || {
+                // Workers look trees up while this thread reads commits.
+                let workers: Vec<_> = (0..jobs)
+                    .map(|_| {
+                        let receiver = &receiver;
+                        scope.spawn(move || -> Result<Vec<(gix::ObjectId, At)>, gix::Error> {
                             let repo = inner.to_thread_local();
                             let components: Vec<&str> =
                                 path.split('/').filter(|c| !c.is_empty()).collect();
                             let mut memo = HashMap::new();
-                            part.iter()
-                                .map(|(id, tree)| {
-                                    Ok((
-                                        *id,
-                                        lookup_components(&repo, *tree, &components, &mut memo)?,
-                                    ))
-                                })
-                                .collect()
+                            let mut found = Vec::new();
+                            loop {
+                                let batch = receiver
+                                    .lock()
+                                    .map_err(|_| {
+                                        gix::Error::from_error(gix::error::message(
+                                            "a history worker failed",
+                                        ))
+                                    })?
+                                    .recv();
+                                let Ok(batch) = batch else { break };
+                                for (id, tree) in batch {
+                                    found.push((
+                                        id,
+                                        lookup_components(&repo, tree, &components, &mut memo)?,
+                                    ));
+                                }
+                            }
+                            Ok(found)
                         })
                     })
                     .collect();
-                handles
+                let mut pending = vec![start];
+                let mut seen = HashSet::new();
+                let mut batch = Vec::with_capacity(128);
+                let mut read = Ok(());
+                while let Some(id) = pending.pop() {
+                    if !seen.insert(id) || excluded.contains(&id) {
+                        continue;
+                    }
+                    match walk.commit(id) {
+                        Ok(data) => {
+                            batch.push((id, data.tree));
+                            pending.extend(data.parents.iter().copied());
+                        }
+                        Err(e) => {
+                            read = Err(e);
+                            break;
+                        }
+                    }
+                    if batch.len() == 128 {
+                        let _ = sender.send(std::mem::replace(&mut batch, Vec::with_capacity(128)));
+                    }
+                }
+                let _ = sender.send(batch);
+                drop(sender);
+                let results: Vec<_> = workers
                     .into_iter()
-                    .map(|h| h.join().expect("a history thread does not panic"))
-                    .collect()
+                    .map(|w| w.join().expect("a history thread does not panic"))
+                    .collect();
+                read?;
+                results.into_iter().collect()
             });
-        for part in found {
-            walk.at.extend(part?);
+        for part in walked? {
+            walk.at.extend(part);
         }
         Ok(())
     }
