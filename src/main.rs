@@ -71,8 +71,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
         /// Output format.
-        #[arg(long, short, value_enum, default_value_t = DiffOutput::Text)]
-        output: DiffOutput,
+        #[arg(long, short, value_enum, default_value_t = HistoryOutput::Text)]
+        output: HistoryOutput,
     },
     /// Commit, on a branch, PATH restored as it was at a revision (--to), or
     /// the revert of one commit limited to PATH (--revert). The working tree
@@ -154,10 +154,19 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum DiffOutput {
-    /// Changes and unified diffs of what is not in sync, then a summary.
+enum HistoryOutput {
+    /// One line per commit (id, time, author, subject), then its files.
     Text,
-    /// One JSON object: summary, sync, health, resources, warnings.
+    /// A JSON list of commits: id, author, email, time, subject, files.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffOutput {
+    /// Changes and unified diffs of what differs, then a summary.
+    Text,
+    /// One JSON object (with --live: summary, sync, health, resources,
+    /// warnings; with --from-rev: summary and resources).
     Json,
 }
 
@@ -243,10 +252,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let commits = repo.history(&path, &options).map_err(|e| e.to_string())?;
             let text = match output {
-                DiffOutput::Json => {
+                HistoryOutput::Json => {
                     serde_json::to_string_pretty(&commits).map_err(|e| e.to_string())? + "\n"
                 }
-                DiffOutput::Text => commits
+                HistoryOutput::Text => commits
                     .iter()
                     .map(|c| {
                         format!(
