@@ -284,13 +284,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let repo = open_repo(repo.as_deref())?;
             let path = repo.relative_path(&path).map_err(|e| e.to_string())?;
-            let options = trueup_core::git::WriteOptions::default();
-            let commit = match (to, revert) {
-                (Some(to), _) => repo.rollback(&path, &to, branch.as_deref(), &options),
-                (None, Some(commit)) => repo.revert(&path, &commit, branch.as_deref(), &options),
-                (None, None) => return Err("rollback needs --to REV or --revert COMMIT".into()),
-            }
-            .map_err(|e| e.to_string())?;
+            let what =
+                trueup_core::git::Rollback::from_options(to, revert).map_err(|e| e.to_string())?;
+            let commit = repo
+                .roll_back(&path, &what, branch.as_deref(), &Default::default())
+                .map_err(|e| e.to_string())?;
             write_stdout(format!("{commit}\n").as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }

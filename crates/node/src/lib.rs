@@ -945,17 +945,10 @@ pub fn rollback(
     options: RollbackOptions,
 ) -> std::result::Result<String, napi::Error<String>> {
     let run = || -> std::result::Result<String, trueup_core::Error> {
+        let what = trueup_core::git::Rollback::from_options(options.to, options.revert)?;
         let repo = open_repo(options.repo.as_deref())?;
         let path = repo.relative_path(&path)?;
-        let write = trueup_core::git::WriteOptions::default();
-        match (&options.to, &options.revert) {
-            (Some(to), None) => repo.rollback(&path, to, options.branch.as_deref(), &write),
-            (None, Some(commit)) => repo.revert(&path, commit, options.branch.as_deref(), &write),
-            _ => Err(trueup_core::Error::Git {
-                repo: repo.name().to_owned(),
-                message: "rollback needs exactly one of `to` and `revert`".into(),
-            }),
-        }
+        repo.roll_back(&path, &what, options.branch.as_deref(), &Default::default())
     };
     run().map_err(to_js_error)
 }

@@ -507,17 +507,10 @@ fn rollback(
     branch: Option<String>,
     repo: Option<PathBuf>,
 ) -> PyResult<String> {
-    let options = trueup_core::git::WriteOptions::default();
     py.detach(|| {
+        let what = trueup_core::git::Rollback::from_options(to, revert)?;
         let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
-        match (&to, &revert) {
-            (Some(to), None) => repo.rollback(&path, to, branch.as_deref(), &options),
-            (None, Some(commit)) => repo.revert(&path, commit, branch.as_deref(), &options),
-            _ => Err(trueup_core::Error::Git {
-                repo: repo.name().to_owned(),
-                message: "rollback needs exactly one of to= or revert=".into(),
-            }),
-        }
+        repo.roll_back(&path, &what, branch.as_deref(), &Default::default())
     })
     .map_err(to_py_err)
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use history::{CommitInfo, HistoryOptions};
 pub use tree::TreeSource;
-pub use write::{CommitRequest, FileChange, Signature, WriteOptions};
+pub use write::{CommitRequest, FileChange, Rollback, Signature, WriteOptions};
 
 use crate::error::Error;
 use crate::kustomize::BuildOptions;

@@ -29,6 +29,33 @@ pub struct FileChange {
     pub content: Option<Vec<u8>>,
 }
 
+/// What a rollback restores: a path as of a revision, or the revert of one
+/// commit limited to a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rollback {
+    /// Restore the path as it was at this revision ([`Repo::rollback`]).
+    To(String),
+    /// Revert this commit, limited to the path ([`Repo::revert`]).
+    Revert(String),
+}
+
+impl Rollback {
+    /// The rollback named by options where exactly one of `to` and `revert`
+    /// is given (as the CLI and the bindings take them).
+    pub fn from_options(to: Option<String>, revert: Option<String>) -> Result<Rollback, Error> {
+        match (to, revert) {
+            (Some(to), None) => Ok(Rollback::To(to)),
+            (None, Some(commit)) => Ok(Rollback::Revert(commit)),
+            _ => Err(Error::Git {
+                repo: String::new(),
+                message:
+                    "a rollback needs exactly one of `to` (a revision) and `revert` (a commit)"
+                        .into(),
+            }),
+        }
+    }
+}
+
 /// What [`Repo::commit`] writes.
 #[derive(Debug, Clone)]
 pub struct CommitRequest {
@@ -254,6 +281,20 @@ impl Repo {
         let head = repo.head_name().map_err(|e| self.error(e))?;
         head.map(|name| name.as_bstr().to_string())
             .ok_or_else(|| self.error("HEAD is detached; name the branch to write to"))
+    }
+
+    /// [`Repo::rollback`] or [`Repo::revert`], as `what` says.
+    pub fn roll_back(
+        &self,
+        path: &str,
+        what: &Rollback,
+        branch: Option<&str>,
+        options: &WriteOptions,
+    ) -> Result<String, Error> {
+        match what {
+            Rollback::To(rev) => self.rollback(path, rev, branch, options),
+            Rollback::Revert(commit) => self.revert(path, commit, branch, options),
+        }
     }
 
     /// A new commit on `branch` (default: `HEAD`'s branch) that restores
