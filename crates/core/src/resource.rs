@@ -336,13 +336,13 @@ fn identify(value: &Value) -> Result<ResId, String> {
         }
     };
     // kustomize reads names as text, so `name: 123` is the name "123".
-    let name = match metadata.get("name").and_then(scalar_text) {
+    let name = match metadata.get("name").and_then(Value::scalar_text) {
         Some(s) if !s.is_empty() => s,
         _ => return Err(format!("missing metadata.name (kind {kind})")),
     };
     let namespace = match metadata.get("namespace") {
         None | Some(Value::Null) => String::new(),
-        Some(v) => scalar_text(v).ok_or_else(|| {
+        Some(v) => v.scalar_text().ok_or_else(|| {
             format!(
                 "metadata.namespace must be a string, found {} (kind {kind}, name {name})",
                 v.type_name()
@@ -379,26 +379,13 @@ fn identity_unchanged(id: &ResId, value: &Value) -> bool {
     let same = |v: Option<&Value>, want: &str| match v {
         Some(Value::String(s)) => s == want,
         None | Some(Value::Null) => want.is_empty(),
-        Some(other) => scalar_text(other).as_deref() == Some(want),
+        Some(other) => other.scalar_text().as_deref() == Some(want),
     };
     text(map.get("kind")) == Some(id.kind.as_str())
         && group == id.group
         && version == id.version
         && same(meta.get("name"), &id.name)
         && same(meta.get("namespace"), &id.namespace)
-}
-
-/// The text of a scalar as kustomize reads a name: strings as they are, numbers
-/// and booleans as printed.
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::UInt(u) => Some(u.to_string()),
-        Value::Float(f) => Some(yaml::format_float(*f)),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// An ordered set of resources with unique identities.

@@ -6,7 +6,6 @@
 
 use super::managed::Owned;
 use super::report::{Cause, Change};
-use super::scalar_text;
 use crate::patch::json_equal;
 use crate::patch::strategic_merge::{ListMerge, Type};
 use crate::yaml::{Mapping, Value};
@@ -167,7 +166,7 @@ fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
                         (x, y),
                         (Value::Int(_), Value::String(_)) | (Value::String(_), Value::Int(_))
                     )
-                    && scalar_text(x) == scalar_text(y))
+                    && x.scalar_text() == y.scalar_text())
         }
     }
 }
@@ -177,7 +176,11 @@ fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
 fn uniquely_keyed(items: &[Value], key: &str) -> bool {
     let mut seen: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
-        let Some(k) = item.as_map().and_then(|m| m.get(key)).and_then(scalar_text) else {
+        let Some(k) = item
+            .as_map()
+            .and_then(|m| m.get(key))
+            .and_then(Value::scalar_text)
+        else {
             return false;
         };
         if seen.contains(&k) {
@@ -377,7 +380,11 @@ impl<'v> Walk<'v, '_> {
         ls: &'v [Value],
         n: Node<'v, '_>,
     ) -> Option<Value> {
-        let key_of = |item: &Value| item.as_map().and_then(|m| m.get(key)).and_then(scalar_text);
+        let key_of = |item: &Value| {
+            item.as_map()
+                .and_then(|m| m.get(key))
+                .and_then(Value::scalar_text)
+        };
         let ds_keys: Vec<Option<String>> = ds.iter().map(key_of).collect();
         let as_keys: Vec<Option<String>> = as_.unwrap_or_default().iter().map(key_of).collect();
         let ls_keys: Vec<Option<String>> = ls.iter().map(key_of).collect();

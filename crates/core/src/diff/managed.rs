@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use super::scalar_text;
 use crate::yaml::{Mapping, Value};
 
 /// The fields some managers own, merged into one tree.
@@ -68,13 +67,13 @@ impl Owned {
                     && keys.iter().all(|(k, v)| {
                         item_map
                             .and_then(|m| m.get(k))
-                            .is_some_and(|w| scalar_text(w) == scalar_text(v))
+                            .is_some_and(|w| w.scalar_text() == v.scalar_text())
                     });
                 return matches.then_some(child);
             }
             if let Some(json) = key.strip_prefix("v:") {
                 let value = Value::from_json(json).ok()?;
-                return (scalar_text(&value) == scalar_text(item)).then_some(child);
+                return (value.scalar_text() == item.scalar_text()).then_some(child);
             }
             None
         })

@@ -186,18 +186,6 @@ fn annotated_last_applied(live: &Resource) -> Result<Option<Value>, String> {
     }
 }
 
-/// A scalar's text, for matching keys and values (`8080` and `"8080"` alike).
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::UInt(u) => Some(u.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Float(f) => Some(crate::yaml::format_float(*f)),
-        _ => None,
-    }
-}
-
 fn yaml(value: &Value) -> String {
     crate::yaml::to_yaml(value)
 }

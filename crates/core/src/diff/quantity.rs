@@ -79,8 +79,8 @@ fn shift(value: i128, exponent: i32) -> Option<i128> {
 /// Whether two scalars are the same quantity (both must parse).
 pub(crate) fn equal(a: &Value, b: &Value) -> bool {
     match (
-        super::scalar_text(a).and_then(|t| nanos(&t)),
-        super::scalar_text(b).and_then(|t| nanos(&t)),
+        a.scalar_text().and_then(|t| nanos(&t)),
+        b.scalar_text().and_then(|t| nanos(&t)),
     ) {
         (Some(x), Some(y)) => x == y,
         _ => false,

@@ -89,18 +89,6 @@ fn split_path(path: &str) -> Vec<&str> {
     super::fieldspec::split_outside_brackets(path, '.')
 }
 
-/// The text of a scalar, as a field path filter compares it.
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::UInt(u) => Some(u.to_string()),
-        Value::Float(f) => Some(crate::yaml::format_float(*f)),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 /// Reads the value at `path`, if there is exactly one place.
 fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
     let Some((segment, rest)) = path.split_first() else {
@@ -117,7 +105,7 @@ fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
                 let found = items.iter().find(|item| {
                     item.as_map()
                         .and_then(|m| m.get(k))
-                        .and_then(scalar_text)
+                        .and_then(Value::scalar_text)
                         .as_deref()
                         == Some(v)
                 })?;
@@ -187,7 +175,7 @@ fn visit(
                     if item
                         .as_map()
                         .and_then(|m| m.get(k))
-                        .and_then(scalar_text)
+                        .and_then(Value::scalar_text)
                         .as_deref()
                         == Some(v)
                     {
@@ -271,7 +259,7 @@ pub(crate) fn apply(
             )
         })?;
         if let Some(part) = &source.part {
-            let text = scalar_text(&value).ok_or_else(|| {
+            let text = value.scalar_text().ok_or_else(|| {
                 Error::overlay(
                     file,
                     "replacements: a delimiter needs a scalar source value",
@@ -297,7 +285,8 @@ pub(crate) fn apply(
                     let count = visit(object, &path, create, &mut |place| {
                         match &target.part {
                             Some(part) => {
-                                let current = scalar_text(place)
+                                let current = place
+                                    .scalar_text()
                                     .ok_or("a delimiter needs a scalar target value")?;
                                 let mut parts: Vec<String> = current
                                     .split(part.delimiter.as_str())
@@ -312,7 +301,8 @@ pub(crate) fn apply(
                                             part.index
                                         )
                                     })?;
-                                *slot = scalar_text(&value)
+                                *slot = value
+                                    .scalar_text()
                                     .ok_or("a delimiter needs a scalar source value")?;
                                 *place = Value::String(parts.join(&part.delimiter));
                             }

@@ -68,6 +68,25 @@ impl Value {
         }
     }
 
+    /// A scalar's text as kustomize reads names and keys: strings as they
+    /// are, numbers and booleans as printed; `None` for null and collections.
+    ///
+    /// ```
+    /// use trueup_core::Value;
+    /// assert_eq!(Value::Int(8080).scalar_text().as_deref(), Some("8080"));
+    /// assert_eq!(Value::Null.scalar_text(), None);
+    /// ```
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::UInt(u) => Some(u.to_string()),
+            Value::Float(f) => Some(super::format_float(*f)),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
     /// Whether this is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
