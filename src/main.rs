@@ -219,8 +219,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let [path] = desired.as_slice() else {
                 return Err("--from-rev compares one overlay folder".into());
             };
-            let repo = open_repo(repo.as_deref())?;
-            let path = repo.relative_path(path).map_err(|e| e.to_string())?;
+            let (repo, path) =
+                trueup_core::git::locate(repo.as_deref(), path).map_err(|e| e.to_string())?;
             let delta = repo
                 .diff_revisions(&path, &from, &to, &trueup_core::BuildOptions::default())
                 .map_err(|e| e.to_string())?;
@@ -243,8 +243,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             repo,
             output,
         } => {
-            let repo = open_repo(repo.as_deref())?;
-            let path = repo.relative_path(&path).map_err(|e| e.to_string())?;
+            let (repo, path) =
+                trueup_core::git::locate(repo.as_deref(), &path).map_err(|e| e.to_string())?;
             let options = trueup_core::git::HistoryOptions {
                 rev: Some(rev),
                 max,
@@ -282,8 +282,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             branch,
             repo,
         } => {
-            let repo = open_repo(repo.as_deref())?;
-            let path = repo.relative_path(&path).map_err(|e| e.to_string())?;
+            let (repo, path) =
+                trueup_core::git::locate(repo.as_deref(), &path).map_err(|e| e.to_string())?;
             let what =
                 trueup_core::git::Rollback::from_options(to, revert).map_err(|e| e.to_string())?;
             let commit = repo
@@ -353,10 +353,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             repo,
             ..
         } => {
-            let repo = open_repo(repo.as_deref())?;
-            let path = repo.relative_path(&dir).map_err(|e| e.to_string())?;
-            let set = repo
-                .build(&path, &rev, &trueup_core::BuildOptions { load_restrictor })
+            let options = trueup_core::BuildOptions { load_restrictor };
+            let set = trueup_core::git::build_path(&dir, Some(&rev), repo.as_deref(), &options)
                 .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output).as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -374,15 +372,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// The repository given with --repo, or the one containing the current folder.
-fn open_repo(repo: Option<&Path>) -> Result<trueup_core::git::Repo, String> {
-    match repo {
-        Some(dir) => trueup_core::git::Repo::open(dir),
-        None => trueup_core::git::Repo::discover("."),
-    }
-    .map_err(|e| e.to_string())
 }
 
 /// The set as text in the chosen format.

@@ -735,8 +735,10 @@ fn history_impl(
         since: None,
         rev: None,
     });
-    let repo = open_repo(options.repo.as_deref())?;
-    let path = repo.relative_path(path)?;
+    let (repo, path) = trueup_core::git::locate(
+        options.repo.as_deref().map(std::path::Path::new),
+        path.as_ref(),
+    )?;
     let commits = repo.history(
         &path,
         &trueup_core::git::HistoryOptions {
@@ -830,8 +832,8 @@ pub fn diff_revisions(
 ) -> std::result::Result<serde_json::Value, napi::Error<String>> {
     let repo = options.and_then(|o| o.repo);
     let run = || -> std::result::Result<serde_json::Value, trueup_core::Error> {
-        let repo = open_repo(repo.as_deref())?;
-        let path = repo.relative_path(&path)?;
+        let (repo, path) =
+            trueup_core::git::locate(repo.as_deref().map(std::path::Path::new), path.as_ref())?;
         let delta = repo.diff_revisions(&path, &from_rev, &to_rev, &Default::default())?;
         Ok(json(&delta))
     };
@@ -946,8 +948,10 @@ pub fn rollback(
 ) -> std::result::Result<String, napi::Error<String>> {
     let run = || -> std::result::Result<String, trueup_core::Error> {
         let what = trueup_core::git::Rollback::from_options(options.to, options.revert)?;
-        let repo = open_repo(options.repo.as_deref())?;
-        let path = repo.relative_path(&path)?;
+        let (repo, path) = trueup_core::git::locate(
+            options.repo.as_deref().map(std::path::Path::new),
+            path.as_ref(),
+        )?;
         repo.roll_back(&path, &what, options.branch.as_deref(), &Default::default())
     };
     run().map_err(to_js_error)

@@ -367,17 +367,6 @@ fn to_python<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<B
     py.import("json")?.call_method1("loads", (json,))
 }
 
-/// Opens `repo` (or the repository containing the current folder) and
-/// names `path` as it does.
-fn repo_and_path(
-    repo: Option<&std::path::Path>,
-    path: &std::path::Path,
-) -> Result<(trueup_core::git::Repo, String), trueup_core::Error> {
-    let repo = trueup_core::git::open_or_discover(repo)?;
-    let path = repo.relative_path(path)?;
-    Ok((repo, path))
-}
-
 /// The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`).
 #[pyfunction]
 #[pyo3(signature = (rev, *, repo = None))]
@@ -401,7 +390,7 @@ fn history<'py>(
     let options = trueup_core::git::HistoryOptions { rev, max, since };
     let commits = py
         .detach(|| {
-            let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
+            let (repo, path) = trueup_core::git::locate(repo.as_deref(), &path)?;
             repo.history(&path, &options)
         })
         .map_err(to_py_err)?;
@@ -422,7 +411,7 @@ fn diff_revisions<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let delta = py
         .detach(|| {
-            let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
+            let (repo, path) = trueup_core::git::locate(repo.as_deref(), &path)?;
             repo.diff_revisions(&path, &from_rev, &to_rev, &Default::default())
         })
         .map_err(to_py_err)?;
@@ -509,7 +498,7 @@ fn rollback(
 ) -> PyResult<String> {
     py.detach(|| {
         let what = trueup_core::git::Rollback::from_options(to, revert)?;
-        let (repo, path) = repo_and_path(repo.as_deref(), &path)?;
+        let (repo, path) = trueup_core::git::locate(repo.as_deref(), &path)?;
         repo.roll_back(&path, &what, branch.as_deref(), &Default::default())
     })
     .map_err(to_py_err)

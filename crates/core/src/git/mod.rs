@@ -213,6 +213,15 @@ pub fn open_or_discover(repo: Option<&Path>) -> Result<Repo, Error> {
     }
 }
 
+/// The repository at `repo` (or the one containing the current folder) and
+/// `path` as it names it (see [`Repo::relative_path`]): what every Git-aware
+/// command starts with.
+pub fn locate(repo: Option<&Path>, path: &Path) -> Result<(Repo, String), Error> {
+    let repo = open_or_discover(repo)?;
+    let path = repo.relative_path(path)?;
+    Ok((repo, path))
+}
+
 /// Renders the kustomization folder `path`: from disk, or, with `rev`, as it
 /// is at that revision of `repo` (default: the repository containing the
 /// current folder; `path` may be a path on disk inside its working tree or
@@ -227,8 +236,7 @@ pub fn build_path(
     match rev {
         None => crate::kustomize::build_opts(path, options),
         Some(rev) => {
-            let repo = open_or_discover(repo)?;
-            let path = repo.relative_path(path)?;
+            let (repo, path) = locate(repo, path)?;
             repo.build(&path, rev, options)
         }
     }
