@@ -152,9 +152,8 @@ fn desired_needs_normalizing(value: &Value, id: &ResId, options: &DiffOptions) -
 
 /// Desired state as reports show it: normalized, without server fields.
 fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
-    let mut value = value.clone();
+    let mut value = normalize::copy_without_server_fields(value);
     normalize_desired(&mut value, id, options);
-    normalize::strip_server_fields(&mut value);
     normalize::strip_tracking(&mut value, &options.tracking_label);
     value
 }

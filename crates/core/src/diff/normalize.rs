@@ -38,24 +38,9 @@ fn remove_meta_entry(value: &mut Value, field: &str, key: &str) {
     }
 }
 
-/// Drops what the server owns: `status`, server-set metadata and the
-/// last-applied annotation.
-pub(crate) fn strip_server_fields(value: &mut Value) {
-    if let Some(map) = value.as_map_mut() {
-        map.shift_remove("status");
-    }
-    if let Some(meta) = metadata_mut(value) {
-        for field in SERVER_METADATA {
-            meta.shift_remove(*field);
-        }
-    }
-    remove_meta_entry(value, "annotations", LAST_APPLIED_ANNOTATION);
-}
-
-/// A copy of a live object without what the server owns (see
-/// [`strip_server_fields`]), made without copying those fields first:
-/// `status`, `managedFields` and the last-applied annotation are often
-/// most of a live object.
+/// A copy of an object without what the server owns — `status`, server-set
+/// metadata, the last-applied annotation — made without copying those
+/// first: they are often most of a live object.
 pub(crate) fn copy_without_server_fields(live: &Value) -> Value {
     let Value::Map(top) = live else {
         return live.clone();
@@ -210,10 +195,10 @@ mod tests {
 
     #[test]
     fn strips_server_fields_and_folds_string_data() {
-        let mut live = doc(
+        let live = doc(
             "kind: Secret\nmetadata:\n  name: s\n  uid: x\n  resourceVersion: '1'\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{}'\nstatus: {}\n",
         );
-        strip_server_fields(&mut live);
+        let live = copy_without_server_fields(&live);
         assert_eq!(live, doc("kind: Secret\nmetadata:\n  name: s\n"));
         let mut secret =
             doc("kind: Secret\nstringData:\n  password: hunter2\ndata:\n  user: YWRtaW4=\n");

@@ -169,19 +169,14 @@ impl DiffReport {
             let health = r.health.map_or("-", HealthStatus::as_str);
             let _ = writeln!(out, "{:<10} {} ({health})", r.status.as_str(), r.id);
             for c in &r.changes {
-                let show = |v: &Option<Value>| {
-                    v.as_ref().map_or("<absent>".to_owned(), |v| {
-                        serde_json::to_string(v).unwrap_or_default()
-                    })
-                };
                 let _ = writeln!(
                     out,
                     "  {} {}: live {} -> desired {} (last applied {})",
                     c.cause.as_str(),
                     c.path,
-                    show(&c.live),
-                    show(&c.desired),
-                    show(&c.last_applied),
+                    show_value(&c.live),
+                    show_value(&c.desired),
+                    show_value(&c.last_applied),
                 );
             }
             out.push_str(&r.diff);
@@ -201,4 +196,11 @@ impl DiffReport {
         );
         out
     }
+}
+
+/// A value in text reports: compact JSON, or `<absent>`.
+pub(super) fn show_value(value: &Option<Value>) -> String {
+    value.as_ref().map_or("<absent>".to_owned(), |v| {
+        serde_json::to_string(v).unwrap_or_default()
+    })
 }

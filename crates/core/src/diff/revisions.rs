@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::compare;
+use super::report::show_value;
 use crate::patch::strategic_merge::Type;
 use crate::resource::ResourceSet;
 use crate::yaml::Value;
@@ -85,12 +86,8 @@ impl DesiredDiff {
             };
             let _ = writeln!(out, "{change:<8} {}", r.id);
             for c in &r.changes {
-                let show = |v: &Option<Value>| {
-                    v.as_ref().map_or("<absent>".to_owned(), |v| {
-                        serde_json::to_string(v).unwrap_or_default()
-                    })
-                };
-                let _ = writeln!(out, "  {}: {} -> {}", c.path, show(&c.from), show(&c.to));
+                let (from, to) = (show_value(&c.from), show_value(&c.to));
+                let _ = writeln!(out, "  {}: {from} -> {to}", c.path);
             }
             out.push_str(&r.diff);
         }
