@@ -26,6 +26,7 @@ pub use write::{CommitRequest, FileChange, Rollback, Signature, WriteOptions};
 use crate::error::Error;
 use crate::kustomize::BuildOptions;
 use crate::resource::ResourceSet;
+use crate::source::Source as _;
 
 /// A Git repository (with a working tree or bare).
 pub struct Repo {
@@ -202,8 +203,6 @@ impl Repo {
         Ok(crate::diff::compare_desired(&old, &new))
     }
 }
-
-use crate::source::Source as _;
 
 /// The repository at `repo`, or the one containing the current folder.
 pub fn open_or_discover(repo: Option<&Path>) -> Result<Repo, Error> {
