@@ -154,6 +154,39 @@ struct CommitData {
     parents: Vec<gix::ObjectId>,
 }
 
+/// A commit's tree, parents and committer time, read in one pass over its
+/// headers (the message is not parsed).
+fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<CommitData, gix::Error> {
+    use gix::objs::commit::ref_iter::Token;
+    let commit = repo.find_commit(id)?;
+    let (mut tree, mut parents, mut time) = (None, Vec::new(), None);
+    for token in commit.iter() {
+        match token? {
+            Token::Tree { id } => tree = Some(id),
+            Token::Parent { id } => parents.push(id),
+            Token::Committer { signature } => {
+                time = Some(signature.seconds());
+                break;
+            }
+            _ => {}
+        }
+    }
+    // A malformed commit: let gix's accessors name what is wrong.
+    let tree = match tree {
+        Some(tree) => tree,
+        None => commit.tree_id()?.detach(),
+    };
+    let time = match time {
+        Some(time) => time,
+        None => commit.time()?.seconds,
+    };
+    Ok(CommitData {
+        time,
+        tree,
+        parents,
+    })
+}
+
 /// A history walk's caches: each commit is decoded once, and what is at the
 /// path is looked up once per commit (as itself and as a parent).
 struct Walk<'r> {
@@ -167,12 +200,7 @@ struct Walk<'r> {
 impl Walk<'_> {
     fn commit(&mut self, id: gix::ObjectId) -> Result<&CommitData, gix::Error> {
         if !self.commits.contains_key(&id) {
-            let commit = self.repo.find_commit(id)?;
-            let data = CommitData {
-                time: commit.time()?.seconds,
-                tree: commit.tree_id()?.detach(),
-                parents: commit.parent_ids().map(|p| p.detach()).collect(),
-            };
+            let data = read_commit(self.repo, id)?;
             self.commits.insert(id, data);
         }
         Ok(&self.commits[&id])
@@ -200,8 +228,11 @@ impl Repo {
     /// repository's root; `""` for all), newest first: the deployment audit
     /// log of an environment.
     pub fn history(&self, path: &str, options: &HistoryOptions) -> Result<Vec<CommitInfo>, Error> {
-        // Object caching costs more than it saves here: the walk remembers
-        // what it needs (see `lookup_components`).
+        // gix's pack cache (on with its `max-performance` feature) keeps
+        // recent delta bases: a commit's trees are deltas of its child's, so
+        // walking newest-first resolves each with one inflate, not a chain.
+        // No object cache: the walk remembers what it needs itself (see
+        // `lookup_components`).
         let repo = self.local();
         let path = tree_path(path);
         let start = self.resolve_id(options.rev.as_deref().unwrap_or("HEAD"))?;
