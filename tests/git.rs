@@ -254,6 +254,35 @@ fn rendering_a_revision_equals_rendering_its_checkout_also_from_a_bare_clone() {
 #[test]
 fn history_lists_what_git_log_lists() {
     let (s, _) = gitops_repo("history");
+    assert_history_as_git_log(&s);
+}
+
+/// With a commit-graph and changed-path filters (as `git gc` or
+/// `git maintenance` leave them), and with commits newer than the graph,
+/// the history is still exactly git's.
+#[test]
+fn history_with_a_commit_graph_lists_what_git_log_lists() {
+    let (s, _) = gitops_repo("history-graph");
+    s.git(&["commit-graph", "write", "--reachable", "--changed-paths"]);
+    assert_history_as_git_log(&s);
+    s.write(
+        "apps/web/overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\nnamespace: web-prod\nnamePrefix: prod-\n",
+    );
+    s.commit("Newer than the graph");
+    s.write("README.md", "more docs\n");
+    s.commit("Docs, newer than the graph");
+    assert_history_as_git_log(&s);
+    // A graph without filters, and one git is told not to read.
+    s.git(&["commit-graph", "write", "--reachable", "--no-changed-paths"]);
+    assert_history_as_git_log(&s);
+    s.git(&["config", "core.commitGraph", "false"]);
+    assert_history_as_git_log(&s);
+}
+
+/// Checks `history` against `git log -- PATH` for paths of `gitops_repo`:
+/// ids, files, subject, author, time; with a maximum and since a revision.
+fn assert_history_as_git_log(s: &Scratch) {
     let repo = s.repo();
     for path in [
         "apps/web/overlays/prod",

@@ -4,10 +4,14 @@
 //! not listed, and only that parent is followed).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::BinaryHeap;
+
+// Object ids are hashes already: these maps use their first bytes as is.
+use gix::hashtable::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::commit_graph::{CommitGraph, PathKeys};
 use super::{Repo, tree_path};
 use crate::error::Error;
 
@@ -43,6 +47,10 @@ pub struct CommitInfo {
 /// What is at a path in a commit: a tree or a blob, by id.
 type At = Option<(gix::ObjectId, bool)>;
 
+/// What is at the rest of a path below a tree, per tree, for each length of
+/// that rest (index: length - 1).
+type Memo = Vec<HashMap<gix::ObjectId, At>>;
+
 /// What is at `components` below `tree`. Subtrees are shared by many
 /// commits (a commit changes one environment, the others keep their tree
 /// ids), so answers are remembered per (tree, depth): most lookups decode
@@ -51,12 +59,16 @@ fn lookup_components(
     repo: &gix::Repository,
     tree: gix::ObjectId,
     components: &[&str],
-    memo: &mut HashMap<(gix::ObjectId, usize), At>,
+    memo: &mut Memo,
 ) -> Result<At, gix::Error> {
     let Some((first, rest)) = components.split_first() else {
         return Ok(Some((tree, true)));
     };
-    if let Some(at) = memo.get(&(tree, components.len())) {
+    if memo.len() < components.len() {
+        memo.resize_with(components.len(), HashMap::default);
+    }
+    let depth = components.len() - 1;
+    if let Some(at) = memo[depth].get(&tree) {
         return Ok(*at);
     }
     let object = repo.find_tree(tree)?;
@@ -74,7 +86,7 @@ fn lookup_components(
         Some((id, true)) => lookup_components(repo, id, rest, memo)?,
         Some(_) => None,
     };
-    memo.insert((tree, components.len()), at);
+    memo[depth].insert(tree, at);
     Ok(at)
 }
 
@@ -147,15 +159,18 @@ fn changed_files(
 }
 
 /// What the walk reads of a commit.
+#[derive(Clone)]
 struct CommitData {
     /// Committer time, for the newest-first order.
     time: i64,
     tree: gix::ObjectId,
     parents: Vec<gix::ObjectId>,
+    /// Where the commit-graph has it.
+    position: Option<u32>,
 }
 
-/// A commit's tree, parents and committer time, read in one pass over its
-/// headers (the message is not parsed).
+/// A commit's tree, parents and committer time, read in one pass over the
+/// commit's headers (the message is not parsed).
 fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<CommitData, gix::Error> {
     use gix::objs::commit::ref_iter::Token;
     let commit = repo.find_commit(id)?;
@@ -184,6 +199,7 @@ fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<CommitData, 
         time,
         tree,
         parents,
+        position: None,
     })
 }
 
@@ -192,18 +208,58 @@ fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<CommitData, 
 struct Walk<'r> {
     repo: &'r gix::Repository,
     path: &'r str,
+    graph: Option<CommitGraph>,
+    /// The path's changed-path filter keys, when the graph has filters.
+    keys: Option<PathKeys>,
     commits: HashMap<gix::ObjectId, CommitData>,
     at: HashMap<gix::ObjectId, At>,
-    memo: HashMap<(gix::ObjectId, usize), At>,
+    memo: Memo,
 }
 
 impl Walk<'_> {
-    fn commit(&mut self, id: gix::ObjectId) -> Result<&CommitData, gix::Error> {
-        if !self.commits.contains_key(&id) {
-            let data = read_commit(self.repo, id)?;
-            self.commits.insert(id, data);
+    /// What the walk needs of a commit: from the commit-graph (as cheap as
+    /// a cache, so not kept), else decoded once and kept.
+    fn commit(&mut self, id: gix::ObjectId) -> Result<CommitData, gix::Error> {
+        if let Some(graph) = &self.graph
+            && let Some(position) = graph.position(&id)
+            && let Some(known) = graph.commit(position)
+        {
+            return Ok(CommitData {
+                time: known.time,
+                tree: known.tree,
+                parents: known.parents,
+                position: Some(position),
+            });
         }
-        Ok(&self.commits[&id])
+        if let Some(data) = self.commits.get(&id) {
+            return Ok(data.clone());
+        }
+        let data = read_commit(self.repo, id)?;
+        self.commits.insert(id, data.clone());
+        Ok(data)
+    }
+
+    /// Whether the commit's changed-path filter shows that it did not change
+    /// the path against its first parent (false when it may have, or when
+    /// there is no filter to ask).
+    fn certainly_unchanged(&self, commit: &CommitData) -> bool {
+        let (Some(graph), Some(keys), Some(position)) = (&self.graph, &self.keys, commit.position)
+        else {
+            return false;
+        };
+        graph.may_have_changed(position, keys) == Some(false)
+    }
+
+    /// Every commit reachable from `tip`.
+    fn ancestors(&mut self, tip: gix::ObjectId) -> Result<HashSet<gix::ObjectId>, gix::Error> {
+        let mut seen = HashSet::default();
+        let mut pending = vec![tip];
+        while let Some(id) = pending.pop() {
+            if seen.insert(id) {
+                pending.extend(self.commit(id)?.parents.iter().copied());
+            }
+        }
+        Ok(seen)
     }
 
     fn at(&mut self, id: gix::ObjectId) -> Result<At, gix::Error> {
@@ -216,6 +272,26 @@ impl Walk<'_> {
         self.at.insert(id, at);
         Ok(at)
     }
+}
+
+/// The repository's commit-graph, when git would use it: `core.commitGraph`
+/// not false, no replaced objects (gix checks both), not a shallow clone.
+fn commit_graph(repo: &gix::Repository) -> Option<CommitGraph> {
+    if repo.is_shallow().unwrap_or(true) || !matches!(repo.commit_graph_if_enabled(), Ok(Some(_))) {
+        return None;
+    }
+    CommitGraph::open(
+        repo.objects.store_ref().path(),
+        repo.object_hash().len_in_bytes(),
+    )
+}
+
+/// Whether git would read changed-path filters: `commitGraph.readChangedPaths`
+/// not false, `commitGraph.changedPathsVersion` not 0.
+fn reads_changed_paths(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    config.boolean("commitGraph.readChangedPaths") != Some(false)
+        && config.integer("commitGraph.changedPathsVersion") != Some(0)
 }
 
 fn format_time(time: gix::date::Time) -> String {
@@ -236,23 +312,35 @@ impl Repo {
         let repo = self.local();
         let path = tree_path(path);
         let start = self.resolve_id(options.rev.as_deref().unwrap_or("HEAD"))?;
-        let excluded = match &options.since {
-            Some(since) => self.ancestors(&repo, self.resolve_id(since)?)?,
-            None => HashSet::new(),
+        let graph = commit_graph(&repo);
+        let keys = match &graph {
+            Some(graph) if graph.has_filters() && reads_changed_paths(&repo) => {
+                PathKeys::new(&path)
+            }
+            _ => None,
         };
         let mut walk = Walk {
             repo: &repo,
             path: &path,
-            commits: HashMap::new(),
-            at: HashMap::new(),
-            memo: HashMap::new(),
+            graph,
+            keys,
+            commits: HashMap::default(),
+            at: HashMap::default(),
+            memo: Memo::new(),
         };
         let err = |e: gix::Error| self.error(e);
-        if options.max.is_none_or(|max| max > 64) {
+        let excluded = match &options.since {
+            Some(since) => walk.ancestors(self.resolve_id(since)?).map_err(err)?,
+            None => HashSet::default(),
+        };
+        // Changed-path filters answer most commits without reading a tree;
+        // without them, every commit's trees are read: look the path up in
+        // all of them first, on every core.
+        if walk.keys.is_none() && options.max.is_none_or(|max| max > 64) {
             self.prefetch(&mut walk, start, &excluded).map_err(err)?;
         }
         let mut queue = BinaryHeap::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut order = 0u64;
         seen.insert(start);
         queue.push((walk.commit(start).map_err(err)?.time, Reverse(order), start));
@@ -264,20 +352,27 @@ impl Repo {
             if excluded.contains(&id) {
                 continue;
             }
-            let parents = walk.commit(id).map_err(err)?.parents.clone();
-            let here = walk.at(id).map_err(err)?;
-            let mut parent_at = Vec::with_capacity(parents.len());
-            for parent in &parents {
-                parent_at.push(walk.at(*parent).map_err(err)?);
-            }
-            let (include, follow): (bool, Vec<gix::ObjectId>) = match parents.len() {
-                0 => (here.is_some(), Vec::new()),
-                1 => (parent_at[0] != here, parents.clone()),
-                _ => match parent_at.iter().position(|p| *p == here) {
-                    // Unchanged from one parent: follow that parent only.
-                    Some(i) => (false, vec![parents[i]]),
-                    None => (true, parents.clone()),
-                },
+            let commit = walk.commit(id).map_err(err)?;
+            let parents = &commit.parents;
+            let (follow, looked_up) = if parents.len() == 1 && walk.certainly_unchanged(&commit) {
+                // Same as its parent at the path, no tree read.
+                (parents.clone(), None)
+            } else {
+                let here = walk.at(id).map_err(err)?;
+                let mut parent_at = Vec::with_capacity(parents.len());
+                for parent in parents {
+                    parent_at.push(walk.at(*parent).map_err(err)?);
+                }
+                let (include, follow) = match parents.len() {
+                    0 => (here.is_some(), Vec::new()),
+                    1 => (parent_at[0] != here, parents.clone()),
+                    _ => match parent_at.iter().position(|p| *p == here) {
+                        // Unchanged from one parent: follow that parent only.
+                        Some(i) => (false, vec![parents[i]]),
+                        None => (true, parents.clone()),
+                    },
+                };
+                (follow, include.then_some((here, parent_at)))
             };
             for parent in follow {
                 if seen.insert(parent) {
@@ -286,9 +381,9 @@ impl Repo {
                     queue.push((time, Reverse(order), parent));
                 }
             }
-            if !include {
+            let Some((here, parent_at)) = looked_up else {
                 continue;
-            }
+            };
             let mut files = Vec::new();
             changed_files(
                 &repo,
@@ -344,7 +439,7 @@ impl Repo {
                             let repo = inner.to_thread_local();
                             let components: Vec<&str> =
                                 path.split('/').filter(|c| !c.is_empty()).collect();
-                            let mut memo = HashMap::new();
+                            let mut memo = Memo::new();
                             let mut found = Vec::new();
                             loop {
                                 let batch = receiver
@@ -368,7 +463,7 @@ impl Repo {
                     })
                     .collect();
                 let mut pending = vec![start];
-                let mut seen = HashSet::new();
+                let mut seen = HashSet::default();
                 let mut batch = Vec::with_capacity(128);
                 let mut read = Ok(());
                 while let Some(id) = pending.pop() {
@@ -402,23 +497,5 @@ impl Repo {
             walk.at.extend(part);
         }
         Ok(())
-    }
-
-    /// Every commit reachable from `tip`.
-    fn ancestors(
-        &self,
-        repo: &gix::Repository,
-        tip: gix::ObjectId,
-    ) -> Result<HashSet<gix::ObjectId>, Error> {
-        let mut seen = HashSet::new();
-        let mut pending = vec![tip];
-        while let Some(id) = pending.pop() {
-            if !seen.insert(id) {
-                continue;
-            }
-            let commit = repo.find_commit(id).map_err(|e| self.error(e))?;
-            pending.extend(commit.parent_ids().map(|p| p.detach()));
-        }
-        Ok(seen)
     }
 }

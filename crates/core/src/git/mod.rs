@@ -13,6 +13,7 @@
 //! # Ok::<(), trueup_core::Error>(())
 //! ```
 
+mod commit_graph;
 mod history;
 mod tree;
 mod write;
