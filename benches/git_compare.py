@@ -6,7 +6,9 @@ then 9,999 commits that each bump the image tag of one overlay (chosen
 pseudo-randomly), written with `git fast-import`. Measured:
 
 - history of one environment path: `git log --format=... --name-only -- PATH`
-  against `trueup history PATH -o json` (whole processes; same commits);
+  against `trueup history PATH -o json` (whole processes; same commits), on
+  the repository as written, then with a commit-graph, then with a
+  commit-graph holding changed-path Bloom filters;
 - rendering an old revision: `git worktree add` + `trueup build` of the
   checkout + `git worktree remove`, against `trueup build PATH --rev REV`
   (whole processes; same bytes).
@@ -41,7 +43,7 @@ def run(cmd, cwd, **kw):
     return out.stdout
 
 
-def timed(cmd, cwd, runs=5):
+def timed(cmd, cwd, runs=7):
     times, out = [], None
     for _ in range(runs):
         start = time.perf_counter()
@@ -107,6 +109,20 @@ def main():
     tu_ids = [c["id"] for c in json.loads(tu_out)]
     assert git_ids == tu_ids, (len(git_ids), len(tu_ids))
 
+    # The same on copies with a commit-graph: as `git gc` writes it (commit
+    # data, generation numbers), and with changed-path Bloom filters (as
+    # `git commit-graph write --changed-paths` or hosting servers write it).
+    graphs = []
+    for label, extra in [("commit-graph", []), ("commit-graph with changed-path filters", ["--changed-paths"])]:
+        copy = os.path.join(work, "repo-" + str(len(graphs)))
+        shutil.copytree(repo, copy, symlinks=True)
+        run(["git", "commit-graph", "write", "--reachable", *extra], copy)
+        g_time, g_out = timed(git_log_cmd, copy, runs=15)
+        t_time, t_out = timed([TRUEUP, "history", path, "-o", "json"], copy, runs=15)
+        assert [c["id"] for c in json.loads(t_out)] == git_ids
+        assert g_out == git_out
+        graphs.append((label, g_time, t_time))
+
     # A deployment names the commit it synced: render that commit.
     old = run(["git", "rev-parse", "HEAD~8000"], repo).decode().strip()
     wt = os.path.join(work, "wt")
@@ -130,6 +146,8 @@ def main():
     print("| operation | git CLI | trueup | ratio |")
     print("| --- | --- | --- | --- |")
     print(f"| history of one environment (`git log -- PATH` / `trueup history PATH -o json`) | {git_time*1000:.0f} ms | {tu_time*1000:.0f} ms | {git_time/tu_time:.1f}x |")
+    for label, g_time, t_time in graphs:
+        print(f"| the same, with a {label} | {g_time*1000:.1f} ms | {t_time*1000:.1f} ms | {g_time/t_time:.1f}x |")
     print(f"| render one overlay at the commit 8,000 back, by id (`git worktree add` + `trueup build` + remove / `trueup build --rev ID`) | {checkout_time*1000:.0f} ms | {rev_time*1000:.0f} ms | {checkout_time/rev_time:.1f}x |")
     print(f"| the same, spelled `HEAD~8000` (both walk 8,000 parents) | {tilde_checkout*1000:.0f} ms | {tilde_time*1000:.0f} ms | {tilde_checkout/tilde_time:.1f}x |")
     shutil.rmtree(work, ignore_errors=True)
