@@ -708,6 +708,83 @@ fn revert_of_one_commit_limited_to_a_path_or_a_clear_conflict() {
     assert!(err.to_string().contains("changed nothing under"), "{err}");
 }
 
+/// A revert merges line by line where the file changed since, exactly as
+/// `git revert` does, and conflicts where `git revert` conflicts.
+#[test]
+fn revert_merges_later_changes_as_git_revert_does() {
+    let s = Scratch::new("revert-merge");
+    let file = "apps/web/overlays/prod/kustomization.yaml";
+    let lines = |tag: &str, replicas: &str| {
+        format!(
+            "resources:\n- ../../base\nnamespace: web-prod\nimages:\n- name: web\n  newTag: \"{tag}\"\nlabels:\n- pairs:\n    team: web\n    tier: frontend\n    owner: platform\nreplicas:\n- name: web\n  count: {replicas}\n"
+        )
+    };
+    s.write(file, &lines("1.0", "2"));
+    s.write("README.md", "docs\n");
+    s.commit("Add prod");
+    s.write(file, &lines("1.1", "2"));
+    let promote = s.commit("Promote 1.1");
+    s.write(file, &lines("1.1", "5"));
+    s.write("README.md", "more docs\n");
+    let scale = s.commit("Scale prod");
+    let repo = s.repo();
+    let id = repo
+        .revert(
+            "apps/web/overlays/prod",
+            &promote,
+            None,
+            &WriteOptions::default(),
+        )
+        .expect("merges the later scaling");
+    // git revert of the same commit, on a branch at the same tip.
+    s.git(&["checkout", "-q", "-b", "by-git", &scale]);
+    s.git(&["revert", "--no-edit", &promote]);
+    assert_eq!(
+        s.git(&["rev-parse", &format!("{id}:{file}")]),
+        s.git(&["rev-parse", &format!("by-git:{file}")]),
+    );
+    assert!(
+        s.git(&["show", &format!("{id}:{file}")])
+            .contains("newTag: \"1.0\"")
+    );
+    assert!(
+        s.git(&["show", &format!("{id}:{file}")])
+            .contains("count: 5")
+    );
+    // Nothing outside the path moves (README's later change stays).
+    assert_eq!(s.git(&["show", &format!("{id}:README.md")]), "more docs");
+
+    // A later change to the same lines: git revert conflicts, and so do we.
+    s.git(&["checkout", "-q", "main"]);
+    s.write(file, &lines("1.2", "5"));
+    let tip = s.commit("Promote 1.2");
+    let err = repo
+        .revert(
+            "apps/web/overlays/prod",
+            &promote,
+            None,
+            &WriteOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind().code(), "E_CONFLICT");
+    assert!(err.to_string().contains(file), "{err}");
+    assert_eq!(
+        s.git(&["rev-parse", "main"]),
+        tip,
+        "the branch did not move"
+    );
+    s.git(&["checkout", "-q", "-b", "by-git-2", &tip]);
+    let by_git = Command::new("git")
+        .args(["revert", "--no-edit", &promote])
+        .current_dir(&s.dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &s.dir)
+        .output()
+        .expect("git runs");
+    assert!(!by_git.status.success(), "git revert conflicts too");
+    s.git(&["revert", "--abort"]);
+}
+
 fn cli(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_trueup"))
         .args(args)

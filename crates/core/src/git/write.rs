@@ -368,9 +368,11 @@ impl Repo {
     }
 
     /// A new commit on `branch` that reverts what commit `commit` did under
-    /// `path` (and nothing else), when that applies cleanly: every file it
-    /// changed there must still be as it left it; otherwise a conflict error
-    /// names the files. Returns the new commit's id.
+    /// `path` (and nothing else), when that applies cleanly as `git revert`
+    /// would apply it: a file changed since is merged line by line, and
+    /// overlapping changes, binary files and files added or deleted on one
+    /// side only are a conflict error naming the files. Returns the new
+    /// commit's id.
     pub fn revert(
         &self,
         path: &str,
@@ -423,16 +425,27 @@ impl Repo {
             if is == was {
                 continue; // already reverted
             }
-            if is != became {
-                conflicts.push(file.clone());
+            if is == became {
+                changes.push((file.clone(), was));
                 continue;
             }
-            changes.push((file.clone(), was));
+            // Changed since, too: merge line by line as `git revert` does
+            // (base: the commit's version; ours: now; theirs: before it).
+            let merged = match (was, became, is) {
+                (Some(was), Some(became), Some(is)) => {
+                    merge_lines(&repo, became, is, was).map_err(err)?
+                }
+                _ => None,
+            };
+            match merged {
+                Some(id) => changes.push((file.clone(), Some(id))),
+                None => conflicts.push(file.clone()),
+            }
         }
         if !conflicts.is_empty() {
             return Err(Error::Conflict {
                 message: format!(
-                    "cannot revert {} under {}: changed since: {}",
+                    "cannot revert {} under {}: it conflicts with later changes to {}",
                     &info.id[..12],
                     crate::source::display(&path),
                     conflicts.join(", ")
@@ -469,4 +482,42 @@ impl Repo {
         );
         self.write_commit(&branch, Some(tip), tip, tree, &message, options)
     }
+}
+
+/// The three-way line merge of a text file, as git's merge driver makes it:
+/// the merged blob's id (written), or `None` when the changes overlap or a
+/// side is binary (has a NUL byte).
+fn merge_lines(
+    repo: &gix::Repository,
+    ancestor: gix::ObjectId,
+    current: gix::ObjectId,
+    other: gix::ObjectId,
+) -> Result<Option<gix::ObjectId>, gix::Error> {
+    use gix::merge::blob::{Resolution, builtin_driver};
+    let read = |id: gix::ObjectId| -> Result<Vec<u8>, gix::Error> {
+        Ok(repo.find_blob(id)?.detach().data)
+    };
+    let (ancestor, current, other) = (read(ancestor)?, read(current)?, read(other)?);
+    if [&ancestor, &current, &other].iter().any(|d| d.contains(&0)) {
+        return Ok(None);
+    }
+    let mut input = gix::diff::blob::InternedInput::default();
+    let mut merged = Vec::new();
+    let resolution = builtin_driver::text(
+        &mut merged,
+        &mut input,
+        builtin_driver::text::Labels {
+            ancestor: None,
+            current: None,
+            other: None,
+        },
+        &current,
+        &ancestor,
+        &other,
+        builtin_driver::text::Options::default(),
+    );
+    if resolution != Resolution::Complete {
+        return Ok(None);
+    }
+    Ok(Some(repo.write_blob(&merged)?.detach()))
 }
