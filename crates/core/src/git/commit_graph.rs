@@ -29,7 +29,9 @@ const SEEDS: [u32; 2] = [0x293a_e76f, 0x7e64_6e2c];
 
 /// What the graph knows of a commit.
 pub(super) struct GraphCommit {
+    /// The commit's root tree.
     pub tree: gix::ObjectId,
+    /// Its parents, in order.
     pub parents: Vec<gix::ObjectId>,
     /// Committer time, seconds since the epoch.
     pub time: i64,
@@ -559,6 +561,57 @@ mod against_git {
         let graph = s.graph();
         assert_eq!(graph.layers.len(), 2);
         check(&s, &graph);
+    }
+
+    /// Damaged graphs (cut short, bytes changed) are refused or answer
+    /// something, but never panic or loop.
+    #[test]
+    fn a_damaged_graph_never_panics() {
+        let s = Scratch::new("damaged");
+        history(&s, 12, 0);
+        s.git(&["commit-graph", "write", "--reachable", "--changed-paths"]);
+        let bytes = std::fs::read(s.0.join(".git/objects/info/commit-graph")).unwrap();
+        let ids: Vec<gix::ObjectId> = s
+            .git(&["rev-list", "--all"])
+            .lines()
+            .map(|l| gix::ObjectId::from_hex(l.as_bytes()).unwrap())
+            .collect();
+        let keys = PathKeys::new("apps/web/overlays/prod").unwrap();
+        let mut seed = 1u64;
+        let mut next = |bound: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % bound
+        };
+        for round in 0..400 {
+            let mut damaged = bytes.clone();
+            if round % 4 == 0 {
+                damaged.truncate(next(bytes.len()));
+            } else {
+                for _ in 0..1 + round % 5 {
+                    let at = next(damaged.len());
+                    damaged[at] = next(256) as u8;
+                }
+            }
+            let Some(layer) = Layer::parse(damaged, 0, 20) else {
+                continue;
+            };
+            let graph = CommitGraph {
+                layers: vec![layer],
+                hash_len: 20,
+            };
+            for id in &ids {
+                if let Some(position) = graph.position(id) {
+                    let _ = graph.commit(position);
+                    let _ = graph.may_have_changed(position, &keys);
+                }
+            }
+            for position in 0..graph.layers[0].count.min(64) {
+                let _ = graph.commit(position);
+                let _ = graph.may_have_changed(position, &keys);
+            }
+        }
     }
 
     #[test]
