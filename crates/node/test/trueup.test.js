@@ -154,6 +154,26 @@ test('the Node example prints the overlay', () => {
   for (const doc of out.split('---\n')) assert.ok(golden.includes(doc))
 })
 
+test('the Node audit log example', () => {
+  const { execFileSync } = require('node:child_process')
+  const repo = gitopsRepo()
+  const prod = 'apps/checkout/overlays/prod'
+  const out = execFileSync(process.execPath, ['examples/node/audit_log.js', prod, repo], {
+    cwd: path.resolve(__dirname, '..', '..', '..'),
+    encoding: 'utf8',
+  }).trimEnd().split('\n')
+  const [head, first] = [git(repo, 'rev-parse', 'HEAD'), git(repo, 'rev-parse', 'HEAD~1')]
+  assert.ok(out[0].startsWith(head.slice(0, 12)), out[0])
+  const delta = trueup.diffRevisions(prod, 'HEAD~1', 'HEAD', { repo })
+  assert.ok(delta.resources.length > 0)
+  assert.deepEqual(
+    out.slice(1, 1 + delta.resources.length).map((line) => line.trim().split(/\s+/)),
+    delta.resources.map((r) => [r.change, r.id]),
+  )
+  assert.ok(out.at(-2).startsWith(first.slice(0, 12)))
+  assert.equal(out.at(-1), '    (first commit)')
+})
+
 test('the README example runs', () => {
   const { execFileSync } = require('node:child_process')
   const repo = path.resolve(__dirname, '..', '..', '..')

@@ -169,6 +169,25 @@ def test_module_docstring_examples():
     assert tried > 0 and failures == 0
 
 
+def test_python_audit_log_example(gitops):
+    import subprocess
+    import sys
+
+    prod = "apps/checkout/overlays/prod"
+    out = subprocess.run(
+        [sys.executable, "examples/python/audit_log.py", prod, "--repo", str(gitops)],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.splitlines()
+    head, first = git(gitops, "rev-parse", "HEAD"), git(gitops, "rev-parse", "HEAD~1")
+    assert out[0].startswith(head[:12]) and out[0].endswith("Py Test: Rename prod objects")
+    # The rename removes every prod object and adds it under its new name.
+    delta = trueup.diff_revisions(prod, "HEAD~1", "HEAD", repo=gitops)
+    changed = out[1 : 1 + len(delta["resources"])]
+    assert len(delta["resources"]) > 0
+    assert [line.split() for line in changed] == [[r["change"], r["id"]] for r in delta["resources"]]
+    assert out[-2].startswith(first[:12]) and out[-1] == "    (first commit)"
+
+
 def test_python_example_prints_the_golden():
     import subprocess
     import sys

@@ -33,6 +33,17 @@ pub enum ResourceChange {
     Changed,
 }
 
+impl ResourceChange {
+    /// `added`, `removed` or `changed`, as the JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceChange::Added => "added",
+            ResourceChange::Removed => "removed",
+            ResourceChange::Changed => "changed",
+        }
+    }
+}
+
 /// One resource that is not the same in both versions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceDelta {
@@ -79,12 +90,7 @@ impl DesiredDiff {
         use std::fmt::Write as _;
         let mut out = String::new();
         for r in &self.resources {
-            let change = match r.change {
-                ResourceChange::Added => "added",
-                ResourceChange::Removed => "removed",
-                ResourceChange::Changed => "changed",
-            };
-            let _ = writeln!(out, "{change:<8} {}", r.id);
+            let _ = writeln!(out, "{:<8} {}", r.change.as_str(), r.id);
             for c in &r.changes {
                 let (from, to) = (show_value(&c.from), show_value(&c.to));
                 let _ = writeln!(out, "  {}: {from} -> {to}", c.path);
