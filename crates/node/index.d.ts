@@ -189,10 +189,10 @@ export interface DiffChange {
 /** Options of `diff`. */
 export interface DiffOptions {
   /**
-   * The last-applied state, as paths; by default each live object's
-   * `kubectl.kubernetes.io/last-applied-configuration` annotation.
+   * The last-applied state: a ManifestSet or paths; by default each live
+   * object's `kubectl.kubernetes.io/last-applied-configuration` annotation.
    */
-  lastApplied?: string | Array<string>
+  lastApplied?: ManifestSet | string | Array<string>
   /** A YAML file of ignore rules, like Argo CD's `ignoreDifferences`. */
   ignore?: string
   /**

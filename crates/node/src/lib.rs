@@ -534,11 +534,11 @@ impl From<trueup_core::diff::DiffReport> for DiffReport {
 }
 
 /// Options of `diff`.
-#[napi(object)]
-pub struct DiffOptions {
-    /// The last-applied state, as paths; by default each live object's
-    /// `kubectl.kubernetes.io/last-applied-configuration` annotation.
-    pub last_applied: Option<Either<String, Vec<String>>>,
+#[napi(object, object_to_js = false)]
+pub struct DiffOptions<'a> {
+    /// The last-applied state: a ManifestSet or paths; by default each live
+    /// object's `kubectl.kubernetes.io/last-applied-configuration` annotation.
+    pub last_applied: Option<Either3<ClassInstance<'a, ManifestSet>, String, Vec<String>>>,
     /// A YAML file of ignore rules, like Argo CD's `ignoreDifferences`.
     pub ignore: Option<String>,
     /// The application's name in the tracking label, which marks extraneous live objects.
@@ -582,30 +582,49 @@ impl Manifests {
     }
 }
 
-/// The engine's diff options for these JS options, defaults filled in.
-fn core_diff_options(
-    options: Option<DiffOptions>,
-) -> std::result::Result<trueup_core::diff::DiffOptions, trueup_core::Error> {
-    let defaults = trueup_core::diff::DiffOptions::default();
-    let Some(o) = options else {
-        return Ok(defaults);
-    };
-    Ok(trueup_core::diff::DiffOptions {
-        last_applied: match o.last_applied {
-            Some(Either::A(path)) => Some(trueup_core::diff::load_desired(&[path])?),
-            Some(Either::B(paths)) => Some(trueup_core::diff::load_desired(&paths)?),
-            None => None,
-        },
-        ignore: match o.ignore {
-            Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
-            None => Vec::new(),
-        },
-        hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
-        tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
-        app: o.app,
-        namespace: o.namespace,
-        jobs: o.jobs.map(|j| j as usize),
-    })
+/// `diff`'s options as taken from JS: the values now, the files they name
+/// (last-applied paths, ignore rules) read when the diff runs.
+struct PendingDiffOptions {
+    options: trueup_core::diff::DiffOptions,
+    last_applied: Option<Manifests>,
+    ignore: Option<String>,
+}
+
+impl PendingDiffOptions {
+    fn from_js(options: Option<DiffOptions<'_>>) -> Self {
+        let defaults = trueup_core::diff::DiffOptions::default();
+        let Some(o) = options else {
+            return PendingDiffOptions {
+                options: defaults,
+                last_applied: None,
+                ignore: None,
+            };
+        };
+        PendingDiffOptions {
+            options: trueup_core::diff::DiffOptions {
+                hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
+                tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
+                app: o.app,
+                namespace: o.namespace,
+                jobs: o.jobs.map(|j| j as usize),
+                ..defaults
+            },
+            last_applied: o.last_applied.map(Manifests::from_js),
+            ignore: o.ignore,
+        }
+    }
+
+    /// The engine's options, the files read.
+    fn load(self) -> std::result::Result<trueup_core::diff::DiffOptions, trueup_core::Error> {
+        Ok(trueup_core::diff::DiffOptions {
+            last_applied: self.last_applied.map(Manifests::load).transpose()?,
+            ignore: match self.ignore {
+                Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
+                None => Vec::new(),
+            },
+            ..self.options
+        })
+    }
 }
 
 /// The set a JS argument names: a ManifestSet's own (not copied), or read
@@ -629,13 +648,14 @@ fn manifests_ref<'a>(
 pub fn diff(
     desired: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
     live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
-    options: Option<DiffOptions>,
+    options: Option<DiffOptions<'_>>,
 ) -> std::result::Result<DiffReport, napi::Error<String>> {
     let (mut desired_slot, mut live_slot) = (None, None);
     let run = || -> std::result::Result<trueup_core::diff::DiffReport, trueup_core::Error> {
         let desired = manifests_ref(&desired, &mut desired_slot)?;
         let live = manifests_ref(&live, &mut live_slot)?;
-        trueup_core::diff::diff(desired, live, &core_diff_options(options)?)
+        let options = PendingDiffOptions::from_js(options).load()?;
+        trueup_core::diff::diff(desired, live, &options)
     };
     run().map(DiffReport::from).map_err(to_js_error)
 }
@@ -644,7 +664,7 @@ pub fn diff(
 pub struct DiffTask {
     desired: Option<Manifests>,
     live: Option<Manifests>,
-    options: Option<DiffOptions>,
+    options: Option<PendingDiffOptions>,
 }
 
 impl Task for DiffTask {
@@ -655,13 +675,11 @@ impl Task for DiffTask {
         let (Some(desired), Some(live)) = (self.desired.take(), self.live.take()) else {
             return Err(Error::from_reason("diffAsync ran twice"));
         };
-        let options = self.options.take();
+        let Some(options) = self.options.take() else {
+            return Err(Error::from_reason("diffAsync ran twice"));
+        };
         Ok((|| {
-            trueup_core::diff::diff(
-                &desired.load()?,
-                &live.load()?,
-                &core_diff_options(options)?,
-            )
+            trueup_core::diff::diff(&desired.load()?, &live.load()?, &options.load()?)
         })())
     }
 
@@ -678,12 +696,12 @@ impl Task for DiffTask {
 pub fn diff_async(
     desired: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
     live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
-    options: Option<DiffOptions>,
+    options: Option<DiffOptions<'_>>,
 ) -> AsyncTask<DiffTask> {
     AsyncTask::new(DiffTask {
         desired: Some(Manifests::from_js(desired)),
         live: Some(Manifests::from_js(live)),
-        options,
+        options: Some(PendingDiffOptions::from_js(options)),
     })
 }
 

@@ -297,6 +297,27 @@ test('diff takes ManifestSets and options; errors carry codes', async () => {
   fs.rmSync(dir, { recursive: true })
 })
 
+test('diff takes the last-applied state as a ManifestSet or as paths', async () => {
+  const deployment = (replicas) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: ${replicas}\n`
+  const desired = trueup.loadManifests(deployment(3))
+  const live = trueup.loadManifests(deployment(5))
+  const causes = (report) => report.resources.flatMap((r) => r.changes.map((c) => [c.path, c.cause]))
+  // Git still says 3 and so did the last apply: the cluster moved (drift).
+  const applied3 = trueup.loadManifests(deployment(3))
+  assert.deepEqual(causes(trueup.diff(desired, live, { lastApplied: applied3 })), [['spec.replicas', 'drift']])
+  // 5 was applied: Git moved (change).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-last-'))
+  fs.writeFileSync(path.join(dir, 'applied.yaml'), deployment(5))
+  for (const lastApplied of [trueup.loadManifests(deployment(5)), path.join(dir, 'applied.yaml')]) {
+    assert.deepEqual(causes(trueup.diff(desired, live, { lastApplied })), [['spec.replicas', 'change']])
+    assert.deepEqual(causes(await trueup.diffAsync(desired, live, { lastApplied })), [['spec.replicas', 'change']])
+  }
+  // The set given is copied, not consumed: it still works afterwards.
+  assert.equal(applied3.length, 1)
+  fs.rmSync(dir, { recursive: true })
+})
+
 function git(repo, ...args) {
   const { execFileSync } = require('node:child_process')
   return execFileSync('git', args, {

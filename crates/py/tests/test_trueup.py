@@ -333,6 +333,28 @@ def test_diff_errors(tmp_path):
         trueup.diff(42, DIFF / "live.json")
 
 
+def test_diff_takes_the_last_applied_state_as_a_manifest_set_or_paths(tmp_path):
+    def deployment(replicas):
+        return (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n"
+            f"spec:\n  replicas: {replicas}\n"
+        )
+
+    desired, live = trueup.load_manifests(deployment(3)), trueup.load_manifests(deployment(5))
+
+    def causes(report):
+        return [(c["path"], c["cause"]) for r in report["resources"] for c in r["changes"]]
+
+    # Git still says 3 and so did the last apply: the cluster moved (drift).
+    applied = trueup.load_manifests(deployment(3))
+    assert causes(trueup.diff(desired, live, last_applied=applied)) == [("spec.replicas", "drift")]
+    # 5 was applied: Git moved (change).
+    (tmp_path / "applied.yaml").write_text(deployment(5))
+    for last in [trueup.load_manifests(deployment(5)), tmp_path / "applied.yaml"]:
+        assert causes(trueup.diff(desired, live, last_applied=last)) == [("spec.replicas", "change")]
+    assert len(applied) == 1
+
+
 def git(repo, *args):
     import subprocess
 
