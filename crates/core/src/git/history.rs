@@ -211,6 +211,8 @@ struct Walk<'r> {
     graph: Option<CommitGraph>,
     /// The path's changed-path filter keys, when the graph has filters.
     keys: Option<PathKeys>,
+    /// Commits decoded from their objects (those in the graph are read from
+    /// it each time instead).
     commits: HashMap<gix::ObjectId, CommitData>,
     at: HashMap<gix::ObjectId, At>,
     memo: Memo,
