@@ -276,24 +276,28 @@ impl Walk<'_> {
     }
 }
 
-/// The repository's commit-graph, when git would use it: `core.commitGraph`
-/// not false, no replaced objects (gix checks both), not a shallow clone.
-fn commit_graph(repo: &gix::Repository) -> Option<CommitGraph> {
-    if repo.is_shallow().unwrap_or(true) || !matches!(repo.commit_graph_if_enabled(), Ok(Some(_))) {
-        return None;
-    }
-    CommitGraph::open(
-        repo.objects.store_ref().path(),
-        repo.object_hash().len_in_bytes(),
-    )
-}
-
-/// Whether git would read changed-path filters: `commitGraph.readChangedPaths`
-/// not false, `commitGraph.changedPathsVersion` not 0.
-fn reads_changed_paths(repo: &gix::Repository) -> bool {
+/// The repository's commit-graph when git would use it (`core.commitGraph`
+/// not false, no replaced objects, not a shallow clone), and the keys of
+/// `path` when git would read its changed-path filters too
+/// (`commitGraph.readChangedPaths` not false, `changedPathsVersion` not 0).
+fn commit_graph(repo: &gix::Repository, path: &str) -> (Option<CommitGraph>, Option<PathKeys>) {
     let config = repo.config_snapshot();
-    config.boolean("commitGraph.readChangedPaths") != Some(false)
-        && config.integer("commitGraph.changedPathsVersion") != Some(0)
+    let usable = config.boolean("core.commitGraph") != Some(false)
+        && repo.objects.store_ref().replacements().next().is_none()
+        && !repo.is_shallow().unwrap_or(true);
+    let graph = usable
+        .then(|| {
+            CommitGraph::open(
+                repo.objects.store_ref().path(),
+                repo.object_hash().len_in_bytes(),
+            )
+        })
+        .flatten();
+    let filters = graph.as_ref().is_some_and(CommitGraph::has_filters)
+        && config.boolean("commitGraph.readChangedPaths") != Some(false)
+        && config.integer("commitGraph.changedPathsVersion") != Some(0);
+    let keys = filters.then(|| PathKeys::new(path)).flatten();
+    (graph, keys)
 }
 
 fn format_time(time: gix::date::Time) -> String {
@@ -314,13 +318,7 @@ impl Repo {
         let repo = self.local();
         let path = tree_path(path);
         let start = self.resolve_id(options.rev.as_deref().unwrap_or("HEAD"))?;
-        let graph = commit_graph(&repo);
-        let keys = match &graph {
-            Some(graph) if graph.has_filters() && reads_changed_paths(&repo) => {
-                PathKeys::new(&path)
-            }
-            _ => None,
-        };
+        let (graph, keys) = commit_graph(&repo, &path);
         let mut walk = Walk {
             repo: &repo,
             path: &path,
