@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """trueup's Git operations against the git CLI on a generated repository.
 
-The repository: the 300 overlays of benches/bench_repo.rs in a first commit,
-then 9,999 commits that each bump the image tag of one overlay (chosen
-pseudo-randomly), written with `git fast-import`. Measured:
+The repository: benches/git_repo.rs with 10,000 commits (the 300 overlays of
+benches/bench_repo.rs in a first commit, then commits that each bump the
+image tag of one overlay, chosen pseudo-randomly), written with
+`git fast-import` and repacked. Measured:
 
 - history of one environment path: `git log --format=... --name-only -- PATH`
   against `trueup history PATH -o json` (whole processes; same commits), on
@@ -20,7 +21,6 @@ Prints a Markdown table for benches/README.md. A developer tool, not CI.
 """
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 TRUEUP = os.path.join(REPO, "target", "release", "trueup")
-WRITER = os.path.join(REPO, "target", "release", "examples", "write_bench_repo")
+WRITER = os.path.join(REPO, "target", "release", "examples", "write_git_bench_repo")
 COMMITS = 10_000
 ENV = {"PATH": os.environ["PATH"], "GIT_CONFIG_NOSYSTEM": "1", "HOME": tempfile.gettempdir()}
 
@@ -53,47 +53,10 @@ def timed(cmd, cwd, runs=7):
 
 
 def make_repo(work):
-    files_dir = os.path.join(work, "files")
-    overlays = run([WRITER, files_dir], work).decode().split()
-    files = {}
-    for root, _, names in os.walk(files_dir):
-        for name in names:
-            path = os.path.join(root, name)
-            files[os.path.relpath(path, files_dir)] = open(path, "rb").read()
+    """The repository of benches/git_repo.rs (the same generator as the
+    criterion bench), checked out."""
+    overlays = run([WRITER, work, str(COMMITS)], work).decode().split()
     repo = os.path.join(work, "repo")
-    run(["git", "init", "-q", "-b", "main", repo], work)
-    stream = []
-    t0 = 1_700_000_000
-
-    def data(blob):
-        stream.append(b"data %d\n" % len(blob))
-        stream.append(blob)
-        stream.append(b"\n")
-
-    def header(n, message):
-        stream.append(b"commit refs/heads/main\n")
-        who = b"Bench <bench@example.com> %d +0000\n" % (t0 + n * 60)
-        stream.append(b"author " + who)
-        stream.append(b"committer " + who)
-        data(message.encode())
-
-    header(0, "Add 300 overlays")
-    for path, blob in sorted(files.items()):
-        stream.append(b"M 100644 inline " + path.encode() + b"\n")
-        data(blob)
-    rng = random.Random(7)
-    for n in range(1, COMMITS):
-        overlay = overlays[rng.randrange(len(overlays))]
-        path = f"{overlay}/kustomization.yaml"
-        text = files[path].decode()
-        new = text.replace('newTag: "', f'newTag: "{n}.', 1) if 'newTag: "' in text else text + f"# {n}\n"
-        files[path] = new.encode()
-        header(n, f"Bump {overlay} to {n}")
-        stream.append(b"M 100644 inline " + path.encode() + b"\n")
-        data(files[path])
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True, env=ENV)
-    # As git's documentation advises after fast-import (and as servers store repositories).
-    run(["git", "repack", "-adfq"], repo)
     run(["git", "reset", "-q", "--hard", "main"], repo)
     return repo, overlays
 
