@@ -72,34 +72,21 @@ fn cli(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn cli_prints_the_same_reports_and_exits_1_when_out_of_sync() {
-    let (code, stdout, _) = cli(&[
+    let base = [
         "diff",
         "desired.yaml",
         "--live",
         "live.json",
         "--app",
         "web",
-        "--output",
-        "json",
-    ]);
-    assert_eq!(code, 1);
-    assert_eq!(
-        stdout,
-        std::fs::read_to_string(fixture("expected.json")).unwrap()
-    );
-    let (code, stdout, _) = cli(&[
-        "diff",
-        "desired.yaml",
-        "--live",
-        "live.json",
-        "--app",
-        "web",
-    ]);
-    assert_eq!(code, 1);
-    assert_eq!(
-        stdout,
-        std::fs::read_to_string(fixture("expected.txt")).unwrap()
-    );
+    ];
+    for (output, expected) in [(Some("json"), "expected.json"), (None, "expected.txt")] {
+        let mut args = base.to_vec();
+        args.extend(output.iter().flat_map(|o| ["--output", o]));
+        let (code, stdout, _) = cli(&args);
+        assert_eq!(code, 1);
+        assert_eq!(stdout, std::fs::read_to_string(fixture(expected)).unwrap());
+    }
 }
 
 #[test]
