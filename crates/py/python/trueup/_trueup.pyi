@@ -1,7 +1,7 @@
 """Type stubs of the native module trueup._trueup (kept true to crates/py/src/lib.rs)."""
 
 import os
-from typing import Any, Iterator, Literal, Optional, Sequence, TypedDict, Union
+from typing import Any, Iterator, Literal, Optional, Sequence, TypedDict, Union, final
 
 __version__: str
 
@@ -45,11 +45,12 @@ class ConflictError(GitError):
 class IoError(TrueupError):
     """A file could not be read."""
 
+@final
 class ManifestSet:
     """An ordered set of Kubernetes objects, as ``kustomize build`` prints them."""
 
     def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int, /) -> dict[str, Any]: ...
     def __iter__(self) -> Iterator[dict[str, Any]]: ...
     def to_list(self) -> list[dict[str, Any]]:
         """The objects as a list of dicts."""
