@@ -61,7 +61,7 @@ pub(crate) fn apply(
             return Err(Error::overlay(file, "a JSON patch needs a target"));
         };
         patch_targets(set, target, file, |_, value| {
-            *value = json_patch.apply(value)?;
+            *value = json_patch.apply_as_kustomize(value)?;
             Ok(true)
         })?;
     }

@@ -79,12 +79,70 @@ impl JsonPatch {
     /// assert_eq!(patched.get_path(&["spec", "replicas"]), Some(&trueup_core::Value::Int(3)));
     /// ```
     pub fn apply(&self, doc: &Value) -> Result<Value, String> {
+        self.apply_in(doc, Dialect::Rfc6902)
+    }
+
+    /// Applies the patch as `kustomize build` does (see [`Dialect::Kustomize`]).
+    ///
+    /// ```
+    /// use trueup_core::patch::JsonPatch;
+    /// use trueup_core::yaml::parse_documents;
+    /// let doc = parse_documents("metadata: {name: web}").unwrap().remove(0).value;
+    /// let ops = parse_documents("- {op: add, path: /metadata/annotations/team, value: shop}").unwrap().remove(0).value;
+    /// let patch = JsonPatch::from_value(&ops).unwrap();
+    /// assert!(patch.apply(&doc).is_err()); // RFC 6902: no member "annotations"
+    /// let patched = patch.apply_as_kustomize(&doc).unwrap();
+    /// assert_eq!(patched.get_path(&["metadata", "annotations", "team"]).and_then(|v| v.as_str()), Some("shop"));
+    /// ```
+    pub fn apply_as_kustomize(&self, doc: &Value) -> Result<Value, String> {
+        self.apply_in(doc, Dialect::Kustomize)
+    }
+
+    fn apply_in(&self, doc: &Value, dialect: Dialect) -> Result<Value, String> {
         let mut out = doc.clone();
         for (i, op) in self.0.iter().enumerate() {
-            apply_operation(&mut out, op)
+            apply_operation(&mut out, op, dialect)
                 .map_err(|e| format!("operation {i} ({}): {e}", op_name(op)))?;
         }
+        if dialect == Dialect::Kustomize {
+            drop_empty_annotations(&mut out);
+        }
         Ok(out)
+    }
+}
+
+/// Which JSON patch semantics to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// RFC 6902 as written.
+    Rfc6902,
+    /// What `kustomize build` does, where it differs from the RFC (the oracle
+    /// shows each): `replace` of a missing member of a mapping sets it, as
+    /// `add` would; and every object has a `metadata.annotations` mapping
+    /// during the build (kustomize keeps its own bookkeeping annotations
+    /// there), so paths into a missing one resolve against an empty mapping
+    /// that is dropped again if it stays empty. No other missing parent is
+    /// created: `add /metadata/labels/x` without labels fails in both.
+    Kustomize,
+}
+
+/// Gives an object whose `metadata` has no `annotations` an empty mapping there.
+fn ensure_annotations(doc: &mut Value) {
+    if let Value::Map(root) = doc
+        && let Some(Value::Map(metadata)) = root.get_mut("metadata")
+        && !metadata.contains_key("annotations")
+    {
+        metadata.insert("annotations".to_owned(), Value::Map(Mapping::default()));
+    }
+}
+
+/// Removes a `metadata.annotations` mapping that is empty.
+fn drop_empty_annotations(doc: &mut Value) {
+    if let Value::Map(root) = doc
+        && let Some(Value::Map(metadata)) = root.get_mut("metadata")
+        && matches!(metadata.get("annotations"), Some(Value::Map(m)) if m.is_empty())
+    {
+        metadata.shift_remove("annotations");
     }
 }
 
@@ -267,12 +325,24 @@ fn remove(doc: &mut Value, tokens: &[String]) -> Result<Value, String> {
     }
 }
 
-fn apply_operation(doc: &mut Value, op: &Operation) -> Result<(), String> {
+fn apply_operation(doc: &mut Value, op: &Operation, dialect: Dialect) -> Result<(), String> {
+    if dialect == Dialect::Kustomize {
+        ensure_annotations(doc);
+    }
     match op {
         Operation::Add { path, value } => add(doc, &parse_pointer(path)?, value.clone()),
         Operation::Remove { path } => remove(doc, &parse_pointer(path)?).map(drop),
         Operation::Replace { path, value } => {
-            let target = resolve_mut(doc, &parse_pointer(path)?)?;
+            let tokens = parse_pointer(path)?;
+            if dialect == Dialect::Kustomize
+                && let Some((last, parent)) = tokens.split_last()
+                && let Value::Map(m) = resolve_mut(doc, parent)?
+                && !m.contains_key(last)
+            {
+                m.insert(last.clone(), value.clone());
+                return Ok(());
+            }
+            let target = resolve_mut(doc, &tokens)?;
             *target = value.clone();
             Ok(())
         }

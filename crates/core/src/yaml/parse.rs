@@ -126,13 +126,59 @@ pub(crate) fn parse_documents_full(
     let mut builder = Builder::new(limits, schema);
     let mut docs = Vec::new();
     let mut parser = Parser::new_from_str(text);
+    // A block scalar that runs to the end of a text without a final line
+    // break has no final line break to clip or keep (YAML 1.2, rule
+    // b-chomped-last; go-yaml and so kustomize agree); saphyr adds one.
+    let end_without_newline =
+        (!text.is_empty() && !text.ends_with('\n')).then(|| text.chars().count());
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| {
+        let (mut event, span) = next.map_err(|e| {
             builder.error_at(e.marker().line(), format!("invalid YAML: {}", e.info()))
         })?;
+        if let Event::Scalar(value, style @ (ScalarStyle::Literal | ScalarStyle::Folded), _, _) =
+            &mut event
+        {
+            if *style == ScalarStyle::Folded {
+                fold_as_go_yaml(value.to_mut());
+            }
+            if end_without_newline == Some(span.end.index()) && value.ends_with('\n') {
+                value.to_mut().pop();
+            }
+        }
         builder.handle(event, span, &mut docs)?;
     }
     Ok(docs)
+}
+
+/// go-yaml (and so kustomize) folds a `>` block scalar as YAML 1.2 does,
+/// except that the line break before a more-indented line that follows a
+/// normal line (directly or after empty lines) is doubled. In the folded text,
+/// more-indented lines are the ones that start with a blank.
+fn fold_as_go_yaml(value: &mut String) {
+    let starts_blank = |line: &str| line.starts_with([' ', '\t']);
+    if !value.split('\n').any(starts_blank) {
+        return;
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    let mut previous_normal = false;
+    for (i, line) in value.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.is_empty() {
+            continue;
+        }
+        if starts_blank(line) {
+            if previous_normal {
+                out.push('\n');
+            }
+            previous_normal = false;
+        } else {
+            previous_normal = true;
+        }
+        out.push_str(line);
+    }
+    *value = out;
 }
 
 /// A collection being filled.
