@@ -22,6 +22,23 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Encodes bytes as kustomize's generators do (`encodeBase64` in kustomize's
+/// api): a text of 70 characters or more is cut into lines of 70, each ended
+/// by a line break; a shorter one is left as it is.
+pub(crate) fn encode_wrapped(bytes: &[u8]) -> String {
+    const LINE: usize = 70;
+    let flat = encode(bytes);
+    if flat.len() < LINE {
+        return flat;
+    }
+    let mut out = String::with_capacity(flat.len() + flat.len() / LINE + 1);
+    for line in flat.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out
+}
+
 /// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, line breaks ignored.
 pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     let symbols: Vec<u8> = text

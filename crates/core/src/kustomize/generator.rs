@@ -240,14 +240,17 @@ pub(crate) fn generate(
     let mut binary_data = Mapping::default();
     for (key, bytes) in data {
         if is_secret {
-            text_data.insert(key, Value::String(crate::base64::encode(&bytes)));
+            text_data.insert(key, Value::String(crate::base64::encode_wrapped(&bytes)));
         } else {
             match String::from_utf8(bytes) {
                 Ok(text) => {
                     text_data.insert(key, Value::String(text));
                 }
                 Err(e) => {
-                    binary_data.insert(key, Value::String(crate::base64::encode(e.as_bytes())));
+                    binary_data.insert(
+                        key,
+                        Value::String(crate::base64::encode_wrapped(e.as_bytes())),
+                    );
                 }
             }
         }

@@ -299,9 +299,17 @@ impl Candidate<'_> {
         self.current.name == name || self.history.iter().any(|id| id.name == name)
     }
 
+    /// Whether the candidate is or was in `namespace`; no namespace is
+    /// `default`, as kustomize's `IsNsEquals` has it.
     fn was_in_namespace(&self, namespace: &str) -> bool {
-        self.current.namespace == namespace
-            || self.history.iter().any(|id| id.namespace == namespace)
+        let namespace = if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        std::iter::once(self.current)
+            .chain(self.history)
+            .any(|id| id.effective_namespace() == namespace)
     }
 }
 

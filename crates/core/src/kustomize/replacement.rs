@@ -84,9 +84,23 @@ pub struct Replacement {
     pub targets: Vec<ReplacementTarget>,
 }
 
-/// Splits a field path on `.` outside `[...]`.
+/// Splits a field path on `.` outside `[...]`. Empty parts are dropped, so
+/// `.metadata.name` (as kubebuilder's scaffold writes it) is `metadata.name`,
+/// as in kustomize.
 fn split_path(path: &str) -> Vec<&str> {
-    super::fieldspec::split_outside_brackets(path, '.')
+    let mut parts = super::fieldspec::split_outside_brackets(path, '.');
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+/// The mapping key a path part names: `[a.b/c]` (brackets that keep dots and
+/// slashes together, with no `=`) is the key `a.b/c`, as in kustomize.
+fn map_key(segment: &str) -> &str {
+    segment
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .filter(|key| !key.contains('='))
+        .unwrap_or(segment)
 }
 
 /// Reads the value at `path`, if there is exactly one place.
@@ -95,7 +109,7 @@ fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
         return Some(value);
     };
     match value {
-        Value::Map(m) => lookup(m.get(*segment)?, rest),
+        Value::Map(m) => lookup(m.get(map_key(segment))?, rest),
         Value::Seq(items) => {
             if let Some((k, v)) = segment
                 .strip_prefix('[')
@@ -139,19 +153,20 @@ fn visit(
                 }
                 return Ok(n);
             }
-            if !m.contains_key(*segment) {
+            let key = map_key(segment);
+            if !m.contains_key(key) {
                 let Some(leaf) = create else { return Ok(0) };
                 let new = if rest.is_empty() {
                     leaf.clone()
-                } else if rest[0].starts_with('[') {
+                } else if rest[0].starts_with('[') && map_key(rest[0]) == rest[0] {
                     Value::Seq(Vec::new())
                 } else {
                     Value::Map(Mapping::default())
                 };
-                m.insert((*segment).to_owned(), new);
+                m.insert(key.to_owned(), new);
             }
             visit(
-                m.get_mut(*segment).expect("present or just created"),
+                m.get_mut(key).expect("present or just created"),
                 rest,
                 create,
                 f,
@@ -292,18 +307,16 @@ pub(crate) fn apply(
                                     .split(part.delimiter.as_str())
                                     .map(str::to_owned)
                                     .collect();
-                                let slot = usize::try_from(part.index)
-                                    .ok()
-                                    .and_then(|i| parts.get_mut(i))
-                                    .ok_or_else(|| {
-                                        format!(
-                                            "options.index {} is out of bounds for value {current}",
-                                            part.index
-                                        )
-                                    })?;
-                                *slot = value
+                                let text = value
                                     .scalar_text()
                                     .ok_or("a delimiter needs a scalar source value")?;
+                                // kustomize: a negative index prepends, one
+                                // past the parts appends.
+                                match usize::try_from(part.index) {
+                                    Err(_) => parts.insert(0, text),
+                                    Ok(i) if i >= parts.len() => parts.push(text),
+                                    Ok(i) => parts[i] = text,
+                                }
                                 *place = Value::String(parts.join(&part.delimiter));
                             }
                             None => *place = value.clone(),

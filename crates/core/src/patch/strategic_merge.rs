@@ -55,6 +55,8 @@ pub(crate) enum WorkloadShape {
     Service,
     /// PodTemplate (`template` at the top level).
     PodTemplate,
+    /// Mutating- and ValidatingWebhookConfiguration (`webhooks` at the top level).
+    WebhookConfiguration,
     /// Any other built-in kind: only `metadata` has merging lists.
     Other,
 }
@@ -123,6 +125,11 @@ impl Type {
             "Pod" => WorkloadShape::Pod,
             "Service" => WorkloadShape::Service,
             "PodTemplate" => WorkloadShape::PodTemplate,
+            "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
+                if group == "admissionregistration.k8s.io" =>
+            {
+                WorkloadShape::WebhookConfiguration
+            }
             _ => WorkloadShape::Other,
         };
         Type::BuiltinObject(shape)
@@ -140,6 +147,9 @@ impl Type {
             (Type::BuiltinObject(WorkloadShape::Service), "spec") => (Type::ServiceSpec, None),
             (Type::BuiltinObject(WorkloadShape::PodTemplate), "template") => {
                 (Type::PodTemplate, None)
+            }
+            (Type::BuiltinObject(WorkloadShape::WebhookConfiguration), "webhooks") => {
+                (Type::Opaque, merge("name"))
             }
             (Type::ObjectMeta, "finalizers") => (Type::Opaque, Some(ListMerge { key: None })),
             (Type::ObjectMeta, "ownerReferences") => (Type::Opaque, merge("uid")),
