@@ -666,6 +666,12 @@ impl ResourceSet {
         self.reindex(file, what)
     }
 
+    /// Stops the object at `position` from getting a name suffix unless
+    /// `keep` (a generator merged into it did not want one).
+    pub(crate) fn keep_name_suffix_at(&mut self, position: usize, keep: bool) {
+        self.resources[position].name_suffix_pending &= keep;
+    }
+
     /// Appends `-<suffix>` to the name of every object marked with
     /// [`Resource::mark_for_name_suffix`] for which `suffix` gives one.
     pub(crate) fn suffix_marked_names(

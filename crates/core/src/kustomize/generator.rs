@@ -90,13 +90,6 @@ pub(crate) struct Generated {
 /// Reads a file for a generator (the caller enforces load restrictions).
 pub(crate) type ReadFile<'a> = dyn Fn(&str) -> Result<Vec<u8>, Error> + 'a;
 
-fn is_valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// kustomize's `removeQuotes`: one pair of matching surrounding quotes.
 fn remove_quotes(s: &str) -> &str {
     let b = s.as_bytes();
@@ -129,19 +122,10 @@ fn env_file_pairs(text: &str, file: &str) -> Result<Vec<(String, String)>, Error
                 ),
             ));
         };
-        let valid_env_name = !key.is_empty()
-            && !key.as_bytes()[0].is_ascii_digit()
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-        if !valid_env_name {
-            return Err(Error::overlay(
-                file,
-                format!(
-                    "line {}: {key:?} is not a valid environment variable name",
-                    i + 1
-                ),
-            ));
+        // kustomize takes any key as written (`2FA_ENABLED`, `a b`), and
+        // skips a line whose key is only blanks.
+        if key.trim().is_empty() {
+            continue;
         }
         out.push((key.to_owned(), value.to_owned()));
     }
@@ -160,13 +144,11 @@ pub(crate) fn generate(
     let mut data: Vec<(String, Vec<u8>)> = Vec::new();
     let add =
         |key: String, bytes: Vec<u8>, data: &mut Vec<(String, Vec<u8>)>| -> Result<(), Error> {
-            if !is_valid_key(&key) {
+            // kustomize checks no more than this: `a b`, `2FA` are keys.
+            if key.is_empty() {
                 return Err(Error::overlay(
                     file,
-                    format!(
-                        "{} {}: {key:?} is not a valid key name",
-                        args.kind, args.name
-                    ),
+                    format!("{} {}: a key name is missing", args.kind, args.name),
                 ));
             }
             if data.iter().any(|(k, _)| *k == key) {
@@ -306,6 +288,9 @@ pub(crate) fn absorb(set: &mut ResourceSet, generated: Generated, file: &str) ->
         (&[i], behavior) => {
             let mut value = resource.into_value();
             merge_into_existing(&mut value, set.at(i).value(), behavior == Behavior::Merge);
+            // The oracle: the name gets a hash only if the base generator and
+            // this one both want it.
+            set.keep_name_suffix_at(i, generated.needs_hash);
             set.replace_value_at(i, value, file, "generator")
         }
         _ => Err(Error::overlay(

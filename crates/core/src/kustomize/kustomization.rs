@@ -614,16 +614,12 @@ fn generator_args(
             format!("{at}: a generator needs a name"),
         ));
     }
+    // kustomize reads any other word (`add`, a typo) as "unspecified", which
+    // creates the object and fails only if it exists already.
     let behavior = match optional_string(m, "behavior", file)?.as_deref() {
-        None | Some("") | Some("create") => Behavior::Create,
         Some("merge") => Behavior::Merge,
         Some("replace") => Behavior::Replace,
-        Some(other) => {
-            return Err(Error::overlay(
-                file,
-                format!("{at}.behavior: expected create, merge or replace, found {other:?}"),
-            ));
-        }
+        _ => Behavior::Create,
     };
     let mut envs = string_list(m, "envs", file)?;
     if let Some(env) = optional_string(m, "env", file)?.filter(|s| !s.is_empty()) {
