@@ -46,19 +46,24 @@ and walk.Walker):
     additionalProperties) from a definition carrying
     x-kubernetes-group-version-kind;
   * only properties that are lists, object refs, or maps whose values are
-    refs/lists are kept.  Refs to definitions that are themselves scalars
-    (e.g. resource.Quantity, util.intstr.IntOrString, meta.v1.Time) are dropped,
-    as are lists/maps of plain scalars *unless* the list carries a
-    patch strategy (e.g. metadata.finalizers) -- those are kept because the
-    strategy changes the merge behaviour;
+    object refs are kept.  Refs to definitions that are themselves scalars
+    (e.g. resource.Quantity, util.intstr.IntOrString, meta.v1.Time) are
+    dropped, as are maps of scalars and lists of plain scalars *unless* the
+    list carries a patch strategy (metadata.finalizers, NodeSpec.podCIDRs) --
+    those are kept because the strategy changes the merge behaviour.  Scalar
+    fields are always dropped, even the one that carries a patch strategy in
+    v1.21.2 (meta.v1.LabelSelectorRequirement.key; kyaml ignores it);
   * type-ref: the referenced definition; for lists the item definition
-    ('-' when items are scalars); for maps ``map:<def>`` (value definition);
+    ('-' when items are scalars, '[]<def>' for lists of lists); for maps
+    ``map:<def>`` (the additionalProperties value definition);
   * merge-key: x-kubernetes-patch-merge-key, '-' if absent;
   * patch-strategy: x-kubernetes-patch-strategy verbatim (may be e.g.
     ``merge,retainKeys`` or ``retainKeys``), '-' if absent;
   * list-map-keys: x-kubernetes-list-map-keys joined with ',' ('-' if absent).
     kyaml's PatchStrategyAndKeyList() prefers these over the merge key, but
     only when a patch strategy is present.
+
+Every output file starts with one '#'-prefixed header line; rows are sorted.
 """
 
 import argparse
@@ -140,32 +145,44 @@ def named_pairs(buf, field_no):
 def parse_ext_yaml(text):
     """Parse the tiny YAML documents gnostic stores for vendor extensions.
 
-    Handles: a plain scalar; a block list of scalars; a block list of flat
-    maps ("- group: x\\n  kind: y\\n  version: z").  Falls back to PyYAML if
-    the text looks like anything else and PyYAML is installed.
+    Handles exactly the shapes of the extensions this script uses: a plain
+    scalar ("merge"), a flat map ("group: x\nkind: y\nversion: z"), a block
+    list of scalars ("- containerPort\n- protocol") and a block list of flat
+    maps ("- group: x\n  kind: y\n  version: z").  Anything else raises.
     """
     lines = [l for l in text.splitlines() if l.strip()]
     if not lines:
         return None
     if not lines[0].startswith("- "):
-        if len(lines) == 1 and ": " not in lines[0]:
-            return _scalar(lines[0])
-        return _yaml_fallback(text)
+        if len(lines) == 1 and not _is_kv(lines[0]):
+            return _scalar(lines[0].strip())
+        out = {}
+        for l in lines:
+            if l.startswith(" ") or not _is_kv(l):
+                raise ValueError("unsupported extension YAML: %r" % text)
+            k, _, v = l.partition(":")
+            out[k.strip()] = _scalar(v.strip())
+        return out
     items = []
     for l in lines:
         if l.startswith("- "):
             body = l[2:]
-            if re.match(r"^[A-Za-z0-9_-]+: ", body) or body.endswith(":"):
+            if _is_kv(body):
                 k, _, v = body.partition(":")
                 items.append({k.strip(): _scalar(v.strip())})
             else:
-                items.append(_scalar(body))
-        elif l.startswith("  ") and isinstance(items[-1], dict):
+                items.append(_scalar(body.strip()))
+        elif l.startswith("  ") and not l.startswith("   ") and _is_kv(l.strip()) \
+                and items and isinstance(items[-1], dict):
             k, _, v = l.strip().partition(":")
             items[-1][k.strip()] = _scalar(v.strip())
         else:
-            return _yaml_fallback(text)
+            raise ValueError("unsupported extension YAML: %r" % text)
     return items
+
+
+def _is_kv(s):
+    return re.match(r"^[A-Za-z0-9_.-]+: \S", s.strip()) is not None
 
 
 def _scalar(s):
@@ -174,12 +191,13 @@ def _scalar(s):
     return s
 
 
-def _yaml_fallback(text):
-    try:
-        import yaml  # type: ignore
-    except ImportError:
-        raise ValueError("cannot parse extension YAML without PyYAML: %r" % text)
-    return yaml.safe_load(text)
+# Extensions this script needs; others are kept as raw YAML text.
+PARSED_EXTENSIONS = {
+    "x-kubernetes-group-version-kind",
+    "x-kubernetes-patch-merge-key",
+    "x-kubernetes-patch-strategy",
+    "x-kubernetes-list-map-keys",
+}
 
 
 def vendor_extensions(buf, field_no):
@@ -189,13 +207,19 @@ def vendor_extensions(buf, field_no):
         for n, _, v in fields(value):  # Any { value=1 (protobuf.Any); yaml=2 }
             if n == 2:
                 yml = _s(v)
-        ext[name] = parse_ext_yaml(yml) if yml is not None else None
+        if yml is None:
+            ext[name] = None
+        elif name in PARSED_EXTENSIONS:
+            ext[name] = parse_ext_yaml(yml)
+        else:
+            ext[name] = yml
     return ext
 
 
 def decode_schema(buf):
     """openapi.v2.Schema -> a JSON-schema-like dict (subset)."""
     s = {}
+    has_ext = False
     for num, _, val in fields(buf):
         if num == 1:
             s["$ref"] = _s(val)
@@ -215,8 +239,10 @@ def decode_schema(buf):
             for name, v in named_pairs(val, 1):
                 props[name] = decode_schema(v)
             s["properties"] = props
-        elif num == 31:
-            s.update(vendor_extensions(buf, 31))
+        elif num == 31 and not has_ext:
+            has_ext = True
+    if has_ext:  # repeated NamedAny vendor_extension = 31
+        s.update(vendor_extensions(buf, 31))
     return s
 
 
@@ -333,8 +359,7 @@ def describe(defs, prop):
             if "$ref" in items:
                 target = ref_name(items["$ref"])
                 return "map:[]" + target, "no", [target]
-            return "map:[]-", "no", []
-        return None
+        return None  # map of scalars / lists of scalars: irrelevant
     if "properties" in prop:
         raise ValueError("inline object schema not handled: %r" % prop)
     return None

@@ -201,6 +201,9 @@ pub struct ImageRewrite {
     pub new_tag: Option<String>,
     /// `digest`: the digest to put instead.
     pub digest: Option<String>,
+    /// `tagSuffix`: text appended to the tag when neither `newTag` nor
+    /// `digest` is given.
+    pub tag_suffix: Option<String>,
 }
 
 /// One entry of `replicas`.
@@ -471,7 +474,12 @@ fn label_set(value: &Value, file: &str, at: &str) -> Result<LabelSet, Error> {
 }
 
 fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Error> {
-    only_keys(m, &["name", "newName", "newTag", "digest"], file, at)?;
+    only_keys(
+        m,
+        &["name", "newName", "newTag", "digest", "tagSuffix"],
+        file,
+        at,
+    )?;
     let text = |key: &str| {
         optional_string(m, key, file)
             .map_err(|_| Error::overlay(file, format!("{at}.{key}: expected a string (quote it)")))
@@ -481,6 +489,7 @@ fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Erro
         new_name: text("newName")?.filter(|s| !s.is_empty()),
         new_tag: text("newTag")?.filter(|s| !s.is_empty()),
         digest: text("digest")?.filter(|s| !s.is_empty()),
+        tag_suffix: text("tagSuffix")?.filter(|s| !s.is_empty()),
     })
 }
 

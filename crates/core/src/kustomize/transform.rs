@@ -239,15 +239,11 @@ pub(crate) fn images(
     file: &str,
 ) -> Result<(), Error> {
     for rewrite in images {
-        let matcher = ImageMatcher::new(&rewrite.name).map_err(|e| {
-            Error::overlay(
-                file,
-                format!(
-                    "images: name {:?} is not a valid pattern: {e}",
-                    rewrite.name
-                ),
-            )
-        })?;
+        // kustomize matches nothing with a name that is not a valid
+        // regular expression (`[`), and says nothing.
+        let Ok(matcher) = ImageMatcher::new(&rewrite.name) else {
+            continue;
+        };
         set.edit_each(file, "images", |id: &ResId, value| {
             if id.kind != "CustomResourceDefinition" {
                 rewrite_containers(value, &matcher, rewrite);
@@ -377,13 +373,22 @@ pub(crate) fn split_image(image: &str) -> (&str, &str, &str) {
 
 fn rewritten_image(image: &str, rewrite: &ImageRewrite) -> String {
     let (name, tag, digest) = split_image(image);
-    let name = rewrite.new_name.as_deref().unwrap_or(name);
-    let (tag, digest) = match (&rewrite.new_tag, &rewrite.digest) {
-        (Some(t), Some(d)) => (t.as_str(), d.as_str()),
-        (Some(t), None) => (t.as_str(), ""),
-        (None, Some(d)) => ("", d.as_str()),
-        (None, None) => (tag, digest),
+    let suffixed;
+    let (tag, digest) = match (&rewrite.new_tag, &rewrite.digest, &rewrite.tag_suffix) {
+        (Some(t), Some(d), _) => (t.as_str(), d.as_str()),
+        (Some(t), None, _) => (t.as_str(), ""),
+        (None, Some(d), _) => ("", d.as_str()),
+        // What kustomize v5.8 does (the oracle): the suffix goes on the old
+        // tag, the digest is dropped, and without newName the suffix is
+        // appended twice.
+        (None, None, Some(suffix)) => {
+            let times = if rewrite.new_name.is_some() { 1 } else { 2 };
+            suffixed = format!("{tag}{}", suffix.repeat(times));
+            (suffixed.as_str(), "")
+        }
+        (None, None, None) => (tag, digest),
     };
+    let name = rewrite.new_name.as_deref().unwrap_or(name);
     let mut out = name.to_owned();
     if !tag.is_empty() {
         out.push(':');

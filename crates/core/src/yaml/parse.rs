@@ -554,7 +554,14 @@ fn scalar_value(
     if style != ScalarStyle::Plain {
         return Ok(Value::String(text.into_owned()));
     }
-    resolved_value(&text, resolve_plain(&text, schema))
+    match resolve_plain(&text, schema) {
+        // go-yaml v2 decodes a timestamp into an untyped value as its text,
+        // so kustomization files keep `newTag: 2024-01-01` as written.
+        Resolved::Timestamp(_) if schema == Schema::Kustomization => {
+            Ok(Value::String(text.into_owned()))
+        }
+        resolved => resolved_value(&text, resolved),
+    }
 }
 
 /// A plain scalar under a schema: go-yaml v2 adds the YAML 1.1 booleans.
