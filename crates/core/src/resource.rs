@@ -717,11 +717,11 @@ impl ResourceSet {
         }
     }
 
-    /// Removes empty `metadata.annotations` everywhere, as kustomize does
-    /// before printing.
-    pub(crate) fn drop_empty_annotations(&mut self) {
+    /// Puts `metadata.annotations` in the form kustomize prints, everywhere
+    /// (see [`normalize_annotations`]).
+    pub(crate) fn normalize_annotations(&mut self) {
         for r in &mut self.resources {
-            drop_empty_annotations(&mut r.value);
+            normalize_annotations(&mut r.value);
         }
     }
 
@@ -881,7 +881,8 @@ pub fn resources_from_yaml(
     file: &str,
     limits: &ParseLimits,
 ) -> Result<Vec<Resource>, Error> {
-    let docs = yaml::parse_documents_with(text, limits).map_err(|e| e.in_file(file))?;
+    let docs = yaml::parse_documents_as(text, limits, yaml::Schema::Resources)
+        .map_err(|e| e.in_file(file))?;
     let mut queue: std::collections::VecDeque<(Value, Origin)> = docs
         .into_iter()
         .filter(|d| !d.value.is_null())
@@ -922,7 +923,7 @@ pub fn resources_from_yaml(
                 continue;
             }
         }
-        drop_empty_annotations(&mut value);
+        normalize_annotations(&mut value);
         let resource = Resource::new(value, origin)?;
         if !resource.is_local_config() {
             out.push(resource);
@@ -931,12 +932,23 @@ pub fn resources_from_yaml(
     Ok(out)
 }
 
-/// kustomize removes `metadata.annotations` when it is empty or null.
-pub(crate) fn drop_empty_annotations(value: &mut Value) {
+/// kustomize removes `metadata.annotations` when it is empty or null, and
+/// writes every annotation value back as a string (kyaml's `SetAnnotations`
+/// with its bookkeeping annotations removed): `port: 8080` prints as
+/// `port: "8080"`. The YAML reader already keeps such values as written
+/// (`1.50`, `0x1F`); this catches values that transformers put there.
+pub(crate) fn normalize_annotations(value: &mut Value) {
     if let Some(Value::Map(metadata)) = value.as_map_mut().and_then(|m| m.get_mut("metadata")) {
-        let empty = match metadata.get("annotations") {
+        let empty = match metadata.get_mut("annotations") {
             Some(Value::Null) => true,
-            Some(Value::Map(m)) => m.is_empty(),
+            Some(Value::Map(m)) => {
+                for v in m.values_mut() {
+                    if let Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_) = v {
+                        *v = Value::String(v.scalar_text().expect("a scalar"));
+                    }
+                }
+                m.is_empty()
+            }
             _ => false,
         };
         if empty {

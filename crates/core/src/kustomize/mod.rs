@@ -126,7 +126,7 @@ pub fn build_source_opts(
     let root_file = std::mem::take(&mut renderer.root_file);
     generator::apply_name_hashes(&mut set, &root_file)?;
     nameref::fix_references(&mut set, &config, &root_file)?;
-    set.drop_empty_annotations();
+    set.normalize_annotations();
     match renderer.root_sort {
         Some(SortOptions::Fifo) => {}
         Some(SortOptions::Legacy {

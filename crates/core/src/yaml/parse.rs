@@ -60,6 +60,10 @@ pub(crate) enum Schema {
     /// Kustomization files: `sigs.k8s.io/yaml` over go-yaml v2 (YAML 1.1
     /// booleans such as `yes` and `on`); any scalar key becomes a string.
     Kustomization,
+    /// Resources read as objects (kustomize's resource loader): as
+    /// [`Schema::Objects`], and an object's annotation values are the text
+    /// they were written with.
+    Resources,
 }
 
 /// One YAML document of a stream.
@@ -299,8 +303,15 @@ impl<'l> Builder<'l> {
                 if self.expects_key() {
                     return self.key(text, style, tag, line);
                 }
-                let value = scalar_value(text, style, tag.as_deref(), self.schema)
-                    .map_err(|message| self.error_at(line, message))?;
+                let value = if self.in_object_annotations() {
+                    // kustomize prints an object's annotation values as the
+                    // text they were written with: `port: 8080` is "8080",
+                    // `ratio: 1.50` is "1.50", `x: null` is "null".
+                    Value::String(text.into_owned())
+                } else {
+                    scalar_value(text, style, tag.as_deref(), self.schema)
+                        .map_err(|message| self.error_at(line, message))?
+                };
                 self.complete(value, anchor, 1, line)
             }
             Event::Alias(id) => {
@@ -387,6 +398,17 @@ impl<'l> Builder<'l> {
         }
     }
 
+    /// Whether the next value is one of an object's `metadata.annotations`.
+    fn in_object_annotations(&self) -> bool {
+        let waiting_for = |frame: &Frame, name: &str| matches!(frame, Frame::Map { key: Some((k, _)), .. } if k == name);
+        self.schema == Schema::Resources
+            && matches!(
+                self.stack.as_slice(),
+                [root, metadata, Frame::Map { key: Some(_), .. }]
+                    if waiting_for(root, "metadata") && waiting_for(metadata, "annotations")
+            )
+    }
+
     fn expects_key(&self) -> bool {
         matches!(
             self.stack.last(),
@@ -416,7 +438,7 @@ impl<'l> Builder<'l> {
         let resolved = match (self.schema, resolved) {
             (Schema::Kustomization, Resolved::Merge) => Resolved::Merge,
             (Schema::Kustomization, _) => Resolved::Str,
-            (Schema::Objects, r) => r,
+            (Schema::Objects | Schema::Resources, r) => r,
         };
         let text: Cow<'_, str> = match (self.schema, is_plain, resolve_plain(&text, self.schema)) {
             (Schema::Kustomization, true, Resolved::Bool(b)) => Cow::Owned(b.to_string()),
