@@ -2,6 +2,7 @@
 //! an ordered set of them ([`ResourceSet`]) that prints as kustomize prints.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::Serialize;
@@ -68,6 +69,25 @@ const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "VolumeAttachment",
 ];
 
+/// The (group, version, kind)s that kustomize's built-in schema marks
+/// cluster-scoped: `data/namespace_scope.tsv`, extracted from kyaml by
+/// `data/extract.py`.
+fn kustomize_cluster_scoped() -> &'static HashSet<(&'static str, &'static str, &'static str)> {
+    static TABLE: std::sync::OnceLock<HashSet<(&str, &str, &str)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("../data/namespace_scope.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                let (api_version, kind, scope) = (fields.next()?, fields.next()?, fields.next()?);
+                let (group, version) = ResId::split_api_version(api_version);
+                (scope == "cluster").then_some((group, version, kind))
+            })
+            .collect()
+    })
+}
+
 impl ResId {
     /// Splits an `apiVersion` into group and version: `apps/v1` → (`apps`, `v1`), `v1` → (``, `v1`).
     pub fn split_api_version(api_version: &str) -> (&str, &str) {
@@ -83,9 +103,23 @@ impl ResId {
         }
     }
 
-    /// Whether objects of this kind live outside namespaces.
+    /// Whether objects of this kind live outside namespaces on an API server
+    /// (by kind, whatever the version: what a live cluster reports).
     pub fn is_cluster_scoped(&self) -> bool {
         CLUSTER_SCOPED_KINDS.contains(&self.kind.as_str())
+    }
+
+    /// Whether `kustomize build` treats this object as cluster-scoped: only
+    /// the group/version/kinds its built-in schema (Kubernetes 1.21) marks
+    /// so. Anything else gets a namespace from `namespace:`, newer cluster
+    /// kinds included (`flowcontrol.apiserver.k8s.io/v1` FlowSchema,
+    /// `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicy).
+    pub fn is_cluster_scoped_for_kustomize(&self) -> bool {
+        kustomize_cluster_scoped().contains(&(
+            self.group.as_str(),
+            self.version.as_str(),
+            self.kind.as_str(),
+        ))
     }
 
     /// The namespace as the API server sees it: `default` when none is named,

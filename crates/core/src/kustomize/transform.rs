@@ -23,7 +23,7 @@ pub(crate) fn namespace(
             *v = Value::String(namespace.to_owned());
             Ok(())
         };
-        if !id.is_cluster_scoped() {
+        if !id.is_cluster_scoped_for_kustomize() {
             let spec = FieldSpec {
                 path: "metadata/namespace".into(),
                 create: true,
