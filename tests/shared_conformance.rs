@@ -175,7 +175,10 @@ fn main() {
                     (Err((false, why)), Some(Known::Refused)) => Err(Failed::from(format!(
                         "listed as refused, but trueup does not refuse it by name: {why}"
                     ))),
-                    (Err(_), Some(Known::Disagrees)) => Ok(()),
+                    (Err((true, why)), Some(Known::Disagrees)) => Err(Failed::from(format!(
+                        "now refused by name: list it as refused in tests/shared_conformance_known.txt ({why})"
+                    ))),
+                    (Err((false, _)), Some(Known::Disagrees)) => Ok(()),
                 }
             }));
         }

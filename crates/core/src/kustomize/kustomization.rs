@@ -282,6 +282,7 @@ impl Kustomization {
                 ),
             ));
         };
+        let map = canonical_field_names(map);
         for (key, value) in &map {
             if !KNOWN_FIELDS.contains(&key.as_str()) {
                 return Err(Error::overlay(
@@ -311,6 +312,17 @@ impl Kustomization {
             }
         };
         match map.get("apiVersion") {
+            Some(Value::String(v))
+                if kind == KustomizationKind::Component
+                    && v != "kustomize.config.k8s.io/v1alpha1" =>
+            {
+                return Err(Error::overlay(
+                    file,
+                    format!(
+                        "apiVersion: a Component's is kustomize.config.k8s.io/v1alpha1, found {v:?}"
+                    ),
+                ));
+            }
             None | Some(Value::Null) | Some(Value::String(_)) => {}
             Some(other) => {
                 return Err(Error::overlay(
@@ -440,6 +452,28 @@ fn list_of<T>(
             .collect(),
         Some(other) => Err(expected(file, field, "a list", other)),
     }
+}
+
+/// Field names as kustomize reads them (Go's JSON decoding): a key that is
+/// not a field name but matches one ignoring ASCII case (`nameprefix`) is
+/// that field; of keys naming the same field, the last wins.
+fn canonical_field_names(map: Mapping) -> Mapping {
+    if map.keys().all(|k| KNOWN_FIELDS.contains(&k.as_str())) {
+        return map;
+    }
+    let mut out = Mapping::default();
+    for (key, value) in map {
+        let canonical = if KNOWN_FIELDS.contains(&key.as_str()) {
+            key
+        } else {
+            KNOWN_FIELDS
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case(&key))
+                .map_or(key, |f| (*f).to_owned())
+        };
+        out.insert(canonical, value);
+    }
+    out
 }
 
 fn only_keys(m: &Mapping, allowed: &[&str], file: &str, at: &str) -> Result<(), Error> {

@@ -462,7 +462,9 @@ impl<'l> Builder<'l> {
             // go-yaml reads an integer key of a string-keyed map as its text.
             Resolved::Str | Resolved::Number(ResolvedNumber::Int(_) | ResolvedNumber::UInt(_)) => {
                 let text = text.into_owned();
-                if map.contains_key(&text) {
+                // sigs.k8s.io/yaml (kustomization files) lets the last of
+                // repeated keys win; go-yaml v3 (objects) refuses them.
+                if self.schema != Schema::Kustomization && map.contains_key(&text) {
                     let message = format!("mapping key {text:?} is defined twice");
                     return Err(self.error_at(line, message));
                 }
