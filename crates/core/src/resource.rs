@@ -562,6 +562,18 @@ impl ResourceSet {
         Ok(count)
     }
 
+    /// Records every object's current identity in its history, as kustomize's
+    /// `StorePreviousId` does before the namespace and prefix/suffix
+    /// transformers: from then on name references to it are rewritten (with
+    /// its name and namespace), even when the transformer changed nothing.
+    pub(crate) fn store_previous_ids(&mut self, keep: impl Fn(&ResId) -> bool) {
+        for r in &mut self.resources {
+            if keep(&r.id) && r.previous_ids.last() != Some(&r.id) {
+                r.previous_ids.push(r.id.clone());
+            }
+        }
+    }
+
     /// Re-reads every identity after objects changed, checking uniqueness.
     /// The index is rebuilt only when an identity changed or objects went away.
     fn reindex(&mut self, file: &str, what: &str) -> Result<(), Error> {
@@ -571,7 +583,10 @@ impl ResourceSet {
                 let id =
                     identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
                 if id != r.id {
-                    r.previous_ids.push(std::mem::replace(&mut r.id, id));
+                    let old = std::mem::replace(&mut r.id, id);
+                    if r.previous_ids.last() != Some(&old) {
+                        r.previous_ids.push(old);
+                    }
                     changed = true;
                 }
             }

@@ -500,10 +500,11 @@ fn rewrite(
                 }
                 return Ok(());
             }
+            // A subject without a namespace is in the referrer's (kustomize).
             let namespace = map
                 .get("namespace")
                 .and_then(Value::as_str)
-                .unwrap_or_default()
+                .unwrap_or(&referrer.namespace)
                 .to_owned();
             if let Some(c) = pick(candidates, &name, Some(&namespace), referrer)? {
                 map.insert("name".into(), Value::String(c.current.name.clone()));

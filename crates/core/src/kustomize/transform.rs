@@ -18,6 +18,7 @@ pub(crate) fn namespace(
     file: &str,
 ) -> Result<(), Error> {
     let specs = &config.namespace;
+    set.store_previous_ids(|_| true);
     set.transform_each(file, "namespace", |id, value| {
         let mut set_namespace = |v: &mut Value| {
             *v = Value::String(namespace.to_owned());
@@ -68,9 +69,13 @@ pub(crate) fn prefix_suffix(
     if prefix.is_empty() && suffix.is_empty() {
         return Ok(());
     }
+    let skipped = |id: &ResId| {
+        matches!(id.kind.as_str(), "Namespace" | "CustomResourceDefinition")
+            || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
+    };
+    set.store_previous_ids(|id| !skipped(id));
     set.transform_each(file, "namePrefix/nameSuffix", |id, value| {
-        let skipped = matches!(id.kind.as_str(), "Namespace" | "CustomResourceDefinition")
-            || (id.kind == "APIService" && id.group == "apiregistration.k8s.io");
+        let skipped = skipped(id);
         if skipped {
             return Ok(());
         }
