@@ -177,7 +177,11 @@ fn merge_keeping_identity(
     let Some(map) = value.as_map_mut() else {
         return Err("the patch made the object something other than a mapping".into());
     };
+    // kustomize gives the patch the target's group, version and kind.
     if !allow_kind_change {
+        if !id.version.is_empty() {
+            map.insert("apiVersion".into(), Value::String(id.api_version()));
+        }
         map.insert("kind".into(), Value::String(id.kind.clone()));
     }
     let metadata = map
