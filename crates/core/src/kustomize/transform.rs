@@ -35,8 +35,16 @@ pub(crate) fn namespace(
         if matches!(id.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
             role_binding_subjects(value, namespace);
         }
+        // kustomize's removeUnneededMetaFieldSpecs: metadata/namespace is the
+        // special case above, and metadata/name (renaming a Namespace) applies
+        // only to apiVersion v1 objects.
+        let core_v1 = id.group.is_empty() && id.version == "v1";
         for spec in specs.iter().filter(|s| s.selects(id)) {
-            fieldspec::apply(value, spec, CreateKind::Scalar, &mut set_namespace)?;
+            match spec.path.as_str() {
+                "metadata/namespace" => continue,
+                "metadata/name" if !core_v1 => continue,
+                _ => fieldspec::apply(value, spec, CreateKind::Scalar, &mut set_namespace)?,
+            }
         }
         Ok(())
     })
