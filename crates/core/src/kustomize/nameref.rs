@@ -282,6 +282,14 @@ fn referrals() -> Vec<Referral> {
             group: Name::Borrowed("scheduling.k8s.io"),
             referrers: in_pod_specs(WORKLOADS_WITH_RC, &["priorityClassName"]),
         },
+        Referral {
+            kind: Name::Borrowed("ValidatingAdmissionPolicy"),
+            group: Name::Borrowed("admissionregistration.k8s.io"),
+            referrers: vec![referrer(
+                "ValidatingAdmissionPolicyBinding",
+                "spec/policyName",
+            )],
+        },
         // kustomize's table names IngressClass with the group
         // "networking.k8s.io/v1", which no object has: ingressClassName is
         // never rewritten, so it is not listed here.
