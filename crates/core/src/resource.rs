@@ -907,10 +907,18 @@ impl LegacyKey {
 impl Ord for LegacyKey {
     fn cmp(&self, other: &Self) -> Ordering {
         if self.gvk() != other.gvk() {
-            return self
-                .kind_rank
-                .cmp(&other.kind_rank)
-                .then_with(|| self.gvk().cmp(other.gvk()));
+            // kustomize's gvkLessThan: of two Namespace kinds, the core one
+            // (`~G`) comes first.
+            let core_namespace_first = self.gvk().ends_with("_Namespace")
+                && other.gvk().ends_with("_Namespace")
+                && (self.gvk().starts_with("~G_") || other.gvk().starts_with("~G_"));
+            return self.kind_rank.cmp(&other.kind_rank).then_with(|| {
+                if core_namespace_first {
+                    other.gvk().cmp(self.gvk())
+                } else {
+                    self.gvk().cmp(other.gvk())
+                }
+            });
         }
         self.id().cmp(other.id())
     }

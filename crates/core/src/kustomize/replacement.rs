@@ -38,6 +38,62 @@ impl IdSelector {
             .chain(r.previous_ids())
             .any(|id| self.selects(id))
     }
+
+    /// This selector as a target's `select` or `reject`, whose fields
+    /// kustomize matches as whole-value regular expressions (`Deployment|.*Set`).
+    fn as_patterns(&self) -> PatternSelector {
+        let pattern = |field: &Option<String>| {
+            field.as_deref().map(|text| {
+                regex::Regex::new(&format!("^(?:{text})$")).map_or_else(
+                    |_| FieldPattern::Exact(text.to_owned()),
+                    FieldPattern::Regex,
+                )
+            })
+        };
+        PatternSelector {
+            fields: [
+                pattern(&self.group),
+                pattern(&self.version),
+                pattern(&self.kind),
+                pattern(&self.name),
+                pattern(&self.namespace),
+            ],
+        }
+    }
+}
+
+/// One field of a [`PatternSelector`]: a regular expression, or the exact
+/// text when it is not a valid one.
+enum FieldPattern {
+    Regex(regex::Regex),
+    Exact(String),
+}
+
+impl FieldPattern {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            FieldPattern::Regex(r) => r.is_match(text),
+            FieldPattern::Exact(e) => e == text,
+        }
+    }
+}
+
+/// An [`IdSelector`] whose fields are patterns: group, version, kind, name,
+/// namespace.
+struct PatternSelector {
+    fields: [Option<FieldPattern>; 5],
+}
+
+impl PatternSelector {
+    fn selects_resource(&self, r: &Resource) -> bool {
+        std::iter::once(r.id()).chain(r.previous_ids()).any(|id| {
+            let values = [&id.group, &id.version, &id.kind, &id.name, &id.namespace];
+            self.fields
+                .iter()
+                .zip(values)
+                .all(|(pattern, value)| pattern.as_ref().is_none_or(|p| p.is_match(value)))
+        })
+    }
 }
 
 /// `delimiter` and `index` options: work on one part of a delimited string.
@@ -285,18 +341,25 @@ pub(crate) fn apply(
                     .map_err(|e| Error::overlay(file, format!("replacements: {e}")))?,
             );
         }
+        let empty = Value::String(String::new());
         for target in &replacement.targets {
+            let select = target.select.as_patterns();
+            let rejects: Vec<PatternSelector> =
+                target.reject.iter().map(IdSelector::as_patterns).collect();
             let selected = |r: &Resource| {
-                target.select.selects_resource(r)
-                    && !target
-                        .reject
-                        .iter()
-                        .any(|reject| reject.selects_resource(r))
+                select.selects_resource(r)
+                    && !rejects.iter().any(|reject| reject.selects_resource(r))
             };
             set.transform_selected(file, "replacements", selected, |_, object| {
                 for field_path in &target.field_paths {
                     let path = split_path(field_path);
-                    let create = target.create.then_some(&value);
+                    // A field created for a delimited part starts empty:
+                    // index -1 on nothing gives "value," (kustomize).
+                    let create = target.create.then_some(if target.part.is_some() {
+                        &empty
+                    } else {
+                        &value
+                    });
                     let count = visit(object, &path, create, &mut |place| {
                         match &target.part {
                             Some(part) => {
