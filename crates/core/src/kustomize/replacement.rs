@@ -143,8 +143,22 @@ pub struct Replacement {
 /// Splits a field path on `.` outside `[...]`. Empty parts are dropped, so
 /// `.metadata.name` (as kubebuilder's scaffold writes it) is `metadata.name`,
 /// as in kustomize.
-fn split_path(path: &str) -> Vec<&str> {
-    let mut parts = super::fieldspec::split_outside_brackets(path, '.');
+/// A `\.` is a dot inside a part (`metadata.labels.example\.com/x`), as
+/// kyaml's PathSplitter reads it.
+fn split_path(path: &str) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut escaped = false;
+    for part in super::fieldspec::split_outside_brackets(path, '.') {
+        match parts.last_mut() {
+            Some(last) if escaped => {
+                last.pop();
+                last.push('.');
+                last.push_str(part);
+            }
+            _ => parts.push(part.to_owned()),
+        }
+        escaped = part.ends_with('\\');
+    }
     parts.retain(|p| !p.is_empty());
     parts
 }
@@ -319,6 +333,7 @@ pub(crate) fn apply(
             ));
         };
         let path = split_path(&source.field_path);
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
         let mut value = lookup(found.value(), &path).cloned().ok_or_else(|| {
             Error::overlay(
                 file,
@@ -353,6 +368,7 @@ pub(crate) fn apply(
             set.transform_selected(file, "replacements", selected, |_, object| {
                 for field_path in &target.field_paths {
                     let path = split_path(field_path);
+                    let path: Vec<&str> = path.iter().map(String::as_str).collect();
                     // A field created for a delimited part starts empty:
                     // index -1 on nothing gives "value," (kustomize).
                     let create = target.create.then_some(if target.part.is_some() {
@@ -527,4 +543,31 @@ fn target_from(value: &Value) -> Result<ReplacementTarget, String> {
         create,
         part,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_path;
+
+    #[test]
+    fn field_paths_split_as_kyaml_does() {
+        assert_eq!(split_path(".metadata.name"), ["metadata", "name"]);
+        assert_eq!(
+            split_path(r"metadata.labels.example\.com/team"),
+            ["metadata", "labels", "example.com/team"]
+        );
+        assert_eq!(split_path(r"a\.b\.c.d"), ["a.b.c", "d"]);
+        assert_eq!(
+            split_path("metadata.annotations.[cert-manager.io/inject-ca-from]"),
+            [
+                "metadata",
+                "annotations",
+                "[cert-manager.io/inject-ca-from]"
+            ]
+        );
+        assert_eq!(
+            split_path("spec.containers.[name=app.v1].image"),
+            ["spec", "containers", "[name=app.v1]", "image"]
+        );
+    }
 }
