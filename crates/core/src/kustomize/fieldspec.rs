@@ -226,6 +226,9 @@ pub struct TransformerConfig {
     pub common_labels: Vec<FieldSpec>,
     /// Where `labels` with `includeTemplates` go (metadata and templates).
     pub template_labels: Vec<FieldSpec>,
+    /// Where every `labels` entry also goes (`labels:` in a configurations
+    /// file; none built in).
+    pub labels: Vec<FieldSpec>,
     /// Where `commonAnnotations` go.
     pub common_annotations: Vec<FieldSpec>,
     /// Where `namespace` goes.
@@ -260,6 +263,7 @@ impl TransformerConfig {
     pub fn merge(&mut self, other: &TransformerConfig) {
         merge_specs(&mut self.common_labels, &other.common_labels);
         merge_specs(&mut self.template_labels, &other.template_labels);
+        merge_specs(&mut self.labels, &other.labels);
         merge_specs(&mut self.common_annotations, &other.common_annotations);
         merge_specs(&mut self.namespace, &other.namespace);
         merge_specs(&mut self.replicas, &other.replicas);
@@ -281,6 +285,7 @@ impl TransformerConfig {
         let empty = TransformerConfig {
             common_labels: Vec::new(),
             template_labels: Vec::new(),
+            labels: Vec::new(),
             common_annotations: Vec::new(),
             namespace: Vec::new(),
             replicas: Vec::new(),
@@ -303,6 +308,7 @@ impl TransformerConfig {
             match key.as_str() {
                 "commonLabels" => config.common_labels = list()?,
                 "templateLabels" => config.template_labels = list()?,
+                "labels" => config.labels = list()?,
                 "commonAnnotations" => config.common_annotations = list()?,
                 "namespace" => config.namespace = list()?,
                 "replicas" => config.replicas = list()?,
@@ -548,6 +554,7 @@ pub(crate) fn defaults() -> &'static TransformerConfig {
         TransformerConfig {
             common_labels,
             template_labels,
+            labels: Vec::new(),
             common_annotations: parse_list(COMMON_ANNOTATIONS),
             namespace: parse_list(NAMESPACE),
             replicas: parse_list(REPLICAS),

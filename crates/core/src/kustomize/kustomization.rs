@@ -186,6 +186,9 @@ pub struct LabelSet {
     pub include_selectors: bool,
     /// `includeTemplates`: also write pod templates.
     pub include_templates: bool,
+    /// `includeVolumeClaimTemplates`: also write StatefulSets'
+    /// `volumeClaimTemplates`.
+    pub include_volume_claim_templates: bool,
     /// `fields`: further places to write.
     pub fields: Vec<FieldSpec>,
 }
@@ -486,7 +489,13 @@ fn label_set(value: &Value, file: &str, at: &str) -> Result<LabelSet, Error> {
     };
     only_keys(
         m,
-        &["pairs", "includeSelectors", "includeTemplates", "fields"],
+        &[
+            "pairs",
+            "includeSelectors",
+            "includeTemplates",
+            "includeVolumeClaimTemplates",
+            "fields",
+        ],
         file,
         at,
     )?;
@@ -503,6 +512,7 @@ fn label_set(value: &Value, file: &str, at: &str) -> Result<LabelSet, Error> {
         pairs: string_map(m.get("pairs"), file, &format!("{at}.pairs"))?,
         include_selectors: flag("includeSelectors")?,
         include_templates: flag("includeTemplates")?,
+        include_volume_claim_templates: flag("includeVolumeClaimTemplates")?,
         fields,
     })
 }

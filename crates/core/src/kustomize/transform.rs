@@ -178,6 +178,19 @@ pub(crate) fn labels(
                 specs
             }
         };
+        let specs = if label_set.include_volume_claim_templates {
+            let claim_templates: Vec<FieldSpec> = defaults
+                .common_labels
+                .iter()
+                .filter(|s| s.path.contains("volumeClaimTemplates"))
+                .cloned()
+                .collect();
+            merged(specs, &claim_templates)
+        } else {
+            specs
+        };
+        // `labels:` of configurations files reach every `labels` entry.
+        let specs = merged(specs, &defaults.labels);
         apply_pairs(set, file, "labels", &label_set.pairs, &specs)?;
     }
     apply_pairs(
