@@ -358,7 +358,16 @@ fn identify(value: &Value) -> Result<ResId, String> {
         }
     };
     let kind = text("kind")?;
-    let api_version = text("apiVersion").map_err(|e| format!("{e} (kind {kind})"))?;
+    // kustomize takes an object without apiVersion, or with any scalar there.
+    let api_version = match map.get("apiVersion") {
+        None | Some(Value::Null) => String::new(),
+        Some(v) => v.scalar_text().ok_or_else(|| {
+            format!(
+                "apiVersion must be a string, found {} (kind {kind})",
+                v.type_name()
+            )
+        })?,
+    };
     let metadata = match map.get("metadata") {
         Some(Value::Map(m)) => m,
         None | Some(Value::Null) => return Err(format!("missing metadata.name (kind {kind})")),
@@ -405,10 +414,15 @@ fn identity_unchanged(id: &ResId, value: &Value) -> bool {
     let Some(meta) = map.get("metadata").and_then(Value::as_map) else {
         return false;
     };
-    let (group, version) = match text(map.get("apiVersion")) {
-        Some(api_version) => ResId::split_api_version(api_version),
-        None => return false,
+    let api_version = match map.get("apiVersion") {
+        None | Some(Value::Null) => std::borrow::Cow::Borrowed(""),
+        Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
+        Some(other) => match other.scalar_text() {
+            Some(t) => std::borrow::Cow::Owned(t),
+            None => return false,
+        },
     };
+    let (group, version) = ResId::split_api_version(&api_version);
     // Names may be written as numbers (`name: 123`); compare their text then.
     let same = |v: Option<&Value>, want: &str| match v {
         Some(Value::String(s)) => s == want,
@@ -1056,8 +1070,8 @@ mod tests {
         for (text, needle) in [
             ("apiVersion: v1\nmetadata:\n  name: x\n", "missing kind"),
             (
-                "kind: ConfigMap\nmetadata:\n  name: x\n",
-                "missing apiVersion",
+                "apiVersion: [v1]\nkind: ConfigMap\nmetadata:\n  name: x\n",
+                "apiVersion must be a string",
             ),
             (
                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
