@@ -126,6 +126,7 @@ pub fn build_source_opts(
     let root_file = std::mem::take(&mut renderer.root_file);
     generator::apply_name_hashes(&mut set, &root_file)?;
     nameref::fix_references(&mut set, &config, &root_file)?;
+    check_role_binding_subjects(&set, &root_file)?;
     set.normalize_annotations();
     match renderer.root_sort {
         Some(SortOptions::Fifo) => {}
@@ -142,6 +143,34 @@ pub fn build_source_opts(
         None => set.sort_legacy(),
     }
     Ok(set)
+}
+
+/// kustomize refuses a RoleBinding whose ServiceAccount subject has a
+/// `namespace` key with no value ("namespace is blank"); an empty string
+/// or a missing key is fine, and so is any ClusterRoleBinding.
+fn check_role_binding_subjects(set: &ResourceSet, file: &str) -> Result<(), Error> {
+    for r in set {
+        let id = r.id();
+        if id.kind != "RoleBinding" || id.group != "rbac.authorization.k8s.io" {
+            continue;
+        }
+        let Some(Value::Seq(subjects)) = r.value().get_path(&["subjects"]) else {
+            continue;
+        };
+        let blank = subjects.iter().filter_map(Value::as_map).any(|s| {
+            s.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+                && matches!(s.get("namespace"), Some(Value::Null))
+        });
+        if blank {
+            return Err(Error::overlay(
+                file,
+                format!(
+                    "{id}: a ServiceAccount subject's namespace is blank (give one, or leave the key out)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Finds the kustomization file in a folder, as kustomize does.

@@ -34,6 +34,7 @@ pub(crate) fn apply(
     file: &str,
     kind: Kind,
 ) -> Result<(), Error> {
+    let mut any_document = false;
     for patch in patches {
         let docs = parse_documents(&patch.text).map_err(|e| e.in_file(&patch.origin))?;
         let docs: Vec<Value> = docs
@@ -41,6 +42,7 @@ pub(crate) fn apply(
             .map(|d| d.value)
             .filter(|v| !v.is_null())
             .collect();
+        any_document |= !docs.is_empty();
         let is_json_patch = kind == Kind::Json6902
             || (kind == Kind::Detect && matches!(docs.as_slice(), [Value::Seq(_)]));
         if !is_json_patch {
@@ -64,6 +66,18 @@ pub(crate) fn apply(
             *value = json_patch.apply_as_kustomize(value)?;
             Ok(true)
         })?;
+    }
+    // kustomize's PatchStrategicMergeTransformer refuses a list of patch
+    // files that hold no patch at all (empty or only comments).
+    if kind == Kind::StrategicMerge && !patches.is_empty() && !any_document {
+        let files: Vec<&str> = patches.iter().map(|p| p.origin.as_str()).collect();
+        return Err(Error::overlay(
+            file,
+            format!(
+                "patchesStrategicMerge: patch appears to be empty; files={}",
+                files.join(", ")
+            ),
+        ));
     }
     Ok(())
 }
