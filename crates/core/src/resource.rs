@@ -255,8 +255,36 @@ pub struct Resource {
     /// Whether the name still gets a suffix at the end of a build (kustomize's
     /// content hash of generated objects).
     name_suffix_pending: bool,
+    /// The `namePrefix`es and `nameSuffix`es applied to the name, innermost
+    /// first (kustomize keeps them to tell apart objects of the same origin).
+    name_affixes: NameAffixes,
     value: Value,
     origin: Origin,
+}
+
+/// The prefixes and suffixes a build added to an object's name, innermost
+/// first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct NameAffixes {
+    pub(crate) prefixes: Vec<String>,
+    pub(crate) suffixes: Vec<String>,
+}
+
+impl NameAffixes {
+    /// kustomize's `PrefixesSuffixesEquals`: both lists end the same way.
+    pub(crate) fn same_lineage(&self, other: &NameAffixes) -> bool {
+        same_ending(&self.prefixes, &other.prefixes) && same_ending(&self.suffixes, &other.suffixes)
+    }
+}
+
+/// kustomize's `SameEndingSubSlice`: the shorter list is the end of the
+/// longer; an empty list matches only an empty one.
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        return long.is_empty();
+    }
+    long.ends_with(short)
 }
 
 /// The annotation that keeps a resource out of kustomize's output.
@@ -274,6 +302,7 @@ impl Resource {
             original_id: id.clone(),
             previous_ids: Vec::new(),
             name_suffix_pending: false,
+            name_affixes: NameAffixes::default(),
             id,
             value,
             origin,
@@ -289,6 +318,11 @@ impl Resource {
     /// (see [`ResourceSet::suffix_marked_names`]).
     pub(crate) fn mark_for_name_suffix(&mut self) {
         self.name_suffix_pending = true;
+    }
+
+    /// The prefixes and suffixes this build added to the name.
+    pub(crate) fn name_affixes(&self) -> &NameAffixes {
+        &self.name_affixes
     }
 
     /// The object's identity when it was first read, before transformers
@@ -584,6 +618,24 @@ impl ResourceSet {
         for r in &mut self.resources {
             if keep(&r.id) && r.previous_ids.last() != Some(&r.id) {
                 r.previous_ids.push(r.id.clone());
+            }
+        }
+    }
+
+    /// Records a `namePrefix`/`nameSuffix` (when not empty) on every object
+    /// that `keep` selects.
+    pub(crate) fn record_name_affixes(
+        &mut self,
+        prefix: &str,
+        suffix: &str,
+        keep: impl Fn(&ResId) -> bool,
+    ) {
+        for r in self.resources.iter_mut().filter(|r| keep(&r.id)) {
+            if !prefix.is_empty() {
+                r.name_affixes.prefixes.push(prefix.to_owned());
+            }
+            if !suffix.is_empty() {
+                r.name_affixes.suffixes.push(suffix.to_owned());
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use super::fieldspec::TransformerConfig;
 use crate::error::Error;
-use crate::resource::{ResId, Resource, ResourceSet};
+use crate::resource::{NameAffixes, ResId, Resource, ResourceSet};
 use crate::yaml::Value;
 
 /// Where pod specs live in each workload kind.
@@ -300,6 +300,7 @@ fn referrals() -> Vec<Referral> {
 struct Candidate<'a> {
     current: &'a ResId,
     history: &'a [ResId],
+    affixes: &'a NameAffixes,
 }
 
 impl Candidate<'_> {
@@ -383,6 +384,7 @@ fn rewrite_references(
                 .map(|r: &Resource| Candidate {
                     current: r.id(),
                     history: r.previous_ids(),
+                    affixes: r.name_affixes(),
                 })
                 .collect();
             candidates
@@ -404,8 +406,12 @@ fn rewrite_references(
                     continue;
                 }
                 let role_ref = referrer.path.last().is_some_and(|p| p == "roleRef");
+                let from = ReferringObject {
+                    id,
+                    affixes: resource.name_affixes(),
+                };
                 rewrite_at(value, &referrer.path, &mut |target| {
-                    rewrite(target, &referral.kind, candidates, id, role_ref)
+                    rewrite(target, &referral.kind, candidates, &from, role_ref)
                 })
                 .map_err(|m| Error::overlay(file, format!("name reference: {m} (in {id})")))?;
             }
@@ -437,14 +443,23 @@ fn rewrite_at(
     }
 }
 
+/// The object whose fields hold a reference.
+struct ReferringObject<'a> {
+    id: &'a ResId,
+    affixes: &'a NameAffixes,
+}
+
 /// The one candidate a reference means, by kustomize's sieve: it once had
-/// this name, and (for namespaced kinds) it is in the referrer's namespace.
+/// this name, and (for namespaced kinds) it is in the referrer's namespace;
+/// of several, the ones whose prefixes and suffixes match the referrer's;
+/// of several with one name, the first.
 fn pick<'c>(
     candidates: &'c [Candidate<'c>],
     name: &str,
     namespace: Option<&str>,
-    referrer: &ResId,
+    from: &ReferringObject<'_>,
 ) -> Result<Option<&'c Candidate<'c>>, String> {
+    let referrer = from.id;
     let named: Vec<&Candidate<'_>> = candidates.iter().filter(|c| c.was_named(name)).collect();
     let placed: Vec<&Candidate<'_>> = match namespace {
         Some(ns) => named
@@ -461,9 +476,23 @@ fn pick<'c>(
             .filter(|c| c.current.effective_namespace() == referrer.effective_namespace())
             .collect(),
     };
+    if let [one] = placed.as_slice() {
+        return Ok(Some(one));
+    }
+    let placed: Vec<&Candidate<'_>> = placed
+        .into_iter()
+        .filter(|c| c.affixes.same_lineage(from.affixes))
+        .collect();
     match placed.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one)),
+        // (Not for subjects, which also name a namespace: kustomize refuses
+        // a ServiceAccount that several namespaces hold.)
+        [first, rest @ ..]
+            if namespace.is_none() && rest.iter().all(|c| c.current.name == first.current.name) =>
+        {
+            Ok(Some(first))
+        }
         many => Err(format!(
             "found multiple possible referrals for {name:?}: {}",
             many.iter()
@@ -478,7 +507,7 @@ fn rewrite(
     target: &mut Value,
     kind: &str,
     candidates: &[Candidate<'_>],
-    referrer: &ResId,
+    referrer: &ReferringObject<'_>,
     role_ref: bool,
 ) -> Result<(), String> {
     match target {
@@ -512,7 +541,7 @@ fn rewrite(
             let namespace = map
                 .get("namespace")
                 .and_then(Value::as_str)
-                .unwrap_or(&referrer.namespace)
+                .unwrap_or(&referrer.id.namespace)
                 .to_owned();
             if let Some(c) = pick(candidates, &name, Some(&namespace), referrer)? {
                 map.insert("name".into(), Value::String(c.current.name.clone()));

@@ -82,6 +82,7 @@ pub(crate) fn prefix_suffix(
             || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
     };
     set.store_previous_ids(|id| !skipped(id));
+    set.record_name_affixes(prefix, suffix, |id| !skipped(id));
     set.transform_each(file, "namePrefix/nameSuffix", |id, value| {
         let skipped = skipped(id);
         if skipped {
