@@ -275,6 +275,13 @@ impl NameAffixes {
     pub(crate) fn same_lineage(&self, other: &NameAffixes) -> bool {
         same_ending(&self.prefixes, &other.prefixes) && same_ending(&self.suffixes, &other.suffixes)
     }
+
+    /// [`NameAffixes::same_lineage`], where a list that either side lacks
+    /// matches anything.
+    pub(crate) fn same_lineage_where_both_have(&self, other: &NameAffixes) -> bool {
+        let ok = |a: &[String], b: &[String]| a.is_empty() || b.is_empty() || same_ending(a, b);
+        ok(&self.prefixes, &other.prefixes) && ok(&self.suffixes, &other.suffixes)
+    }
 }
 
 /// kustomize's `SameEndingSubSlice`: the shorter list is the end of the

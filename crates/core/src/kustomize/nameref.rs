@@ -304,8 +304,10 @@ struct Candidate<'a> {
 }
 
 impl Candidate<'_> {
+    /// kustomize's `previousNameMatches`: an object that never had another
+    /// identity (no history) is never a candidate; it needs no rewrite.
     fn was_named(&self, name: &str) -> bool {
-        self.current.name == name || self.history.iter().any(|id| id.name == name)
+        self.history.iter().any(|id| id.name == name)
     }
 
     /// Whether the candidate is or was in `namespace`; no namespace is
@@ -476,6 +478,15 @@ fn pick<'c>(
             .filter(|c| c.current.effective_namespace() == referrer.effective_namespace())
             .collect(),
     };
+    if let [one] = placed.as_slice() {
+        return Ok(Some(one));
+    }
+    // kustomize sieves twice: prefixes and suffixes equal where both have
+    // some, then equal outright.
+    let placed: Vec<&Candidate<'_>> = placed
+        .into_iter()
+        .filter(|c| c.affixes.same_lineage_where_both_have(from.affixes))
+        .collect();
     if let [one] = placed.as_slice() {
         return Ok(Some(one));
     }
