@@ -121,13 +121,18 @@ fn patch_id(doc: &Value, origin: &str) -> Result<ResId, Error> {
 
 /// Whether `r` is the object a target-less patch names (by current or original id).
 fn is_patch_target(r: &Resource, id: &ResId) -> bool {
-    [r.id(), r.original_id()].iter().any(|candidate| {
-        candidate.kind == id.kind
-            && candidate.name == id.name
-            && candidate.group == id.group
-            && (id.version.is_empty() || candidate.version == id.version)
-            && candidate.effective_namespace() == id.effective_namespace()
-    })
+    // kustomize's GetMatchingResourcesByAnyId: the current identity or any
+    // earlier one (so an intermediate name, between two prefixes, works too).
+    std::iter::once(r.id())
+        .chain(std::iter::once(r.original_id()))
+        .chain(r.previous_ids())
+        .any(|candidate| {
+            candidate.kind == id.kind
+                && candidate.name == id.name
+                && candidate.group == id.group
+                && (id.version.is_empty() || candidate.version == id.version)
+                && candidate.effective_namespace() == id.effective_namespace()
+        })
 }
 
 fn apply_strategic_merge(
@@ -156,6 +161,16 @@ fn apply_strategic_merge(
         return Ok(());
     }
     let id = patch_id(doc, &patch.origin)?;
+    let matches = set.iter().filter(|r| is_patch_target(r, &id)).count();
+    if matches > 1 {
+        return Err(Error::overlay(
+            file,
+            format!(
+                "multiple matches for {id}; failed to find a unique target for the patch (from {})",
+                patch.origin
+            ),
+        ));
+    }
     let picked = set.transform_selected(
         file,
         "patch",
