@@ -28,6 +28,19 @@ pub trait Source: Send + Sync {
 
     /// The names of the entries directly inside the folder at `path`, sorted.
     fn list(&self, path: &str) -> Result<Vec<String>, Error>;
+
+    /// The real path of `path`, with every symbolic link resolved, in a form
+    /// that [`is_within`] can compare with other real paths of this source.
+    /// Sources without links (memory, Git trees, which refuse to follow
+    /// them) give the normalized path.
+    fn real_path(&self, path: &str) -> Result<String, Error> {
+        Ok(normalize(path))
+    }
+
+    /// Whether `path` is a symbolic link (not followed by walks).
+    fn is_symlink(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 /// Joins `base` and `relative` and normalizes the result lexically:
@@ -80,10 +93,13 @@ pub fn parent(path: &str) -> &str {
     })
 }
 
-/// Whether `path` is `dir` or inside it (both normalized).
+/// Whether `path` is `dir` or inside it (both normalized). The empty `dir`
+/// (a source's root) holds every relative path that does not climb above it.
 pub fn is_within(path: &str, dir: &str) -> bool {
-    dir.is_empty() && !path.starts_with("..") && !path.starts_with('/')
-        || path == dir
+    if dir.is_empty() {
+        return !path.starts_with('/') && path != ".." && !path.starts_with("../");
+    }
+    path == dir
         || (path.starts_with(dir)
             && (dir.ends_with('/') || path.as_bytes().get(dir.len()) == Some(&b'/')))
 }
@@ -127,8 +143,35 @@ impl Source for DirSource {
         })
     }
 
+    /// Reads a regular file; a device, pipe or socket is refused (reading
+    /// `/dev/zero` or a FIFO would never end).
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
-        std::fs::read(self.full(path)).map_err(|e| Error::io(display(path), e))
+        let full = self.full(path);
+        let meta = std::fs::metadata(&full).map_err(|e| Error::io(display(path), e))?;
+        if !meta.is_file() {
+            return Err(Error::io(
+                display(path),
+                std::io::Error::other("not a regular file"),
+            ));
+        }
+        std::fs::read(full).map_err(|e| Error::io(display(path), e))
+    }
+
+    /// The canonical absolute path (`std::fs::canonicalize`); a loop of
+    /// links is reported as one.
+    fn real_path(&self, path: &str) -> Result<String, Error> {
+        match std::fs::canonicalize(self.full(path)) {
+            Ok(real) => Ok(real.to_string_lossy().into_owned()),
+            Err(e) if e.raw_os_error() == Some(LINK_LOOP) => Err(Error::io(
+                display(path),
+                std::io::Error::other("symbolic links form a cycle"),
+            )),
+            Err(e) => Err(Error::io(display(path), e)),
+        }
+    }
+
+    fn is_symlink(&self, path: &str) -> bool {
+        std::fs::symlink_metadata(self.full(path)).is_ok_and(|m| m.file_type().is_symlink())
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
@@ -143,6 +186,13 @@ impl Source for DirSource {
         Ok(names)
     }
 }
+
+/// `ELOOP`: too many levels of symbolic links (Linux and the BSDs differ;
+/// 40 on Linux, 62 on macOS).
+#[cfg(target_os = "linux")]
+const LINK_LOOP: i32 = 40;
+#[cfg(not(target_os = "linux"))]
+const LINK_LOOP: i32 = 62;
 
 /// How a path is shown in messages: `.` for the root.
 pub(crate) fn display(path: &str) -> &str {
@@ -253,6 +303,9 @@ mod tests {
         assert!(is_within("x", ""));
         assert!(!is_within("../x", ""));
         assert!(!is_within("../x", "a"));
+        assert!(!is_within("/etc/passwd", ""));
+        assert!(!is_within("..", ""));
+        assert!(is_within("..data/x", ""));
     }
 
     #[test]

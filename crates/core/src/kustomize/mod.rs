@@ -121,6 +121,8 @@ pub fn build_source_opts(
         root_sort: None,
         root_file: String::new(),
         restrict: options.load_restrictor == LoadRestrictor::RootOnly,
+        real_dirs: Default::default(),
+        real_stack: Vec::new(),
     };
     let (mut set, config) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
@@ -206,6 +208,10 @@ struct Renderer<'s> {
     root_file: String,
     /// Whether files must be in or below their kustomization's folder.
     restrict: bool,
+    /// Real paths of the folders seen, by path.
+    real_dirs: std::cell::RefCell<std::collections::HashMap<String, String>>,
+    /// The real paths of the folders being rendered, for cycles through links.
+    real_stack: Vec<String>,
 }
 
 impl Renderer<'_> {
@@ -257,7 +263,18 @@ impl Renderer<'_> {
             }
             _ => {}
         }
+        let real = self.real_dir(dir)?;
+        if self.real_stack.contains(&real) {
+            return Err(Error::overlay(
+                &file,
+                format!(
+                    "cycle detected: {} is a folder being rendered already (through a symbolic link)",
+                    source::display(dir)
+                ),
+            ));
+        }
         self.stack.push(dir.to_owned());
+        self.real_stack.push(real);
         for entry in &kustomization.resources {
             let (loaded, child_config) = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
@@ -301,6 +318,7 @@ impl Renderer<'_> {
             self.accumulate(&path, set, config, KustomizationKind::Component)?;
         }
         self.stack.pop();
+        self.real_stack.pop();
         let legacy_patches =
             self.load_legacy_patches(dir, &file, &kustomization.patches_strategic_merge)?;
         patches::apply(set, &legacy_patches, &file, patches::Kind::StrategicMerge)?;
@@ -427,18 +445,48 @@ impl Renderer<'_> {
         }
     }
 
-    /// Refuses a path outside `dir` unless the load restrictor is lifted.
+    /// Refuses a file outside `dir` unless the load restrictor is lifted, as
+    /// kustomize's LoadRestrictionsRootOnly does: by its path, then by its
+    /// real path (symbolic links resolved) against the folder's real path,
+    /// so no link leads out either. Special files (devices, pipes) are
+    /// refused whatever the restrictor.
     fn check_restriction(&self, dir: &str, file: &str, path: &str) -> Result<(), Error> {
-        if self.restrict && !source::is_within(path, dir) {
-            return Err(Error::overlay(
+        let refuse = |why: &str| {
+            Error::overlay(
                 file,
                 format!(
-                    "security; file '{path}' is not in or below '{}' (kustomize's load restrictor)",
+                    "security; file '{path}' is not in or below '{}'{why} (kustomize's load restrictor)",
                     source::display(dir)
                 ),
-            ));
+            )
+        };
+        if !self.restrict {
+            return Ok(());
+        }
+        if !source::is_within(path, dir) {
+            return Err(refuse(""));
+        }
+        if self.source.entry(path).is_none() {
+            return Ok(()); // the caller reports what is missing
+        }
+        let real = self.source.real_path(path)?;
+        let real_dir = self.real_dir(dir)?;
+        if !source::is_within(&real, &real_dir) {
+            return Err(refuse(" (through a symbolic link)"));
         }
         Ok(())
+    }
+
+    /// A folder's real path, remembered for the build.
+    fn real_dir(&self, dir: &str) -> Result<String, Error> {
+        if let Some(real) = self.real_dirs.borrow().get(dir) {
+            return Ok(real.clone());
+        }
+        let real = self.source.real_path(dir)?;
+        self.real_dirs
+            .borrow_mut()
+            .insert(dir.to_owned(), real.clone());
+        Ok(real)
     }
 
     /// One `resources` entry: a file of objects, or a folder with its own
