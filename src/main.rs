@@ -401,23 +401,27 @@ fn build_all(
         Output::Yaml => "yaml",
         Output::Json => "json",
     };
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut failed = 0;
     for overlay in &results {
         let name = if overlay.path.is_empty() {
-            "root"
+            "."
         } else {
             &overlay.path
         };
-        match &overlay.result {
-            Ok(set) => {
-                let file = out.join(format!("{name}.{extension}"));
-                if let Some(parent) = file.parent() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| format!("{}: {e}", parent.display()))?;
-                }
-                std::fs::write(&file, render(set, output))
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
-            }
+        // One flat file per overlay, named so that none can collide; a
+        // failed render or write is reported and the others go on.
+        let file = out.join(trueup_core::kustomize::output_file_name(
+            &overlay.path,
+            extension,
+        ));
+        let written = match &overlay.result {
+            Ok(set) => std::fs::write(&file, render(set, output))
+                .map_err(|e| format!("cannot write {}: {e}", file.display())),
+            Err(e) => Err(e.to_string()),
+        };
+        match written {
+            Ok(()) => eprintln!("{name} -> {}", file.display()),
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {name}: {e}");

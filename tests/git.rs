@@ -860,3 +860,22 @@ fn cli_history_build_diff_and_rollback() {
     assert_eq!(code, 2);
     assert!(err.contains("not a Git repository"), "{err}");
 }
+
+/// Writes move branches only: a tag keeps no reflog, so moving one would
+/// lose the release it marked.
+#[test]
+fn writes_never_move_a_tag() {
+    let (s, commits) = gitops_repo("tag-guard");
+    let tag_before = s.git(&["rev-parse", "refs/tags/v1"]);
+    let err = s
+        .repo()
+        .rollback(
+            "apps/web/overlays/prod",
+            &commits[1],
+            Some("refs/tags/v1"),
+            &WriteOptions::default(),
+        )
+        .expect_err("a tag is not a branch");
+    assert!(err.to_string().contains("not a branch"), "{err}");
+    assert_eq!(s.git(&["rev-parse", "refs/tags/v1"]), tag_before);
+}

@@ -100,8 +100,8 @@ fn the_cli_writes_one_file_per_overlay() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let written =
-        std::fs::read_to_string(out.join("apps/checkout/overlays/prod.yaml")).expect("written");
+    let written = std::fs::read_to_string(out.join("apps%2Fcheckout%2Foverlays%2Fprod.yaml"))
+        .expect("written");
     let golden = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/conformance/example-checkout-prod/expected.yaml"),
@@ -110,6 +110,78 @@ fn the_cli_writes_one_file_per_overlay() {
     for doc in written.split("---\n") {
         assert!(golden.contains(doc), "{doc}");
     }
-    assert!(out.join("platform/namespaces.yaml").is_file());
+    assert!(out.join("platform%2Fnamespaces.yaml").is_file());
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(
+        stderr.contains("apps/checkout/overlays/prod -> "),
+        "says which overlay went where: {stderr}"
+    );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A tree built to trip a walk up: a link to `.` (endless), a link to `..`
+/// (every overlay again), a link out of the root, overlays whose output names
+/// would clash in a tree layout (`a` and `a.yaml/b`), and an output that
+/// cannot be written. Every overlay renders once, nothing outside the root is
+/// rendered, every output is written but the one that cannot be, and the
+/// exit code says so.
+#[test]
+#[cfg(unix)]
+fn render_all_survives_links_and_clashing_names() {
+    let base =
+        std::env::temp_dir().join(format!("trueup-render-all-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let root = base.join("root");
+    let outside = base.join("outside");
+    let cm = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    for (dir, name) in [("a", "a"), ("a.yaml/b", "b"), ("deep/c", "c")] {
+        std::fs::create_dir_all(root.join(dir)).expect("folders");
+        std::fs::write(root.join(dir).join("cm.yaml"), cm(name)).expect("writes");
+        std::fs::write(
+            root.join(dir).join("kustomization.yaml"),
+            "resources: [cm.yaml]\n",
+        )
+        .expect("writes");
+    }
+    std::fs::create_dir_all(&outside).expect("folders");
+    std::fs::write(outside.join("cm.yaml"), cm("outside")).expect("writes");
+    std::fs::write(outside.join("kustomization.yaml"), "resources: [cm.yaml]\n").expect("writes");
+    std::os::unix::fs::symlink(".", root.join("deep/self")).expect("links");
+    std::os::unix::fs::symlink("..", root.join("deep/c/parent")).expect("links");
+    std::os::unix::fs::symlink(&outside, root.join("out-link")).expect("links");
+
+    let out = base.join("rendered");
+    std::fs::create_dir_all(&out).expect("folders");
+    // The output of `deep/c` cannot be written: a folder stands in its way.
+    std::fs::create_dir_all(out.join("deep%2Fc.yaml")).expect("folders");
+    let started = std::time::Instant::now();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_trueup"))
+        .args(["build", "--all"])
+        .arg(&root)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: deep/c: cannot write"), "{stderr}");
+    let a = std::fs::read_to_string(out.join("a.yaml")).expect("a written");
+    assert!(a.contains("name: a"));
+    let b = std::fs::read_to_string(out.join("a.yaml%2Fb.yaml")).expect("a.yaml/b written");
+    assert!(b.contains("name: b"));
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .expect("lists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names.len(),
+        3,
+        "one output per overlay, nothing else: {names:?}"
+    );
+    assert!(
+        !stderr.contains("outside") && !stderr.contains("self"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&base);
 }

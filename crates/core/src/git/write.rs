@@ -195,6 +195,13 @@ impl Repo {
         message: &str,
         options: &WriteOptions,
     ) -> Result<String, Error> {
+        let name = full_branch(branch);
+        if !name.starts_with("refs/heads/") {
+            // Tags and other refs keep no reflog: moving one loses its target.
+            return Err(self.error(format!(
+                "{branch} is not a branch; trueup only writes branches (refs/heads/*)"
+            )));
+        }
         if let Some(tip) = expected
             && tip != parent
         {
@@ -227,7 +234,6 @@ impl Repo {
             .new_commit_as(committer, author, message, tree, [parent])
             .map_err(err)?
             .id;
-        let name = full_branch(branch);
         let previous = match expected {
             Some(tip) => PreviousValue::MustExistAndMatch(gix::refs::Target::Object(tip)),
             None => PreviousValue::MustNotExist,

@@ -33,7 +33,9 @@ pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
     PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
 };
-pub use render_all::{BuildAllOptions, OverlayResult, build_all, build_all_source, find_overlays};
+pub use render_all::{
+    BuildAllOptions, OverlayResult, build_all, build_all_source, find_overlays, output_file_name,
+};
 pub use replacement::{
     DelimitedPart, IdSelector, Replacement, ReplacementSource, ReplacementTarget,
 };

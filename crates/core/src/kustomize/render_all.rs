@@ -45,7 +45,12 @@ fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Er
         for name in source.list(&dir)? {
             let path = source::normalize_join(&dir, &name);
             match source.entry(&path) {
-                Some(EntryKind::Dir) if !skipped(&name) => pending.push(path),
+                // A linked folder is never walked: it could lead out of the
+                // root, back to an ancestor (an endless walk), or render one
+                // overlay twice. A kustomization may still use it.
+                Some(EntryKind::Dir) if !skipped(&name) && !source.is_symlink(&path) => {
+                    pending.push(path)
+                }
                 Some(EntryKind::File)
                     if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str())
                         && !found.contains(&dir) =>
@@ -168,6 +173,34 @@ pub fn build_all_source(
                 .expect("every overlay was rendered"),
         })
         .collect())
+}
+
+/// The file name render-all gives an overlay's output: its path with `%`
+/// written `%25` and `/` written `%2F`, so that no two overlays share a name
+/// and no name is a folder another needs (`apps%2Fweb%2Fprod.yaml`); the
+/// root overlay is `%2E`.
+///
+/// ```
+/// use trueup_core::kustomize::output_file_name;
+/// assert_eq!(output_file_name("apps/web/prod", "yaml"), "apps%2Fweb%2Fprod.yaml");
+/// assert_eq!(output_file_name("", "json"), "%2E.json");
+/// assert_ne!(output_file_name("a%2Fb", "yaml"), output_file_name("a/b", "yaml"));
+/// ```
+pub fn output_file_name(overlay: &str, extension: &str) -> String {
+    if overlay.is_empty() {
+        return format!("%2E.{extension}");
+    }
+    let mut name = String::with_capacity(overlay.len() + extension.len() + 8);
+    for c in overlay.chars() {
+        match c {
+            '%' => name.push_str("%25"),
+            '/' => name.push_str("%2F"),
+            c => name.push(c),
+        }
+    }
+    name.push('.');
+    name.push_str(extension);
+    name
 }
 
 /// [`build_all_source`] for a folder on disk.
