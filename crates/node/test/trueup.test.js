@@ -251,6 +251,32 @@ test('buildAll and buildAllAsync render every overlay and isolate failures', asy
   assert.deepEqual(mixed[1].manifests.ids(), ['/ConfigMap//x'])
 })
 
+test('files outside the folder are refused through absolute paths and links', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-escape-'))
+  try {
+    const outside = path.join(tmp, 'outside.env')
+    fs.writeFileSync(outside, 'TOKEN=outside-secret-value\n')
+    const absolute = path.join(tmp, 'absolute')
+    fs.mkdirSync(absolute)
+    fs.writeFileSync(path.join(absolute, 'kustomization.yaml'), `configMapGenerator:\n- name: x\n  envs: [${outside}]\n`)
+    const linked = path.join(tmp, 'linked')
+    fs.mkdirSync(linked)
+    fs.symlinkSync(outside, path.join(linked, 'link.env'))
+    fs.writeFileSync(path.join(linked, 'kustomization.yaml'), 'configMapGenerator:\n- name: x\n  envs: [link.env]\n')
+    for (const dir of [absolute, linked]) {
+      assert.throws(() => trueup.build(dir), (err) => {
+        assert.equal(err.code, 'E_OVERLAY')
+        assert.match(err.message, /security; file/)
+        assert.doesNotMatch(err.message, /outside-secret-value/)
+        return true
+      })
+      await assert.rejects(trueup.buildAsync(dir), { code: 'E_OVERLAY' })
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
+})
+
 test('loadRestrictor option', async () => {
   const dir = path.join(CONFORMANCE, 'error-file-outside-root')
   assert.throws(() => trueup.build(dir), { code: 'E_OVERLAY', message: /not in or below/ })

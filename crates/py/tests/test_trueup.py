@@ -291,6 +291,26 @@ def test_load_restrictor_option():
         trueup.build(case, load_restrictor="loose")
 
 
+def test_files_outside_the_folder_are_refused_through_absolute_paths_and_links(tmp_path):
+    outside = tmp_path / "outside.env"
+    outside.write_text("TOKEN=outside-secret-value\n")
+    absolute = tmp_path / "absolute"
+    absolute.mkdir()
+    (absolute / "kustomization.yaml").write_text(
+        f"configMapGenerator:\n- name: x\n  envs: [{outside}]\n"
+    )
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "link.env").symlink_to(outside)
+    (linked / "kustomization.yaml").write_text(
+        "configMapGenerator:\n- name: x\n  envs: [link.env]\n"
+    )
+    for case in (absolute, linked):
+        with pytest.raises(trueup.OverlayError, match="security; file") as err:
+            trueup.build(case)
+        assert "outside-secret-value" not in str(err.value)
+
+
 DIFF = REPO / "tests" / "fixtures" / "diff"
 
 
