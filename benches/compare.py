@@ -32,6 +32,11 @@ TIMER = os.path.join(REPO, "target", "release", "examples", "time_overlays")
 ORACLE = os.path.join(REPO, "..", "shared", "oracle", "kustomize-oracle")
 
 
+def output_file_name(overlay):
+    """The file `trueup build --all` writes an overlay to (core's output_file_name)."""
+    return overlay.replace("%", "%25").replace("/", "%2F") + ".yaml"
+
+
 def load_oracle():
     loader = importlib.machinery.SourceFileLoader("kustomize_oracle", ORACLE)
     spec = importlib.util.spec_from_loader("kustomize_oracle", loader)
@@ -83,7 +88,7 @@ def main():
         elapsed, rss = timed([TRUEUP, "build", "--all", root, "--out", out, "--jobs", str(jobs)])
         rows.append((jobs, elapsed, rss))
         mismatches = [
-            o for o in overlays if open(os.path.join(out, o + ".yaml")).read() != kustomize_out[o]
+            o for o in overlays if open(os.path.join(out, output_file_name(o))).read() != kustomize_out[o]
         ]
         if mismatches:
             sys.exit(f"{len(mismatches)} overlays differ from kustomize, e.g. {mismatches[0]}")

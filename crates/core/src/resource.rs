@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::{Error, Location};
-use crate::yaml::{self, Mapping, ParseLimits, Value};
+use crate::yaml::{self, Mapping, ParseLimits, PathStep, Value};
 
 /// The identity of a Kubernetes object: group, version, kind, namespace, name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -258,6 +258,9 @@ pub struct Resource {
     /// The `namePrefix`es and `nameSuffix`es applied to the name, innermost
     /// first (kustomize keeps them to tell apart objects of the same origin).
     name_affixes: NameAffixes,
+    /// Where the object as read mapped a key to nothing (`key:`), until a
+    /// strategic merge patch drops those as kustomize does.
+    empty_nulls: Vec<Vec<PathStep>>,
     value: Value,
     origin: Origin,
 }
@@ -310,6 +313,7 @@ impl Resource {
             previous_ids: Vec::new(),
             name_suffix_pending: false,
             name_affixes: NameAffixes::default(),
+            empty_nulls: Vec::new(),
             id,
             value,
             origin,
@@ -625,6 +629,21 @@ impl ResourceSet {
         for r in &mut self.resources {
             if keep(&r.id) && r.previous_ids.last() != Some(&r.id) {
                 r.previous_ids.push(r.id.clone());
+            }
+        }
+    }
+
+    /// Hands each selected object, with the places where it was read with
+    /// keys mapped to nothing, to `drop` (once: the places are forgotten).
+    pub(crate) fn drop_empty_nulls(
+        &mut self,
+        select: impl Fn(&Resource) -> bool,
+        mut drop: impl FnMut(&ResId, &mut Value, &[Vec<PathStep>]),
+    ) {
+        for r in self.resources.iter_mut() {
+            if !r.empty_nulls.is_empty() && select(r) {
+                let paths = std::mem::take(&mut r.empty_nulls);
+                drop(&r.id, &mut r.value, &paths);
             }
         }
     }
@@ -1013,7 +1032,7 @@ pub fn resources_from_yaml(
 ) -> Result<Vec<Resource>, Error> {
     let docs = yaml::parse_documents_as(text, limits, yaml::Schema::Resources)
         .map_err(|e| e.in_file(file))?;
-    let mut queue: std::collections::VecDeque<(Value, Origin)> = docs
+    let mut queue: std::collections::VecDeque<(Value, Origin, Vec<Vec<PathStep>>)> = docs
         .into_iter()
         .filter(|d| !d.value.is_null())
         .map(|d| {
@@ -1022,11 +1041,11 @@ pub fn resources_from_yaml(
                 document: Some(d.index),
                 line: Some(d.line),
             };
-            (d.value, origin)
+            (d.value, origin, d.empty_nulls)
         })
         .collect();
     let mut out = Vec::with_capacity(queue.len());
-    while let Some((mut value, origin)) = queue.pop_front() {
+    while let Some((mut value, origin, empty_nulls)) = queue.pop_front() {
         let manifest_error = |message: String| Error::Manifest {
             location: origin.location(),
             message,
@@ -1040,7 +1059,21 @@ pub fn resources_from_yaml(
             {
                 match items {
                     Value::Seq(items) => {
-                        queue.extend(items.into_iter().map(|item| (item, origin.clone())));
+                        queue.extend(items.into_iter().enumerate().map(|(i, item)| {
+                            // The item's own places: `items[i]` taken off.
+                            let nulls = empty_nulls
+                                .iter()
+                                .filter_map(|path| match path.as_slice() {
+                                    [PathStep::Key(k), PathStep::Index(j), rest @ ..]
+                                        if k == "items" && *j == i =>
+                                    {
+                                        Some(rest.to_vec())
+                                    }
+                                    _ => None,
+                                })
+                                .collect();
+                            (item, origin.clone(), nulls)
+                        }));
                     }
                     Value::Null => {}
                     other => {
@@ -1054,7 +1087,8 @@ pub fn resources_from_yaml(
             }
         }
         normalize_annotations(&mut value);
-        let resource = Resource::new(value, origin)?;
+        let mut resource = Resource::new(value, origin)?;
+        resource.empty_nulls = empty_nulls;
         if !resource.is_local_config() {
             out.push(resource);
         }

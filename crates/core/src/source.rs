@@ -41,6 +41,18 @@ pub trait Source: Send + Sync {
     fn is_symlink(&self, _path: &str) -> bool {
         false
     }
+
+    /// What `path` names once links are followed, and whether `path`
+    /// itself is a link: one look at the disk for what is not a link.
+    fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
+        self.entry(path).map(|kind| (kind, false))
+    }
+
+    /// What tells two paths to one folder apart from two folders: the
+    /// device and inode on Unix disks, else the real path.
+    fn folder_id(&self, path: &str) -> Result<String, Error> {
+        self.real_path(path)
+    }
 }
 
 /// Joins `base` and `relative` and normalizes the result lexically:
@@ -146,15 +158,58 @@ impl Source for DirSource {
     /// Reads a regular file; a device, pipe or socket is refused (reading
     /// `/dev/zero` or a FIFO would never end).
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
-        let full = self.full(path);
-        let meta = std::fs::metadata(&full).map_err(|e| Error::io(display(path), e))?;
-        if !meta.is_file() {
-            return Err(Error::io(
-                display(path),
-                std::io::Error::other("not a regular file"),
-            ));
+        use std::io::Read;
+        let err = |e| Error::io(display(path), e);
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        // Opening a pipe would wait for a writer: open without waiting,
+        // then look at what was opened.
+        #[cfg(all(
+            target_os = "linux",
+            any(
+                target_arch = "x86_64",
+                target_arch = "x86",
+                target_arch = "aarch64",
+                target_arch = "arm",
+                target_arch = "riscv64"
+            )
+        ))]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, O_NONBLOCK);
+        #[cfg(not(all(
+            target_os = "linux",
+            any(
+                target_arch = "x86_64",
+                target_arch = "x86",
+                target_arch = "aarch64",
+                target_arch = "arm",
+                target_arch = "riscv64"
+            )
+        )))]
+        if !std::fs::metadata(self.full(path)).map_err(err)?.is_file() {
+            return Err(err(std::io::Error::other("not a regular file")));
         }
-        std::fs::read(full).map_err(|e| Error::io(display(path), e))
+        let mut file = options.open(self.full(path)).map_err(err)?;
+        let meta = file.metadata().map_err(err)?;
+        if !meta.is_file() {
+            return Err(err(std::io::Error::other("not a regular file")));
+        }
+        // Read into a buffer of the size fstat gave (read_to_end would ask
+        // the size again), growing it if the file grew meanwhile.
+        let mut bytes = vec![0; usize::try_from(meta.len()).unwrap_or(0) + 1];
+        let mut filled = 0;
+        loop {
+            if filled == bytes.len() {
+                bytes.resize(bytes.len() * 2, 0);
+            }
+            match file.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(err(e)),
+            }
+        }
+        bytes.truncate(filled);
+        Ok(bytes)
     }
 
     /// The canonical absolute path (`std::fs::canonicalize`); a loop of
@@ -172,6 +227,28 @@ impl Source for DirSource {
 
     fn is_symlink(&self, path: &str) -> bool {
         std::fs::symlink_metadata(self.full(path)).is_ok_and(|m| m.file_type().is_symlink())
+    }
+
+    fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
+        let meta = std::fs::symlink_metadata(self.full(path)).ok()?;
+        if meta.file_type().is_symlink() {
+            return self.entry(path).map(|kind| (kind, true));
+        }
+        Some((
+            if meta.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            },
+            false,
+        ))
+    }
+
+    #[cfg(unix)]
+    fn folder_id(&self, path: &str) -> Result<String, Error> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(self.full(path)).map_err(|e| Error::io(display(path), e))?;
+        Ok(format!("{}:{}", meta.dev(), meta.ino()))
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
@@ -193,6 +270,20 @@ impl Source for DirSource {
 const LINK_LOOP: i32 = 40;
 #[cfg(not(target_os = "linux"))]
 const LINK_LOOP: i32 = 62;
+
+/// `O_NONBLOCK` on Linux for these architectures (others check the file
+/// before opening it).
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    )
+))]
+const O_NONBLOCK: i32 = 0o4000;
 
 /// How a path is shown in messages: `.` for the root.
 pub(crate) fn display(path: &str) -> &str {

@@ -64,6 +64,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "labels",
     "commonAnnotations",
     "images",
+    "imageTags",
     "replicas",
     "patches",
     "patchesJson6902",
@@ -355,7 +356,9 @@ impl Kustomization {
                 .collect::<Result<_, _>>()?,
             Some(other) => return Err(expected(file, "labels", "a list", other)),
         };
-        let images = list_of(&map, "images", file, image_rewrite)?;
+        let mut images = list_of(&map, "images", file, image_rewrite)?;
+        // kustomize's deprecated spelling, appended as its FixKustomization does.
+        images.extend(list_of(&map, "imageTags", file, image_rewrite)?);
         let patches = list_of(&map, "patches", file, patch_entry)?;
         let mut generators = list_of(&map, "configMapGenerator", file, |m, f, at| {
             generator_args(m, f, at, "ConfigMap")

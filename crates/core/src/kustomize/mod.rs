@@ -123,8 +123,7 @@ pub fn build_source_opts(
         root_sort: None,
         root_file: String::new(),
         restrict: options.load_restrictor == LoadRestrictor::RootOnly,
-        real_dirs: Default::default(),
-        real_stack: Vec::new(),
+        folder_stack: Vec::new(),
     };
     let (mut set, config) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
@@ -210,10 +209,9 @@ struct Renderer<'s> {
     root_file: String,
     /// Whether files must be in or below their kustomization's folder.
     restrict: bool,
-    /// Real paths of the folders seen, by path.
-    real_dirs: std::cell::RefCell<std::collections::HashMap<String, String>>,
-    /// The real paths of the folders being rendered, for cycles through links.
-    real_stack: Vec<String>,
+    /// The identities of the folders being rendered ([`Source::folder_id`]),
+    /// for cycles through links.
+    folder_stack: Vec<String>,
 }
 
 impl Renderer<'_> {
@@ -265,8 +263,8 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        let real = self.real_dir(dir)?;
-        if self.real_stack.contains(&real) {
+        let folder = self.source.folder_id(dir)?;
+        if self.folder_stack.contains(&folder) {
             return Err(Error::overlay(
                 &file,
                 format!(
@@ -276,7 +274,7 @@ impl Renderer<'_> {
             ));
         }
         self.stack.push(dir.to_owned());
-        self.real_stack.push(real);
+        self.folder_stack.push(folder);
         for entry in &kustomization.resources {
             let (loaded, child_config) = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
@@ -320,7 +318,7 @@ impl Renderer<'_> {
             self.accumulate(&path, set, config, KustomizationKind::Component)?;
         }
         self.stack.pop();
-        self.real_stack.pop();
+        self.folder_stack.pop();
         let legacy_patches =
             self.load_legacy_patches(dir, &file, &kustomization.patches_strategic_merge)?;
         patches::apply(set, &legacy_patches, &file, patches::Kind::StrategicMerge)?;
@@ -434,9 +432,10 @@ impl Renderer<'_> {
     /// A file a kustomization names, which must be in or below its folder.
     fn restricted_file(&self, dir: &str, file: &str, entry: &str) -> Result<String, Error> {
         let path = source::normalize_join(dir, entry);
-        self.check_restriction(dir, file, &path)?;
-        match self.source.entry(&path) {
-            Some(EntryKind::File) => Ok(path),
+        let found = self.source.entry_no_follow(&path);
+        self.check_restriction(dir, file, &path, found.is_some_and(|(_, link)| link))?;
+        match found {
+            Some((EntryKind::File, _)) => Ok(path),
             _ => Err(Error::overlay(
                 file,
                 format!(
@@ -452,7 +451,13 @@ impl Renderer<'_> {
     /// real path (symbolic links resolved) against the folder's real path,
     /// so no link leads out either. Special files (devices, pipes) are
     /// refused whatever the restrictor.
-    fn check_restriction(&self, dir: &str, file: &str, path: &str) -> Result<(), Error> {
+    fn check_restriction(
+        &self,
+        dir: &str,
+        file: &str,
+        path: &str,
+        is_link: bool,
+    ) -> Result<(), Error> {
         let refuse = |why: &str| {
             Error::overlay(
                 file,
@@ -468,27 +473,35 @@ impl Renderer<'_> {
         if !source::is_within(path, dir) {
             return Err(refuse(""));
         }
-        if self.source.entry(path).is_none() {
-            return Ok(()); // the caller reports what is missing
+        // Without a link below `dir` the real path is inside `dir`'s real
+        // path by construction: one lstat per step down (usually one), and
+        // only a link costs resolving both real paths.
+        let below = if dir.is_empty() {
+            path
+        } else {
+            path.strip_prefix(dir)
+                .map_or(path, |rest| rest.trim_start_matches('/'))
+        };
+        let mut step = dir.to_owned();
+        let mut linked = is_link;
+        // The folders between `dir` and the file (the file itself is known).
+        let parts: Vec<&str> = below.split('/').filter(|p| !p.is_empty()).collect();
+        for part in parts.iter().take(parts.len().saturating_sub(1)) {
+            if linked {
+                break;
+            }
+            step = source::normalize_join(&step, part);
+            linked = self.source.is_symlink(&step);
+        }
+        if !linked || self.source.entry(path).is_none() {
+            return Ok(()); // a missing file is reported by the caller
         }
         let real = self.source.real_path(path)?;
-        let real_dir = self.real_dir(dir)?;
+        let real_dir = self.source.real_path(dir)?;
         if !source::is_within(&real, &real_dir) {
             return Err(refuse(" (through a symbolic link)"));
         }
         Ok(())
-    }
-
-    /// A folder's real path, remembered for the build.
-    fn real_dir(&self, dir: &str) -> Result<String, Error> {
-        if let Some(real) = self.real_dirs.borrow().get(dir) {
-            return Ok(real.clone());
-        }
-        let real = self.source.real_path(dir)?;
-        self.real_dirs
-            .borrow_mut()
-            .insert(dir.to_owned(), real.clone());
-        Ok(real)
     }
 
     /// One `resources` entry: a file of objects, or a folder with its own
@@ -506,14 +519,14 @@ impl Renderer<'_> {
             });
         }
         let path = source::normalize_join(dir, entry);
-        match self.source.entry(&path) {
-            Some(EntryKind::File) => {
-                self.check_restriction(dir, file, &path)?;
+        match self.source.entry_no_follow(&path) {
+            Some((EntryKind::File, is_link)) => {
+                self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
                 let set = ResourceSet::from_yaml_with(&text, &path, &ParseLimits::default())?;
                 Ok((set, None))
             }
-            Some(EntryKind::Dir) => {
+            Some((EntryKind::Dir, _)) => {
                 if self.stack.contains(&path) {
                     let mut chain: Vec<&str> =
                         self.stack.iter().map(|d| source::display(d)).collect();

@@ -389,10 +389,15 @@ fn rewrite_references(
                     affixes: r.name_affixes(),
                 })
                 .collect();
-            candidates
+            // A reference changes only if its object changed identity, or
+            // (for subjects and service references, which also carry the
+            // namespace) if a transformer recorded the object at all.
+            let changed = candidates
                 .iter()
-                .any(|c| !c.history.is_empty())
-                .then_some((referral, candidates))
+                .any(|c| c.history.iter().any(|old| old != c.current));
+            let writes_namespace = matches!(&*referral.kind, "ServiceAccount" | "Service")
+                && candidates.iter().any(|c| !c.history.is_empty());
+            (changed || writes_namespace).then_some((referral, candidates))
         })
         .collect();
     if active.is_empty() {

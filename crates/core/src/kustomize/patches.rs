@@ -149,6 +149,8 @@ fn apply_strategic_merge(
     }
     let entry = &patch.entry;
     if let Some(target) = &entry.target {
+        let selector = target.compile(file)?;
+        set.drop_empty_nulls(|r| selector.matches(r), drop_empty_nulls);
         patch_targets(set, target, file, |id, value| {
             merge_keeping_identity(
                 value,
@@ -171,6 +173,7 @@ fn apply_strategic_merge(
             ),
         ));
     }
+    set.drop_empty_nulls(|r| is_patch_target(r, &id), drop_empty_nulls);
     let picked = set.transform_selected(
         file,
         "patch",
@@ -187,6 +190,13 @@ fn apply_strategic_merge(
         ));
     }
     Ok(())
+}
+
+/// What kyaml's merge does to the keys an object maps to nothing, before a
+/// strategic merge patch goes into it.
+fn drop_empty_nulls(id: &ResId, value: &mut Value, paths: &[Vec<crate::yaml::PathStep>]) {
+    let ty = strategic_merge::Type::for_object(&id.group, &id.kind);
+    strategic_merge::drop_empty_nulls(value, paths, ty);
 }
 
 /// Merges `patch` into `value`; the name and kind stay unless allowed to

@@ -8,7 +8,7 @@
 //! Objects of kinds outside the built-in scheme (custom resources) have no
 //! merge keys: their lists are replaced.
 
-use crate::yaml::{Mapping, Value};
+use crate::yaml::{Mapping, PathStep, Value};
 
 /// How a list field merges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +175,45 @@ impl Type {
             (Type::ServiceSpec, "ports") => (Type::Opaque, merge("port")),
             _ => none,
         }
+    }
+}
+
+/// Drops the keys that an object as read mapped to nothing (`key:`), where a
+/// strategic merge walks: kyaml's merge keeps an explicit `null` (`key:
+/// null`, `key: ~`) of the target but clears one written as nothing, in
+/// every mapping it visits — through mappings and lists merged by key, not
+/// into lists it replaces whole.
+pub(crate) fn drop_empty_nulls(target: &mut Value, paths: &[Vec<PathStep>], ty: Type) {
+    for path in paths {
+        drop_empty_null(target, path, ty);
+    }
+}
+
+fn drop_empty_null(value: &mut Value, path: &[PathStep], ty: Type) {
+    match (value, path) {
+        (Value::Map(map), [PathStep::Key(key)]) => {
+            if matches!(map.get(key), Some(Value::Null)) {
+                map.shift_remove(key);
+            }
+        }
+        (Value::Map(map), [PathStep::Key(key), rest @ ..]) => {
+            let (field_ty, list) = ty.field(key);
+            let Some(field) = map.get_mut(key) else {
+                return;
+            };
+            match (field, rest) {
+                // Into a list only where it merges by key.
+                (Value::Seq(items), [PathStep::Index(i), tail @ ..]) => {
+                    if list.is_some_and(|l| l.key.is_some())
+                        && let Some(item) = items.get_mut(*i)
+                    {
+                        drop_empty_null(item, tail, field_ty);
+                    }
+                }
+                (field, rest) => drop_empty_null(field, rest, field_ty),
+            }
+        }
+        _ => {}
     }
 }
 

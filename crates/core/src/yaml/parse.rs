@@ -75,6 +75,19 @@ pub struct Document {
     pub line: usize,
     /// The document's root value; `Value::Null` for an empty document.
     pub value: Value,
+    /// Where the document maps a key to nothing at all (`key:` with no
+    /// value, as opposed to `key: null`), read under
+    /// [`Schema::Resources`]: kustomize's strategic merge drops those.
+    pub(crate) empty_nulls: Vec<Vec<PathStep>>,
+}
+
+/// One step of a path into a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PathStep {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
 }
 
 /// Parses every document in `text` with the default [`ParseLimits`].
@@ -217,6 +230,8 @@ pub(super) struct Builder<'l> {
     document_start: usize,
     document_line: usize,
     root: Option<Value>,
+    /// The current document's [`Document::empty_nulls`].
+    empty_nulls: Vec<Vec<PathStep>>,
 }
 
 impl<'l> Builder<'l> {
@@ -231,6 +246,7 @@ impl<'l> Builder<'l> {
             document_start: 0,
             document_line: 1,
             root: None,
+            empty_nulls: Vec::new(),
         }
     }
 
@@ -254,6 +270,7 @@ impl<'l> Builder<'l> {
                     index: self.document_index,
                     line: self.document_line,
                     value,
+                    empty_nulls: std::mem::take(&mut self.empty_nulls),
                 });
                 self.document_index += 1;
             }
@@ -302,6 +319,14 @@ impl<'l> Builder<'l> {
                 }
                 if self.expects_key() {
                     return self.key(text, style, tag, line);
+                }
+                if self.schema == Schema::Resources
+                    && text.is_empty()
+                    && style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && matches!(self.stack.last(), Some(Frame::Map { .. }))
+                {
+                    self.empty_nulls.push(self.current_path());
                 }
                 let value = if self.in_object_annotations() {
                     // kustomize prints an object's annotation values as the
@@ -396,6 +421,21 @@ impl<'l> Builder<'l> {
             },
             _ => Ok(()),
         }
+    }
+
+    /// The path of the value being read: the keys and indexes of the open
+    /// collections.
+    fn current_path(&self) -> Vec<PathStep> {
+        self.stack
+            .iter()
+            .filter_map(|frame| match frame {
+                Frame::Map {
+                    key: Some((k, _)), ..
+                } => Some(PathStep::Key(k.clone())),
+                Frame::Map { .. } => None,
+                Frame::Seq { items, .. } => Some(PathStep::Index(items.len())),
+            })
+            .collect()
     }
 
     /// Whether the next value is one of an object's `metadata.annotations`.
