@@ -258,6 +258,10 @@ pub struct Resource {
     /// The `namePrefix`es and `nameSuffix`es applied to the name, innermost
     /// first (kustomize keeps them to tell apart objects of the same origin).
     name_affixes: NameAffixes,
+    /// Whether a transformer recorded the identity (kustomize's
+    /// `StorePreviousId`): the current identity then counts as a previous
+    /// one too.
+    identity_recorded: bool,
     /// Where the object as read mapped a key to nothing (`key:`), until a
     /// strategic merge patch drops those as kustomize does.
     empty_nulls: Vec<Vec<PathStep>>,
@@ -313,6 +317,7 @@ impl Resource {
             previous_ids: Vec::new(),
             name_suffix_pending: false,
             name_affixes: NameAffixes::default(),
+            identity_recorded: false,
             empty_nulls: Vec::new(),
             id,
             value,
@@ -329,6 +334,13 @@ impl Resource {
     /// (see [`ResourceSet::suffix_marked_names`]).
     pub(crate) fn mark_for_name_suffix(&mut self) {
         self.name_suffix_pending = true;
+    }
+
+    /// Whether the namespace or prefix/suffix transformer recorded this
+    /// object's identity: kustomize then counts its current identity among
+    /// its previous ones.
+    pub(crate) fn identity_recorded(&self) -> bool {
+        self.identity_recorded
     }
 
     /// The prefixes and suffixes this build added to the name.
@@ -621,15 +633,14 @@ impl ResourceSet {
         Ok(count)
     }
 
-    /// Records every object's current identity in its history, as kustomize's
+    /// Marks the objects `keep` selects as recorded, as kustomize's
     /// `StorePreviousId` does before the namespace and prefix/suffix
-    /// transformers: from then on name references to it are rewritten (with
-    /// its name and namespace), even when the transformer changed nothing.
-    pub(crate) fn store_previous_ids(&mut self, keep: impl Fn(&ResId) -> bool) {
+    /// transformers: from then on name references to them are rewritten
+    /// (with their name and namespace), even when the transformer changed
+    /// nothing (see [`Resource::identity_recorded`]).
+    pub(crate) fn record_identities(&mut self, keep: impl Fn(&ResId) -> bool) {
         for r in &mut self.resources {
-            if keep(&r.id) && r.previous_ids.last() != Some(&r.id) {
-                r.previous_ids.push(r.id.clone());
-            }
+            r.identity_recorded |= keep(&r.id);
         }
     }
 
@@ -941,6 +952,8 @@ struct LegacyKey {
     /// as one string; one allocation holds both.
     text: String,
     gvk_len: usize,
+    /// For kinds named Namespace: whether in the core group.
+    namespace_kind: Option<bool>,
 }
 
 impl LegacyKey {
@@ -984,6 +997,7 @@ impl LegacyKey {
             kind_rank,
             text,
             gvk_len,
+            namespace_kind: (id.kind == "Namespace").then_some(id.group.is_empty()),
         }
     }
 
@@ -1001,9 +1015,10 @@ impl Ord for LegacyKey {
         if self.gvk() != other.gvk() {
             // kustomize's gvkLessThan: of two Namespace kinds, the core one
             // (`~G`) comes first.
-            let core_namespace_first = self.gvk().ends_with("_Namespace")
-                && other.gvk().ends_with("_Namespace")
-                && (self.gvk().starts_with("~G_") || other.gvk().starts_with("~G_"));
+            let core_namespace_first = matches!(
+                (self.namespace_kind, other.namespace_kind),
+                (Some(a), Some(b)) if a || b
+            );
             return self.kind_rank.cmp(&other.kind_rank).then_with(|| {
                 if core_namespace_first {
                     other.gvk().cmp(self.gvk())

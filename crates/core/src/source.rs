@@ -162,53 +162,28 @@ impl Source for DirSource {
         let err = |e| Error::io(display(path), e);
         let mut options = std::fs::OpenOptions::new();
         options.read(true);
-        // Opening a pipe would wait for a writer: open without waiting,
-        // then look at what was opened.
-        #[cfg(all(
-            target_os = "linux",
-            any(
-                target_arch = "x86_64",
-                target_arch = "x86",
-                target_arch = "aarch64",
-                target_arch = "arm",
-                target_arch = "riscv64"
-            )
-        ))]
-        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, O_NONBLOCK);
-        #[cfg(not(all(
-            target_os = "linux",
-            any(
-                target_arch = "x86_64",
-                target_arch = "x86",
-                target_arch = "aarch64",
-                target_arch = "arm",
-                target_arch = "riscv64"
-            )
-        )))]
-        if !std::fs::metadata(self.full(path)).map_err(err)?.is_file() {
-            return Err(err(std::io::Error::other("not a regular file")));
+        // Opening a pipe would wait for a writer: open without waiting
+        // where the flag is known, else look before opening.
+        match O_NONBLOCK {
+            #[cfg(unix)]
+            Some(flag) => {
+                std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flag);
+            }
+            _ => {
+                if !std::fs::metadata(self.full(path)).map_err(err)?.is_file() {
+                    return Err(err(std::io::Error::other("not a regular file")));
+                }
+            }
         }
-        let mut file = options.open(self.full(path)).map_err(err)?;
+        let file = options.open(self.full(path)).map_err(err)?;
         let meta = file.metadata().map_err(err)?;
         if !meta.is_file() {
             return Err(err(std::io::Error::other("not a regular file")));
         }
-        // Read into a buffer of the size fstat gave (read_to_end would ask
-        // the size again), growing it if the file grew meanwhile.
-        let mut bytes = vec![0; usize::try_from(meta.len()).unwrap_or(0) + 1];
-        let mut filled = 0;
-        loop {
-            if filled == bytes.len() {
-                bytes.resize(bytes.len() * 2, 0);
-            }
-            match file.read(&mut bytes[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(err(e)),
-            }
-        }
-        bytes.truncate(filled);
+        // A buffer of the size fstat gave; reading through `take` keeps
+        // `File::read_to_end` from asking the size again (fstat, lseek).
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+        file.take(u64::MAX).read_to_end(&mut bytes).map_err(err)?;
         Ok(bytes)
     }
 
@@ -271,8 +246,7 @@ const LINK_LOOP: i32 = 40;
 #[cfg(not(target_os = "linux"))]
 const LINK_LOOP: i32 = 62;
 
-/// `O_NONBLOCK` on Linux for these architectures (others check the file
-/// before opening it).
+/// `O_NONBLOCK` where its value is known: Linux on these architectures.
 #[cfg(all(
     target_os = "linux",
     any(
@@ -283,7 +257,18 @@ const LINK_LOOP: i32 = 62;
         target_arch = "riscv64"
     )
 ))]
-const O_NONBLOCK: i32 = 0o4000;
+const O_NONBLOCK: Option<i32> = Some(0o4000);
+#[cfg(not(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    )
+)))]
+const O_NONBLOCK: Option<i32> = None;
 
 /// How a path is shown in messages: `.` for the root.
 pub(crate) fn display(path: &str) -> &str {

@@ -300,6 +300,8 @@ fn referrals() -> Vec<Referral> {
 struct Candidate<'a> {
     current: &'a ResId,
     history: &'a [ResId],
+    /// Whether the current identity counts as a previous one too.
+    recorded: bool,
     affixes: &'a NameAffixes,
 }
 
@@ -307,7 +309,8 @@ impl Candidate<'_> {
     /// kustomize's `previousNameMatches`: an object that never had another
     /// identity (no history) is never a candidate; it needs no rewrite.
     fn was_named(&self, name: &str) -> bool {
-        self.history.iter().any(|id| id.name == name)
+        (self.recorded && self.current.name == name)
+            || self.history.iter().any(|id| id.name == name)
     }
 
     /// Whether the candidate is or was in `namespace`; no namespace is
@@ -386,6 +389,7 @@ fn rewrite_references(
                 .map(|r: &Resource| Candidate {
                     current: r.id(),
                     history: r.previous_ids(),
+                    recorded: r.identity_recorded(),
                     affixes: r.name_affixes(),
                 })
                 .collect();
@@ -396,7 +400,9 @@ fn rewrite_references(
                 .iter()
                 .any(|c| c.history.iter().any(|old| old != c.current));
             let writes_namespace = matches!(&*referral.kind, "ServiceAccount" | "Service")
-                && candidates.iter().any(|c| !c.history.is_empty());
+                && candidates
+                    .iter()
+                    .any(|c| c.recorded || !c.history.is_empty());
             (changed || writes_namespace).then_some((referral, candidates))
         })
         .collect();

@@ -18,7 +18,7 @@ pub(crate) fn namespace(
     file: &str,
 ) -> Result<(), Error> {
     let specs = &config.namespace;
-    set.store_previous_ids(|_| true);
+    set.record_identities(|_| true);
     set.transform_each(file, "namespace", |id, value| {
         let mut set_namespace = |v: &mut Value| {
             *v = Value::String(namespace.to_owned());
@@ -81,7 +81,7 @@ pub(crate) fn prefix_suffix(
         matches!(id.kind.as_str(), "Namespace" | "CustomResourceDefinition")
             || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
     };
-    set.store_previous_ids(|id| !skipped(id));
+    set.record_identities(|id| !skipped(id));
     set.record_name_affixes(prefix, suffix, |id| !skipped(id));
     set.transform_each(file, "namePrefix/nameSuffix", |id, value| {
         let skipped = skipped(id);
