@@ -1,5 +1,6 @@
-//! How fast hostile input fails: deep nesting and alias bombs must be refused
-//! in microseconds to milliseconds, not after building huge trees.
+//! How fast hostile input fails: deep nesting, alias bombs (by nodes and by
+//! bytes) and JSON patch copy doubling must be refused in microseconds to
+//! milliseconds, not after building huge trees.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -17,12 +18,44 @@ fn alias_bomb() -> String {
     bomb
 }
 
+/// 200 aliases of one 100 KB string: few nodes, 20 MB of text.
+fn alias_bytes_bomb() -> String {
+    let mut text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  a: &s {}\n",
+        "x".repeat(100_000)
+    );
+    for i in 0..200 {
+        text.push_str(&format!("  k{i}: *s\n"));
+    }
+    text
+}
+
+/// A JSON 6902 patch whose `copy` operations double a 1 MB object 40 times.
+fn copy_doubling() -> (trueup_core::patch::JsonPatch, trueup_core::Value) {
+    let doc = trueup_core::yaml::parse_documents(&format!("a: {}\n", "x".repeat(1 << 20)))
+        .expect("parses")
+        .remove(0)
+        .value;
+    let ops = (0..40)
+        .map(|i| format!("- {{op: copy, from: /a, path: /a{i}}}\n"))
+        .collect::<String>();
+    let ops = trueup_core::yaml::parse_documents(&ops)
+        .expect("parses")
+        .remove(0)
+        .value;
+    (
+        trueup_core::patch::JsonPatch::from_value(&ops).expect("a patch"),
+        doc,
+    )
+}
+
 fn hostile_input(c: &mut Criterion) {
     let cases = [
         ("flow_brackets_10000", "[".repeat(10_000)),
         ("flow_mappings_10000", "{a: ".repeat(10_000)),
         ("block_sequences_10000", "- ".repeat(10_000)),
         ("billion_laughs", alias_bomb()),
+        ("alias_bytes_200x100k", alias_bytes_bomb()),
     ];
     let mut group = c.benchmark_group("hostile_input");
     for (name, text) in &cases {
@@ -30,6 +63,10 @@ fn hostile_input(c: &mut Criterion) {
             b.iter(|| trueup_core::load_manifests(text, "hostile.yaml").expect_err("refused"))
         });
     }
+    let (patch, doc) = copy_doubling();
+    group.bench_function("json_patch_copy_doubling", |b| {
+        b.iter(|| patch.apply(&doc).expect_err("refused"))
+    });
     group.finish();
 }
 

@@ -187,3 +187,16 @@ fn duplicate_ids_name_both_forms() {
     assert!(err.to_string().starts_with("bad/input.yaml"), "{err}");
     assert!(err.to_string().contains("/ConfigMap//ok"), "{err}");
 }
+
+/// Aliases of one long string are few nodes but many bytes: they are
+/// bounded by the document size limit too.
+#[test]
+fn aliases_of_long_strings_are_bounded_by_bytes() {
+    let long = "x".repeat(100_000);
+    let mut text =
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  a: &s {long}\n");
+    for i in 0..200 {
+        text.push_str(&format!("  k{i}: *s\n"));
+    }
+    assert_error(&text, ErrorKind::Yaml, &["bytes of text", "alias bomb"]);
+}

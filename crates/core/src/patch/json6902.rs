@@ -100,14 +100,47 @@ impl JsonPatch {
 
     fn apply_in(&self, doc: &Value, dialect: Dialect) -> Result<Value, String> {
         let mut out = doc.clone();
+        let mut copied = 0usize;
         for (i, op) in self.0.iter().enumerate() {
-            apply_operation(&mut out, op, dialect)
-                .map_err(|e| format!("operation {i} ({}): {e}", op_name(op)))?;
+            let at = |e: String| format!("operation {i} ({}): {e}", op_name(op));
+            // `copy` is the one operation that grows a document beyond the
+            // patch's own text (each can double it): bound what it copies.
+            if let Operation::Copy { from, .. } = op {
+                let size = resolve(&out, &parse_pointer(from).map_err(at)?)
+                    .map(value_size)
+                    .unwrap_or(0);
+                copied = copied.saturating_add(size);
+                if copied > MAX_COPIED {
+                    return Err(at(format!(
+                        "copies more than {MAX_COPIED} bytes in all; refusing to grow the object further"
+                    )));
+                }
+            }
+            apply_operation(&mut out, op, dialect).map_err(at)?;
         }
         if dialect == Dialect::Kustomize {
             drop_empty_annotations(&mut out);
         }
         Ok(out)
+    }
+}
+
+/// How much `copy` operations may copy in one patch application: the
+/// document size limit of the YAML reader.
+const MAX_COPIED: usize = 16 << 20;
+
+/// A value's weight: its text in bytes, and 8 for every other node.
+fn value_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len() + 8,
+        Value::Seq(items) => items.iter().map(value_size).sum::<usize>() + 8,
+        Value::Map(map) => {
+            map.iter()
+                .map(|(k, v)| k.len() + value_size(v))
+                .sum::<usize>()
+                + 8
+        }
+        _ => 8,
     }
 }
 
@@ -407,6 +440,23 @@ fn number(v: &Value) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_doubling_is_bounded() {
+        let doc = Value::Map(
+            [("a".to_owned(), Value::String("x".repeat(1 << 20)))]
+                .into_iter()
+                .collect(),
+        );
+        let ops: Vec<Operation> = (0..40)
+            .map(|i| Operation::Copy {
+                from: "/a".into(),
+                path: format!("/a{i}"),
+            })
+            .collect();
+        let err = JsonPatch(ops).apply(&doc).expect_err("bounded");
+        assert!(err.contains("copies more than"), "{err}");
+    }
 
     #[test]
     fn pointers() {

@@ -198,6 +198,17 @@ fn fold_as_go_yaml(value: &mut String) {
     *value = out;
 }
 
+/// The text a value holds: its strings and keys, in bytes (what copying it
+/// costs beyond its nodes).
+fn text_bytes(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len(),
+        Value::Seq(items) => items.iter().map(text_bytes).sum(),
+        Value::Map(map) => map.iter().map(|(k, v)| k.len() + text_bytes(v)).sum(),
+        _ => 8,
+    }
+}
+
 /// A collection being filled.
 enum Frame {
     Seq {
@@ -223,9 +234,11 @@ pub(super) struct Builder<'l> {
     limits: &'l ParseLimits,
     schema: Schema,
     stack: Vec<Frame>,
-    /// Anchored values of the current document, with their node counts.
-    anchors: HashMap<usize, (Value, usize)>,
+    /// Anchored values of the current document, with their node counts and text bytes.
+    anchors: HashMap<usize, (Value, usize, usize)>,
     alias_nodes: usize,
+    /// Bytes of text copied by aliases in the current document.
+    alias_bytes: usize,
     document_index: usize,
     document_start: usize,
     document_line: usize,
@@ -242,6 +255,7 @@ impl<'l> Builder<'l> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
+            alias_bytes: 0,
             document_index: 0,
             document_start: 0,
             document_line: 1,
@@ -263,6 +277,7 @@ impl<'l> Builder<'l> {
                 self.document_line = span.start.line();
                 self.anchors.clear();
                 self.alias_nodes = 0;
+                self.alias_bytes = 0;
             }
             Event::DocumentEnd => {
                 let value = self.root.take().unwrap_or_default();
@@ -343,18 +358,30 @@ impl<'l> Builder<'l> {
                 if self.expects_key() {
                     return Err(self.error_at(line, "an alias cannot be a mapping key".into()));
                 }
-                let nodes = match self.anchors.get(&id) {
-                    Some((_, nodes)) => *nodes,
+                let (nodes, bytes) = match self.anchors.get(&id) {
+                    Some((_, nodes, bytes)) => (*nodes, *bytes),
                     None => return Err(self.error_at(line, "alias to an unknown anchor".into())),
                 };
-                // Count before copying, so a bomb is refused without building it.
+                // Count before copying, so a bomb is refused without building
+                // it: by nodes, and by text (a few aliases of one long string
+                // are few nodes but many bytes).
                 self.alias_nodes += nodes;
+                self.alias_bytes = self.alias_bytes.saturating_add(bytes);
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     return Err(self.error_at(
                         line,
                         format!(
                             "aliases expand to more than {} nodes (alias bomb?)",
                             self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                if self.alias_bytes > self.limits.max_document_size {
+                    return Err(self.error_at(
+                        line,
+                        format!(
+                            "aliases expand to more than {} bytes of text, the document size limit (alias bomb?)",
+                            self.limits.max_document_size
                         ),
                     ));
                 }
@@ -527,7 +554,8 @@ impl<'l> Builder<'l> {
         line: usize,
     ) -> Result<(), Error> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (value.clone(), nodes));
+            let bytes = text_bytes(&value);
+            self.anchors.insert(anchor, (value.clone(), nodes, bytes));
         }
         match self.stack.last_mut() {
             None => {
