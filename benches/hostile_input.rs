@@ -49,6 +49,34 @@ fn copy_doubling() -> (trueup_core::patch::JsonPatch, trueup_core::Value) {
     )
 }
 
+/// A Deployment whose one container has `n` environment variables, every
+/// value prefixed with `prefix` (desired "a", live "b": every one changed),
+/// with the live object's managedFields and last-applied state.
+fn env_deployments(n: usize) -> (trueup_core::ResourceSet, trueup_core::ResourceSet) {
+    let deployment = |prefix: &str, extra: &str| {
+        let mut text = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n{extra}spec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: app\n        image: nginx\n        env:\n"
+        );
+        for i in 0..n {
+            text.push_str(&format!("        - {{name: V{i}, value: {prefix}{i}}}\n"));
+        }
+        text
+    };
+    let desired = deployment("a", "");
+    let mut fields = String::new();
+    for i in 0..n {
+        fields.push_str(&format!("                  'k:{{\"name\":\"V{i}\"}}': {{'.': {{}}, 'f:name': {{}}, 'f:value': {{}}}}\n"));
+    }
+    let managed = format!(
+        "  managedFields:\n  - manager: kubectl-client-side-apply\n    operation: Update\n    fieldsV1:\n      f:spec:\n        f:template:\n          f:spec:\n            f:containers:\n              'k:{{\"name\":\"app\"}}':\n                f:env:\n{fields}"
+    );
+    let live = deployment("b", &managed);
+    (
+        trueup_core::load_manifests(&desired, "desired.yaml").expect("desired"),
+        trueup_core::load_manifests(&live, "live.yaml").expect("live"),
+    )
+}
+
 fn hostile_input(c: &mut Criterion) {
     let cases = [
         ("flow_brackets_10000", "[".repeat(10_000)),
@@ -63,6 +91,15 @@ fn hostile_input(c: &mut Criterion) {
             b.iter(|| trueup_core::load_manifests(text, "hostile.yaml").expect_err("refused"))
         });
     }
+    let (desired, live) = env_deployments(5_000);
+    let options = trueup_core::diff::DiffOptions {
+        last_applied: Some(desired.clone()),
+        ..Default::default()
+    };
+    group.sample_size(10);
+    group.bench_function("diff_env_5000_all_changed", |b| {
+        b.iter(|| trueup_core::diff::diff(&desired, &live, &options).expect("compares"))
+    });
     let (patch, doc) = copy_doubling();
     group.bench_function("json_patch_copy_doubling", |b| {
         b.iter(|| patch.apply(&doc).expect_err("refused"))

@@ -388,21 +388,32 @@ impl<'v> Walk<'v, '_> {
         let ds_keys: Vec<Option<String>> = ds.iter().map(key_of).collect();
         let as_keys: Vec<Option<String>> = as_.unwrap_or_default().iter().map(key_of).collect();
         let ls_keys: Vec<Option<String>> = ls.iter().map(key_of).collect();
-        let find = |keys: &[Option<String>], wanted: &str| -> Option<usize> {
-            keys.iter().position(|k| k.as_deref() == Some(wanted))
-        };
-        let mut order: Vec<&String> = Vec::new();
-        for k in ds_keys.iter().chain(&as_keys).chain(&ls_keys).flatten() {
-            if !order.contains(&k) {
-                order.push(k);
+        // Each key's first element in each list, hashed: near-linear for
+        // long lists (an env of thousands of variables).
+        fn first_of(keys: &[Option<String>]) -> std::collections::HashMap<&str, usize> {
+            let mut at = std::collections::HashMap::with_capacity(keys.len());
+            for (i, k) in keys.iter().enumerate() {
+                if let Some(k) = k {
+                    at.entry(k.as_str()).or_insert(i);
+                }
             }
+            at
         }
+        let (ds_at, as_at, ls_at) = (first_of(&ds_keys), first_of(&as_keys), first_of(&ls_keys));
+        let mut seen = std::collections::HashSet::with_capacity(ds_keys.len() + ls_keys.len());
+        let order: Vec<&String> = ds_keys
+            .iter()
+            .chain(&as_keys)
+            .chain(&ls_keys)
+            .flatten()
+            .filter(|k| seen.insert(k.as_str()))
+            .collect();
         let applied = as_.unwrap_or_default();
         let mut elements = Vec::new();
         for wanted in order {
-            let di = find(&ds_keys, wanted).map(|i| &ds[i]);
-            let ai = find(&as_keys, wanted).map(|i| &applied[i]);
-            let li = find(&ls_keys, wanted).map(|i| &ls[i]);
+            let di = ds_at.get(wanted.as_str()).map(|&i| &ds[i]);
+            let ai = as_at.get(wanted.as_str()).map(|&i| &applied[i]);
+            let li = ls_at.get(wanted.as_str()).map(|&i| &ls[i]);
             let Some(probe) = li.or(di).or(ai) else {
                 continue;
             };

@@ -3,7 +3,8 @@
 //! object (`f:name` for a field, `k:{...}` for a list element by key,
 //! `v:...` for a set element, `i:N` by index).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use crate::yaml::{Mapping, Value};
 
@@ -11,6 +12,17 @@ use crate::yaml::{Mapping, Value};
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Owned {
     children: BTreeMap<String, Owned>,
+    /// The `k:` and `v:` children, parsed once and indexed (a list of
+    /// thousands of elements is matched in near-linear time).
+    elements: OnceLock<ElementIndex>,
+}
+
+/// [`Owned::elements`]: `k:` entries by `field=text` of each of their key
+/// fields, with all their keys; `v:` entries by the text of their value.
+#[derive(Debug, Default, Clone)]
+struct ElementIndex {
+    by_key: HashMap<String, Vec<(Mapping, String)>>,
+    by_value: HashMap<String, String>,
 }
 
 impl Owned {
@@ -58,25 +70,53 @@ impl Owned {
 
     /// The subtree of the list element `item` (matched by its key fields).
     pub(crate) fn element(&self, item: &Value) -> Option<&Owned> {
-        let item_map = item.as_map();
-        self.children.iter().find_map(|(key, child)| {
-            if let Some(json) = key.strip_prefix("k:") {
-                let keys = Value::from_json(json).ok()?;
-                let keys = keys.as_map()?;
-                let matches = !keys.is_empty()
-                    && keys.iter().all(|(k, v)| {
+        let index = self.elements.get_or_init(|| self.index_elements());
+        if let Some(item_map) = item.as_map() {
+            for (field, value) in item_map {
+                let Some(text) = value.scalar_text() else {
+                    continue;
+                };
+                let Some(entries) = index.by_key.get(&format!("{field}={text}")) else {
+                    continue;
+                };
+                for (keys, child) in entries {
+                    let matches = keys.iter().all(|(k, v)| {
                         item_map
-                            .and_then(|m| m.get(k))
+                            .get(k)
                             .is_some_and(|w| w.scalar_text() == v.scalar_text())
                     });
-                return matches.then_some(child);
+                    if matches {
+                        return self.children.get(child);
+                    }
+                }
             }
-            if let Some(json) = key.strip_prefix("v:") {
-                let value = Value::from_json(json).ok()?;
-                return (value.scalar_text() == item.scalar_text()).then_some(child);
+            return None;
+        }
+        let child = index.by_value.get(&item.scalar_text()?)?;
+        self.children.get(child)
+    }
+
+    fn index_elements(&self) -> ElementIndex {
+        let mut index = ElementIndex::default();
+        for key in self.children.keys() {
+            if let Some(json) = key.strip_prefix("k:") {
+                if let Ok(Value::Map(keys)) = Value::from_json(json)
+                    && let Some((field, value)) = keys.iter().next()
+                    && let Some(text) = value.scalar_text()
+                {
+                    index
+                        .by_key
+                        .entry(format!("{field}={text}"))
+                        .or_default()
+                        .push((keys.clone(), key.clone()));
+                }
+            } else if let Some(json) = key.strip_prefix("v:")
+                && let Some(text) = Value::from_json(json).ok().and_then(|v| v.scalar_text())
+            {
+                index.by_value.entry(text).or_insert_with(|| key.clone());
             }
-            None
-        })
+        }
+        index
     }
 
     /// Whether this node owns the field itself (a leaf, or a `.` entry),

@@ -358,51 +358,129 @@ fn merge_list(
                 merged.push(item);
             }
         }
-        *target = patch_first(merged, patch, |a, b| a == b);
+        *target = patch_first(merged, |item| patch.iter().position(|x| x == item));
         return Ok(());
     };
-    // Deletions first, then merges and additions.
-    let mut merged: Vec<Value> = std::mem::take(target);
+    // Deletions first, then merges and additions. Elements are found by
+    // their key through a hash map, so long lists (an env of thousands of
+    // variables) merge in near-linear time.
     let mut patch_items: Vec<&Value> = Vec::with_capacity(patch.len());
+    let mut deleted: Vec<&Value> = Vec::new();
     for item in patch {
         let Some(id) = key_of(item, key) else {
             return Err(format!("a list element lacks its merge key {key:?}"));
         };
-        let is_delete = matches!(item, Value::Map(m) if directive(m) == Some("delete"));
-        if is_delete {
-            merged.retain(|m| key_of(m, key) != Some(id));
+        if matches!(item, Value::Map(m) if directive(m) == Some("delete")) {
+            deleted.push(id);
         } else {
             patch_items.push(item);
         }
     }
+    let mut merged: Vec<Value> = std::mem::take(target);
+    if !deleted.is_empty() {
+        let gone: KeyIndex = deleted.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        merged.retain(|m| key_of(m, key).is_none_or(|id| gone.get(id).is_none()));
+    }
+    let mut at: KeyIndex = merged
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| key_of(m, key).map(|id| (id, i)))
+        .collect();
+    let original = merged.len();
     for item in &patch_items {
         let id = key_of(item, key).expect("checked above");
-        match merged.iter_mut().find(|m| key_of(m, key) == Some(id)) {
-            Some(existing) => {
-                merge_value(existing, item, ty, None)?;
+        match at.get(id) {
+            Some(i) => {
+                merge_value(&mut merged[i], item, ty, None)?;
             }
-            None => merged.push(without_directives(item)),
+            None => {
+                at.insert(id, merged.len());
+                merged.push(without_directives(item));
+            }
         }
     }
-    let patch_order: Vec<Value> = patch_items.into_iter().cloned().collect();
-    *target = patch_first(merged, &patch_order, |a, b| {
-        key_of(a, key).is_some() && key_of(a, key) == key_of(b, key)
+    debug_assert!(merged.len() >= original);
+    let patch_order: KeyIndex = patch_items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| key_of(item, key).map(|id| (id, i)))
+        .collect();
+    *target = patch_first(merged, |item| {
+        key_of(item, key).and_then(|id| patch_order.get(id))
     });
     Ok(())
 }
 
+/// Positions by element key: scalar keys hashed by type and text, other
+/// keys (never seen in practice) compared one by one.
+#[derive(Default)]
+struct KeyIndex {
+    hashed: std::collections::HashMap<(u8, String), usize>,
+    other: Vec<(Value, usize)>,
+}
+
+impl KeyIndex {
+    fn hash_key(id: &Value) -> Option<(u8, String)> {
+        Some(match id {
+            Value::String(s) => (0, s.clone()),
+            Value::Int(i) => (1, i.to_string()),
+            Value::UInt(u) => (2, u.to_string()),
+            Value::Float(f) => (3, f.to_bits().to_string()),
+            Value::Bool(b) => (4, b.to_string()),
+            Value::Null => (5, String::new()),
+            Value::Seq(_) | Value::Map(_) => return None,
+        })
+    }
+
+    /// The position of `id`; the first one inserted wins.
+    fn get(&self, id: &Value) -> Option<usize> {
+        match Self::hash_key(id) {
+            Some(k) => self.hashed.get(&k).copied(),
+            None => self.other.iter().find(|(o, _)| o == id).map(|(_, i)| *i),
+        }
+    }
+
+    fn insert(&mut self, id: &Value, position: usize) {
+        match Self::hash_key(id) {
+            Some(k) => {
+                self.hashed.entry(k).or_insert(position);
+            }
+            None => {
+                if self.get(id).is_none() {
+                    self.other.push((id.clone(), position));
+                }
+            }
+        }
+    }
+}
+
+impl<'v> FromIterator<(&'v Value, usize)> for KeyIndex {
+    fn from_iter<I: IntoIterator<Item = (&'v Value, usize)>>(iter: I) -> Self {
+        let mut index = KeyIndex::default();
+        for (id, position) in iter {
+            index.insert(id, position);
+        }
+        index
+    }
+}
+
 /// kustomize's order for a merged list: the elements the patch names, in
 /// patch order, then the elements only the original has, in original order.
-fn patch_first(
-    merged: Vec<Value>,
-    patch: &[Value],
-    same: impl Fn(&Value, &Value) -> bool,
-) -> Vec<Value> {
-    let index_in_patch = |item: &Value| patch.iter().position(|x| same(x, item));
-    let (mut in_patch, server_only): (Vec<Value>, Vec<Value>) = merged
-        .into_iter()
-        .partition(|item| index_in_patch(item).is_some());
-    in_patch.sort_by_key(|item| index_in_patch(item));
-    in_patch.extend(server_only);
-    in_patch
+/// `position` gives an element's place in the patch.
+fn patch_first(merged: Vec<Value>, position: impl Fn(&Value) -> Option<usize>) -> Vec<Value> {
+    let (mut in_patch, server_only): (Vec<(usize, Value)>, Vec<Value>) = {
+        let mut in_patch = Vec::new();
+        let mut server_only = Vec::new();
+        for item in merged {
+            match position(&item) {
+                Some(p) => in_patch.push((p, item)),
+                None => server_only.push(item),
+            }
+        }
+        (in_patch, server_only)
+    };
+    in_patch.sort_by_key(|(p, _)| *p);
+    let mut out: Vec<Value> = in_patch.into_iter().map(|(_, item)| item).collect();
+    out.extend(server_only);
+    out
 }
