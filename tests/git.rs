@@ -184,7 +184,7 @@ fn a_revision_lists_the_files_git_ls_tree_lists() {
         let source = repo.tree_source(commit).expect("reads the tree");
         let expected = s.git(&["ls-tree", "-r", "--name-only", commit]);
         let expected: Vec<&str> = expected.lines().collect();
-        assert_eq!(source.paths(), expected, "{commit}");
+        assert_eq!(source.paths().expect("lists"), expected, "{commit}");
         use trueup_core::Source as _;
         for path in &expected {
             let bytes = source.read(path).expect("reads");
@@ -878,4 +878,73 @@ fn writes_never_move_a_tag() {
         .expect_err("a tag is not a branch");
     assert!(err.to_string().contains("not a branch"), "{err}");
     assert_eq!(s.git(&["rev-parse", "refs/tags/v1"]), tag_before);
+}
+
+/// `git` with `input` on its standard input (`mktree`).
+fn git_with_input(s: &Scratch, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(&s.dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &s.dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("git runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    let out = child.wait_with_output().expect("git ends");
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .trim()
+        .to_owned()
+}
+
+/// A tree bomb: 168 bytes of trees that name one file 10^10 times, beside
+/// an ordinary overlay. Rendering the overlay at that revision never looks
+/// at the bomb, and a walk for overlays stops at its folder limit with an
+/// error instead of growing without end.
+#[test]
+fn a_tree_bomb_costs_nothing_to_an_overlay_and_stops_a_walk() {
+    let s = Scratch::new("tree-bomb");
+    s.write("app/kustomization.yaml", "resources:\n- cm.yaml\n");
+    s.write(
+        "app/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    );
+    let first = s.commit("app");
+    let blob = git_with_input(&s, &["hash-object", "-w", "--stdin"], "x\n");
+    let mut tree = git_with_input(&s, &["mktree"], &format!("100644 blob {blob}\tf\n"));
+    for _ in 0..10 {
+        let entries: String = (0..10)
+            .map(|i| format!("040000 tree {tree}\td{i}\n"))
+            .collect();
+        tree = git_with_input(&s, &["mktree"], &entries);
+    }
+    let root = s.git(&["ls-tree", "HEAD"]);
+    let root = git_with_input(
+        &s,
+        &["mktree"],
+        &format!("{root}\n040000 tree {tree}\tbomb\n"),
+    );
+    let bomb = s.git(&["commit-tree", &root, "-p", &first, "-m", "bomb"]);
+    s.git(&["update-ref", "refs/heads/main", &bomb]);
+
+    let started = std::time::Instant::now();
+    let repo = s.repo();
+    let set = repo
+        .build("app", "main", &Default::default())
+        .expect("the overlay renders at the bomb's revision");
+    let ids: Vec<String> = set.iter().map(|r| r.id().to_string()).collect();
+    assert_eq!(ids, ["/ConfigMap//app"]);
+    let source = repo.tree_source("main").expect("the revision");
+    let err = trueup_core::kustomize::find_overlays(&source, "").expect_err("the walk stops");
+    assert!(err.to_string().contains("folders to look through"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }

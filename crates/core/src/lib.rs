@@ -40,7 +40,7 @@ pub use kustomize::{
     build_source,
 };
 pub use resource::{Origin, ResId, Resource, ResourceSet};
-pub use source::{DirSource, EntryKind, MemorySource, Source};
+pub use source::{DirSource, EntryKind, MAX_FILE_BYTES, MemorySource, Source};
 pub use yaml::{ParseLimits, Value, parse_documents};
 
 /// The README's Rust examples, compiled as doctests.

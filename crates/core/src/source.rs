@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
+/// The largest file a source reads, in bytes (64 MiB): far above any
+/// manifest (the API server stores objects of at most ~1.5 MiB); a larger
+/// file is refused before it is read.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// What a path names in a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -180,10 +185,18 @@ impl Source for DirSource {
         if !meta.is_file() {
             return Err(err(std::io::Error::other("not a regular file")));
         }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(err(std::io::Error::other(format!(
+                "{} bytes, over the {MAX_FILE_BYTES}-byte file limit",
+                meta.len()
+            ))));
+        }
         // A buffer of the size fstat gave; reading through `take` keeps
         // `File::read_to_end` from asking the size again (fstat, lseek).
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-        file.take(u64::MAX).read_to_end(&mut bytes).map_err(err)?;
+        file.take(MAX_FILE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(err)?;
         Ok(bytes)
     }
 

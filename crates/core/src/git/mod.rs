@@ -21,7 +21,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use history::{CommitInfo, HistoryOptions};
-pub use tree::TreeSource;
+pub use tree::{MAX_LISTED_FILES, TreeSource};
 pub use write::{CommitRequest, FileChange, Rollback, Signature, WriteOptions};
 
 use crate::error::Error;

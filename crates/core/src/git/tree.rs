@@ -1,25 +1,46 @@
-//! The files of one commit as a [`Source`]: the tree is indexed once (paths
-//! to blob ids, folders to their names); blobs are read when asked for.
+//! The files of one commit as a [`Source`]. Paths are resolved on demand,
+//! one tree object per folder on the way, and each decoded tree is kept by
+//! its object id: a subtree that a commit references a billion times (a
+//! "tree bomb") is decoded once, and a folder nobody asks about is never
+//! read. Blobs are read when asked for, up to a size limit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::Repo;
 use crate::error::Error;
-use crate::source::{EntryKind, Source, display};
+use crate::source::{EntryKind, MAX_FILE_BYTES, Source, display};
+
+/// How many files [`TreeSource::paths`] lists at most.
+pub const MAX_LISTED_FILES: usize = 1_000_000;
 
 /// The files of a commit, read from Git objects without a checkout.
 pub struct TreeSource {
     repo: gix::ThreadSafeRepository,
     name: String,
     commit: String,
-    files: HashMap<String, Blob>,
-    dirs: BTreeMap<String, Vec<String>>,
+    root: gix::ObjectId,
+    /// Decoded trees by object id.
+    trees: Mutex<HashMap<gix::ObjectId, Arc<Tree>>>,
 }
 
-#[derive(Clone, Copy)]
-struct Blob {
+/// One decoded tree: its entries sorted by name (submodules left out: they
+/// are not files of this repository).
+struct Tree {
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    name: String,
     id: gix::ObjectId,
-    link: bool,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tree,
+    Blob,
+    Link,
 }
 
 impl std::fmt::Debug for TreeSource {
@@ -31,65 +52,18 @@ impl std::fmt::Debug for TreeSource {
 impl TreeSource {
     pub(crate) fn at_commit(repo: &Repo, commit: gix::ObjectId) -> Result<TreeSource, Error> {
         let local = repo.local();
-        let tree = local
+        let root = local
             .find_commit(commit)
             .and_then(|c| c.tree_id())
             .map_err(|e| repo.error(format!("cannot read commit {commit}: {e}")))?
             .detach();
-        let mut source = TreeSource {
+        Ok(TreeSource {
             repo: repo.inner.clone(),
             name: repo.name.clone(),
             commit: commit.to_string(),
-            files: HashMap::new(),
-            dirs: BTreeMap::new(),
-        };
-        source.index(&local, tree, String::new())?;
-        Ok(source)
-    }
-
-    fn index(
-        &mut self,
-        repo: &gix::Repository,
-        tree: gix::ObjectId,
-        dir: String,
-    ) -> Result<(), Error> {
-        let tree = repo
-            .find_tree(tree)
-            .map_err(|e| super::git_error(&self.name, format!("cannot read tree {tree}: {e}")))?;
-        let mut names = Vec::new();
-        let mut subtrees = Vec::new();
-        for entry in tree.iter() {
-            let entry = entry.map_err(|e| super::git_error(&self.name, e))?;
-            let name = entry.inner.filename.to_string();
-            let path = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
-            let mode = entry.inner.mode;
-            if mode.is_tree() {
-                subtrees.push((entry.inner.oid.to_owned(), path));
-            } else if mode.is_blob_or_symlink() {
-                let link = mode.is_link();
-                self.files.insert(
-                    path,
-                    Blob {
-                        id: entry.inner.oid.to_owned(),
-                        link,
-                    },
-                );
-            } else {
-                // Submodules: not files of this repository.
-                continue;
-            }
-            names.push(name);
-        }
-        names.sort();
-        self.dirs.insert(dir, names);
-        for (id, path) in subtrees {
-            self.index(repo, id, path)?;
-        }
-        Ok(())
+            root,
+            trees: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The commit this source reads.
@@ -97,27 +71,125 @@ impl TreeSource {
         &self.commit
     }
 
-    /// Every file path, sorted.
-    pub fn paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.files.keys().map(String::as_str).collect();
-        paths.sort_unstable();
-        paths
+    /// Every file path (links included, submodules not), sorted; refused
+    /// past [`MAX_LISTED_FILES`] files (a tree that names one subtree many
+    /// times can name billions).
+    pub fn paths(&self) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        let mut pending = vec![(String::new(), self.root)];
+        while let Some((dir, id)) = pending.pop() {
+            for entry in &self.tree(id, &dir)?.entries {
+                let path = if dir.is_empty() {
+                    entry.name.clone()
+                } else {
+                    format!("{dir}/{}", entry.name)
+                };
+                if entry.kind == Kind::Tree {
+                    pending.push((path, entry.id));
+                } else {
+                    if out.len() == MAX_LISTED_FILES {
+                        return Err(super::git_error(
+                            &self.name,
+                            format!(
+                                "{} holds more than {MAX_LISTED_FILES} files; not listing them",
+                                self.commit
+                            ),
+                        ));
+                    }
+                    out.push(path);
+                }
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
     }
 
-    /// The blob id of the file at `path`.
+    /// The blob id of the file (or link) at `path`.
     pub(crate) fn blob_id(&self, path: &str) -> Option<gix::ObjectId> {
-        self.files.get(path).map(|b| b.id)
+        match self.resolve(path).ok()? {
+            Some((Kind::Blob | Kind::Link, id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The tree with object id `id`, decoded once.
+    fn tree(&self, id: gix::ObjectId, path: &str) -> Result<Arc<Tree>, Error> {
+        if let Some(tree) = self
+            .trees
+            .lock()
+            .expect("no panic while holding the tree cache")
+            .get(&id)
+        {
+            return Ok(Arc::clone(tree));
+        }
+        let repo = self.repo.to_thread_local();
+        let object = repo.find_tree(id).map_err(|e| {
+            super::git_error(
+                &self.name,
+                format!("cannot read tree {id} ({}): {e}", display(path)),
+            )
+        })?;
+        let mut entries = Vec::new();
+        for entry in object.iter() {
+            let entry = entry.map_err(|e| {
+                super::git_error(
+                    &self.name,
+                    format!("tree {id} ({}) is damaged: {e}", display(path)),
+                )
+            })?;
+            let mode = entry.inner.mode;
+            let kind = if mode.is_tree() {
+                Kind::Tree
+            } else if mode.is_link() {
+                Kind::Link
+            } else if mode.is_blob() {
+                Kind::Blob
+            } else {
+                continue; // a submodule
+            };
+            entries.push(Entry {
+                name: entry.inner.filename.to_string(),
+                id: entry.inner.oid.to_owned(),
+                kind,
+            });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let tree = Arc::new(Tree { entries });
+        self.trees
+            .lock()
+            .expect("no panic while holding the tree cache")
+            .insert(id, Arc::clone(&tree));
+        Ok(tree)
+    }
+
+    /// What `path` names: its kind and object id, `None` when nothing is
+    /// there. `..` never leaves the tree.
+    fn resolve(&self, path: &str) -> Result<Option<(Kind, gix::ObjectId)>, Error> {
+        let mut current = (Kind::Tree, self.root);
+        let mut walked = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+            if part == ".." || current.0 != Kind::Tree {
+                return Ok(None);
+            }
+            let tree = self.tree(current.1, &walked)?;
+            let Ok(i) = tree.entries.binary_search_by(|e| e.name.as_str().cmp(part)) else {
+                return Ok(None);
+            };
+            current = (tree.entries[i].kind, tree.entries[i].id);
+            if !walked.is_empty() {
+                walked.push('/');
+            }
+            walked.push_str(part);
+        }
+        Ok(Some(current))
     }
 }
 
 impl Source for TreeSource {
     fn entry(&self, path: &str) -> Option<EntryKind> {
-        if self.files.contains_key(path) {
-            Some(EntryKind::File)
-        } else if self.dirs.contains_key(path) {
-            Some(EntryKind::Dir)
-        } else {
-            None
+        match self.resolve(path).ok()?? {
+            (Kind::Tree, _) => Some(EntryKind::Dir),
+            (Kind::Blob | Kind::Link, _) => Some(EntryKind::File),
         }
     }
 
@@ -131,29 +203,50 @@ impl Source for TreeSource {
                 ),
             )
         };
-        let blob = self.files.get(path).ok_or_else(not_found)?;
-        if blob.link {
+        let id = match self.resolve(path)?.ok_or_else(not_found)? {
+            (Kind::Blob, id) => id,
+            (Kind::Link, _) => {
+                return Err(super::git_error(
+                    &self.name,
+                    format!("{path} is a symbolic link; links in Git trees are not followed"),
+                ));
+            }
+            (Kind::Tree, _) => return Err(not_found()),
+        };
+        let repo = self.repo.to_thread_local();
+        let header = repo.find_header(id).map_err(|e| {
+            super::git_error(&self.name, format!("cannot read {path} (blob {id}): {e}"))
+        })?;
+        if header.size() > MAX_FILE_BYTES {
             return Err(super::git_error(
                 &self.name,
-                format!("{path} is a symbolic link; links in Git trees are not followed"),
+                format!(
+                    "{path} (blob {id}) is {} bytes, over the {MAX_FILE_BYTES}-byte file limit",
+                    header.size()
+                ),
             ));
         }
-        let repo = self.repo.to_thread_local();
-        let object = repo
-            .find_object(blob.id)
-            .map_err(|e| super::git_error(&self.name, format!("cannot read {path}: {e}")))?;
+        let object = repo.find_object(id).map_err(|e| {
+            super::git_error(&self.name, format!("cannot read {path} (blob {id}): {e}"))
+        })?;
         Ok(object.detach().data)
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
-        self.dirs.get(path).cloned().ok_or_else(|| {
-            Error::io(
+        match self.resolve(path)? {
+            Some((Kind::Tree, id)) => Ok(self
+                .tree(id, path)?
+                .entries
+                .iter()
+                .map(|e| e.name.clone())
+                .collect()),
+            _ => Err(Error::io(
                 display(path),
                 std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     "no such folder at this revision",
                 ),
-            )
-        })
+            )),
+        }
     }
 }

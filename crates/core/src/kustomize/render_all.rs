@@ -37,11 +37,26 @@ fn skipped(name: &str) -> bool {
     name.starts_with('.') || name == "node_modules" || name == "target"
 }
 
+/// How many folders render-all looks into at most: far above any GitOps
+/// repository, low enough that a Git tree that references one subtree a
+/// billion times ends with an error, not with the machine's memory.
+const MAX_WALKED_FOLDERS: usize = 200_000;
+
 /// Every folder under `root` holding a kustomization file, sorted.
 fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_owned()];
+    let mut walked = 0usize;
     while let Some(dir) = pending.pop() {
+        walked += 1;
+        if walked > MAX_WALKED_FOLDERS {
+            return Err(Error::overlay(
+                source::display(root),
+                format!(
+                    "more than {MAX_WALKED_FOLDERS} folders to look through for kustomizations; name the overlays instead"
+                ),
+            ));
+        }
         for name in source.list(&dir)? {
             let path = source::normalize_join(&dir, &name);
             match source.entry(&path) {
