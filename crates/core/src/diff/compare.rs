@@ -43,20 +43,33 @@ enum Step<'v> {
     Index(usize),
 }
 
+/// Maps of free-form keys chosen by users: a key named `storage` or `port`
+/// there is only a name, and its value only text.
+const FREE_FORM_MAPS: &[&str] = &["data", "stringData", "binaryData", "annotations", "labels"];
+
 /// How scalars at a place compare.
 #[derive(Debug, Clone, Copy, Default)]
 struct Equivalence {
     quantity: bool,
     int_or_string: bool,
+    /// Inside a free-form map: values compare as they are.
+    free_form: bool,
 }
 
 impl Equivalence {
     fn below(self, key: &str) -> Equivalence {
+        if self.free_form || FREE_FORM_MAPS.contains(&key) {
+            return Equivalence {
+                free_form: true,
+                ..Equivalence::default()
+            };
+        }
         Equivalence {
             quantity: self.quantity
                 || QUANTITY_PARENTS.contains(&key)
                 || QUANTITY_FIELDS.contains(&key),
             int_or_string: INT_OR_STRING_FIELDS.contains(&key),
+            free_form: false,
         }
     }
 }
@@ -598,5 +611,28 @@ mod tests {
         assert!(same(&Value::Int(8080), &"8080".into(), port));
         assert!(!same(&Value::Int(8080), &"http".into(), port));
         assert!(equivalent(None, Some(&Value::Map(Mapping::default())), q));
+    }
+
+    #[test]
+    fn free_form_keys_are_only_names() {
+        // A ConfigMap key named `storage` or `requests` holds text, not a
+        // quantity: "1Gi" and "1024Mi" there are a real drift.
+        let doc = |t: &str| crate::yaml::parse_documents(t).unwrap().remove(0).value;
+        let ty = Type::for_object("", "ConfigMap");
+        let desired = doc("data:
+  storage: 1Gi
+  requests: '1'
+  port: '80'
+");
+        let live = doc("data:
+  storage: 1024Mi
+  requests: 1000m
+  port: '80'
+");
+        let c = compare(&desired, None, &live, ty, None, None, "");
+        let paths: Vec<&str> = c.changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["data.storage", "data.requests"]);
+        let below = Equivalence::default().below("data").below("limits");
+        assert!(!same(&"1000m".into(), &"1".into(), below));
     }
 }
