@@ -200,3 +200,35 @@ fn aliases_of_long_strings_are_bounded_by_bytes() {
     }
     assert_error(&text, ErrorKind::Yaml, &["bytes of text", "alias bomb"]);
 }
+
+/// Raw control characters are refused as kustomize's YAML reader refuses
+/// them, with line and column, and the message never carries the raw byte
+/// (a terminal escape in input cannot fake a log line). U+2028 outside a
+/// quoted string is refused too: go-yaml would read it as a line break.
+#[test]
+fn control_characters_and_line_separators() {
+    let text = format!(
+        "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: red\u{1b}[31m\n"
+    );
+    let err = load_manifests(&text, "bad/input.yaml").expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Yaml);
+    assert_eq!((err.line(), err.column()), (Some(11), Some(9)));
+    let message = err.to_string();
+    assert!(
+        message.contains("U+001B") && !message.contains('\u{1b}'),
+        "{message:?}"
+    );
+
+    let plain = format!(
+        "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: a\u{2028}b\n"
+    );
+    assert_error(&plain, ErrorKind::Yaml, &["U+2028", "line 11", "column 7"]);
+    let comment = format!(
+        "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x # note\u{2029}evil: 1\n"
+    );
+    assert_error(&comment, ErrorKind::Yaml, &["U+2029"]);
+    let quoted = format!(
+        "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: \"a\u{2028}b\"\n"
+    );
+    assert!(load_manifests(&quoted, "ok.yaml").is_ok());
+}

@@ -12,6 +12,8 @@ pub struct Location {
     pub document: Option<usize>,
     /// The 1-based line.
     pub line: Option<usize>,
+    /// The 1-based column (in characters), when known.
+    pub column: Option<usize>,
 }
 
 impl Location {
@@ -35,6 +37,9 @@ impl fmt::Display for Location {
         }
         if let Some(line) = self.line {
             parts.push(format!("line {line}"));
+        }
+        if let Some(column) = self.column {
+            parts.push(format!("column {column}"));
         }
         if parts.is_empty() {
             f.write_str("<input>")
@@ -203,6 +208,14 @@ impl Error {
     pub fn line(&self) -> Option<usize> {
         match self {
             Error::Yaml { location, .. } | Error::Manifest { location, .. } => location.line,
+            _ => None,
+        }
+    }
+
+    /// The column this error is about, when known.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            Error::Yaml { location, .. } | Error::Manifest { location, .. } => location.column,
             _ => None,
         }
     }

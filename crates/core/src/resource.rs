@@ -240,6 +240,7 @@ impl Origin {
             file: self.file.clone(),
             document: self.document,
             line: self.line,
+            column: None,
         }
     }
 }

@@ -14,7 +14,7 @@ create_exception!(
     trueup,
     TrueupError,
     PyException,
-    "Base class of every trueup error. Attributes: message, code, file, line."
+    "Base class of every trueup error. Attributes: message, code, file, line, column."
 );
 create_exception!(
     trueup,
@@ -88,6 +88,7 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         let _ = value.setattr("code", error.kind().code());
         let _ = value.setattr("file", error.file());
         let _ = value.setattr("line", error.line());
+        let _ = value.setattr("column", error.column());
     });
     err
 }

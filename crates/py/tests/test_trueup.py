@@ -311,6 +311,13 @@ def test_files_outside_the_folder_are_refused_through_absolute_paths_and_links(t
         assert "outside-secret-value" not in str(err.value)
 
 
+def test_yaml_errors_carry_line_and_column_and_no_raw_control_bytes():
+    with pytest.raises(trueup.YamlError) as err:
+        trueup.load_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\x1bb\n", file="cm.yaml")
+    assert (err.value.file, err.value.line, err.value.column) == ("cm.yaml", 4, 10)
+    assert "U+001B" in str(err.value) and "\x1b" not in str(err.value)
+
+
 DIFF = REPO / "tests" / "fixtures" / "diff"
 
 

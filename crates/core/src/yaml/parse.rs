@@ -118,8 +118,15 @@ pub(crate) fn parse_documents_as(
     limits: &ParseLimits,
     schema: Schema,
 ) -> Result<Vec<Document>, Error> {
+    if let Some(at) = refused_character(text) {
+        return Err(character_error(
+            text,
+            at,
+            "a control character, which kustomize's YAML reader refuses",
+        ));
+    }
     // Byte length bounds the character count the document-size limit is about.
-    if text.len() <= limits.max_document_size {
+    if text.len() <= limits.max_document_size && !has_line_separators(text) {
         let mut builder = Builder::new(limits, schema);
         let mut docs = Vec::new();
         if super::fast::read(text, &mut |event, span| {
@@ -148,9 +155,26 @@ pub(crate) fn parse_documents_full(
     // b-chomped-last; go-yaml and so kustomize agree); saphyr adds one.
     let end_without_newline =
         (!text.is_empty() && !text.ends_with('\n')).then(|| text.chars().count());
+    // U+2028 and U+2029 are line breaks for go-yaml but not for YAML 1.2:
+    // kustomize reads them as such only inside quoted strings, where both
+    // agree. Anywhere else they would change what the text means.
+    let mut separators: Vec<usize> = if has_line_separators(text) {
+        text.chars()
+            .enumerate()
+            .filter(|(_, c)| matches!(c, '\u{2028}' | '\u{2029}'))
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        Vec::new()
+    };
     while let Some(next) = parser.next_event() {
         let (mut event, span) = next.map_err(|e| {
-            builder.error_at(e.marker().line(), format!("invalid YAML: {}", e.info()))
+            let mut err =
+                builder.error_at(e.marker().line(), format!("invalid YAML: {}", e.info()));
+            if let Error::Yaml { location, .. } = &mut err {
+                location.column = Some(e.marker().col() + 1);
+            }
+            err
         })?;
         if let Event::Scalar(value, style @ (ScalarStyle::Literal | ScalarStyle::Folded), _, _) =
             &mut event
@@ -162,9 +186,47 @@ pub(crate) fn parse_documents_full(
                 value.to_mut().pop();
             }
         }
+        if !separators.is_empty()
+            && let Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, _, _) =
+                &event
+        {
+            separators.retain(|&at| at < span.start.index() || at >= span.end.index());
+        }
         builder.handle(event, span, &mut docs)?;
     }
+    if let Some(&at) = separators.first() {
+        let byte = text.char_indices().nth(at).map_or(0, |(b, _)| b);
+        return Err(character_error(
+            text,
+            byte,
+            "a line break for kustomize's YAML reader outside a quoted string, which it would read differently; quote the value",
+        ));
+    }
     Ok(docs)
+}
+
+/// Whether the text holds U+2028 or U+2029 (bytes E2 80 A8 / E2 80 A9).
+fn has_line_separators(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == 0xE2 && w[1] == 0x80 && (w[2] == 0xA8 || w[2] == 0xA9))
+}
+
+/// An error about the character at byte `at`, with its line and column.
+fn character_error(text: &str, at: usize, why: &str) -> Error {
+    let before = &text[..at];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let c = text[at..].chars().next().unwrap_or('\0');
+    Error::Yaml {
+        location: Location {
+            file: None,
+            document: None,
+            line: Some(line),
+            column: Some(column),
+        },
+        message: format!("U+{:04X} is {why}", u32::from(c)),
+    }
 }
 
 /// go-yaml (and so kustomize) folds a `>` block scalar as YAML 1.2 does,
@@ -301,6 +363,7 @@ impl<'l> Builder<'l> {
                 file: None,
                 document: Some(self.document_index),
                 line: Some(line),
+                column: None,
             },
             message,
         }
@@ -588,6 +651,22 @@ impl<'l> Builder<'l> {
         }
         Ok(())
     }
+}
+
+/// The byte offset of the first character that go-yaml's reader refuses in
+/// a YAML text (C0 controls but tab and line breaks, DEL, C1 controls but
+/// NEL, U+FFFE, U+FFFF): raw in the text, not escaped in a quoted string.
+fn refused_character(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().position(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => false,
+        0..=0x1F | 0x7F => true,
+        0xC2 => bytes
+            .get(i + 1)
+            .is_some_and(|&n| (0x80..=0x9F).contains(&n) && n != 0x85),
+        0xEF => bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    })
 }
 
 /// A character go-yaml v2 refuses to read back once Go's JSON encoder has

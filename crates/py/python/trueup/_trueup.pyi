@@ -17,6 +17,8 @@ class TrueupError(Exception):
     """The file the error is about, when known."""
     line: Optional[int]
     """The 1-based line the error is about, when known."""
+    column: Optional[int]
+    """The 1-based column the error is about, when known."""
 
 class YamlError(TrueupError):
     """The text is not valid YAML, or breaks a parse limit."""
