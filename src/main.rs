@@ -147,6 +147,13 @@ enum Command {
         /// kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace).
         #[arg(long = "hand-edit-manager", value_name = "MANAGER")]
         hand_edit_managers: Vec<String>,
+        /// Show Secret values as they are (they are masked as ++++++++ by
+        /// default, one mask per distinct value, as Argo CD shows them).
+        #[arg(long)]
+        show_secrets: bool,
+        /// An annotation whose value is masked on Secrets too (repeat).
+        #[arg(long = "sensitive-annotation", value_name = "KEY")]
+        sensitive_annotations: Vec<String>,
         /// How many threads compare resources [default: cores].
         #[arg(long, short)]
         jobs: Option<usize>,
@@ -303,6 +310,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             tracking_label,
             hand_edit_managers,
             jobs,
+            show_secrets,
+            sensitive_annotations,
             ..
         } => {
             let live = live.ok_or("diff needs --live FILE (or --from-rev A --to-rev B)")?;
@@ -326,6 +335,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 app,
                 namespace,
                 jobs,
+                show_secrets,
+                sensitive_annotations,
             };
             let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
             let live = trueup_core::diff::load_live(&live).map_err(err)?;

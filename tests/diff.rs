@@ -311,3 +311,55 @@ fn bad_live_input_is_a_clear_error() {
     .unwrap_err();
     assert!(err.to_string().contains("already registered"), "{err}");
 }
+
+/// No Secret value appears anywhere in a report (changes, patch, unified
+/// diff, text and JSON), from desired, live or the last-applied annotation;
+/// masks keep equal values equal and different values different, so the
+/// verdict is the same; `show_secrets` shows them.
+#[test]
+fn secret_values_are_masked_everywhere() {
+    let secret = |password: &str, extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n{extra}data:\n  password: {password}\n  user: YWRtaW4=\nstringData:\n  token: plain-token-value\n"
+        )
+    };
+    let desired = load_manifests(&secret("bmV3LXNlY3JldA==", ""), "desired.yaml").expect("loads");
+    let applied = r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"prod"},"data":{"password":"YXBwbGllZC1zZWNyZXQ="}}"#;
+    let annotation = format!(
+        "  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{applied}'\n    vault.example.com/token: vault-token-value\n"
+    );
+    let live =
+        load_manifests(&secret("b2xkLXNlY3JldA==", &annotation), "live.yaml").expect("loads");
+    let options = DiffOptions {
+        sensitive_annotations: vec!["vault.example.com/token".into()],
+        ..DiffOptions::default()
+    };
+    let report = diff::diff(&desired, &live, &options).expect("diffs");
+    let shown = format!("{}{}", report.to_json(), report.to_text());
+    for value in [
+        "bmV3LXNlY3JldA==",
+        "b2xkLXNlY3JldA==",
+        "YXBwbGllZC1zZWNyZXQ=",
+        "YWRtaW4=",
+        "plain-token-value",
+        "cGxhaW4tdG9rZW4tdmFsdWU=",
+        "vault-token-value",
+    ] {
+        assert!(!shown.contains(value), "{value} shown:\n{shown}");
+    }
+    let resource = &report.resources[0];
+    assert_eq!(resource.status, SyncStatus::OutOfSync);
+    let paths: Vec<&str> = resource.changes.iter().map(|c| c.path.as_str()).collect();
+    assert!(paths.contains(&"data.password"), "{paths:?}");
+    assert!(
+        !paths.contains(&"data.user"),
+        "equal values stay equal: {paths:?}"
+    );
+
+    let open = DiffOptions {
+        show_secrets: true,
+        ..DiffOptions::default()
+    };
+    let report = diff::diff(&desired, &live, &open).expect("diffs");
+    assert!(report.to_json().contains("bmV3LXNlY3JldA=="));
+}

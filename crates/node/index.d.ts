@@ -220,6 +220,17 @@ export interface DiffOptions {
    * @default the number of cores
    */
   jobs?: number
+  /**
+   * Show Secret values as they are; by default they are masked
+   * (`++++++++`, one mask per distinct value), as Argo CD shows them.
+   * @default false
+   */
+  showSecrets?: boolean
+  /**
+   * Annotations whose values are masked on Secrets too.
+   * @default []
+   */
+  sensitiveAnnotations?: Array<string>
 }
 
 /** What `diff` returns: the same object `trueup diff --output json` prints. */

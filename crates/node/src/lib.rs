@@ -556,6 +556,13 @@ pub struct DiffOptions<'a> {
     /// How many threads compare resources.
     /// @default the number of cores
     pub jobs: Option<u32>,
+    /// Show Secret values as they are; by default they are masked
+    /// (`++++++++`, one mask per distinct value), as Argo CD shows them.
+    /// @default false
+    pub show_secrets: Option<bool>,
+    /// Annotations whose values are masked on Secrets too.
+    /// @default []
+    pub sensitive_annotations: Option<Vec<String>>,
 }
 
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
@@ -607,6 +614,8 @@ impl PendingDiffOptions {
                 app: o.app,
                 namespace: o.namespace,
                 jobs: o.jobs.map(|j| j as usize),
+                show_secrets: o.show_secrets.unwrap_or(false),
+                sensitive_annotations: o.sensitive_annotations.unwrap_or_default(),
                 ..defaults
             },
             last_applied: o.last_applied.map(Manifests::from_js),

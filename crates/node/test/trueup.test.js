@@ -277,6 +277,26 @@ test('files outside the folder are refused through absolute paths and links', as
   }
 })
 
+test('diff masks Secret values unless asked', async () => {
+  const secret = (password) => `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: prod
+data:
+  password: ${password}
+`
+  const desired = trueup.loadManifests(secret('bmV3LXNlY3JldA=='))
+  const live = trueup.loadManifests(secret('b2xkLXNlY3JldA=='))
+  const report = trueup.diff(desired, live)
+  assert.equal(report.resources[0].status, 'OutOfSync')
+  const text = JSON.stringify(report)
+  assert.doesNotMatch(text, /bmV3LXNlY3JldA==|b2xkLXNlY3JldA==/)
+  assert.match(report.resources[0].changes[0].live, /^\++$/)
+  const shown = JSON.stringify(trueup.diff(desired, live, { showSecrets: true }))
+  assert.match(shown, /bmV3LXNlY3JldA==/)
+})
+
 test('loadRestrictor option', async () => {
   const dir = path.join(CONFORMANCE, 'error-file-outside-root')
   assert.throws(() => trueup.build(dir), { code: 'E_OVERLAY', message: /not in or below/ })

@@ -319,9 +319,10 @@ fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Ma
 /// ManifestSets or paths (an overlay folder is rendered). Returns the report
 /// as a dict: `summary`, `sync`, `health`, `resources` (each with `id`,
 /// `status`, `health`, `changes`, `patch`, `diff`) and `warnings`, exactly
-/// as `trueup diff --output json` prints it.
+/// as `trueup diff --output json` prints it. Secret values are masked
+/// (`++++++++`) unless `show_secrets=True`.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -334,6 +335,8 @@ fn diff<'py>(
     hand_edit_managers: Option<Vec<String>>,
     tracking_label: Option<String>,
     jobs: Option<usize>,
+    show_secrets: bool,
+    sensitive_annotations: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
@@ -353,6 +356,8 @@ fn diff<'py>(
         app,
         namespace,
         jobs,
+        show_secrets,
+        sensitive_annotations: sensitive_annotations.unwrap_or_default(),
     };
     let (desired, live) = (desired.set(), live.set());
     let json = py

@@ -320,6 +320,32 @@ def test_yaml_errors_carry_line_and_column_and_no_raw_control_bytes():
 
 DIFF = REPO / "tests" / "fixtures" / "diff"
 
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: prod
+data:
+  password: {password}
+  user: YWRtaW4=
+"""
+
+
+def test_diff_masks_secret_values_unless_asked():
+    desired = trueup.load_manifests(SECRET.format(password="bmV3LXNlY3JldA=="))
+    live = trueup.load_manifests(SECRET.format(password="b2xkLXNlY3JldA=="))
+    report = trueup.diff(desired, live)
+    text = json.dumps(report)
+    assert report["resources"][0]["status"] == "OutOfSync"
+    for value in ("bmV3LXNlY3JldA==", "b2xkLXNlY3JldA==", "YWRtaW4="):
+        assert value not in text
+    change = report["resources"][0]["changes"][0]
+    assert change["path"] == "data.password"
+    assert set(change["live"]) == {"+"} and change["live"] != change["desired"]
+    shown = json.dumps(trueup.diff(desired, live, show_secrets=True))
+    assert "bmV3LXNlY3JldA==" in shown
+
 
 def test_diff_returns_the_cli_json_report():
     report = trueup.diff(DIFF / "desired.yaml", str(DIFF / "live.json"), app="web")

@@ -95,6 +95,14 @@ pub struct DiffOptions {
     pub namespace: Option<String>,
     /// How many threads compare resources; the number of cores when `None`.
     pub jobs: Option<usize>,
+    /// Show Secret values (`data`, `stringData`) as they are. By default
+    /// they are masked everywhere a report shows a value, as Argo CD masks
+    /// them: `++++++++`, one mask per distinct value of a key, so equal
+    /// values stay equal and different ones different.
+    pub show_secrets: bool,
+    /// Annotations whose values are masked on Secrets as their data is
+    /// (the last-applied annotation, which holds the data, always is).
+    pub sensitive_annotations: Vec<String>,
 }
 
 impl Default for DiffOptions {
@@ -110,8 +118,15 @@ impl Default for DiffOptions {
             app: None,
             namespace: None,
             jobs: None,
+            show_secrets: false,
+            sensitive_annotations: Vec::new(),
         }
     }
+}
+
+/// Whether `id` is a Secret whose values a report must not show.
+fn masks_secrets(id: &ResId, options: &DiffOptions) -> bool {
+    !options.show_secrets && id.group.is_empty() && id.kind == "Secret"
 }
 
 /// The identity two sides are matched by: group, kind, namespace, name (not
@@ -217,7 +232,10 @@ fn diff_one(
     let id = r.id();
     let id_text = id.to_string();
     let Some(live_r) = live else {
-        let shown = normalized_desired(r.value(), id, options);
+        let mut shown = normalized_desired(r.value(), id, options);
+        if masks_secrets(id, options) {
+            normalize::mask_secret_values(&mut [&mut shown], &options.sensitive_annotations);
+        }
         return (
             ResourceDiff {
                 id: id_text.clone(),
@@ -256,6 +274,16 @@ fn diff_one(
         normalize_desired(a, id, options);
     }
     let mut live_value = Cow::Borrowed(live_r.value());
+    // Secret values are masked before anything is compared or shown; masks
+    // keep equal values equal, so every verdict stays the same.
+    if masks_secrets(id, options) {
+        let mut objects: Vec<&mut Value> = vec![desired_value.to_mut()];
+        if let Some(a) = &mut applied {
+            objects.push(a);
+        }
+        objects.push(live_value.to_mut());
+        normalize::mask_secret_values(&mut objects, &options.sensitive_annotations);
+    }
     let rules: Vec<&IgnoreRule> = options
         .ignore
         .iter()
@@ -418,7 +446,20 @@ pub fn diff(
         let id_text = r.id().to_string();
         let health = health::assess(&r.id().group, &r.id().kind, r.value());
         resources.push(ResourceDiff {
-            diff: unified(&yaml(&normalized_live(r.value(), options)), "", &id_text),
+            diff: unified(
+                &yaml(&{
+                    let mut shown = normalized_live(r.value(), options);
+                    if masks_secrets(r.id(), options) {
+                        normalize::mask_secret_values(
+                            &mut [&mut shown],
+                            &options.sensitive_annotations,
+                        );
+                    }
+                    shown
+                }),
+                "",
+                &id_text,
+            ),
             id: id_text,
             status: SyncStatus::Extraneous,
             health: health.as_ref().map(|h| h.status),

@@ -136,6 +136,59 @@ pub(crate) fn strip_tracking(value: &mut Value, tracking_label: &str) {
     remove_meta_entry(value, "annotations", ARGOCD_TRACKING_ANNOTATION);
 }
 
+/// Masks a Secret's values in each of `objects` (desired, last applied,
+/// live: the same object seen three ways), as Argo CD's `HideSecretData`
+/// does: for each key of `data` and `stringData`, the first distinct value
+/// becomes `++++++++` and each further one four `+` longer, so equal values
+/// stay equal and different ones different. The last-applied annotation
+/// (which holds the data) and the `sensitive` annotations are masked the
+/// same way.
+pub(crate) fn mask_secret_values(objects: &mut [&mut Value], sensitive: &[String]) {
+    let mut masks: std::collections::HashMap<(String, String, String), String> =
+        std::collections::HashMap::new();
+    let mut next: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    let mut mask = |section: &str, key: &str, value: &Value| -> Value {
+        let text = value.scalar_text().unwrap_or_else(|| format!("{value:?}"));
+        let slot = (section.to_owned(), key.to_owned(), text);
+        let replacement = masks.entry(slot).or_insert_with(|| {
+            let n = next
+                .entry((section.to_owned(), key.to_owned()))
+                .or_insert(0);
+            *n += 1;
+            "+".repeat(4 + 4 * *n)
+        });
+        Value::String(replacement.clone())
+    };
+    for object in objects.iter_mut() {
+        let Some(map) = object.as_map_mut() else {
+            continue;
+        };
+        for section in ["data", "stringData"] {
+            if let Some(Value::Map(values)) = map.get_mut(section) {
+                for (key, value) in values.iter_mut() {
+                    if !value.is_null() {
+                        *value = mask("data", key, value);
+                    }
+                }
+            }
+        }
+        if let Some(Value::Map(annotations)) = map
+            .get_mut("metadata")
+            .and_then(Value::as_map_mut)
+            .and_then(|m| m.get_mut("annotations"))
+        {
+            for (key, value) in annotations.iter_mut() {
+                let hidden = key == "kubectl.kubernetes.io/last-applied-configuration"
+                    || sensitive.iter().any(|s| s == key);
+                if hidden && !value.is_null() {
+                    *value = mask("annotations", key, value);
+                }
+            }
+        }
+    }
+}
+
 /// A Secret's `stringData` as the server stores it: base64 in `data`
 /// (`stringData` wins over `data` for the same key).
 pub(crate) fn fold_string_data(value: &mut Value, group: &str, kind: &str) {

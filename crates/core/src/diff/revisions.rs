@@ -118,7 +118,21 @@ fn key(r: &crate::Resource) -> String {
     )
 }
 
+/// An object as a report may show it: a Secret's values masked (see
+/// [`super::DiffOptions::show_secrets`]).
+fn shown(r: &crate::Resource) -> std::borrow::Cow<'_, crate::Value> {
+    if r.id().group.is_empty() && r.id().kind == "Secret" {
+        let mut value = r.value().clone();
+        super::normalize::mask_secret_values(&mut [&mut value], &[]);
+        std::borrow::Cow::Owned(value)
+    } else {
+        std::borrow::Cow::Borrowed(r.value())
+    }
+}
+
 /// Compares two versions of desired state (`from`, the old one, with `to`).
+/// Secret values are masked (`++++++++`, one mask per distinct value), as
+/// in [`super::diff`].
 pub fn compare_desired(from: &ResourceSet, to: &ResourceSet) -> DesiredDiff {
     let old: std::collections::HashMap<String, &crate::Resource> =
         from.iter().map(|r| (key(r), r)).collect();
@@ -129,9 +143,9 @@ pub fn compare_desired(from: &ResourceSet, to: &ResourceSet) -> DesiredDiff {
         let k = key(r);
         seen.insert(k.clone());
         let id = r.id().to_string();
-        let new_yaml = r.to_yaml();
         match old.get(&k) {
             None => {
+                let new_yaml = crate::yaml::to_yaml(&shown(r));
                 summary.added += 1;
                 resources.push(ResourceDelta {
                     diff: super::unified_between("", &new_yaml, &id, "from", "to"),
@@ -144,22 +158,31 @@ pub fn compare_desired(from: &ResourceSet, to: &ResourceSet) -> DesiredDiff {
                 // The old version as both "last applied" and "live": every
                 // difference is a change, removed fields included.
                 let ty = Type::for_object(&r.id().group, &r.id().kind);
-                let c = compare::compare(
-                    r.value(),
-                    Some(before.value()),
-                    before.value(),
-                    ty,
-                    None,
-                    None,
-                    "",
+                // Both sides masked together: equal values keep equal masks.
+                let (mut after, mut prior) = (
+                    std::borrow::Cow::Borrowed(r.value()),
+                    std::borrow::Cow::Borrowed(before.value()),
                 );
+                if r.id().group.is_empty() && r.id().kind == "Secret" {
+                    super::normalize::mask_secret_values(
+                        &mut [prior.to_mut(), after.to_mut()],
+                        &[],
+                    );
+                }
+                let c = compare::compare(&after, Some(&prior), &prior, ty, None, None, "");
                 if c.changes.is_empty() {
                     summary.unchanged += 1;
                     continue;
                 }
                 summary.changed += 1;
                 resources.push(ResourceDelta {
-                    diff: super::unified_between(&before.to_yaml(), &new_yaml, &id, "from", "to"),
+                    diff: super::unified_between(
+                        &crate::yaml::to_yaml(&prior),
+                        &crate::yaml::to_yaml(&after),
+                        &id,
+                        "from",
+                        "to",
+                    ),
                     id,
                     change: ResourceChange::Changed,
                     changes: c
@@ -182,11 +205,42 @@ pub fn compare_desired(from: &ResourceSet, to: &ResourceSet) -> DesiredDiff {
         summary.removed += 1;
         let id = r.id().to_string();
         resources.push(ResourceDelta {
-            diff: super::unified_between(&r.to_yaml(), "", &id, "from", "to"),
+            diff: super::unified_between(&crate::yaml::to_yaml(&shown(r)), "", &id, "from", "to"),
             id,
             change: ResourceChange::Removed,
             changes: Vec::new(),
         });
     }
     DesiredDiff { summary, resources }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_are_masked_between_revisions() {
+        let secret = |password: &str| {
+            ResourceSet::from_yaml(
+                &format!(
+                    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {password}\n  user: YWRtaW4=\n"
+                ),
+                "secret.yaml",
+            )
+            .expect("loads")
+        };
+        let delta = compare_desired(&secret("b2xk"), &secret("bmV3"));
+        let shown = format!("{}{}", delta.to_json_pretty(), delta.to_text());
+        for value in ["b2xk", "bmV3", "YWRtaW4="] {
+            assert!(!shown.contains(value), "{value} shown:\n{shown}");
+        }
+        let paths: Vec<&str> = delta.resources[0]
+            .changes
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        assert_eq!(paths, ["data.password"]);
+        let added = compare_desired(&ResourceSet::new(), &secret("bmV3"));
+        assert!(!added.to_text().contains("bmV3"));
+    }
 }

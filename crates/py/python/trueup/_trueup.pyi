@@ -172,10 +172,16 @@ def diff(
     hand_edit_managers: Optional[list[str]] = None,
     tracking_label: Optional[str] = None,
     jobs: Optional[int] = None,
+    show_secrets: bool = False,
+    sensitive_annotations: Optional[list[str]] = None,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
     ``kubectl.kubernetes.io/last-applied-configuration`` annotation).
+
+    Secret values (``data``, ``stringData``, the last-applied annotation and
+    any ``sensitive_annotations``) are masked as ``++++++++`` (one mask per
+    distinct value) unless ``show_secrets=True``.
 
     ``desired``, ``live`` and ``last_applied`` are ManifestSets or paths (an
     overlay folder is rendered; a plain folder contributes its YAML files).
