@@ -155,6 +155,14 @@ fn no_file_outside_the_folder_is_read() {
             "resources: [cm.yaml]\npatchesStrategicMerge: [link.yaml]\n".to_owned(),
         ),
     ];
+    // The kustomization file itself, linked to one outside its folder.
+    t.write("outside/kustomization.yaml", "resources: [cm.yaml]\n")
+        .link(
+            "link-kustomization/kustomization.yaml",
+            &format!("{outside}/kustomization.yaml"),
+        )
+        .write("link-kustomization/cm.yaml", OUTSIDE_CM);
+    assert_refused(&t.path("link-kustomization"), "a linked kustomization file");
     for (name, kustomization) in &cases {
         t.write(&format!("{name}/kustomization.yaml"), kustomization)
             .write(

@@ -241,6 +241,13 @@ impl Renderer<'_> {
         expected: KustomizationKind,
     ) -> Result<(), Error> {
         let file = find_kustomization(self.source, dir)?;
+        // The kustomization file itself is held to the same rule: a link to
+        // one outside its folder is refused, as kustomize refuses it.
+        let is_link = self
+            .source
+            .entry_no_follow(&file)
+            .is_some_and(|(_, link)| link);
+        self.check_restriction(dir, &file, &file, is_link)?;
         let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
         if self.stack.is_empty() {
             self.root_sort = kustomization.sort_options.clone();
