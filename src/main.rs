@@ -24,19 +24,19 @@ enum Command {
     /// Render a kustomization folder; prints what `kustomize build DIR` prints.
     /// With --all, renders every overlay under a root into one file each.
     Build {
-        /// The folder holding kustomization.yaml.
-        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        /// The folder holding kustomization.yaml [default: the current folder].
+        #[arg(conflicts_with = "all")]
         dir: Option<PathBuf>,
         /// Render every overlay under this root (folders with a kustomization
         /// no other kustomization under the root uses), in parallel.
         #[arg(long, value_name = "ROOT", requires = "out")]
         all: Option<PathBuf>,
-        /// With --all: where to write one YAML file per overlay, named by its
-        /// path relative to ROOT.
-        #[arg(long, value_name = "DIR")]
+        /// With --all: where to write one file per overlay, named by its path
+        /// relative to ROOT with `/` written `%2F` (apps%2Fweb%2Fprod.yaml).
+        #[arg(long, value_name = "DIR", requires = "all")]
         out: Option<PathBuf>,
         /// With --all: how many overlays render at once [default: cores].
-        #[arg(long, short)]
+        #[arg(long, short, requires = "all")]
         jobs: Option<usize>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
@@ -105,7 +105,8 @@ enum Command {
         /// Desired state: overlay folders (rendered), folders of YAML files, or YAML files.
         #[arg(required = true, value_name = "DESIRED")]
         desired: Vec<PathBuf>,
-        /// Live objects: a YAML or JSON file, or a `kind: List` from `kubectl get -o yaml`.
+        /// Live objects: a YAML or JSON file, or a `kind: List` from
+        /// `kubectl get -o yaml`; `-` reads them from standard input.
         #[arg(
             long,
             value_name = "FILE",
@@ -125,19 +126,19 @@ enum Command {
         repo: Option<PathBuf>,
         /// The last-applied state; by default each live object's
         /// kubectl.kubernetes.io/last-applied-configuration annotation.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "from_rev")]
         last_applied: Option<PathBuf>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = DiffOutput::Text)]
         output: DiffOutput,
         /// A YAML file of ignore rules, like Argo CD's ignoreDifferences.
-        #[arg(long, value_name = "RULES_FILE")]
+        #[arg(long, value_name = "RULES_FILE", conflicts_with = "from_rev")]
         ignore: Option<PathBuf>,
         /// The application's name in the tracking label (marks extraneous objects).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from_rev")]
         app: Option<String>,
         /// The namespace desired objects without one go to.
-        #[arg(long, short)]
+        #[arg(long, short, conflicts_with = "from_rev")]
         namespace: Option<String>,
         /// The label that ties live objects to their application.
         #[arg(long, default_value = trueup_core::diff::DEFAULT_TRACKING_LABEL)]
@@ -145,14 +146,22 @@ enum Command {
         /// A managedFields manager whose updates are hand edits (repeat;
         /// replaces the default list: kubectl-edit, kubectl-patch, kubectl-set,
         /// kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace).
-        #[arg(long = "hand-edit-manager", value_name = "MANAGER")]
+        #[arg(
+            long = "hand-edit-manager",
+            value_name = "MANAGER",
+            conflicts_with = "from_rev"
+        )]
         hand_edit_managers: Vec<String>,
         /// Show Secret values as they are (they are masked as ++++++++ by
         /// default, one mask per distinct value, as Argo CD shows them).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from_rev")]
         show_secrets: bool,
         /// An annotation whose value is masked on Secrets too (repeat).
-        #[arg(long = "sensitive-annotation", value_name = "KEY")]
+        #[arg(
+            long = "sensitive-annotation",
+            value_name = "KEY",
+            conflicts_with = "from_rev"
+        )]
         sensitive_annotations: Vec<String>,
         /// How many threads compare resources [default: cores].
         #[arg(long, short)]
@@ -339,7 +348,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 sensitive_annotations,
             };
             let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
-            let live = trueup_core::diff::load_live(&live).map_err(err)?;
+            let live = if live.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| format!("standard input: {e}"))?;
+                trueup_core::load_manifests(&text, "<stdin>").map_err(err)?
+            } else {
+                trueup_core::diff::load_live(&live).map_err(err)?
+            };
+            if live.is_empty() {
+                eprintln!(
+                    "warning: the live input holds no objects: every desired object is reported Missing"
+                );
+            }
             let report = trueup_core::diff::diff(&desired, &live, &options).map_err(err)?;
             let text = match output {
                 DiffOutput::Text => report.to_text(),
@@ -370,13 +391,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             write_stdout(render(&set, output).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Build { out: Some(_), .. } | Command::Build { jobs: Some(_), .. } => {
+            Err("--out and --jobs go with --all ROOT".into())
+        }
         Command::Build {
             dir,
             output,
             load_restrictor,
             ..
         } => {
-            let dir = dir.ok_or("build needs a folder (or --all ROOT)")?;
+            // As `kustomize build` with no argument: the current folder.
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
             let set = trueup_core::build_opts(&dir, &trueup_core::BuildOptions { load_restrictor })
                 .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output).as_bytes())?;
