@@ -378,13 +378,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(code)
         }
         Command::Build {
-            dir: Some(dir),
+            dir,
             output,
             load_restrictor,
             rev: Some(rev),
             repo,
             ..
         } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
             let options = trueup_core::BuildOptions { load_restrictor };
             let set = trueup_core::git::build_path(&dir, Some(&rev), repo.as_deref(), &options)
                 .map_err(|e| e.to_string())?;

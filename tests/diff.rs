@@ -363,3 +363,54 @@ fn secret_values_are_masked_everywhere() {
     let report = diff::diff(&desired, &live, &open).expect("diffs");
     assert!(report.to_json().contains("bmV3LXNlY3JldA=="));
 }
+
+/// A generated Secret's base64 is wrapped at 70 columns, as kustomize
+/// prints it; the API server returns the same bytes on one line: Synced.
+/// And a masked Secret gets no patch (a patch of masks would write them).
+#[test]
+fn wrapped_base64_is_the_same_bytes_and_masked_secrets_get_no_patch() {
+    let long = "x".repeat(100);
+    let src: trueup_core::MemorySource = [
+        (
+            "app/kustomization.yaml",
+            "secretGenerator:\n- name: tls\n  files: [tls.crt]\n  options: {disableNameSuffixHash: true}\n".to_owned(),
+        ),
+        ("app/tls.crt", long.clone()),
+    ]
+    .into_iter()
+    .collect();
+    let desired = trueup_core::build_source(&src, "app").expect("renders");
+    assert!(
+        desired.to_yaml().contains("tls.crt: |"),
+        "wrapped as kustomize prints it"
+    );
+    // base64 of the 100 bytes, on one line.
+    let flat = format!("{}eA==", "eHh4".repeat(33));
+    let live = load_manifests(
+        &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: default\ntype: Opaque\ndata:\n  tls.crt: {flat}\n"),
+        "live.yaml",
+    )
+    .expect("loads");
+    let report = diff::diff(&desired, &live, &DiffOptions::default()).expect("diffs");
+    assert_eq!(
+        report.resources[0].status,
+        SyncStatus::Synced,
+        "{:?}",
+        report.resources[0].changes
+    );
+
+    let changed = load_manifests(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: default\ntype: Opaque\ndata:\n  tls.crt: b3RoZXI=\n",
+        "live.yaml",
+    )
+    .expect("loads");
+    let report = diff::diff(&desired, &changed, &DiffOptions::default()).expect("diffs");
+    assert_eq!(report.resources[0].status, SyncStatus::OutOfSync);
+    assert!(report.resources[0].patch.is_none(), "no patch of masks");
+    let open = DiffOptions {
+        show_secrets: true,
+        ..DiffOptions::default()
+    };
+    let report = diff::diff(&desired, &changed, &open).expect("diffs");
+    assert!(report.resources[0].patch.is_some());
+}

@@ -825,6 +825,10 @@ fn cli_history_build_diff_and_rollback() {
     let (code, out, _) = cli(&s.dir, &["build", prod, "--rev", &commits[1]]);
     assert_eq!(code, 0);
     assert!(out.contains("image: web:1.1"), "{out}");
+    // Without a folder, --rev renders the current folder at that revision
+    // (never the working tree).
+    let (code, here, _) = cli(&s.dir.join(prod), &["build", "--rev", &commits[1]]);
+    assert_eq!((code, &here), (0, &out));
     let (code, out, _) = cli(
         &s.dir,
         &[

@@ -187,7 +187,7 @@ fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
 /// Whether every item has a distinct value of the merge key (otherwise the
 /// list is compared by index or whole, so that no item is left out).
 fn uniquely_keyed(items: &[Value], key: &str) -> bool {
-    let mut seen: Vec<String> = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
     for item in items {
         let Some(k) = item
             .as_map()
@@ -196,10 +196,9 @@ fn uniquely_keyed(items: &[Value], key: &str) -> bool {
         else {
             return false;
         };
-        if seen.contains(&k) {
+        if !seen.insert(k) {
             return false;
         }
-        seen.push(k);
     }
     true
 }

@@ -274,6 +274,18 @@ fn diff_one(
         normalize_desired(a, id, options);
     }
     let mut live_value = Cow::Borrowed(live_r.value());
+    // Base64 wrapped by a generator is the same bytes as the server's one line.
+    if let Some(flat) = normalize::unwrap_base64(&desired_value, &id.group, &id.kind) {
+        desired_value = Cow::Owned(flat);
+    }
+    if let Some(a) = &mut applied
+        && let Some(flat) = normalize::unwrap_base64(a, &id.group, &id.kind)
+    {
+        *a = flat;
+    }
+    if let Some(flat) = normalize::unwrap_base64(&live_value, &id.group, &id.kind) {
+        live_value = Cow::Owned(flat);
+    }
     // Secret values are masked before anything is compared or shown; masks
     // keep equal values equal, so every verdict stays the same.
     if masks_secrets(id, options) {
@@ -345,7 +357,14 @@ fn diff_one(
             health: health.as_ref().map(|h| h.status),
             health_message: health.map(|h| h.message).filter(|m| !m.is_empty()),
             changes: comparison.changes,
-            patch: if synced { None } else { comparison.patch },
+            // A patch of masks would write the masks into the cluster: with
+            // Secret values masked, a Secret gets no patch (show_secrets
+            // gives one that converges).
+            patch: if synced || masks_secrets(id, options) {
+                None
+            } else {
+                comparison.patch
+            },
             diff: diff_text,
         },
         warning,

@@ -136,6 +136,41 @@ pub(crate) fn strip_tracking(value: &mut Value, tracking_label: &str) {
     remove_meta_entry(value, "annotations", ARGOCD_TRACKING_ANNOTATION);
 }
 
+/// The field of `id`'s kind that holds base64: a Secret's `data`, a
+/// ConfigMap's `binaryData`.
+fn base64_field(group: &str, kind: &str) -> Option<&'static str> {
+    match (group, kind) {
+        ("", "Secret") => Some("data"),
+        ("", "ConfigMap") => Some("binaryData"),
+        _ => None,
+    }
+}
+
+/// Puts base64 values that are wrapped (as kustomize's generators print
+/// them, 70 columns a line) on one line, as the API server returns them:
+/// the same bytes compare equal. `None` when nothing was wrapped.
+pub(crate) fn unwrap_base64(value: &Value, group: &str, kind: &str) -> Option<Value> {
+    let field = base64_field(group, kind)?;
+    let Some(Value::Map(values)) = value.get_path(&[field]) else {
+        return None;
+    };
+    let wrapped = |v: &Value| v.as_str().is_some_and(|s| s.contains(['\n', '\r']));
+    if !values.values().any(wrapped) {
+        return None;
+    }
+    let mut out = value.clone();
+    if let Some(Value::Map(values)) = out.as_map_mut().and_then(|m| m.get_mut(field)) {
+        for v in values.values_mut() {
+            if wrapped(v)
+                && let Some(bytes) = v.as_str().and_then(crate::base64::decode)
+            {
+                *v = Value::String(crate::base64::encode(&bytes));
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Masks a Secret's values in each of `objects` (desired, last applied,
 /// live: the same object seen three ways), as Argo CD's `HideSecretData`
 /// does: for each key of `data` and `stringData`, the first distinct value
@@ -165,12 +200,17 @@ pub(crate) fn mask_secret_values(objects: &mut [&mut Value], sensitive: &[String
             continue;
         };
         for section in ["data", "stringData"] {
-            if let Some(Value::Map(values)) = map.get_mut(section) {
-                for (key, value) in values.iter_mut() {
-                    if !value.is_null() {
-                        *value = mask("data", key, value);
+            match map.get_mut(section) {
+                Some(Value::Map(values)) => {
+                    for (key, value) in values.iter_mut() {
+                        if !value.is_null() {
+                            *value = mask("data", key, value);
+                        }
                     }
                 }
+                // Malformed (a string, a list): masked whole all the same.
+                Some(value) if !value.is_null() => *value = mask(section, "", value),
+                _ => {}
             }
         }
         if let Some(Value::Map(annotations)) = map

@@ -11,8 +11,12 @@ use super::Repo;
 use crate::error::Error;
 use crate::source::{EntryKind, MAX_FILE_BYTES, Source, display};
 
-/// How many files [`TreeSource::paths`] lists at most.
+/// How many entries (files and folders) [`TreeSource::paths`] walks at most.
 pub const MAX_LISTED_FILES: usize = 1_000_000;
+
+/// The longest path looked up in a tree (Linux's PATH_MAX): a deeper one
+/// names nothing, however deep a crafted tree goes.
+const MAX_PATH_BYTES: usize = 4096;
 
 /// The files of a commit, read from Git objects without a checkout.
 pub struct TreeSource {
@@ -72,30 +76,36 @@ impl TreeSource {
     }
 
     /// Every file path (links included, submodules not), sorted; refused
-    /// past [`MAX_LISTED_FILES`] files (a tree that names one subtree many
-    /// times can name billions).
+    /// past [`MAX_LISTED_FILES`] entries (a tree that names one subtree many
+    /// times can name billions); paths longer than 4096 bytes are not
+    /// followed.
     pub fn paths(&self) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();
+        let mut walked = 0usize;
         let mut pending = vec![(String::new(), self.root)];
         while let Some((dir, id)) = pending.pop() {
             for entry in &self.tree(id, &dir)?.entries {
+                // Folders count too: a tree of empty folders can be endless.
+                walked += 1;
+                if walked > MAX_LISTED_FILES {
+                    return Err(super::git_error(
+                        &self.name,
+                        format!(
+                            "{} holds more than {MAX_LISTED_FILES} files and folders; not listing them",
+                            self.commit
+                        ),
+                    ));
+                }
                 let path = if dir.is_empty() {
                     entry.name.clone()
                 } else {
                     format!("{dir}/{}", entry.name)
                 };
                 if entry.kind == Kind::Tree {
-                    pending.push((path, entry.id));
-                } else {
-                    if out.len() == MAX_LISTED_FILES {
-                        return Err(super::git_error(
-                            &self.name,
-                            format!(
-                                "{} holds more than {MAX_LISTED_FILES} files; not listing them",
-                                self.commit
-                            ),
-                        ));
+                    if path.len() <= MAX_PATH_BYTES {
+                        pending.push((path, entry.id));
                     }
+                } else {
                     out.push(path);
                 }
             }
@@ -167,6 +177,9 @@ impl TreeSource {
     fn resolve(&self, path: &str) -> Result<Option<(Kind, gix::ObjectId)>, Error> {
         let mut current = (Kind::Tree, self.root);
         let mut walked = String::new();
+        if path.len() > MAX_PATH_BYTES {
+            return Ok(None); // deeper than any real path: a crafted tree
+        }
         for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
             if part == ".." || current.0 != Kind::Tree {
                 return Ok(None);

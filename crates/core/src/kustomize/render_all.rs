@@ -171,6 +171,8 @@ pub fn build_all_source(
     let relative = |dir: &str| -> String {
         if root.is_empty() {
             dir.to_owned()
+        } else if dir == root {
+            String::new() // the root is itself an overlay
         } else {
             dir.strip_prefix(&format!("{root}/"))
                 .unwrap_or(dir)
