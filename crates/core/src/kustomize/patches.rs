@@ -6,7 +6,7 @@ use super::selector::Selector;
 use crate::error::Error;
 use crate::patch::{JsonPatch, strategic_merge};
 use crate::resource::{ResId, Resource, ResourceSet};
-use crate::yaml::{Value, parse_documents};
+use crate::yaml::Value;
 
 /// A patch entry with its text read.
 pub(crate) struct LoadedPatch {
@@ -36,7 +36,12 @@ pub(crate) fn apply(
 ) -> Result<(), Error> {
     let mut any_document = false;
     for patch in patches {
-        let docs = parse_documents(&patch.text).map_err(|e| e.in_file(&patch.origin))?;
+        let docs = crate::yaml::parse_documents_as(
+            &patch.text,
+            &crate::yaml::ParseLimits::default(),
+            crate::yaml::Schema::Patches,
+        )
+        .map_err(|e| e.in_file(&patch.origin))?;
         let docs: Vec<Value> = docs
             .into_iter()
             .map(|d| d.value)

@@ -64,6 +64,9 @@ pub(crate) enum Schema {
     /// [`Schema::Objects`], and an object's annotation values are the text
     /// they were written with.
     Resources,
+    /// Patches: as [`Schema::Resources`] for annotation values, except that
+    /// a null stays null (it deletes the annotation).
+    Patches,
 }
 
 /// One YAML document of a stream.
@@ -409,8 +412,15 @@ impl<'l> Builder<'l> {
                 let value = if self.in_object_annotations() {
                     // kustomize prints an object's annotation values as the
                     // text they were written with: `port: 8080` is "8080",
-                    // `ratio: 1.50` is "1.50", `x: null` is "null".
-                    Value::String(text.into_owned())
+                    // `ratio: 1.50` is "1.50", `x: null` is "null" (in a
+                    // patch, a null deletes the annotation).
+                    let resolved = scalar_value(text.clone(), style, tag.as_deref(), self.schema)
+                        .map_err(|message| self.error_at(line, message))?;
+                    if self.schema == Schema::Patches && resolved.is_null() {
+                        resolved
+                    } else {
+                        Value::String(text.into_owned())
+                    }
                 } else {
                     scalar_value(text, style, tag.as_deref(), self.schema)
                         .map_err(|message| self.error_at(line, message))?
@@ -531,7 +541,7 @@ impl<'l> Builder<'l> {
     /// Whether the next value is one of an object's `metadata.annotations`.
     fn in_object_annotations(&self) -> bool {
         let waiting_for = |frame: &Frame, name: &str| matches!(frame, Frame::Map { key: Some((k, _)), .. } if k == name);
-        self.schema == Schema::Resources
+        matches!(self.schema, Schema::Resources | Schema::Patches)
             && matches!(
                 self.stack.as_slice(),
                 [root, metadata, Frame::Map { key: Some(_), .. }]
@@ -568,7 +578,7 @@ impl<'l> Builder<'l> {
         let resolved = match (self.schema, resolved) {
             (Schema::Kustomization, Resolved::Merge) => Resolved::Merge,
             (Schema::Kustomization, _) => Resolved::Str,
-            (Schema::Objects | Schema::Resources, r) => r,
+            (Schema::Objects | Schema::Resources | Schema::Patches, r) => r,
         };
         let text: Cow<'_, str> = match (self.schema, is_plain, resolve_plain(&text, self.schema)) {
             (Schema::Kustomization, true, Resolved::Bool(b)) => Cow::Owned(b.to_string()),
