@@ -65,10 +65,7 @@ pub fn load_manifests(text: &str, file: &str) -> Result<ResourceSet> {
 pub fn load_manifests_file(path: impl AsRef<std::path::Path>) -> Result<ResourceSet> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: name.clone(),
-        source: e,
-    })?;
+    let bytes = source::read_regular_file(path, &name)?;
     load_manifests_opts(
         &bytes,
         &LoadOptions {

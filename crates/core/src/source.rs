@@ -160,44 +160,9 @@ impl Source for DirSource {
         })
     }
 
-    /// Reads a regular file; a device, pipe or socket is refused (reading
-    /// `/dev/zero` or a FIFO would never end).
+    /// Reads a regular file (see [`read_regular_file`]).
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
-        use std::io::Read;
-        let err = |e| Error::io(display(path), e);
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        // Opening a pipe would wait for a writer: open without waiting
-        // where the flag is known, else look before opening.
-        match O_NONBLOCK {
-            #[cfg(unix)]
-            Some(flag) => {
-                std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flag);
-            }
-            _ => {
-                if !std::fs::metadata(self.full(path)).map_err(err)?.is_file() {
-                    return Err(err(std::io::Error::other("not a regular file")));
-                }
-            }
-        }
-        let file = options.open(self.full(path)).map_err(err)?;
-        let meta = file.metadata().map_err(err)?;
-        if !meta.is_file() {
-            return Err(err(std::io::Error::other("not a regular file")));
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(err(std::io::Error::other(format!(
-                "{} bytes, over the {MAX_FILE_BYTES}-byte file limit",
-                meta.len()
-            ))));
-        }
-        // A buffer of the size fstat gave; reading through `take` keeps
-        // `File::read_to_end` from asking the size again (fstat, lseek).
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-        file.take(MAX_FILE_BYTES)
-            .read_to_end(&mut bytes)
-            .map_err(err)?;
-        Ok(bytes)
+        read_regular_file(&self.full(path), display(path))
     }
 
     /// The canonical absolute path (`std::fs::canonicalize`); a loop of
@@ -282,6 +247,47 @@ const O_NONBLOCK: Option<i32> = Some(0o4000);
     )
 )))]
 const O_NONBLOCK: Option<i32> = None;
+
+/// Reads the regular file at `full` (named `shown` in errors): a device,
+/// pipe or socket is refused (reading `/dev/zero` or a FIFO would never
+/// end), and so is a file over [`MAX_FILE_BYTES`], before it is read.
+pub(crate) fn read_regular_file(full: &Path, shown: &str) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let err = |e| Error::io(shown, e);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a pipe would wait for a writer: open without waiting
+    // where the flag is known, else look before opening.
+    match O_NONBLOCK {
+        #[cfg(unix)]
+        Some(flag) => {
+            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flag);
+        }
+        _ => {
+            if !std::fs::metadata(full).map_err(err)?.is_file() {
+                return Err(err(std::io::Error::other("not a regular file")));
+            }
+        }
+    }
+    let file = options.open(full).map_err(err)?;
+    let meta = file.metadata().map_err(err)?;
+    if !meta.is_file() {
+        return Err(err(std::io::Error::other("not a regular file")));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(std::io::Error::other(format!(
+            "{} bytes, over the {MAX_FILE_BYTES}-byte file limit",
+            meta.len()
+        ))));
+    }
+    // A buffer of the size fstat gave; reading through `take` keeps
+    // `File::read_to_end` from asking the size again (fstat, lseek).
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    file.take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    Ok(bytes)
+}
 
 /// How a path is shown in messages: `.` for the root.
 pub(crate) fn display(path: &str) -> &str {

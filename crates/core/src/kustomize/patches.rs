@@ -67,6 +67,11 @@ pub(crate) fn apply(
         let Some(target) = &patch.entry.target else {
             return Err(Error::overlay(file, "a JSON patch needs a target"));
         };
+        // kustomize applies a JSON patch through JSON: a key mapped to
+        // nothing comes back as an explicit null, which later strategic
+        // merges keep.
+        let selector = target.compile(file)?;
+        set.drop_empty_nulls(|r| selector.matches(r), |_, _, _| {});
         patch_targets(set, target, file, |_, value| {
             *value = json_patch.apply_as_kustomize(value)?;
             Ok(true)
