@@ -225,7 +225,7 @@ const LINK_LOOP: i32 = 40;
 const LINK_LOOP: i32 = 62;
 
 /// `O_NONBLOCK` where its value is known: Linux on these architectures.
-#[cfg(all(
+const O_NONBLOCK: Option<i32> = if cfg!(all(
     target_os = "linux",
     any(
         target_arch = "x86_64",
@@ -234,19 +234,11 @@ const LINK_LOOP: i32 = 62;
         target_arch = "arm",
         target_arch = "riscv64"
     )
-))]
-const O_NONBLOCK: Option<i32> = Some(0o4000);
-#[cfg(not(all(
-    target_os = "linux",
-    any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64"
-    )
-)))]
-const O_NONBLOCK: Option<i32> = None;
+)) {
+    Some(0o4000)
+} else {
+    None
+};
 
 /// Reads the regular file at `full` (named `shown` in errors): a device,
 /// pipe or socket is refused (reading `/dev/zero` or a FIFO would never
