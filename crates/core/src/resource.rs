@@ -660,6 +660,13 @@ impl ResourceSet {
         }
     }
 
+    /// Forgets where the selected objects mapped keys to nothing: after a
+    /// JSON patch (which kustomize applies through JSON) those are explicit
+    /// nulls.
+    pub(crate) fn forget_empty_nulls(&mut self, select: impl Fn(&Resource) -> bool) {
+        self.drop_empty_nulls(select, |_, _, _| {});
+    }
+
     /// Records a `namePrefix`/`nameSuffix` (when not empty) on every object
     /// that `keep` selects.
     pub(crate) fn record_name_affixes(

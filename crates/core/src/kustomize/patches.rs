@@ -71,7 +71,7 @@ pub(crate) fn apply(
         // nothing comes back as an explicit null, which later strategic
         // merges keep.
         let selector = target.compile(file)?;
-        set.drop_empty_nulls(|r| selector.matches(r), |_, _, _| {});
+        set.forget_empty_nulls(|r| selector.matches(r));
         patch_targets(set, target, file, |_, value| {
             *value = json_patch.apply_as_kustomize(value)?;
             Ok(true)

@@ -59,14 +59,13 @@ fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Er
         }
         for name in source.list(&dir)? {
             let path = source::normalize_join(&dir, &name);
-            match source.entry(&path) {
+            // One look at each entry, links not followed.
+            match source.entry_no_follow(&path) {
                 // A linked folder is never walked: it could lead out of the
                 // root, back to an ancestor (an endless walk), or render one
                 // overlay twice. A kustomization may still use it.
-                Some(EntryKind::Dir) if !skipped(&name) && !source.is_symlink(&path) => {
-                    pending.push(path)
-                }
-                Some(EntryKind::File)
+                Some((EntryKind::Dir, false)) if !skipped(&name) => pending.push(path),
+                Some((EntryKind::File, _))
                     if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str())
                         && !found.contains(&dir) =>
                 {
