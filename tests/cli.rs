@@ -124,3 +124,75 @@ fn empty_live_input_is_a_warning() {
         "every desired object is Missing"
     );
 }
+
+/// Runs trueup in the repository's root and gives its exit code and stderr.
+fn run_in_repo(args: &[&str]) -> (Option<i32>, String) {
+    let out = trueup()
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn errors_name_the_path_as_the_user_typed_it() {
+    let (code, stderr) = run_in_repo(&["build", "examples/no-such-overlay"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(stderr, "error: examples/no-such-overlay: does not exist\n");
+
+    let (code, stderr) = run_in_repo(&["build", "examples/gitops/README.md"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with("error: examples/gitops/README.md: is not a directory"),
+        "{stderr}"
+    );
+
+    let (code, stderr) = run_in_repo(&["build", "tests/fixtures"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with("error: tests/fixtures: unable to find one of 'kustomization.yaml'"),
+        "{stderr}"
+    );
+
+    // A file of the overlay, and a file of a base it reaches through `..`,
+    // are named from where the user stands.
+    let overlay = repo().join("tests/conformance/error-not-a-mapping");
+    assert!(overlay.join("resources.yaml").is_file());
+    let (code, stderr) = run_in_repo(&["build", "tests/conformance/error-not-a-mapping/"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with(
+            "error: tests/conformance/error-not-a-mapping/resources.yaml, document 2, line 6:"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_broken_base_is_named_from_the_current_folder() {
+    let dir = std::env::temp_dir().join(format!("trueup-cli-base-{}", std::process::id()));
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("apps/base/kustomization.yaml", "resources: [cm.yaml]\n");
+    write(
+        "apps/base/cm.yaml",
+        "kind: ConfigMap\nmetadata: {name: a}\nx: [\n",
+    );
+    write("apps/prod/kustomization.yaml", "resources: [../base]\n");
+    let out = trueup()
+        .args(["build", "apps/prod"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.starts_with("error: apps/base/cm.yaml, "), "{stderr}");
+}

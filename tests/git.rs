@@ -952,3 +952,60 @@ fn a_tree_bomb_costs_nothing_to_an_overlay_and_stops_a_walk() {
     assert!(err.to_string().contains("folders to look through"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+/// Replaces the loose object `id` of `s`'s repository with bytes that do
+/// not decompress.
+fn damage_object(s: &Scratch, id: &str) {
+    let path = s
+        .dir
+        .join(format!(".git/objects/{}/{}", &id[..2], &id[2..]));
+    let mut perms = std::fs::metadata(&path)
+        .expect("a loose object")
+        .permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).expect("writable");
+    std::fs::write(&path, b"not zlib").expect("damaged");
+}
+
+#[test]
+fn a_damaged_object_is_an_error_naming_its_id_and_path_never_an_empty_folder() {
+    let s = Scratch::new("damaged");
+    s.write("app/kustomization.yaml", "resources:\n- cm.yaml\n");
+    s.write(
+        "app/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    );
+    s.commit("app");
+    let tree = s.git(&["rev-parse", "HEAD:app"]);
+    damage_object(&s, &tree);
+    let repo = s.repo();
+    let err = repo
+        .build("app", "HEAD", &Default::default())
+        .expect_err("a damaged tree is not an empty folder");
+    let message = err.to_string();
+    assert!(
+        message.contains(&tree) && message.contains("(app)"),
+        "{message}"
+    );
+    assert!(!message.contains("unable to find"), "{message}");
+
+    let s = Scratch::new("damaged-blob");
+    s.write("app/kustomization.yaml", "resources:\n- cm.yaml\n");
+    s.write(
+        "app/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    );
+    s.commit("app");
+    let blob = s.git(&["rev-parse", "HEAD:app/cm.yaml"]);
+    damage_object(&s, &blob);
+    let err = s
+        .repo()
+        .build("app", "HEAD", &Default::default())
+        .expect_err("a damaged blob");
+    let message = err.to_string();
+    assert!(
+        message.contains(&blob) && message.contains("app/cm.yaml"),
+        "{message}"
+    );
+}

@@ -25,12 +25,12 @@ fn not_a_mapping() {
     assert_error(
         &format!("{OK_DOC}- a\n- b\n"),
         ErrorKind::Manifest,
-        &["document 1", "line 6", "sequence"],
+        &["document 2", "line 6", "sequence"],
     );
     assert_error(
         &format!("{OK_DOC}just text\n"),
         ErrorKind::Manifest,
-        &["document 1", "string"],
+        &["document 2", "string"],
     );
 }
 
@@ -85,7 +85,7 @@ fn duplicate_keys_and_values_json_cannot_hold() {
     assert_error(
         &format!("{OK_DOC}a: 1\nb: 2\na: 3\n"),
         ErrorKind::Yaml,
-        &["document 1", "line 8", "\"a\" is defined twice"],
+        &["document 2", "line 8", "\"a\" is defined twice"],
     );
     assert_error("x: .inf\n", ErrorKind::Yaml, &["line 1", ".inf"]);
     assert_error("x: -.Inf\n", ErrorKind::Yaml, &[".Inf"]);

@@ -59,8 +59,8 @@ export declare class OverlayResult {
   get path(): string
   /** What it renders to, or `null` when it fails. */
   get manifests(): ManifestSet | null
-  /** Why it fails, or `null` when it renders. */
-  get error(): OverlayError | null
+  /** Why it fails — the `Error` `build` would throw — or `null` when it renders. */
+  get error(): (Error & TrueupError) | null
 }
 
 /** Renders the kustomization in folder `path`, as `kustomize build path` does. */
@@ -342,14 +342,6 @@ export interface LoadOptions {
   maxDocumentSize?: number
 }
 
-/** A failed overlay's error: the same `code` and message `build` throws. */
-export interface OverlayError {
-  /** `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_UNSUPPORTED` or `E_IO`. */
-  code: string
-  /** The message, naming the file and what is wrong. */
-  message: string
-}
-
 /** Options of the Git functions that only need a repository. */
 export interface RepoOptions {
   /**
@@ -416,6 +408,26 @@ export interface Signature {
    * @default now
    */
   time?: number
+}
+
+/**
+ * The fields of every error trueup throws: a JS `Error` whose `message` is
+ * the full message, with these properties.
+ */
+export interface TrueupError {
+  /**
+   * `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_GIT`,
+   * `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
+   */
+  code: string
+  /** The message, naming the file and what is wrong. */
+  message: string
+  /** The file the error is about, as the caller named it, or `null`. */
+  file?: string
+  /** The 1-based line, or `null`. */
+  line?: number
+  /** The 1-based column, or `null`. */
+  column?: number
 }
 
 /** The version of the engine. */

@@ -8,7 +8,7 @@ use std::fmt;
 pub struct Location {
     /// The file, as the caller named it (relative to a kustomization root when rendering).
     pub file: Option<String>,
-    /// The 0-based index of the YAML document in the file.
+    /// The 1-based number of the YAML document in the file (`---` starts the next).
     pub document: Option<usize>,
     /// The 1-based line.
     pub line: Option<usize>,
@@ -230,6 +230,40 @@ impl Error {
         self
     }
 
+    /// Names files as the caller knows them: the engine names files relative
+    /// to the folder it was given (`kustomization.yaml`, `../base/cm.yaml`,
+    /// `.` for the folder itself); a caller that gave `apps/web/prod` wants
+    /// `apps/web/prod/kustomization.yaml` and `apps/web/base/cm.yaml`.
+    /// Absolute names, and every name when `folder` is `.` or empty, stay
+    /// as they are.
+    ///
+    /// ```
+    /// use trueup_core::Error;
+    /// let err = trueup_core::build("no/such/overlay").unwrap_err();
+    /// assert_eq!(err.file(), Some("no/such/overlay"));
+    /// assert!(err.to_string().ends_with("does not exist"), "{err}");
+    /// ```
+    pub fn relative_to_folder(mut self, folder: &str) -> Self {
+        let folder = folder.trim_end_matches('/');
+        if folder.is_empty() || folder == "." {
+            return self;
+        }
+        let rename = |name: &mut String| *name = join_display(folder, name);
+        match &mut self {
+            Error::Yaml { location, .. } | Error::Manifest { location, .. } => {
+                if let Some(file) = &mut location.file {
+                    rename(file);
+                }
+            }
+            Error::Overlay { file, .. }
+            | Error::Diff { file, .. }
+            | Error::Unsupported { file, .. }
+            | Error::Io { path: file, .. } => rename(file),
+            Error::Git { .. } | Error::BranchMoved { .. } | Error::Conflict { .. } => {}
+        }
+        self
+    }
+
     pub(crate) fn io(path: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
@@ -254,3 +288,58 @@ impl Error {
 
 /// The result type of trueup.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `folder` joined with a name relative to it, `..` and `.` resolved
+/// lexically as far as `folder` allows (`a/b` + `../c` is `a/c`; `.` + `x`
+/// is `x`); an absolute name stays as it is.
+fn join_display(folder: &str, name: &str) -> String {
+    if name.starts_with('/') {
+        return name.to_owned();
+    }
+    let absolute = folder.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in folder.split('/').chain(name.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_join_the_folder_the_caller_gave() {
+        assert_eq!(join_display("apps/web/prod", "."), "apps/web/prod");
+        assert_eq!(
+            join_display("apps/web/prod", "kustomization.yaml"),
+            "apps/web/prod/kustomization.yaml"
+        );
+        assert_eq!(
+            join_display("apps/web/prod", "../../base/cm.yaml"),
+            "apps/base/cm.yaml"
+        );
+        assert_eq!(
+            join_display("prod", "../../base/cm.yaml"),
+            "../base/cm.yaml"
+        );
+        assert_eq!(join_display("../prod", "../base"), "../base");
+        assert_eq!(join_display("/srv/prod", "../../../x"), "/x");
+        assert_eq!(join_display("prod", ".."), ".");
+        assert_eq!(join_display("prod", "/etc/passwd"), "/etc/passwd");
+        let err = Error::overlay("kustomization.yaml", "bad").relative_to_folder("./a/");
+        assert_eq!(err.file(), Some("a/kustomization.yaml"));
+    }
+}

@@ -93,7 +93,7 @@ pub struct LoadOptions {
 ///     limits: ParseLimits { max_depth: 3, ..ParseLimits::default() },
 /// };
 /// let err = trueup_core::load_manifests_opts(b"a: {b: {c: {d: 1}}}\n", &options).unwrap_err();
-/// assert!(err.to_string().starts_with("deep.yaml, document 0, line 1: nesting deeper"));
+/// assert!(err.to_string().starts_with("deep.yaml, document 1, line 1: nesting deeper"));
 /// ```
 pub fn load_manifests_opts(bytes: &[u8], options: &LoadOptions) -> Result<ResourceSet> {
     let file = options.file.as_deref().unwrap_or("<string>");

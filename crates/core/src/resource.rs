@@ -238,7 +238,7 @@ impl Origin {
     fn location(&self) -> Location {
         Location {
             file: self.file.clone(),
-            document: self.document,
+            document: self.document.map(|index| index + 1),
             line: self.line,
             column: None,
         }

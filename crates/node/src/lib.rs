@@ -6,15 +6,59 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use trueup_core::ResourceSet;
 
-/// A JS error whose `code` is the engine's stable error code (`E_YAML`, ...).
-fn to_js_error(error: trueup_core::Error) -> napi::Error<String> {
-    napi::Error::new(error.kind().code().to_owned(), error.to_string())
+/// The JS `Error` for an engine error: `message`, and as properties the
+/// stable `code` (`E_YAML`, ...), `file`, `line` and `column` (`null` when
+/// unknown) — the same fields Python's exceptions carry.
+fn thrown(env: &Env, error: trueup_core::Error) -> napi::Error {
+    match error_object(env, &TrueupError::from(&error)) {
+        Ok(object) => napi::Error::from(object.to_unknown()),
+        Err(failed) => failed,
+    }
 }
 
-/// Rejects a promise with the same error (and `code`) the sync variant throws.
-fn reject_with_code<T>(env: Env, error: trueup_core::Error) -> napi::Result<T> {
-    let js = JsError::from(to_js_error(error)).into_unknown(env);
-    Err(napi::Error::from(js))
+/// A real JS `Error` carrying `fields`.
+fn error_object<'env>(env: &'env Env, fields: &TrueupError) -> Result<Object<'env>> {
+    let mut object = env.create_error(napi::Error::from_reason(fields.message.clone()))?;
+    object.set("code", fields.code.as_str())?;
+    object.set("file", fields.file.as_deref())?;
+    object.set("line", fields.line)?;
+    object.set("column", fields.column)?;
+    Ok(object)
+}
+
+/// The fields of every error trueup throws: a JS `Error` whose `message` is
+/// the full message, with these properties.
+#[napi(object)]
+pub struct TrueupError {
+    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_GIT`,
+    /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
+    pub code: String,
+    /// The message, naming the file and what is wrong.
+    pub message: String,
+    /// The file the error is about, as the caller named it, or `null`.
+    pub file: Option<String>,
+    /// The 1-based line, or `null`.
+    pub line: Option<u32>,
+    /// The 1-based column, or `null`.
+    pub column: Option<u32>,
+}
+
+impl From<&trueup_core::Error> for TrueupError {
+    fn from(error: &trueup_core::Error) -> Self {
+        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        TrueupError {
+            code: error.kind().code().to_owned(),
+            message: error.to_string(),
+            file: error.file().map(str::to_owned),
+            line: error.line().map(number),
+            column: error.column().map(number),
+        }
+    }
+}
+
+/// Rejects a promise with the same error the sync variant throws.
+fn reject_with<T>(env: Env, error: trueup_core::Error) -> napi::Result<T> {
+    Err(thrown(&env, error))
 }
 
 /// An ordered set of Kubernetes objects, as `kustomize build` prints them.
@@ -141,13 +185,10 @@ fn load_manifests_impl(
 
 /// Renders the kustomization in folder `path`, as `kustomize build path` does.
 #[napi]
-pub fn build(
-    path: String,
-    options: Option<BuildOptions>,
-) -> std::result::Result<ManifestSet, napi::Error<String>> {
+pub fn build(env: Env, path: String, options: Option<BuildOptions>) -> Result<ManifestSet> {
     build_impl(&path, options)
         .map(|inner| ManifestSet { inner })
-        .map_err(to_js_error)
+        .map_err(|e| thrown(&env, e))
 }
 
 /// Options of `loadManifests`.
@@ -186,16 +227,17 @@ fn core_load_options(options: Option<LoadOptions>) -> trueup_core::LoadOptions {
 /// Reads Kubernetes manifests from YAML text (a string or a UTF-8 Buffer).
 #[napi]
 pub fn load_manifests(
+    env: Env,
     text: Either<String, Buffer>,
     options: Option<LoadOptions>,
-) -> std::result::Result<ManifestSet, napi::Error<String>> {
+) -> Result<ManifestSet> {
     let bytes: &[u8] = match &text {
         Either::A(s) => s.as_bytes(),
         Either::B(b) => b.as_ref(),
     };
     load_manifests_impl(bytes, &core_load_options(options))
         .map(|inner| ManifestSet { inner })
-        .map_err(to_js_error)
+        .map_err(|e| thrown(&env, e))
 }
 
 /// The work of `buildAsync`, run off the main thread.
@@ -215,7 +257,7 @@ impl Task for BuildTask {
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         match output {
             Ok(inner) => Ok(ManifestSet { inner }),
-            Err(e) => reject_with_code(env, e),
+            Err(e) => reject_with(env, e),
         }
     }
 }
@@ -243,7 +285,7 @@ impl Task for LoadTask {
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         match output {
             Ok(inner) => Ok(ManifestSet { inner }),
-            Err(e) => reject_with_code(env, e),
+            Err(e) => reject_with(env, e),
         }
     }
 }
@@ -266,31 +308,17 @@ pub fn load_manifests_async(
 
 /// Reads the Kubernetes manifests in a YAML (or JSON) file.
 #[napi]
-pub fn load_manifests_file(path: String) -> std::result::Result<ManifestSet, napi::Error<String>> {
+pub fn load_manifests_file(env: Env, path: String) -> Result<ManifestSet> {
     trueup_core::load_manifests_file(&path)
         .map(|inner| ManifestSet { inner })
-        .map_err(to_js_error)
-}
-
-/// A failed overlay's error: the same `code` and message `build` throws.
-#[napi(object)]
-pub struct OverlayError {
-    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_UNSUPPORTED` or `E_IO`.
-    pub code: String,
-    /// The message, naming the file and what is wrong.
-    pub message: String,
+        .map_err(|e| thrown(&env, e))
 }
 
 /// One overlay of `buildAll`.
 #[napi]
 pub struct OverlayResult {
     path: String,
-    result: std::result::Result<ResourceSet, OverlayErrorData>,
-}
-
-struct OverlayErrorData {
-    code: &'static str,
-    message: String,
+    result: std::result::Result<ResourceSet, TrueupError>,
 }
 
 #[napi]
@@ -309,13 +337,13 @@ impl OverlayResult {
         })
     }
 
-    /// Why it fails, or `null` when it renders.
-    #[napi(getter)]
-    pub fn error(&self) -> Option<OverlayError> {
-        self.result.as_ref().err().map(|e| OverlayError {
-            code: e.code.to_owned(),
-            message: e.message.clone(),
-        })
+    /// Why it fails — the `Error` `build` would throw — or `null` when it renders.
+    #[napi(getter, ts_return_type = "(Error & TrueupError) | null")]
+    pub fn error<'env>(&self, env: &'env Env) -> Result<Option<Object<'env>>> {
+        match &self.result {
+            Ok(_) => Ok(None),
+            Err(fields) => error_object(env, fields).map(Some),
+        }
     }
 }
 
@@ -347,10 +375,7 @@ fn build_all_impl(
         .into_iter()
         .map(|overlay| OverlayResult {
             path: overlay.path,
-            result: overlay.result.map_err(|e| OverlayErrorData {
-                code: e.kind().code(),
-                message: e.to_string(),
-            }),
+            result: overlay.result.map_err(|e| TrueupError::from(&e)),
         })
         .collect())
 }
@@ -360,10 +385,11 @@ fn build_all_impl(
 /// one failing overlay stops no other.
 #[napi]
 pub fn build_all(
+    env: Env,
     root: String,
     options: Option<BuildAllOptions>,
-) -> std::result::Result<Vec<OverlayResult>, napi::Error<String>> {
-    build_all_impl(&root, options).map_err(to_js_error)
+) -> Result<Vec<OverlayResult>> {
+    build_all_impl(&root, options).map_err(|e| thrown(&env, e))
 }
 
 /// The work of `buildAllAsync`, run off the main thread.
@@ -383,7 +409,7 @@ impl Task for BuildAllTask {
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         match output {
             Ok(results) => Ok(results),
-            Err(e) => reject_with_code(env, e),
+            Err(e) => reject_with(env, e),
         }
     }
 }
@@ -655,10 +681,11 @@ fn manifests_ref<'a>(
 /// overlay folder is rendered).
 #[napi]
 pub fn diff(
+    env: Env,
     desired: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
     live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
     options: Option<DiffOptions<'_>>,
-) -> std::result::Result<DiffReport, napi::Error<String>> {
+) -> Result<DiffReport> {
     let (mut desired_slot, mut live_slot) = (None, None);
     let run = || -> std::result::Result<trueup_core::diff::DiffReport, trueup_core::Error> {
         let desired = manifests_ref(&desired, &mut desired_slot)?;
@@ -666,7 +693,7 @@ pub fn diff(
         let options = PendingDiffOptions::from_js(options).load()?;
         trueup_core::diff::diff(desired, live, &options)
     };
-    run().map(DiffReport::from).map_err(to_js_error)
+    run().map(DiffReport::from).map_err(|e| thrown(&env, e))
 }
 
 /// The work of `diffAsync`, run off the main thread.
@@ -695,7 +722,7 @@ impl Task for DiffTask {
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         match output {
             Ok(report) => Ok(report.into()),
-            Err(e) => reject_with_code(env, e),
+            Err(e) => reject_with(env, e),
         }
     }
 }
@@ -790,11 +817,8 @@ fn history_impl(
 /// The commits that changed anything under `path`, newest first, as
 /// `git log -- PATH` lists them.
 #[napi]
-pub fn history(
-    path: String,
-    options: Option<HistoryOptions>,
-) -> std::result::Result<Vec<CommitInfo>, napi::Error<String>> {
-    history_impl(&path, options).map_err(to_js_error)
+pub fn history(env: Env, path: String, options: Option<HistoryOptions>) -> Result<Vec<CommitInfo>> {
+    history_impl(&path, options).map_err(|e| thrown(&env, e))
 }
 
 /// The work of `historyAsync`, run off the main thread.
@@ -814,7 +838,7 @@ impl Task for HistoryTask {
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         match output {
             Ok(commits) => Ok(commits),
-            Err(e) => reject_with_code(env, e),
+            Err(e) => reject_with(env, e),
         }
     }
 }
@@ -835,14 +859,11 @@ pub struct RepoOptions {
 
 /// The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`).
 #[napi]
-pub fn resolve(
-    rev: String,
-    options: Option<RepoOptions>,
-) -> std::result::Result<String, napi::Error<String>> {
+pub fn resolve(env: Env, rev: String, options: Option<RepoOptions>) -> Result<String> {
     let repo = options.and_then(|o| o.repo);
     open_repo(repo.as_deref())
         .and_then(|r| r.resolve(&rev))
-        .map_err(to_js_error)
+        .map_err(|e| thrown(&env, e))
 }
 
 /// What changes in the desired state of the overlay at `path` from revision
@@ -852,11 +873,12 @@ pub fn resolve(
     ts_return_type = "{ summary: { added: number; removed: number; changed: number; unchanged: number }; resources: Array<{ id: string; change: 'added' | 'removed' | 'changed'; changes: Array<{ path: string; from: any; to: any }>; diff: string }> }"
 )]
 pub fn diff_revisions(
+    env: Env,
     path: String,
     from_rev: String,
     to_rev: String,
     options: Option<RepoOptions>,
-) -> std::result::Result<serde_json::Value, napi::Error<String>> {
+) -> Result<serde_json::Value> {
     let repo = options.and_then(|o| o.repo);
     let run = || -> std::result::Result<serde_json::Value, trueup_core::Error> {
         let (repo, path) =
@@ -864,7 +886,7 @@ pub fn diff_revisions(
         let delta = repo.diff_revisions(&path, &from_rev, &to_rev, &Default::default())?;
         Ok(json(&delta))
     };
-    run().map_err(to_js_error)
+    run().map_err(|e| thrown(&env, e))
 }
 
 /// An author or committer.
@@ -923,7 +945,7 @@ fn core_signature(s: Option<Signature>) -> Option<trueup_core::git::Signature> {
 /// still points at that parent (else an error with code `E_BRANCH_MOVED`).
 /// The working tree and index are not touched. Returns the new commit id.
 #[napi]
-pub fn commit(request: CommitRequest) -> std::result::Result<String, napi::Error<String>> {
+pub fn commit(env: Env, request: CommitRequest) -> Result<String> {
     let core = trueup_core::git::CommitRequest {
         branch: request.branch,
         parent: request.parent,
@@ -947,7 +969,7 @@ pub fn commit(request: CommitRequest) -> std::result::Result<String, napi::Error
     };
     open_repo(request.repo.as_deref())
         .and_then(|r| r.commit(&core))
-        .map_err(to_js_error)
+        .map_err(|e| thrown(&env, e))
 }
 
 /// Options of `rollback`: exactly one of `to` and `revert`.
@@ -969,10 +991,7 @@ pub struct RollbackOptions {
 /// `revert` limited to `path` (code `E_CONFLICT` when it does not apply
 /// cleanly). Returns the new commit id.
 #[napi]
-pub fn rollback(
-    path: String,
-    options: RollbackOptions,
-) -> std::result::Result<String, napi::Error<String>> {
+pub fn rollback(env: Env, path: String, options: RollbackOptions) -> Result<String> {
     let run = || -> std::result::Result<String, trueup_core::Error> {
         let what = trueup_core::git::Rollback::from_options(options.to, options.revert)?;
         let (repo, path) = trueup_core::git::locate(
@@ -981,5 +1000,5 @@ pub fn rollback(
         )?;
         repo.roll_back(&path, &what, options.branch.as_deref(), &Default::default())
     };
-    run().map_err(to_js_error)
+    run().map_err(|e| thrown(&env, e))
 }

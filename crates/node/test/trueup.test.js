@@ -107,6 +107,27 @@ test('YAML errors carry a stable code and name the file', () => {
   )
 })
 
+test('errors are real Errors with code, file, line and column', async () => {
+  const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {a: [}\n'
+  const check = (err) => {
+    assert.ok(err instanceof Error)
+    assert.equal(err.code, 'E_YAML')
+    assert.equal(err.file, 'cm.yaml')
+    assert.equal(err.line, 5)
+    assert.equal(typeof err.column, 'number')
+    assert.match(err.message, /^cm\.yaml, document 1, line 5, column \d+: /)
+    return true
+  }
+  assert.throws(() => trueup.loadManifests(text, { file: 'cm.yaml' }), check)
+  await assert.rejects(trueup.loadManifestsAsync(text, { file: 'cm.yaml' }), check)
+  assert.throws(() => trueup.build('no/such/overlay'), (err) => {
+    assert.ok(err instanceof Error)
+    assert.deepEqual([err.code, err.file, err.line, err.column], ['E_IO', 'no/such/overlay', null, null])
+    assert.equal(err.message, 'no/such/overlay: does not exist')
+    return true
+  })
+})
+
 test('manifest, overlay and unsupported errors', () => {
   assert.throws(
     () => trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', { file: 'cm.yaml' }),
@@ -115,7 +136,10 @@ test('manifest, overlay and unsupported errors', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-'))
   fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'helmCharts:\n- name: redis\nresources: [cm.yaml]\n')
   assert.throws(() => trueup.build(dir), { code: 'E_UNSUPPORTED', message: /helmCharts.*kustomization\.yaml/ })
-  assert.throws(() => trueup.build(path.join(dir, 'missing')), { code: 'E_OVERLAY', message: /unable to find/ })
+  const missing = path.join(dir, 'missing')
+  assert.throws(() => trueup.build(missing), { code: 'E_IO', file: missing, message: /missing: does not exist$/ })
+  fs.mkdirSync(path.join(dir, 'empty'))
+  assert.throws(() => trueup.build(path.join(dir, 'empty')), { code: 'E_OVERLAY', message: /unable to find/ })
   assert.throws(() => trueup.loadManifests(DEPLOYMENT + '---\n' + DEPLOYMENT), {
     code: 'E_OVERLAY',
     message: /already registered/,
@@ -201,7 +225,7 @@ test('parse limits and Buffer input', () => {
   assert.equal(trueup.loadManifests(doc, { maxDepth: 2 }).length, 1)
   assert.throws(() => trueup.loadManifests(doc, { file: 'deep.yaml', maxDepth: 1 }), {
     code: 'E_YAML',
-    message: /^deep\.yaml, document 0, line 4: nesting/,
+    message: /^deep\.yaml, document 1, line 4: nesting/,
   })
   assert.throws(() => trueup.loadManifests(doc, { maxDocumentSize: 10 }), { code: 'E_YAML', message: /larger than/ })
   assert.throws(() => trueup.loadManifests(doc + 'x: &a [1, 2]\ny: *a\n', { maxAliasNodes: 1 }), {
@@ -246,7 +270,9 @@ test('buildAll and buildAllAsync render every overlay and isolate failures', asy
   const mixed = await trueup.buildAllAsync(dir)
   assert.deepEqual(mixed.map((r) => r.path), ['bad', 'ok'])
   assert.equal(mixed[0].manifests, null)
+  assert.ok(mixed[0].error instanceof Error)
   assert.equal(mixed[0].error.code, 'E_OVERLAY')
+  assert.equal(mixed[0].error.file, path.join(dir, 'bad', 'kustomization.yaml'))
   assert.match(mixed[0].error.message, /nope\.yaml/)
   assert.deepEqual(mixed[1].manifests.ids(), ['/ConfigMap//x'])
 })

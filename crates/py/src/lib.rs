@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyOSError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 use trueup_core::{ErrorKind, LoadOptions, ParseLimits, ResourceSet, Value};
 
 create_exception!(
@@ -64,7 +64,35 @@ create_exception!(
     GitError,
     "A revert does not apply cleanly."
 );
-create_exception!(trueup, IoError, TrueupError, "A file could not be read.");
+
+/// `IoError`: a `TrueupError` and an `OSError` both, so `except OSError`
+/// catches a file trueup could not read. `create_exception!` takes one
+/// base, so the class is made once, at import, by `type(...)`.
+static IO_ERROR: pyo3::sync::PyOnceLock<Py<PyType>> = pyo3::sync::PyOnceLock::new();
+
+fn io_error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    IO_ERROR
+        .get_or_try_init(py, || {
+            let bases = PyTuple::new(
+                py,
+                [
+                    py.get_type::<TrueupError>().into_any(),
+                    py.get_type::<PyOSError>().into_any(),
+                ],
+            )?;
+            let namespace = PyDict::new(py);
+            namespace.set_item("__doc__", "A file could not be read (an OSError too).")?;
+            namespace.set_item("__module__", "trueup")?;
+            // OSError's __str__ would print "[Errno n] ..." from the fields;
+            // the message stays the one every trueup error has.
+            namespace.set_item("__str__", py.get_type::<PyException>().getattr("__str__")?)?;
+            let class = py
+                .get_type::<PyType>()
+                .call1(("IoError", bases, namespace))?;
+            Ok(class.cast_into::<PyType>()?.unbind())
+        })
+        .map(|class| class.bind(py))
+}
 
 /// Converts an engine error into the matching Python exception, with the
 /// structured fields set as attributes.
@@ -79,7 +107,10 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         ErrorKind::BranchMoved => BranchMovedError::new_err(message.clone()),
         ErrorKind::Conflict => ConflictError::new_err(message.clone()),
         ErrorKind::Unsupported => UnsupportedError::new_err(message.clone()),
-        ErrorKind::Io => IoError::new_err(message.clone()),
+        ErrorKind::Io => Python::attach(|py| match io_error_type(py) {
+            Ok(class) => PyErr::from_type(class.clone(), message.clone()),
+            Err(e) => e,
+        }),
     };
     Python::attach(|py| {
         let value = err.value(py);
@@ -89,8 +120,25 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         let _ = value.setattr("file", error.file());
         let _ = value.setattr("line", error.line());
         let _ = value.setattr("column", error.column());
+        if let trueup_core::Error::Io { source, .. } = &error {
+            let _ = value.setattr("errno", errno_of(source));
+            let _ = value.setattr("strerror", source.to_string());
+            let _ = value.setattr("filename", error.file());
+        }
     });
     err
+}
+
+/// The `errno` Python's own `OSError` would carry for this error.
+fn errno_of(error: &std::io::Error) -> Option<i32> {
+    use std::io::ErrorKind as Kind;
+    error.raw_os_error().or(match error.kind() {
+        Kind::NotFound => Some(2),          // ENOENT
+        Kind::PermissionDenied => Some(13), // EACCES
+        Kind::NotADirectory => Some(20),    // ENOTDIR
+        Kind::IsADirectory => Some(21),     // EISDIR
+        _ => None,
+    })
 }
 
 /// A value of the engine as plain Python data: dict, list, str, int, float, bool, None.
@@ -535,6 +583,6 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("GitError", py.get_type::<GitError>())?;
     m.add("BranchMovedError", py.get_type::<BranchMovedError>())?;
     m.add("ConflictError", py.get_type::<ConflictError>())?;
-    m.add("IoError", py.get_type::<IoError>())?;
+    m.add("IoError", io_error_type(py)?)?;
     Ok(())
 }

@@ -131,8 +131,33 @@ def test_overlay_and_unsupported_errors(tmp_path):
     assert info.value.code == "E_UNSUPPORTED"
     assert "helmCharts" in str(info.value) and "kustomization.yaml" in str(info.value)
 
-    with pytest.raises(trueup.OverlayError, match="unable to find"):
-        trueup.build(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(trueup.OverlayError, match="unable to find") as info:
+        trueup.build(tmp_path / "empty")
+    assert info.value.file == str(tmp_path / "empty")
+
+
+def test_paths_that_are_not_folders_are_os_errors_named_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OSError) as info:
+        trueup.build("no/such/overlay")
+    err = info.value
+    assert isinstance(err, trueup.IoError) and isinstance(err, trueup.TrueupError)
+    assert str(err) == "no/such/overlay: does not exist"
+    assert (err.file, err.filename, err.errno, err.code) == ("no/such/overlay", "no/such/overlay", 2, "E_IO")
+    (tmp_path / "file.yaml").write_text("a: 1\n")
+    with pytest.raises(trueup.IoError, match="file.yaml: is not a directory") as info:
+        trueup.build("file.yaml")
+    assert info.value.errno == 20
+    # A file of a base reached through `..` is named from the current folder.
+    (tmp_path / "apps/base").mkdir(parents=True)
+    (tmp_path / "apps/prod").mkdir()
+    (tmp_path / "apps/base/kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (tmp_path / "apps/base/cm.yaml").write_text("kind: ConfigMap\nmetadata: {name: a}\nx: [\n")
+    (tmp_path / "apps/prod/kustomization.yaml").write_text("resources: [../base]\n")
+    with pytest.raises(trueup.YamlError) as info:
+        trueup.build("apps/prod")
+    assert info.value.file == "apps/base/cm.yaml"
 
 
 def test_duplicate_ids_are_errors():

@@ -167,13 +167,17 @@ impl Repo {
     ) -> Result<ResourceSet, Error> {
         let source = self.tree_source(rev)?;
         let path = tree_path(path);
-        if source.entry(&path).is_none() {
+        let absent = source.entry(&path).is_none();
+        source.check_intact()?;
+        if absent {
             return Err(self.error(format!(
                 "{} is not in the tree of {rev}",
                 crate::source::display(&path)
             )));
         }
-        crate::kustomize::build_source_opts(&source, &path, options)
+        let rendered = crate::kustomize::build_source_opts(&source, &path, options);
+        source.check_intact()?;
+        rendered
     }
 
     /// What changes in the desired state of the overlay at `path` from
@@ -189,10 +193,14 @@ impl Repo {
         let render = |rev: &str| -> Result<ResourceSet, Error> {
             let source = self.tree_source(rev)?;
             let dir = tree_path(path);
-            if source.entry(&dir).is_none() {
+            let absent = source.entry(&dir).is_none();
+            source.check_intact()?;
+            if absent {
                 return Ok(ResourceSet::new());
             }
-            crate::kustomize::build_source_opts(&source, &dir, options)
+            let rendered = crate::kustomize::build_source_opts(&source, &dir, options);
+            source.check_intact()?;
+            rendered
         };
         let (old, new) = (render(from)?, render(to)?);
         if old.is_empty() && new.is_empty() {

@@ -26,6 +26,9 @@ pub struct TreeSource {
     root: gix::ObjectId,
     /// Decoded trees by object id.
     trees: Mutex<HashMap<gix::ObjectId, Arc<Tree>>>,
+    /// The first damaged object met where [`Source::entry`] cannot say so
+    /// (it answers "nothing there"): see [`TreeSource::check_intact`].
+    damage: Mutex<Option<String>>,
 }
 
 /// One decoded tree: its entries sorted by name (submodules left out: they
@@ -67,6 +70,7 @@ impl TreeSource {
             commit: commit.to_string(),
             root,
             trees: Mutex::new(HashMap::new()),
+            damage: Mutex::new(None),
         })
     }
 
@@ -114,11 +118,29 @@ impl TreeSource {
         Ok(out)
     }
 
-    /// The blob id of the file (or link) at `path`.
-    pub(crate) fn blob_id(&self, path: &str) -> Option<gix::ObjectId> {
-        match self.resolve(path).ok()? {
+    /// The blob id of the file (or link) at `path`, `None` when there is
+    /// none; a damaged tree on the way is an error, never "no file".
+    pub(crate) fn blob_id(&self, path: &str) -> Result<Option<gix::ObjectId>, Error> {
+        Ok(match self.resolve(path)? {
             Some((Kind::Blob | Kind::Link, id)) => Some(id),
             _ => None,
+        })
+    }
+
+    /// Fails if a damaged Git object was met while answering
+    /// [`Source::entry`], which cannot report errors: a damaged tree then
+    /// looks empty, so a render over this source that met one may be wrong.
+    /// [`Repo::build`](super::Repo::build) checks this after every render;
+    /// callers rendering a `TreeSource` themselves should too.
+    pub fn check_intact(&self) -> Result<(), Error> {
+        match self
+            .damage
+            .lock()
+            .expect("no panic while holding the damage record")
+            .clone()
+        {
+            Some(message) => Err(super::git_error(&self.name, message)),
+            None => Ok(()),
         }
     }
 
@@ -200,7 +222,20 @@ impl TreeSource {
 
 impl Source for TreeSource {
     fn entry(&self, path: &str) -> Option<EntryKind> {
-        match self.resolve(path).ok()?? {
+        let found = self.resolve(path).unwrap_or_else(|error| {
+            let mut damage = self
+                .damage
+                .lock()
+                .expect("no panic while holding the damage record");
+            if damage.is_none() {
+                *damage = Some(match error {
+                    Error::Git { message, .. } => message,
+                    other => other.to_string(),
+                });
+            }
+            None
+        });
+        match found? {
             (Kind::Tree, _) => Some(EntryKind::Dir),
             (Kind::Blob | Kind::Link, _) => Some(EntryKind::File),
         }

@@ -419,14 +419,19 @@ impl Repo {
             source_at(Some(reverted))?,
             source_at(Some(tip))?.expect("a tip was given"),
         );
-        let blob = |s: Option<&super::TreeSource>, f: &str| s.and_then(|s| s.blob_id(f));
+        let blob = |s: Option<&super::TreeSource>, f: &str| -> Result<_, Error> {
+            Ok(match s {
+                Some(s) => s.blob_id(f)?,
+                None => None,
+            })
+        };
         let mut conflicts = Vec::new();
         let mut changes = Vec::new();
         for file in &info.files {
             let (was, became, is) = (
-                blob(before.as_ref(), file),
-                blob(after.as_ref(), file),
-                blob(Some(&now), file),
+                blob(before.as_ref(), file)?,
+                blob(after.as_ref(), file)?,
+                blob(Some(&now), file)?,
             );
             if is == was {
                 continue; // already reverted

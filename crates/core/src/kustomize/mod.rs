@@ -90,9 +90,37 @@ pub struct BuildOptions {
 }
 
 /// [`build`] with options.
+///
+/// Errors name files as the caller does: with `path` `apps/web/prod`, a
+/// broken base file is `apps/web/base/cm.yaml`. A `path` that does not
+/// exist, or is not a folder, is an [`Error::Io`] saying so.
 pub fn build_opts(path: impl AsRef<Path>, options: &BuildOptions) -> Result<ResourceSet, Error> {
-    let source = DirSource::new(path.as_ref());
-    build_source_opts(&source, "", options)
+    let path = path.as_ref();
+    let shown = path.to_string_lossy();
+    check_folder(path, &shown)?;
+    let source = DirSource::new(path);
+    build_source_opts(&source, "", options).map_err(|e| e.relative_to_folder(&shown))
+}
+
+/// A folder to render must exist and be a folder (or a link to one); the
+/// error says which, with the path as the caller gave it.
+pub(crate) fn check_folder(path: &Path, shown: &str) -> Result<(), Error> {
+    use std::io::{Error as IoError, ErrorKind as IoKind};
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::io(
+            shown,
+            IoError::new(
+                IoKind::NotADirectory,
+                "is not a directory; give the folder that holds the kustomization",
+            ),
+        )),
+        Err(e) if e.kind() == IoKind::NotFound => Err(Error::io(
+            shown,
+            IoError::new(IoKind::NotFound, "does not exist"),
+        )),
+        Err(e) => Err(Error::io(shown, e)),
+    }
 }
 
 /// Renders the kustomization in folder `dir` of any [`Source`].

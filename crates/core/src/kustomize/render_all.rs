@@ -224,6 +224,17 @@ pub fn build_all(
     root: impl AsRef<std::path::Path>,
     options: &BuildAllOptions,
 ) -> Result<Vec<OverlayResult>, Error> {
-    let source = crate::source::DirSource::new(root.as_ref());
-    build_all_source(&source, "", options)
+    let root = root.as_ref();
+    let shown = root.to_string_lossy();
+    crate::kustomize::check_folder(root, &shown)?;
+    let source = crate::source::DirSource::new(root);
+    let results =
+        build_all_source(&source, "", options).map_err(|e| e.relative_to_folder(&shown))?;
+    Ok(results
+        .into_iter()
+        .map(|overlay| OverlayResult {
+            result: overlay.result.map_err(|e| e.relative_to_folder(&shown)),
+            ..overlay
+        })
+        .collect())
 }

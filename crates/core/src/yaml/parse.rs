@@ -364,7 +364,7 @@ impl<'l> Builder<'l> {
         Error::Yaml {
             location: Location {
                 file: None,
-                document: Some(self.document_index),
+                document: Some(self.document_index + 1),
                 line: Some(line),
                 column: None,
             },

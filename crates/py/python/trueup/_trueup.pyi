@@ -44,8 +44,9 @@ class BranchMovedError(GitError):
 class ConflictError(GitError):
     """A revert does not apply cleanly."""
 
-class IoError(TrueupError):
-    """A file could not be read."""
+class IoError(TrueupError, OSError):
+    """A file could not be read (an ``OSError`` too: ``errno``, ``strerror``
+    and ``filename`` are set; ``str()`` is the trueup message)."""
 
 @final
 class ManifestSet:
