@@ -67,7 +67,7 @@ enum Command {
         /// Where to start.
         #[arg(long, value_name = "REV", default_value = "HEAD")]
         rev: String,
-        /// The repository [default: the one containing the current folder].
+        /// The repository [default: the one PATH is in].
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
         /// Output format.
@@ -76,7 +76,9 @@ enum Command {
     },
     /// Commit, on a branch, PATH restored as it was at a revision (--to), or
     /// the revert of one commit limited to PATH (--revert). The working tree
-    /// is not touched; the branch moves only if nobody else moved it.
+    /// is not touched; the branch moves only if nobody else moved it. Prints
+    /// the new commit's id (stdout) and what happened (stderr); nothing to
+    /// do is not an error.
     Rollback {
         /// A folder (or file) of the repository.
         path: PathBuf,
@@ -94,7 +96,7 @@ enum Command {
         /// The branch to commit to [default: the branch HEAD is on].
         #[arg(long, short)]
         branch: Option<String>,
-        /// The repository [default: the one containing the current folder].
+        /// The repository [default: the one PATH is in].
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
     },
@@ -302,10 +304,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 trueup_core::git::locate(repo.as_deref(), &path).map_err(|e| e.to_string())?;
             let what =
                 trueup_core::git::Rollback::from_options(to, revert).map_err(|e| e.to_string())?;
-            let commit = repo
-                .roll_back(&path, &what, branch.as_deref(), &Default::default())
+            let outcome = repo
+                .rollback(&path, &what, branch.as_deref(), &Default::default())
                 .map_err(|e| e.to_string())?;
-            write_stdout(format!("{commit}\n").as_bytes())?;
+            // The new commit's id on stdout (for scripts), what happened on stderr.
+            if let Some(commit) = &outcome.commit {
+                write_stdout(format!("{commit}\n").as_bytes())?;
+            }
+            eprintln!("{}", outcome.message);
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use trueup_core::git::{CommitRequest, FileChange, HistoryOptions, Repo, WriteOptions};
+use trueup_core::git::{CommitRequest, FileChange, HistoryOptions, Repo, Rollback, WriteOptions};
 
 /// A scratch repository driven by the git CLI, with commit dates that
 /// increase by a minute per commit (so that `git log` order is total).
@@ -567,15 +567,29 @@ fn rollback_restores_a_path_and_nothing_else() {
     let (s, commits) = gitops_repo("rollback");
     let repo = s.repo();
     let before = s.git(&["rev-parse", "main"]);
-    let id = repo
-        .rollback(
+    let outcome = repo
+        .restore(
             "apps/web/overlays/prod",
             &commits[1],
             None,
             &WriteOptions::default(),
         )
         .expect("rolls back");
+    let id = outcome.commit.clone().expect("a commit");
     assert_eq!(s.git(&["rev-parse", "main"]), id);
+    // main is checked out: the outcome says how to update the working tree.
+    assert_eq!(outcome.branch, "refs/heads/main");
+    assert!(outcome.checked_out);
+    assert!(
+        outcome.message.starts_with(&format!(
+            "committed {} on main: apps/web/overlays/prod restored",
+            &id[..12]
+        )) && outcome
+            .message
+            .contains("git restore --source=HEAD --staged --worktree -- apps/web/overlays/prod"),
+        "{}",
+        outcome.message
+    );
     assert_eq!(
         s.git(&[
             "diff",
@@ -617,24 +631,33 @@ fn rollback_restores_a_path_and_nothing_else() {
             .expect("renders")
             .to_yaml()
     );
-    let err = repo
-        .rollback(
+    // Again: nothing to do is not an error, and nothing is committed.
+    let again = repo
+        .restore(
             "apps/web/overlays/prod",
             &commits[1],
             None,
             &WriteOptions::default(),
         )
-        .unwrap_err();
-    assert!(err.to_string().contains("already as it was"), "{err}");
+        .expect("a no-op");
+    assert_eq!((again.commit, again.checked_out), (None, false));
+    assert!(
+        again.message.contains("already as it was"),
+        "{}",
+        again.message
+    );
+    assert_eq!(s.git(&["rev-parse", "main"]), id);
     // A deleted environment comes back.
     let qa = repo
         .rollback(
             "apps/web/overlays/qa",
-            &commits[7],
+            &Rollback::To(commits[7].clone()),
             Some("main"),
             &WriteOptions::default(),
         )
-        .expect("restores qa");
+        .expect("restores qa")
+        .commit
+        .expect("a commit");
     assert_eq!(
         s.git(&[
             "ls-tree",
@@ -660,7 +683,9 @@ fn revert_of_one_commit_limited_to_a_path_or_a_clear_conflict() {
             None,
             &WriteOptions::default(),
         )
-        .expect("reverts");
+        .expect("reverts")
+        .commit
+        .expect("a commit");
     assert_eq!(
         s.git(&[
             "show",
@@ -735,7 +760,9 @@ fn revert_merges_later_changes_as_git_revert_does() {
             None,
             &WriteOptions::default(),
         )
-        .expect("merges the later scaling");
+        .expect("merges the later scaling")
+        .commit
+        .expect("a commit");
     // git revert of the same commit, on a branch at the same tip.
     s.git(&["checkout", "-q", "-b", "by-git", &scale]);
     s.git(&["revert", "--no-edit", &promote]);
@@ -853,6 +880,32 @@ fn cli_history_build_diff_and_rollback() {
     let (code, out, err) = cli(&s.dir, &["rollback", prod, "--to", &commits[1]]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), s.git(&["rev-parse", "main"]));
+    assert!(
+        err.contains("on main: apps/web/overlays/prod restored")
+            && err.contains(
+                "git restore --source=HEAD --staged --worktree -- apps/web/overlays/prod"
+            ),
+        "{err}"
+    );
+    // The same rollback again: nothing to do, exit 0, no commit id, a message.
+    let (code, out, err) = cli(&s.dir, &["rollback", prod, "--to", &commits[1]]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(
+        err.starts_with("nothing to commit: apps/web/overlays/prod is already as it was"),
+        "{err}"
+    );
+    // From outside the repository, PATH finds it (not the current folder).
+    let outside = std::env::temp_dir();
+    let absolute = s.dir.join(prod);
+    let (code, out, err) = cli(
+        &outside,
+        &["history", absolute.to_str().expect("UTF-8"), "-n", "1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&s.git(&["rev-parse", "--short=12", "main"])),
+        "{out}"
+    );
     let (code, _, err) = cli(&s.dir, &["history", prod, "--rev", "nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown revision \"nope\""), "{err}");
@@ -873,7 +926,7 @@ fn writes_never_move_a_tag() {
     let tag_before = s.git(&["rev-parse", "refs/tags/v1"]);
     let err = s
         .repo()
-        .rollback(
+        .restore(
             "apps/web/overlays/prod",
             &commits[1],
             Some("refs/tags/v1"),

@@ -227,6 +227,13 @@ fn control_characters_and_line_separators() {
         "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x # note\u{2029}evil: 1\n"
     );
     assert_error(&comment, ErrorKind::Yaml, &["U+2029"]);
+    // NEL too (found by the yaml_read fuzz target): kustomize reads
+    // `\u{85}k: v` under `data:` as a line break, leaving `data: null`
+    // and a top-level `k` (checked with the oracle); trueup refuses.
+    let nel = format!(
+        "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  \u{85}k: v\n"
+    );
+    assert_error(&nel, ErrorKind::Yaml, &["U+0085", "line 11", "column 3"]);
     let quoted = format!(
         "{OK_DOC}apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: \"a\u{2028}b\"\n"
     );

@@ -346,7 +346,7 @@ export interface LoadOptions {
 export interface RepoOptions {
   /**
    * The repository.
-   * @default the repository containing the current folder
+   * @default the repository `path` is in
    */
   repo?: string
 }
@@ -375,9 +375,9 @@ export interface ResourceDiff {
 /**
  * Commits `path` restored as it was at `to`, or the revert of commit
  * `revert` limited to `path` (code `E_CONFLICT` when it does not apply
- * cleanly). Returns the new commit id.
+ * cleanly). Nothing to do is not an error: `commit` is then absent.
  */
-export declare function rollback(path: string, options: RollbackOptions): string
+export declare function rollback(path: string, options: RollbackOptions): RollbackOutcome
 
 /** Options of `rollback`: exactly one of `to` and `revert`. */
 export interface RollbackOptions {
@@ -392,9 +392,24 @@ export interface RollbackOptions {
   branch?: string
   /**
    * The repository.
-   * @default the repository containing the current folder
+   * @default the repository `path` is in
    */
   repo?: string
+}
+
+/** What `rollback` did. */
+export interface RollbackOutcome {
+  /** The new commit's id; absent when there was nothing to do. */
+  commit?: string
+  /** The branch, as a full ref name (`refs/heads/main`). */
+  branch: string
+  /**
+   * Whether `HEAD` is on that branch: its working tree and index then
+   * still hold the files from before (`message` says how to update them).
+   */
+  checkedOut: boolean
+  /** What happened, for people. */
+  message: string
 }
 
 /** An author or committer. */

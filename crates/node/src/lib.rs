@@ -853,7 +853,7 @@ pub fn history_async(path: String, options: Option<HistoryOptions>) -> AsyncTask
 #[napi(object)]
 pub struct RepoOptions {
     /// The repository.
-    /// @default the repository containing the current folder
+    /// @default the repository `path` is in
     pub repo: Option<String>,
 }
 
@@ -983,22 +983,48 @@ pub struct RollbackOptions {
     /// @default the branch HEAD is on
     pub branch: Option<String>,
     /// The repository.
-    /// @default the repository containing the current folder
+    /// @default the repository `path` is in
     pub repo: Option<String>,
+}
+
+/// What `rollback` did.
+#[napi(object)]
+pub struct RollbackOutcome {
+    /// The new commit's id; absent when there was nothing to do.
+    pub commit: Option<String>,
+    /// The branch, as a full ref name (`refs/heads/main`).
+    pub branch: String,
+    /// Whether `HEAD` is on that branch: its working tree and index then
+    /// still hold the files from before (`message` says how to update them).
+    pub checked_out: bool,
+    /// What happened, for people.
+    pub message: String,
+}
+
+impl From<trueup_core::git::RollbackOutcome> for RollbackOutcome {
+    fn from(outcome: trueup_core::git::RollbackOutcome) -> Self {
+        RollbackOutcome {
+            commit: outcome.commit,
+            branch: outcome.branch,
+            checked_out: outcome.checked_out,
+            message: outcome.message,
+        }
+    }
 }
 
 /// Commits `path` restored as it was at `to`, or the revert of commit
 /// `revert` limited to `path` (code `E_CONFLICT` when it does not apply
-/// cleanly). Returns the new commit id.
+/// cleanly). Nothing to do is not an error: `commit` is then absent.
 #[napi]
-pub fn rollback(env: Env, path: String, options: RollbackOptions) -> Result<String> {
-    let run = || -> std::result::Result<String, trueup_core::Error> {
+pub fn rollback(env: Env, path: String, options: RollbackOptions) -> Result<RollbackOutcome> {
+    let run = || -> std::result::Result<RollbackOutcome, trueup_core::Error> {
         let what = trueup_core::git::Rollback::from_options(options.to, options.revert)?;
         let (repo, path) = trueup_core::git::locate(
             options.repo.as_deref().map(std::path::Path::new),
             path.as_ref(),
         )?;
-        repo.roll_back(&path, &what, options.branch.as_deref(), &Default::default())
+        repo.rollback(&path, &what, options.branch.as_deref(), &Default::default())
+            .map(RollbackOutcome::from)
     };
     run().map_err(|e| thrown(&env, e))
 }

@@ -539,23 +539,25 @@ fn commit(
 
 /// Commits, on `branch` (default: HEAD's branch), `path` restored as it was
 /// at revision `to`, or the revert of commit `revert` limited to `path`
-/// (ConflictError when it does not apply cleanly). Returns the new commit id.
+/// (ConflictError when it does not apply cleanly). Returns a dict: `commit`
+/// (None when there was nothing to do), `branch`, `checked_out`, `message`.
 #[pyfunction]
 #[pyo3(signature = (path, *, to = None, revert = None, branch = None, repo = None))]
-fn rollback(
-    py: Python<'_>,
+fn rollback<'py>(
+    py: Python<'py>,
     path: PathBuf,
     to: Option<String>,
     revert: Option<String>,
     branch: Option<String>,
     repo: Option<PathBuf>,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyAny>> {
     py.detach(|| {
         let what = trueup_core::git::Rollback::from_options(to, revert)?;
         let (repo, path) = trueup_core::git::locate(repo.as_deref(), &path)?;
-        repo.roll_back(&path, &what, branch.as_deref(), &Default::default())
+        repo.rollback(&path, &what, branch.as_deref(), &Default::default())
     })
     .map_err(to_py_err)
+    .and_then(|outcome| to_python(py, &outcome))
 }
 
 /// The Python module `trueup._trueup`, re-exported by the package `trueup`.

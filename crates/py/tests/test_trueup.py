@@ -489,6 +489,11 @@ def test_git_commit_compare_and_swap_and_rollback(gitops):
         trueup.commit("main", {"x.txt": b"x"}, "Stale", parent=tip, repo=gitops)
     assert err.value.code == "E_BRANCH_MOVED"
     back = trueup.rollback("apps/checkout/overlays/prod", to="HEAD~2", repo=gitops)
-    assert git(gitops, "diff", "--name-only", "HEAD~3", back, "--", "apps/checkout/overlays/prod") == ""
+    assert back["commit"] == git(gitops, "rev-parse", "main")
+    assert back["branch"] == "refs/heads/main" and back["checked_out"] is True
+    assert "git restore --source=HEAD" in back["message"]
+    assert git(gitops, "diff", "--name-only", "HEAD~3", back["commit"], "--", "apps/checkout/overlays/prod") == ""
+    again = trueup.rollback(str(gitops / "apps/checkout/overlays/prod"), to="HEAD~3")
+    assert again["commit"] is None and "already as it was" in again["message"]
     with pytest.raises(trueup.GitError):
         trueup.rollback("apps/checkout/overlays/prod", repo=gitops)

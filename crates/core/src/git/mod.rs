@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use history::{CommitInfo, HistoryOptions};
 pub use tree::{MAX_LISTED_FILES, TreeSource};
-pub use write::{CommitRequest, FileChange, Rollback, Signature, WriteOptions};
+pub use write::{CommitRequest, FileChange, Rollback, RollbackOutcome, Signature, WriteOptions};
 
 use crate::error::Error;
 use crate::kustomize::BuildOptions;
@@ -213,6 +213,21 @@ impl Repo {
     }
 }
 
+/// `path` if it is a folder, else its nearest parent folder that exists
+/// (`.` when none does).
+fn nearest_existing_folder(path: &Path) -> &Path {
+    let mut at = path;
+    loop {
+        if at.is_dir() {
+            return at;
+        }
+        match at.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => at = parent,
+            _ => return Path::new("."),
+        }
+    }
+}
+
 /// The repository at `repo`, or the one containing the current folder.
 pub fn open_or_discover(repo: Option<&Path>) -> Result<Repo, Error> {
     match repo {
@@ -221,11 +236,16 @@ pub fn open_or_discover(repo: Option<&Path>) -> Result<Repo, Error> {
     }
 }
 
-/// The repository at `repo` (or the one containing the current folder) and
+/// The repository at `repo` (or the one `path` is in) and
 /// `path` as it names it (see [`Repo::relative_path`]): what every Git-aware
 /// command starts with.
 pub fn locate(repo: Option<&Path>, path: &Path) -> Result<(Repo, String), Error> {
-    let repo = open_or_discover(repo)?;
+    let repo = match repo {
+        Some(dir) => Repo::open(dir)?,
+        // The repository PATH is in, found from PATH (or, for a path gone
+        // from the disk, its nearest folder that exists), not the current one.
+        None => Repo::discover(nearest_existing_folder(path))?,
+    };
     let path = repo.relative_path(path)?;
     Ok((repo, path))
 }

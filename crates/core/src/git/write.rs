@@ -33,7 +33,7 @@ pub struct FileChange {
 /// commit limited to a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rollback {
-    /// Restore the path as it was at this revision ([`Repo::rollback`]).
+    /// Restore the path as it was at this revision ([`Repo::restore`]).
     To(String),
     /// Revert this commit, limited to the path ([`Repo::revert`]).
     Revert(String),
@@ -54,6 +54,21 @@ impl Rollback {
             }),
         }
     }
+}
+
+/// What [`Repo::rollback`] did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollbackOutcome {
+    /// The new commit's id; `None` when there was nothing to do.
+    pub commit: Option<String>,
+    /// The branch written to (or that needed nothing), as a full ref name.
+    pub branch: String,
+    /// Whether `HEAD` is on that branch: its working tree and index then
+    /// still hold the files from before the rollback (`message` says how to
+    /// update them).
+    pub checked_out: bool,
+    /// What happened, in a sentence or two, for people.
+    pub message: String,
 }
 
 /// What [`Repo::commit`] writes.
@@ -289,30 +304,77 @@ impl Repo {
             .ok_or_else(|| self.error("HEAD is detached; name the branch to write to"))
     }
 
-    /// [`Repo::rollback`] or [`Repo::revert`], as `what` says.
-    pub fn roll_back(
+    /// Rolls `path` back on `branch` (default: `HEAD`'s branch): restores
+    /// it as it was at a revision ([`Repo::restore`]) or reverts one commit
+    /// limited to it ([`Repo::revert`]), as `what` says. Nothing to do is
+    /// not an error: the outcome has no commit and says why.
+    pub fn rollback(
         &self,
         path: &str,
         what: &Rollback,
         branch: Option<&str>,
         options: &WriteOptions,
-    ) -> Result<String, Error> {
+    ) -> Result<RollbackOutcome, Error> {
         match what {
-            Rollback::To(rev) => self.rollback(path, rev, branch, options),
+            Rollback::To(rev) => self.restore(path, rev, branch, options),
             Rollback::Revert(commit) => self.revert(path, commit, branch, options),
         }
     }
 
+    /// The outcome of a rollback on `branch`: `commit` (`None`: nothing to
+    /// do, `done` says why) and whether `HEAD` is on that branch.
+    fn rollback_outcome(
+        &self,
+        branch: &str,
+        path: &str,
+        commit: Option<String>,
+        done: String,
+    ) -> Result<RollbackOutcome, Error> {
+        let head = self
+            .local()
+            .head_name()
+            .map_err(|e| self.error(e))?
+            .map(|name| name.as_bstr().to_string());
+        let full = |b: &str| {
+            if b.starts_with("refs/") {
+                b.to_owned()
+            } else {
+                format!("refs/heads/{b}")
+            }
+        };
+        let checked_out = commit.is_some() && head.as_deref().map(full) == Some(full(branch));
+        let short = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+        let mut message = match &commit {
+            Some(id) => format!("committed {} on {short}: {done}", &id[..12]),
+            None => format!("nothing to commit: {done}"),
+        };
+        if checked_out {
+            message.push_str(&format!(
+                "\n{short} is checked out here: its working tree and index still hold the files \
+                 from before; `git restore --source=HEAD --staged --worktree -- {}` brings them \
+                 in line (it overwrites uncommitted changes there)",
+                crate::source::display(path)
+            ));
+        }
+        Ok(RollbackOutcome {
+            commit,
+            branch: full(branch),
+            checked_out,
+            message,
+        })
+    }
+
     /// A new commit on `branch` (default: `HEAD`'s branch) that restores
     /// `path` to its content at `to` (deleting it when `to` has none);
-    /// everything outside `path` is untouched. Returns the new commit's id.
-    pub fn rollback(
+    /// everything outside `path` is untouched. When `path` already is as it
+    /// was at `to`, nothing is committed.
+    pub fn restore(
         &self,
         path: &str,
         to: &str,
         branch: Option<&str>,
         options: &WriteOptions,
-    ) -> Result<String, Error> {
+    ) -> Result<RollbackOutcome, Error> {
         let (branch, tip) = self.existing_branch(branch)?;
         let path = tree_path(path);
         let target = self.resolve_id(to)?;
@@ -341,7 +403,11 @@ impl Repo {
             return Err(self.error(format!("{path} is in neither {branch} nor {to}")));
         }
         if now_at.map(|e| e.0) == then_at.map(|e| e.0) {
-            return Err(self.error(format!("{path} on {branch} is already as it was at {to}")));
+            let done = format!(
+                "{} is already as it was at {to}",
+                crate::source::display(&path)
+            );
+            return self.rollback_outcome(&branch, &path, None, done);
         }
         let tree = if path.is_empty() {
             target_tree
@@ -370,22 +436,27 @@ impl Repo {
             "Roll back {path} to {short}\n\nRestores {path} as it was at {target} ({subject}).\n",
             path = crate::source::display(&path)
         );
-        self.write_commit(&branch, Some(tip), tip, tree, &message, options)
+        let commit = self.write_commit(&branch, Some(tip), tip, tree, &message, options)?;
+        let done = format!(
+            "{} restored as it was at {to} ({short})",
+            crate::source::display(&path)
+        );
+        self.rollback_outcome(&branch, &path, Some(commit), done)
     }
 
     /// A new commit on `branch` that reverts what commit `commit` did under
     /// `path` (and nothing else), when that applies cleanly as `git revert`
     /// would apply it: a file changed since is merged line by line, and
     /// overlapping changes, binary files and files added or deleted on one
-    /// side only are a conflict error naming the files. Returns the new
-    /// commit's id.
+    /// side only are a conflict error naming the files. When the commit is
+    /// already reverted under `path`, nothing is committed.
     pub fn revert(
         &self,
         path: &str,
         commit: &str,
         branch: Option<&str>,
         options: &WriteOptions,
-    ) -> Result<String, Error> {
+    ) -> Result<RollbackOutcome, Error> {
         let (branch, tip) = self.existing_branch(branch)?;
         let path = tree_path(path);
         let reverted = self.resolve_id(commit)?;
@@ -464,10 +535,12 @@ impl Repo {
             });
         }
         if changes.is_empty() {
-            return Err(self.error(format!(
-                "{} is already reverted under {path}",
-                &info.id[..12]
-            )));
+            let done = format!(
+                "{} is already reverted under {}",
+                &info.id[..12],
+                crate::source::display(&path)
+            );
+            return self.rollback_outcome(&branch, &path, None, done);
         }
         let tip_tree = repo
             .find_commit(tip)
@@ -491,7 +564,14 @@ impl Repo {
             info.id,
             crate::source::display(&path)
         );
-        self.write_commit(&branch, Some(tip), tip, tree, &message, options)
+        let commit = self.write_commit(&branch, Some(tip), tip, tree, &message, options)?;
+        let done = format!(
+            "reverted {} ({}) under {}",
+            &info.id[..12],
+            info.subject,
+            crate::source::display(&path)
+        );
+        self.rollback_outcome(&branch, &path, Some(commit), done)
     }
 }
 

@@ -11,7 +11,9 @@ mod value;
 
 pub(crate) use emit::format_float;
 pub use emit::{compare_keys, to_yaml, write_yaml};
-pub use parse::{Document, ParseLimits, parse_documents, parse_documents_with};
+pub use parse::{
+    Document, ParseLimits, parse_documents, parse_documents_with, parse_documents_with_full_reader,
+};
 pub(crate) use parse::{PathStep, Schema, parse_documents_as};
 pub(crate) use resolve::{Resolved, ResolvedNumber, resolve_plain_v3};
 pub use value::{Mapping, Value};

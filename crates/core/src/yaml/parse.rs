@@ -121,13 +121,7 @@ pub(crate) fn parse_documents_as(
     limits: &ParseLimits,
     schema: Schema,
 ) -> Result<Vec<Document>, Error> {
-    if let Some(at) = refused_character(text) {
-        return Err(character_error(
-            text,
-            at,
-            "a control character, which kustomize's YAML reader refuses",
-        ));
-    }
+    refuse_control_characters(text)?;
     // Byte length bounds the character count the document-size limit is about.
     if text.len() <= limits.max_document_size && !has_line_separators(text) {
         let mut builder = Builder::new(limits, schema);
@@ -141,6 +135,30 @@ pub(crate) fn parse_documents_as(
         }
     }
     parse_documents_full(text, limits, schema)
+}
+
+/// [`parse_documents_with`] through saphyr-parser alone, never the fast
+/// reader: what the fuzz target `yaml_read` compares the fast path with.
+/// Not part of the stable API.
+#[doc(hidden)]
+pub fn parse_documents_with_full_reader(
+    text: &str,
+    limits: &ParseLimits,
+) -> Result<Vec<Document>, Error> {
+    refuse_control_characters(text)?;
+    parse_documents_full(text, limits, Schema::Objects)
+}
+
+/// Refuses raw control characters, as kustomize's YAML reader does.
+fn refuse_control_characters(text: &str) -> Result<(), Error> {
+    match refused_character(text) {
+        Some(at) => Err(character_error(
+            text,
+            at,
+            "a control character, which kustomize's YAML reader refuses",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// [`parse_documents_as`] with saphyr-parser alone: every construct, and the
@@ -158,13 +176,14 @@ pub(crate) fn parse_documents_full(
     // b-chomped-last; go-yaml and so kustomize agree); saphyr adds one.
     let end_without_newline =
         (!text.is_empty() && !text.ends_with('\n')).then(|| text.chars().count());
-    // U+2028 and U+2029 are line breaks for go-yaml but not for YAML 1.2:
+    // U+2028, U+2029 and U+0085 (NEL) are line breaks for go-yaml but not
+    // for YAML 1.2:
     // kustomize reads them as such only inside quoted strings, where both
     // agree. Anywhere else they would change what the text means.
     let mut separators: Vec<usize> = if has_line_separators(text) {
         text.chars()
             .enumerate()
-            .filter(|(_, c)| matches!(c, '\u{2028}' | '\u{2029}'))
+            .filter(|(_, c)| matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}'))
             .map(|(i, _)| i)
             .collect()
     } else {
@@ -210,9 +229,11 @@ pub(crate) fn parse_documents_full(
 
 /// Whether the text holds U+2028 or U+2029 (bytes E2 80 A8 / E2 80 A9).
 fn has_line_separators(text: &str) -> bool {
-    text.as_bytes()
+    let bytes = text.as_bytes();
+    bytes
         .windows(3)
         .any(|w| w[0] == 0xE2 && w[1] == 0x80 && (w[2] == 0xA8 || w[2] == 0xA9))
+        || bytes.windows(2).any(|w| w == [0xC2, 0x85])
 }
 
 /// An error about the character at byte `at`, with its line and column.

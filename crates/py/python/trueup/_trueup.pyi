@@ -209,6 +209,19 @@ class CommitInfo(TypedDict):
     files: list[str]
     """Files under the path it added, changed or deleted (against its first parent)."""
 
+class RollbackOutcome(TypedDict):
+    """What ``rollback`` did."""
+
+    commit: Optional[str]
+    """The new commit's id; ``None`` when there was nothing to do."""
+    branch: str
+    """The branch, as a full ref name (``refs/heads/main``)."""
+    checked_out: bool
+    """Whether HEAD is on that branch: its working tree and index then still hold
+    the files from before (``message`` says how to update them)."""
+    message: str
+    """What happened, for people."""
+
 def resolve(rev: str, *, repo: Optional[_Path] = None) -> str:
     """The full commit id a revision names (``main``, ``v1``, a short id, ``HEAD~3``)."""
 
@@ -250,7 +263,8 @@ def rollback(
     revert: Optional[str] = None,
     branch: Optional[str] = None,
     repo: Optional[_Path] = None,
-) -> str:
+) -> RollbackOutcome:
     """Commit on ``branch`` (default: HEAD's branch) ``path`` restored as it was at
     ``to``, or the revert of commit ``revert`` limited to ``path`` (ConflictError
-    when it does not apply cleanly). Returns the new commit id."""
+    when it does not apply cleanly). Nothing to do is not an error: ``commit`` is
+    then ``None``. The repository is the one ``path`` is in unless ``repo`` is given."""
