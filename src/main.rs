@@ -6,23 +6,60 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
     name = "trueup",
     version,
-    about = "GitOps primitives: render overlays exactly as kustomize does, diff Git against the cluster"
+    about = "GitOps primitives: render overlays exactly as kustomize does, diff Git against the cluster",
+    after_help = "Exit codes: 0 success (in sync), 1 differences found, 2 error.\n\
+                  Try: trueup build apps/web/overlays/prod    trueup diff apps/web/overlays/prod --live live.yaml"
 )]
 struct Cli {
+    /// Colour in diffs: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set (to anything) or TERM is `dumb`.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether standard output gets colour.
+    fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Render a kustomization folder; prints what `kustomize build DIR` prints.
     /// With --all, renders every overlay under a root into one file each.
+    #[command(after_help = "Examples:\n  \
+        trueup build apps/web/overlays/prod\n  \
+        trueup build apps/web/overlays/prod -o json\n  \
+        trueup build apps/web/overlays/prod --rev v1.4      # as it is at a tag, from Git objects\n  \
+        trueup build --all . --out rendered/ --jobs 4        # every overlay, one file each")]
     Build {
         /// The folder holding kustomization.yaml [default: the current folder].
         #[arg(conflicts_with = "all")]
@@ -55,6 +92,9 @@ enum Command {
     },
     /// The commits that changed anything under PATH, newest first: the
     /// deployment audit log of an environment.
+    #[command(after_help = "Examples:\n  \
+        trueup history apps/web/overlays/prod -n 10\n  \
+        trueup history apps/web/overlays/prod --since v1.3 -o json")]
     History {
         /// A folder (or file) of the repository.
         path: PathBuf,
@@ -79,6 +119,9 @@ enum Command {
     /// is not touched; the branch moves only if nobody else moved it. Prints
     /// the new commit's id (stdout) and what happened (stderr); nothing to
     /// do is not an error.
+    #[command(after_help = "Examples:\n  \
+        trueup rollback apps/web/overlays/prod --to v1.3\n  \
+        trueup rollback apps/web/overlays/prod --revert 2213616f50f8 --branch deploy/prod-revert")]
     Rollback {
         /// A folder (or file) of the repository.
         path: PathBuf,
@@ -103,6 +146,10 @@ enum Command {
     /// Compare desired state (Git) with live state (the cluster), three-way
     /// with the last-applied state. Exit 0 when everything is Synced, 1 when
     /// anything differs, is missing or is extraneous, 2 on error.
+    #[command(after_help = "Examples:\n  \
+        trueup diff apps/web/overlays/prod --live live.yaml -n shop-prod\n  \
+        kubectl get deploy,svc,cm -n shop-prod -o json | trueup diff apps/web/overlays/prod --live - -o json\n  \
+        trueup diff --from-rev v1.3 --to-rev v1.4 apps/web/overlays/prod   # what a promotion changes")]
     Diff {
         /// Desired state: overlay folders (rendered), folders of YAML files, or YAML files.
         #[arg(required = true, value_name = "DESIRED")]
@@ -169,6 +216,15 @@ enum Command {
         #[arg(long, short)]
         jobs: Option<usize>,
     },
+    /// Print a completion script for a shell.
+    #[command(after_help = "Examples:\n  \
+        trueup completions bash > ~/.local/share/bash-completion/completions/trueup\n  \
+        trueup completions zsh > \"${fpath[1]}/_trueup\"\n  \
+        trueup completions fish > ~/.config/fish/completions/trueup.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -208,7 +264,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
+    let color = cli.color.enabled();
     match cli.command {
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "trueup", &mut script);
+            write_stdout(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Build {
             all: Some(root),
             out,
@@ -243,6 +306,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .diff_revisions(&path, &from, &to, &trueup_core::BuildOptions::default())
                 .map_err(|e| e.to_string())?;
             let text = match output {
+                DiffOutput::Text if color => colorize(&delta.to_text()),
                 DiffOutput::Text => delta.to_text(),
                 DiffOutput::Json => delta.to_json_pretty() + "\n",
             };
@@ -371,13 +435,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 trueup_core::diff::load_live(&live).map_err(err)?
             };
-            if live.is_empty() {
-                eprintln!(
-                    "warning: the live input holds no objects: every desired object is reported Missing"
-                );
-            }
             let report = trueup_core::diff::diff(&desired, &live, &options).map_err(err)?;
+            // Warnings go to standard error too, where a pipeline's reader sees them.
+            for w in &report.warnings {
+                match w.id.as_str() {
+                    "" => eprintln!("warning: {}", w.message),
+                    id => eprintln!("warning: {id}: {}", w.message),
+                }
+            }
             let text = match output {
+                DiffOutput::Text if color => colorize(&report.to_text()),
                 DiffOutput::Text => report.to_text(),
                 DiffOutput::Json => report.to_json_pretty() + "\n",
             };
@@ -426,6 +493,48 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// A text report with ANSI colours, line by line: removed lines red, added
+/// green, hunk headers cyan, file headers bold, statuses and warnings
+/// yellow or red.
+fn colorize(text: &str) -> String {
+    const RESET: &str = "\x1b[0m";
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.split_inclusive('\n') {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            "\x1b[1m"
+        } else if line.starts_with('+') {
+            "\x1b[32m"
+        } else if line.starts_with('-') {
+            "\x1b[31m"
+        } else if line.starts_with("@@") {
+            "\x1b[36m"
+        } else if line.starts_with("OutOfSync") || line.starts_with("changed") {
+            "\x1b[33m"
+        } else if line.starts_with("Missing")
+            || line.starts_with("Extraneous")
+            || line.starts_with("added")
+            || line.starts_with("removed")
+            || line.starts_with("warning:")
+        {
+            "\x1b[1;33m"
+        } else {
+            ""
+        };
+        if style.is_empty() {
+            out.push_str(line);
+        } else {
+            let body = line.strip_suffix('\n');
+            out.push_str(style);
+            out.push_str(body.unwrap_or(line));
+            out.push_str(RESET);
+            if body.is_some() {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// The set as text in the chosen format.
 fn render(set: &trueup_core::ResourceSet, output: Output) -> String {
     match output {
@@ -443,10 +552,22 @@ fn build_all(
     output: Output,
     build: trueup_core::BuildOptions,
 ) -> Result<ExitCode, String> {
+    // On a terminal, a progress line on standard error, redrawn in place.
+    let progress = std::io::stderr().is_terminal().then(|| {
+        trueup_core::kustomize::Progress::new(|done, total| {
+            if done == total || done % 16 == 0 {
+                eprint!("\rrendering: {done}/{total} overlays");
+                if done == total {
+                    eprint!("\r\x1b[K");
+                }
+            }
+        })
+    });
     let options = trueup_core::BuildAllOptions {
         jobs,
         overlays: None,
         build,
+        progress,
     };
     let results = trueup_core::build_all(root, &options).map_err(|e| e.to_string())?;
     let extension = match output {

@@ -196,3 +196,99 @@ fn a_broken_base_is_named_from_the_current_folder() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.starts_with("error: apps/base/cm.yaml, "), "{stderr}");
 }
+
+/// `trueup diff` of the example overlay against a live state with one
+/// hand edit, with extra arguments and environment; gives stdout.
+fn colour_run(args: &[&str], env: &[(&str, &str)]) -> String {
+    let overlay = "examples/gitops/apps/checkout/overlays/prod";
+    let live = "examples/live/checkout-prod.json";
+    let mut cmd = trueup();
+    cmd.args(["diff", overlay, "--live", live, "-n", "shop-prod"])
+        .args(args)
+        .current_dir(repo())
+        .env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The same through a pseudo-terminal (`script` from util-linux), so that
+/// standard output is a terminal.
+fn colour_run_on_a_terminal(env: &[(&str, &str)]) -> String {
+    let bin = env!("CARGO_BIN_EXE_trueup");
+    let line = format!(
+        "{bin} diff examples/gitops/apps/checkout/overlays/prod --live examples/live/checkout-prod.json -n shop-prod"
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(repo())
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("script (util-linux) runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn colour_on_a_terminal_never_with_no_color_or_in_a_pipe() {
+    const RED: &str = "\x1b[31m-  replicas: 3\x1b[0m";
+    assert!(!colour_run(&[], &[]).contains('\x1b'), "piped: no colour");
+    assert!(colour_run(&["--color", "always"], &[]).contains(RED));
+    assert!(!colour_run(&["--color", "never"], &[]).contains('\x1b'));
+    let tty = colour_run_on_a_terminal(&[]);
+    assert!(tty.contains(RED), "{tty:?}");
+    let tty = colour_run_on_a_terminal(&[("NO_COLOR", "1")]);
+    assert!(
+        tty.contains("-  replicas: 3") && !tty.contains('\x1b'),
+        "{tty:?}"
+    );
+}
+
+#[test]
+fn completions_and_examples_in_help() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = trueup()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            script.contains("rollback") && script.contains("--live"),
+            "{shell}"
+        );
+    }
+    for command in ["build", "diff", "history", "rollback"] {
+        let out = trueup().args([command, "--help"]).output().expect("runs");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Examples:\n  trueup "), "{command}: {help}");
+    }
+}
+
+#[test]
+fn render_all_shows_progress_on_a_terminal_only() {
+    let out_dir = std::env::temp_dir().join(format!("trueup-progress-{}", std::process::id()));
+    let out = out_dir.to_str().expect("UTF-8");
+    let bin = env!("CARGO_BIN_EXE_trueup");
+    let line = format!("{bin} build --all examples/gitops --out {out}");
+    let on_tty = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(repo())
+        .output()
+        .expect("script (util-linux) runs");
+    let piped = trueup()
+        .args(["build", "--all", "examples/gitops", "--out", out])
+        .current_dir(repo())
+        .output()
+        .expect("runs");
+    std::fs::remove_dir_all(&out_dir).expect("clean up");
+    let tty = String::from_utf8_lossy(&on_tty.stdout);
+    assert!(tty.contains("\rrendering: 5/5 overlays"), "{tty:?}");
+    assert!(piped.status.success());
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("rendering:"));
+}

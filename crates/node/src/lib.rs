@@ -370,6 +370,7 @@ fn build_all_impl(
         jobs: jobs.map(|j| j as usize),
         overlays: None,
         build: core_build_options(restrictor.as_deref())?,
+        progress: None,
     };
     Ok(trueup_core::build_all(root, &options)?
         .into_iter()

@@ -351,6 +351,14 @@ test('diff returns the CLI JSON report; diffAsync the same', async () => {
   assert.deepEqual(JSON.parse(JSON.stringify(later)), expected)
 })
 
+test('an empty live input is a report warning', () => {
+  const report = trueup.diff(path.join(DIFF, 'desired.yaml'), trueup.loadManifests(''))
+  assert.ok(report.resources.length > 0 && report.resources.every((r) => r.status === 'Missing'))
+  assert.deepEqual(report.warnings, [
+    { id: '', message: 'the live input holds no objects: every desired object is reported Missing' },
+  ])
+})
+
 test('diff takes ManifestSets and options; errors carry codes', async () => {
   const desired = trueup.loadManifestsFile(path.join(DIFF, 'desired.yaml'))
   const live = trueup.loadManifests(fs.readFileSync(path.join(DIFF, 'live.json')), { file: 'live.json' })

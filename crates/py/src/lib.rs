@@ -305,6 +305,7 @@ fn build_all<'py>(
         jobs,
         overlays: None,
         build: build_options(load_restrictor)?,
+        progress: None,
     };
     let results = py
         .detach(|| trueup_core::build_all(&root, &options))

@@ -372,6 +372,14 @@ def test_diff_masks_secret_values_unless_asked():
     assert "bmV3LXNlY3JldA==" in shown
 
 
+def test_empty_live_input_is_a_report_warning():
+    report = trueup.diff(DIFF / "desired.yaml", trueup.load_manifests(""))
+    assert report["summary"]["missing"] == len(report["resources"]) > 0
+    assert report["warnings"] == [
+        {"id": "", "message": "the live input holds no objects: every desired object is reported Missing"}
+    ]
+
+
 def test_diff_returns_the_cli_json_report():
     report = trueup.diff(DIFF / "desired.yaml", str(DIFF / "live.json"), app="web")
     expected = json.loads((DIFF / "expected.json").read_text())

@@ -436,6 +436,14 @@ pub fn diff(
     };
     let mut resources = Vec::with_capacity(compared.len());
     let mut warnings = Vec::new();
+    if live.is_empty() && !desired.is_empty() {
+        // Most often a wrong file or an empty pipe, not an empty cluster.
+        warnings.push(Warning {
+            id: String::new(),
+            message: "the live input holds no objects: every desired object is reported Missing"
+                .to_owned(),
+        });
+    }
     for (resource, warning) in compared {
         resources.push(resource);
         warnings.extend(warning);

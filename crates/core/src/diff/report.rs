@@ -110,7 +110,7 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
-    /// The resource concerned.
+    /// The resource concerned (empty for a warning about the whole input).
     pub id: String,
     /// What happened.
     pub message: String,
@@ -182,7 +182,11 @@ impl DiffReport {
             out.push_str(&r.diff);
         }
         for w in &self.warnings {
-            let _ = writeln!(out, "warning: {}: {}", w.id, w.message);
+            if w.id.is_empty() {
+                let _ = writeln!(out, "warning: {}", w.message);
+            } else {
+                let _ = writeln!(out, "warning: {}: {}", w.id, w.message);
+            }
         }
         let s = &self.summary;
         let _ = writeln!(

@@ -34,7 +34,8 @@ pub use kustomization::{
     PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
 };
 pub use render_all::{
-    BuildAllOptions, OverlayResult, build_all, build_all_source, find_overlays, output_file_name,
+    BuildAllOptions, OverlayResult, Progress, build_all, build_all_source, find_overlays,
+    output_file_name,
 };
 pub use replacement::{
     DelimitedPart, IdSelector, Replacement, ReplacementSource, ReplacementTarget,

@@ -21,6 +21,26 @@ pub struct BuildAllOptions {
     pub overlays: Option<Vec<String>>,
     /// Options of each build.
     pub build: BuildOptions,
+    /// Called after each overlay renders, from the rendering thread, with
+    /// how many are done and how many there are (a progress display).
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback of [`BuildAllOptions`]: `(done, total)`.
+#[derive(Clone)]
+pub struct Progress(std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl Progress {
+    /// Wraps a callback.
+    pub fn new(callback: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        Progress(std::sync::Arc::new(callback))
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// The outcome of one overlay.
@@ -151,6 +171,7 @@ pub fn build_all_source(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, overlays.len().max(1));
     let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Result<ResourceSet, Error>>>> =
         overlays.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
@@ -163,6 +184,10 @@ pub fn build_all_source(
                     *slots[i]
                         .lock()
                         .expect("no worker panics while holding a slot") = Some(result);
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if let Some(Progress(report)) = &options.progress {
+                        report(finished, overlays.len());
+                    }
                 }
             });
         }
