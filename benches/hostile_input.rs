@@ -52,7 +52,7 @@ fn copy_doubling() -> (trueup_core::patch::JsonPatch, trueup_core::Value) {
 /// A Deployment whose one container has `n` environment variables, every
 /// value prefixed with `prefix` (desired "a", live "b": every one changed),
 /// with the live object's managedFields and last-applied state.
-fn env_deployments(n: usize) -> (trueup_core::ResourceSet, trueup_core::ResourceSet) {
+fn env_deployments(n: usize) -> (trueup_core::ManifestSet, trueup_core::ManifestSet) {
     let deployment = |prefix: &str, extra: &str| {
         let mut text = format!(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n{extra}spec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: app\n        image: nginx\n        env:\n"

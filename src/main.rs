@@ -536,7 +536,7 @@ fn colorize(text: &str) -> String {
 }
 
 /// The set as text in the chosen format.
-fn render(set: &trueup_core::ResourceSet, output: Output) -> String {
+fn render(set: &trueup_core::ManifestSet, output: Output) -> String {
     match output {
         Output::Yaml => set.to_yaml(),
         Output::Json => set.to_json_pretty(),

@@ -7,7 +7,7 @@ mod diff_fixture;
 use std::collections::BTreeMap;
 
 use trueup_core::diff::{self, Cause, DiffOptions, SyncStatus};
-use trueup_core::{ResourceSet, Value, load_manifests};
+use trueup_core::{ManifestSet, Value, load_manifests};
 
 fn options_for_app() -> DiffOptions {
     DiffOptions {
@@ -124,7 +124,7 @@ fn patches_converge_live_to_desired() {
     assert!(left.is_empty(), "still out of sync: {left:#?}");
 }
 
-fn set(text: &str) -> ResourceSet {
+fn set(text: &str) -> ManifestSet {
     load_manifests(text, "test.yaml").expect("loads")
 }
 

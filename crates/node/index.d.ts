@@ -45,6 +45,10 @@ export declare class ManifestSet {
   toArray(): Array<Record<string, any>>
   /** An iterator over the objects: `for (const obj of set.values())`. */
   values(): ManifestIterator
+  /** The set is iterable: `for (const obj of set)`, `[...set]`. */
+  [globalThis.Symbol.iterator](): ManifestIterator
+  /** What `JSON.stringify(set)` writes: the array of objects. */
+  toJSON(): Array<Record<string, any>>
   /** Each object's identity as `group/kind/namespace/name`. */
   ids(): Array<string>
   /** The objects as YAML, byte-identical to `kustomize build`. */
@@ -116,6 +120,9 @@ export interface BuildOptions {
  */
 export declare function commit(request: CommitRequest): string
 
+/** `commit` on the thread pool (the contents are copied first). */
+export declare function commitAsync(request: CommitRequest): Promise<string>
+
 /** One commit of a path's history. */
 export interface CommitInfo {
   /** The full commit id. */
@@ -160,6 +167,26 @@ export interface CommitRequest {
    * @default the author
    */
   committer?: Signature
+}
+
+/** How many objects are added, removed, changed, unchanged. */
+export interface DeltaSummary {
+  /** Objects only in the newer revision. */
+  added: number
+  /** Objects only in the older revision. */
+  removed: number
+  /** Objects in both that differ. */
+  changed: number
+  /** Objects in both that are equal. */
+  unchanged: number
+}
+
+/** What `diffRevisions` finds. */
+export interface DesiredDiff {
+  /** The counts. */
+  summary: DeltaSummary
+  /** The objects that change, in identity order. */
+  resources: Array<ResourceDelta>
 }
 
 /**
@@ -249,10 +276,12 @@ export interface DiffReport {
 
 /**
  * What changes in the desired state of the overlay at `path` from revision
- * `fromRev` to `toRev`: `{ summary: { added, removed, changed, unchanged },
- * resources: [{ id, change, changes: [{ path, from, to }], diff }] }`.
+ * `fromRev` to `toRev`.
  */
-export declare function diffRevisions(path: string, fromRev: string, toRev: string, options?: RepoOptions | undefined | null): { summary: { added: number; removed: number; changed: number; unchanged: number }; resources: Array<{ id: string; change: 'added' | 'removed' | 'changed'; changes: Array<{ path: string; from: any; to: any }>; diff: string }> }
+export declare function diffRevisions(path: string, fromRev: string, toRev: string, options?: RepoOptions | undefined | null): DesiredDiff
+
+/** `diffRevisions` on the thread pool. */
+export declare function diffRevisionsAsync(path: string, fromRev: string, toRev: string, options?: RepoOptions | undefined | null): Promise<DesiredDiff>
 
 /** Counts of a diff by status. */
 export interface DiffSummary {
@@ -272,6 +301,16 @@ export interface DiffWarning {
   id: string
   /** What happened. */
   message: string
+}
+
+/** One field that changes between two revisions. */
+export interface FieldChange {
+  /** The field, as in diff reports (`spec.template.spec.containers[name=app].image`). */
+  path: string
+  /** Its value before (absent when it was not there). */
+  from?: any
+  /** Its value after (absent when it is gone). */
+  to?: any
 }
 
 /** One file of a commit. */
@@ -318,6 +357,9 @@ export declare function loadManifestsAsync(text: string | Buffer, options?: Load
 /** Reads the Kubernetes manifests in a YAML (or JSON) file. */
 export declare function loadManifestsFile(path: string): ManifestSet
 
+/** `loadManifestsFile` on the thread pool. */
+export declare function loadManifestsFileAsync(path: string): Promise<ManifestSet>
+
 /** Options of `loadManifests`. */
 export interface LoadOptions {
   /**
@@ -354,6 +396,21 @@ export interface RepoOptions {
 /** The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`). */
 export declare function resolve(rev: string, options?: RepoOptions | undefined | null): string
 
+/** `resolve` on the thread pool. */
+export declare function resolveAsync(rev: string, options?: RepoOptions | undefined | null): Promise<string>
+
+/** One object that changes between two revisions. */
+export interface ResourceDelta {
+  /** `group/kind/namespace/name`. */
+  id: string
+  /** What happens to it. */
+  change: 'added' | 'removed' | 'changed'
+  /** The fields that change. */
+  changes: Array<FieldChange>
+  /** A unified diff of its YAML. */
+  diff: string
+}
+
 /** The comparison of one resource. */
 export interface ResourceDiff {
   /** `group/kind/namespace/name`. */
@@ -378,6 +435,9 @@ export interface ResourceDiff {
  * cleanly). Nothing to do is not an error: `commit` is then absent.
  */
 export declare function rollback(path: string, options: RollbackOptions): RollbackOutcome
+
+/** `rollback` on the thread pool. */
+export declare function rollbackAsync(path: string, options: RollbackOptions): Promise<RollbackOutcome>
 
 /** Options of `rollback`: exactly one of `to` and `revert`. */
 export interface RollbackOptions {

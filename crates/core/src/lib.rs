@@ -39,7 +39,11 @@ pub use kustomize::{
     BuildAllOptions, BuildOptions, LoadRestrictor, OverlayResult, build, build_all, build_opts,
     build_source,
 };
-pub use resource::{Origin, ResId, Resource, ResourceSet};
+pub use resource::{ManifestSet, Origin, ResId, Resource};
+
+/// The name [`ManifestSet`] had before it took the bindings' name.
+#[deprecated(since = "0.1.0", note = "renamed ManifestSet, as in Python and Node")]
+pub type ResourceSet = ManifestSet;
 pub use source::{DirSource, EntryKind, MAX_FILE_BYTES, MemorySource, Source};
 pub use yaml::{ParseLimits, Value, parse_documents};
 
@@ -56,13 +60,13 @@ pub struct ReadmeDoctests;
 /// assert_eq!(set.to_yaml(), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n");
 /// # Ok::<(), trueup_core::Error>(())
 /// ```
-pub fn load_manifests(text: &str, file: &str) -> Result<ResourceSet> {
-    ResourceSet::from_yaml(text, file)
+pub fn load_manifests(text: &str, file: &str) -> Result<ManifestSet> {
+    ManifestSet::from_yaml(text, file)
 }
 
 /// Reads the Kubernetes manifests in a YAML (or JSON) file; errors name the
 /// file as given.
-pub fn load_manifests_file(path: impl AsRef<std::path::Path>) -> Result<ResourceSet> {
+pub fn load_manifests_file(path: impl AsRef<std::path::Path>) -> Result<ManifestSet> {
     let path = path.as_ref();
     let name = path.display().to_string();
     let bytes = source::read_regular_file(path, &name)?;
@@ -95,11 +99,11 @@ pub struct LoadOptions {
 /// let err = trueup_core::load_manifests_opts(b"a: {b: {c: {d: 1}}}\n", &options).unwrap_err();
 /// assert!(err.to_string().starts_with("deep.yaml, document 1, line 1: nesting deeper"));
 /// ```
-pub fn load_manifests_opts(bytes: &[u8], options: &LoadOptions) -> Result<ResourceSet> {
+pub fn load_manifests_opts(bytes: &[u8], options: &LoadOptions) -> Result<ManifestSet> {
     let file = options.file.as_deref().unwrap_or("<string>");
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Yaml {
         location: Location::file(file),
         message: format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
     })?;
-    ResourceSet::from_yaml_with(text, file, &options.limits)
+    ManifestSet::from_yaml_with(text, file, &options.limits)
 }

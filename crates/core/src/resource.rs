@@ -1,5 +1,5 @@
 //! Kubernetes objects: their identity ([`ResId`]), one object ([`Resource`]) and
-//! an ordered set of them ([`ResourceSet`]) that prints as kustomize prints.
+//! an ordered set of them ([`ManifestSet`]) that prints as kustomize prints.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -332,7 +332,7 @@ impl Resource {
     }
 
     /// Marks the object to get a name suffix at the end of a build
-    /// (see [`ResourceSet::suffix_marked_names`]).
+    /// (see [`ManifestSet::suffix_marked_names`]).
     pub(crate) fn mark_for_name_suffix(&mut self) {
         self.name_suffix_pending = true;
     }
@@ -496,22 +496,22 @@ fn identity_unchanged(id: &ResId, value: &Value) -> bool {
 
 /// An ordered set of resources with unique identities.
 #[derive(Debug, Clone, Default)]
-pub struct ResourceSet {
+pub struct ManifestSet {
     resources: Vec<Resource>,
     index: IdentityIndex,
 }
 
-impl PartialEq for ResourceSet {
+impl PartialEq for ManifestSet {
     fn eq(&self, other: &Self) -> bool {
         // The index is derived from the resources.
         self.resources == other.resources
     }
 }
 
-impl ResourceSet {
+impl ManifestSet {
     /// An empty set.
     pub fn new() -> Self {
-        ResourceSet::default()
+        ManifestSet::default()
     }
 
     /// Reads every Kubernetes object in a YAML stream. Empty documents are
@@ -519,24 +519,24 @@ impl ResourceSet {
     /// kustomize does, and `file` names the input in errors.
     ///
     /// ```
-    /// let set = trueup_core::ResourceSet::from_yaml(
+    /// let set = trueup_core::ManifestSet::from_yaml(
     ///     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
     ///     "app.yaml",
     /// ).unwrap();
     /// assert_eq!(set.len(), 1);
     /// assert_eq!(set.iter().next().unwrap().id().to_string(), "/ConfigMap//app");
     /// ```
-    pub fn from_yaml(text: &str, file: &str) -> Result<ResourceSet, Error> {
-        ResourceSet::from_yaml_with(text, file, &ParseLimits::default())
+    pub fn from_yaml(text: &str, file: &str) -> Result<ManifestSet, Error> {
+        ManifestSet::from_yaml_with(text, file, &ParseLimits::default())
     }
 
-    /// [`ResourceSet::from_yaml`] under the given parse limits.
+    /// [`ManifestSet::from_yaml`] under the given parse limits.
     pub fn from_yaml_with(
         text: &str,
         file: &str,
         limits: &ParseLimits,
-    ) -> Result<ResourceSet, Error> {
-        let mut set = ResourceSet::new();
+    ) -> Result<ManifestSet, Error> {
+        let mut set = ManifestSet::new();
         for resource in resources_from_yaml(text, file, limits)? {
             set.insert(resource, file)?;
         }
@@ -605,7 +605,7 @@ impl ResourceSet {
         Ok(())
     }
 
-    /// Like [`ResourceSet::transform_each`] for the resources `select` picks,
+    /// Like [`ManifestSet::transform_each`] for the resources `select` picks,
     /// given each resource whole (for selectors that look at original ids).
     /// `f` returns `false` to delete the resource. Returns how many were picked.
     pub(crate) fn transform_selected(
@@ -718,7 +718,7 @@ impl ResourceSet {
     }
 
     /// Adds every resource of `other`, in order.
-    pub fn extend(&mut self, other: ResourceSet, file: &str) -> Result<(), Error> {
+    pub fn extend(&mut self, other: ManifestSet, file: &str) -> Result<(), Error> {
         for resource in other.resources {
             self.insert(resource, file)?;
         }
@@ -808,7 +808,7 @@ impl ResourceSet {
             .collect()
     }
 
-    /// The resource at `position` (see [`ResourceSet::positions_of_any_id`]).
+    /// The resource at `position` (see [`ManifestSet::positions_of_any_id`]).
     pub(crate) fn at(&self, position: usize) -> &Resource {
         &self.resources[position]
     }
@@ -859,7 +859,7 @@ impl ResourceSet {
     }
 
     /// Takes every object's value out (leaving `null`), so that values can be
-    /// edited while the identities are read; [`ResourceSet::put_values`]
+    /// edited while the identities are read; [`ManifestSet::put_values`]
     /// puts them back. Identities must not change in between.
     pub(crate) fn take_values(&mut self) -> Vec<Value> {
         self.resources
@@ -868,7 +868,7 @@ impl ResourceSet {
             .collect()
     }
 
-    /// Puts back the values [`ResourceSet::take_values`] took, in order.
+    /// Puts back the values [`ManifestSet::take_values`] took, in order.
     pub(crate) fn put_values(&mut self, values: Vec<Value>) {
         debug_assert_eq!(values.len(), self.resources.len());
         for (r, value) in self.resources.iter_mut().zip(values) {
@@ -898,7 +898,7 @@ impl ResourceSet {
     }
 }
 
-impl<'a> IntoIterator for &'a ResourceSet {
+impl<'a> IntoIterator for &'a ManifestSet {
     type Item = &'a Resource;
     type IntoIter = std::slice::Iter<'a, Resource>;
     fn into_iter(self) -> Self::IntoIter {
@@ -906,7 +906,7 @@ impl<'a> IntoIterator for &'a ResourceSet {
     }
 }
 
-impl IntoIterator for ResourceSet {
+impl IntoIterator for ManifestSet {
     type Item = Resource;
     type IntoIter = std::vec::IntoIter<Resource>;
     fn into_iter(self) -> Self::IntoIter {
@@ -1148,8 +1148,8 @@ pub(crate) fn normalize_annotations(value: &mut Value) {
 mod tests {
     use super::*;
 
-    fn set(text: &str) -> ResourceSet {
-        ResourceSet::from_yaml(text, "test.yaml").expect("valid")
+    fn set(text: &str) -> ManifestSet {
+        ManifestSet::from_yaml(text, "test.yaml").expect("valid")
     }
 
     #[test]
@@ -1163,7 +1163,7 @@ mod tests {
 
     #[test]
     fn duplicates_are_rejected_with_default_namespace_equal_to_none() {
-        let err = ResourceSet::from_yaml(
+        let err = ManifestSet::from_yaml(
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n",
             "dup.yaml",
         )
@@ -1195,14 +1195,14 @@ mod tests {
             ),
             ("- a\n", "found a sequence"),
         ] {
-            let err = ResourceSet::from_yaml(
+            let err = ManifestSet::from_yaml(
                 &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n{text}"),
                 "bad.yaml",
             )
             .expect_err(text);
             let msg = err.to_string();
             assert!(
-                msg.contains("bad.yaml") && msg.contains("document 1") && msg.contains(needle),
+                msg.contains("bad.yaml") && msg.contains("document 2") && msg.contains(needle),
                 "{msg}"
             );
             assert_eq!(err.kind(), crate::ErrorKind::Manifest);

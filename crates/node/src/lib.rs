@@ -4,7 +4,7 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use trueup_core::ResourceSet;
+use trueup_core::ManifestSet as CoreManifestSet;
 
 /// The JS `Error` for an engine error: `message`, and as properties the
 /// stable `code` (`E_YAML`, ...), `file`, `line` and `column` (`null` when
@@ -61,10 +61,47 @@ fn reject_with<T>(env: Env, error: trueup_core::Error) -> napi::Result<T> {
     Err(thrown(&env, error))
 }
 
+/// An engine call run on the libuv thread pool: the `*Async` variants of
+/// the operations that have no task of their own. The promise resolves to
+/// what the sync variant returns, or rejects with the `Error` it throws.
+pub struct Job<T> {
+    work: Option<Box<dyn FnOnce() -> std::result::Result<T, trueup_core::Error> + Send>>,
+}
+
+impl<T> Job<T> {
+    fn spawn(
+        work: impl FnOnce() -> std::result::Result<T, trueup_core::Error> + Send + 'static,
+    ) -> AsyncTask<Job<T>>
+    where
+        Job<T>: Task,
+    {
+        AsyncTask::new(Job {
+            work: Some(Box::new(work)),
+        })
+    }
+}
+
+impl<T: Send + ToNapiValue + TypeName + 'static> Task for Job<T> {
+    type Output = std::result::Result<T, trueup_core::Error>;
+    type JsValue = T;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let work = self
+            .work
+            .take()
+            .ok_or_else(|| napi::Error::from_reason("a job runs once"))?;
+        Ok(work())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output.or_else(|e| reject_with(env, e))
+    }
+}
+
 /// An ordered set of Kubernetes objects, as `kustomize build` prints them.
 #[napi]
 pub struct ManifestSet {
-    inner: ResourceSet,
+    inner: CoreManifestSet,
 }
 
 #[napi]
@@ -98,6 +135,18 @@ impl ManifestSet {
         Ok(ManifestIterator {
             items: self.to_array()?.into_iter(),
         })
+    }
+
+    /// The set is iterable: `for (const obj of set)`, `[...set]`.
+    #[napi(well_known_symbol = "iterator")]
+    pub fn iterate(&self) -> Result<ManifestIterator> {
+        self.values()
+    }
+
+    /// What `JSON.stringify(set)` writes: the array of objects.
+    #[napi(js_name = "toJSON", ts_return_type = "Array<Record<string, any>>")]
+    pub fn to_json_value(&self) -> Result<Vec<serde_json::Value>> {
+        self.to_array()
     }
 
     /// Each object's identity as `group/kind/namespace/name`.
@@ -163,7 +212,7 @@ fn core_build_options(
 fn build_impl(
     path: &str,
     options: Option<BuildOptions>,
-) -> std::result::Result<ResourceSet, trueup_core::Error> {
+) -> std::result::Result<CoreManifestSet, trueup_core::Error> {
     let (restrictor, rev, repo) = match options {
         Some(o) => (o.load_restrictor, o.rev, o.repo),
         None => (None, None, None),
@@ -179,7 +228,7 @@ fn build_impl(
 fn load_manifests_impl(
     text: &[u8],
     options: &trueup_core::LoadOptions,
-) -> std::result::Result<ResourceSet, trueup_core::Error> {
+) -> std::result::Result<CoreManifestSet, trueup_core::Error> {
     trueup_core::load_manifests_opts(text, options)
 }
 
@@ -247,7 +296,7 @@ pub struct BuildTask {
 }
 
 impl Task for BuildTask {
-    type Output = std::result::Result<ResourceSet, trueup_core::Error>;
+    type Output = std::result::Result<CoreManifestSet, trueup_core::Error>;
     type JsValue = ManifestSet;
 
     fn compute(&mut self) -> Result<Self::Output> {
@@ -275,7 +324,7 @@ pub struct LoadTask {
 }
 
 impl Task for LoadTask {
-    type Output = std::result::Result<ResourceSet, trueup_core::Error>;
+    type Output = std::result::Result<CoreManifestSet, trueup_core::Error>;
     type JsValue = ManifestSet;
 
     fn compute(&mut self) -> Result<Self::Output> {
@@ -314,11 +363,17 @@ pub fn load_manifests_file(env: Env, path: String) -> Result<ManifestSet> {
         .map_err(|e| thrown(&env, e))
 }
 
+/// `loadManifestsFile` on the thread pool.
+#[napi(ts_return_type = "Promise<ManifestSet>")]
+pub fn load_manifests_file_async(path: String) -> AsyncTask<Job<ManifestSet>> {
+    Job::spawn(move || trueup_core::load_manifests_file(&path).map(|inner| ManifestSet { inner }))
+}
+
 /// One overlay of `buildAll`.
 #[napi]
 pub struct OverlayResult {
     path: String,
-    result: std::result::Result<ResourceSet, TrueupError>,
+    result: std::result::Result<CoreManifestSet, TrueupError>,
 }
 
 #[napi]
@@ -595,7 +650,7 @@ pub struct DiffOptions<'a> {
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
 /// read when the diff runs (off the main thread).
 enum Manifests {
-    Set(ResourceSet),
+    Set(CoreManifestSet),
     Paths(Vec<String>),
 }
 
@@ -608,7 +663,7 @@ impl Manifests {
         }
     }
 
-    fn load(self) -> std::result::Result<ResourceSet, trueup_core::Error> {
+    fn load(self) -> std::result::Result<CoreManifestSet, trueup_core::Error> {
         match self {
             Manifests::Set(set) => Ok(set),
             Manifests::Paths(paths) => trueup_core::diff::load_desired(&paths),
@@ -667,8 +722,8 @@ impl PendingDiffOptions {
 /// from paths into `slot`.
 fn manifests_ref<'a>(
     value: &'a Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
-    slot: &'a mut Option<ResourceSet>,
-) -> std::result::Result<&'a ResourceSet, trueup_core::Error> {
+    slot: &'a mut Option<CoreManifestSet>,
+) -> std::result::Result<&'a CoreManifestSet, trueup_core::Error> {
     let paths = match value {
         Either3::A(set) => return Ok(&set.inner),
         Either3::B(path) => std::slice::from_ref(path),
@@ -861,33 +916,140 @@ pub struct RepoOptions {
 /// The full commit id a revision names (`main`, `v1`, a short id, `HEAD~3`).
 #[napi]
 pub fn resolve(env: Env, rev: String, options: Option<RepoOptions>) -> Result<String> {
+    resolve_impl(&rev, options).map_err(|e| thrown(&env, e))
+}
+
+fn resolve_impl(
+    rev: &str,
+    options: Option<RepoOptions>,
+) -> std::result::Result<String, trueup_core::Error> {
     let repo = options.and_then(|o| o.repo);
-    open_repo(repo.as_deref())
-        .and_then(|r| r.resolve(&rev))
-        .map_err(|e| thrown(&env, e))
+    open_repo(repo.as_deref()).and_then(|r| r.resolve(rev))
+}
+
+/// `resolve` on the thread pool.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn resolve_async(rev: String, options: Option<RepoOptions>) -> AsyncTask<Job<String>> {
+    Job::spawn(move || resolve_impl(&rev, options))
+}
+
+/// One field that changes between two revisions.
+#[napi(object)]
+pub struct FieldChange {
+    /// The field, as in diff reports (`spec.template.spec.containers[name=app].image`).
+    pub path: String,
+    /// Its value before (absent when it was not there).
+    #[napi(ts_type = "any")]
+    pub from: Option<serde_json::Value>,
+    /// Its value after (absent when it is gone).
+    #[napi(ts_type = "any")]
+    pub to: Option<serde_json::Value>,
+}
+
+/// One object that changes between two revisions.
+#[napi(object)]
+pub struct ResourceDelta {
+    /// `group/kind/namespace/name`.
+    pub id: String,
+    /// What happens to it.
+    #[napi(ts_type = "'added' | 'removed' | 'changed'")]
+    pub change: String,
+    /// The fields that change.
+    pub changes: Vec<FieldChange>,
+    /// A unified diff of its YAML.
+    pub diff: String,
+}
+
+/// How many objects are added, removed, changed, unchanged.
+#[napi(object)]
+pub struct DeltaSummary {
+    /// Objects only in the newer revision.
+    pub added: u32,
+    /// Objects only in the older revision.
+    pub removed: u32,
+    /// Objects in both that differ.
+    pub changed: u32,
+    /// Objects in both that are equal.
+    pub unchanged: u32,
+}
+
+/// What `diffRevisions` finds.
+#[napi(object)]
+pub struct DesiredDiff {
+    /// The counts.
+    pub summary: DeltaSummary,
+    /// The objects that change, in identity order.
+    pub resources: Vec<ResourceDelta>,
+}
+
+impl From<trueup_core::diff::DesiredDiff> for DesiredDiff {
+    fn from(delta: trueup_core::diff::DesiredDiff) -> Self {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let value = |v: Option<trueup_core::Value>| v.map(|v| json(&v));
+        DesiredDiff {
+            summary: DeltaSummary {
+                added: count(delta.summary.added),
+                removed: count(delta.summary.removed),
+                changed: count(delta.summary.changed),
+                unchanged: count(delta.summary.unchanged),
+            },
+            resources: delta
+                .resources
+                .into_iter()
+                .map(|r| ResourceDelta {
+                    id: r.id,
+                    change: r.change.as_str().to_owned(),
+                    changes: r
+                        .changes
+                        .into_iter()
+                        .map(|c| FieldChange {
+                            path: c.path,
+                            from: value(c.from),
+                            to: value(c.to),
+                        })
+                        .collect(),
+                    diff: r.diff,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What changes in the desired state of the overlay at `path` from revision
-/// `fromRev` to `toRev`: `{ summary: { added, removed, changed, unchanged },
-/// resources: [{ id, change, changes: [{ path, from, to }], diff }] }`.
-#[napi(
-    ts_return_type = "{ summary: { added: number; removed: number; changed: number; unchanged: number }; resources: Array<{ id: string; change: 'added' | 'removed' | 'changed'; changes: Array<{ path: string; from: any; to: any }>; diff: string }> }"
-)]
+/// `fromRev` to `toRev`.
+#[napi]
 pub fn diff_revisions(
     env: Env,
     path: String,
     from_rev: String,
     to_rev: String,
     options: Option<RepoOptions>,
-) -> Result<serde_json::Value> {
+) -> Result<DesiredDiff> {
+    diff_revisions_impl(&path, &from_rev, &to_rev, options).map_err(|e| thrown(&env, e))
+}
+
+fn diff_revisions_impl(
+    path: &str,
+    from_rev: &str,
+    to_rev: &str,
+    options: Option<RepoOptions>,
+) -> std::result::Result<DesiredDiff, trueup_core::Error> {
     let repo = options.and_then(|o| o.repo);
-    let run = || -> std::result::Result<serde_json::Value, trueup_core::Error> {
-        let (repo, path) =
-            trueup_core::git::locate(repo.as_deref().map(std::path::Path::new), path.as_ref())?;
-        let delta = repo.diff_revisions(&path, &from_rev, &to_rev, &Default::default())?;
-        Ok(json(&delta))
-    };
-    run().map_err(|e| thrown(&env, e))
+    let (repo, path) =
+        trueup_core::git::locate(repo.as_deref().map(std::path::Path::new), path.as_ref())?;
+    let delta = repo.diff_revisions(&path, from_rev, to_rev, &Default::default())?;
+    Ok(DesiredDiff::from(delta))
+}
+
+/// `diffRevisions` on the thread pool.
+#[napi(ts_return_type = "Promise<DesiredDiff>")]
+pub fn diff_revisions_async(
+    path: String,
+    from_rev: String,
+    to_rev: String,
+    options: Option<RepoOptions>,
+) -> AsyncTask<Job<DesiredDiff>> {
+    Job::spawn(move || diff_revisions_impl(&path, &from_rev, &to_rev, options))
 }
 
 /// An author or committer.
@@ -947,6 +1109,23 @@ fn core_signature(s: Option<Signature>) -> Option<trueup_core::git::Signature> {
 /// The working tree and index are not touched. Returns the new commit id.
 #[napi]
 pub fn commit(env: Env, request: CommitRequest) -> Result<String> {
+    let (repo, core) = core_commit_request(request);
+    open_repo(repo.as_deref())
+        .and_then(|r| r.commit(&core))
+        .map_err(|e| thrown(&env, e))
+}
+
+/// `commit` on the thread pool (the contents are copied first).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn commit_async(request: CommitRequest) -> AsyncTask<Job<String>> {
+    let (repo, core) = core_commit_request(request);
+    Job::spawn(move || open_repo(repo.as_deref()).and_then(|r| r.commit(&core)))
+}
+
+/// The repository and the engine's request of a `commit` call.
+fn core_commit_request(
+    request: CommitRequest,
+) -> (Option<String>, trueup_core::git::CommitRequest) {
     let core = trueup_core::git::CommitRequest {
         branch: request.branch,
         parent: request.parent,
@@ -968,9 +1147,7 @@ pub fn commit(env: Env, request: CommitRequest) -> Result<String> {
             committer: core_signature(request.committer),
         },
     };
-    open_repo(request.repo.as_deref())
-        .and_then(|r| r.commit(&core))
-        .map_err(|e| thrown(&env, e))
+    (request.repo, core)
 }
 
 /// Options of `rollback`: exactly one of `to` and `revert`.
@@ -1018,14 +1195,24 @@ impl From<trueup_core::git::RollbackOutcome> for RollbackOutcome {
 /// cleanly). Nothing to do is not an error: `commit` is then absent.
 #[napi]
 pub fn rollback(env: Env, path: String, options: RollbackOptions) -> Result<RollbackOutcome> {
-    let run = || -> std::result::Result<RollbackOutcome, trueup_core::Error> {
-        let what = trueup_core::git::Rollback::from_options(options.to, options.revert)?;
-        let (repo, path) = trueup_core::git::locate(
-            options.repo.as_deref().map(std::path::Path::new),
-            path.as_ref(),
-        )?;
-        repo.rollback(&path, &what, options.branch.as_deref(), &Default::default())
-            .map(RollbackOutcome::from)
-    };
-    run().map_err(|e| thrown(&env, e))
+    rollback_impl(&path, options).map_err(|e| thrown(&env, e))
+}
+
+fn rollback_impl(
+    path: &str,
+    options: RollbackOptions,
+) -> std::result::Result<RollbackOutcome, trueup_core::Error> {
+    let what = trueup_core::git::Rollback::from_options(options.to, options.revert)?;
+    let (repo, path) = trueup_core::git::locate(
+        options.repo.as_deref().map(std::path::Path::new),
+        path.as_ref(),
+    )?;
+    repo.rollback(&path, &what, options.branch.as_deref(), &Default::default())
+        .map(RollbackOutcome::from)
+}
+
+/// `rollback` on the thread pool.
+#[napi(ts_return_type = "Promise<RollbackOutcome>")]
+pub fn rollback_async(path: String, options: RollbackOptions) -> AsyncTask<Job<RollbackOutcome>> {
+    Job::spawn(move || rollback_impl(&path, options))
 }

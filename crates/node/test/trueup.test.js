@@ -62,6 +62,16 @@ test('every conformance case through Node', () => {
   }
 })
 
+test('a ManifestSet is iterable and JSON-able', () => {
+  const set = trueup.loadManifests(DEPLOYMENT + '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n')
+  assert.deepEqual([...set], set.toArray())
+  const kinds = []
+  for (const obj of set) kinds.push(obj.kind)
+  assert.deepEqual(kinds, set.toArray().map((o) => o.kind))
+  assert.deepEqual(JSON.parse(JSON.stringify(set)), set.toArray())
+  assert.deepEqual(JSON.parse(JSON.stringify({ set })).set, JSON.parse(set.toJson()))
+})
+
 test('objects are plain JS objects', () => {
   const set = trueup.loadManifests(DEPLOYMENT)
   assert.equal(set.length, 1)
@@ -436,11 +446,18 @@ test('git: build at a revision, history, diffRevisions, resolve', async () => {
   assert.equal(trueup.resolve('HEAD~1', { repo }), log[1].id)
   const delta = trueup.diffRevisions(prod, 'HEAD~1', 'HEAD', { repo })
   assert.ok(delta.summary.added > 0 && delta.summary.removed > 0)
+  assert.ok(delta.resources.every((r) => ['added', 'removed', 'changed'].includes(r.change)))
+  // Every operation has an async variant that resolves to the same thing.
+  assert.deepEqual(await trueup.diffRevisionsAsync(prod, 'HEAD~1', 'HEAD', { repo }), delta)
+  assert.equal(await trueup.resolveAsync('HEAD~1', { repo }), log[1].id)
+  await assert.rejects(trueup.resolveAsync('no-such', { repo }), (err) => err instanceof Error && err.code === 'E_GIT')
+  const file = path.join(repo, prod, 'pdb.yaml')
+  assert.deepEqual((await trueup.loadManifestsFileAsync(file)).ids(), trueup.loadManifestsFile(file).ids())
   assert.throws(() => trueup.history(prod, { repo, rev: 'no-such' }), { code: 'E_GIT' })
   fs.rmSync(repo, { recursive: true })
 })
 
-test('git: commit with compare-and-swap, rollback', () => {
+test('git: commit with compare-and-swap, rollback', async () => {
   const repo = gitopsRepo()
   const tip = git(repo, 'rev-parse', 'main')
   const first = trueup.commit({
@@ -460,6 +477,11 @@ test('git: commit with compare-and-swap, rollback', () => {
     () => trueup.commit({ branch: 'main', parent: tip, repo, message: 'Stale', changes: [{ path: 'x', content: Buffer.from('x') }] }),
     { code: 'E_BRANCH_MOVED' },
   )
+  const viaAsync = await trueup.commitAsync({ branch: 'side', repo, message: 'Async', changes: [{ path: 'a.txt', content: 'a' }] })
+  assert.equal(git(repo, 'rev-parse', 'refs/heads/side'), viaAsync)
+  const sideBack = await trueup.rollbackAsync('a.txt', { to: 'main', branch: 'side', repo })
+  assert.equal(git(repo, 'rev-parse', 'refs/heads/side'), sideBack.commit)
+  assert.equal(sideBack.checkedOut, false)
   const back = trueup.rollback('apps/checkout/overlays/prod', { to: 'HEAD~2', repo })
   assert.equal(back.commit, git(repo, 'rev-parse', 'main'))
   assert.equal(back.branch, 'refs/heads/main')

@@ -8,7 +8,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyOSError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
-use trueup_core::{ErrorKind, LoadOptions, ParseLimits, ResourceSet, Value};
+use trueup_core::{ErrorKind, LoadOptions, ManifestSet as CoreManifestSet, ParseLimits, Value};
 
 create_exception!(
     trueup,
@@ -173,7 +173,7 @@ fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
 /// bytes as the `trueup build` CLI.
 #[pyclass(module = "trueup", name = "ManifestSet", frozen)]
 struct ManifestSet {
-    inner: ResourceSet,
+    inner: CoreManifestSet,
 }
 
 #[pymethods]
@@ -334,11 +334,11 @@ fn build_all<'py>(
 /// `trueup_core::diff::load_desired`).
 enum Manifests<'py> {
     Given(Bound<'py, ManifestSet>),
-    Read(ResourceSet),
+    Read(CoreManifestSet),
 }
 
 impl Manifests<'_> {
-    fn set(&self) -> &ResourceSet {
+    fn set(&self) -> &CoreManifestSet {
         match self {
             Manifests::Given(set) => &set.get().inner,
             Manifests::Read(set) => set,

@@ -55,7 +55,7 @@ pub use revisions::{
 use crate::error::Error;
 use crate::health::{self, HealthStatus};
 use crate::patch::strategic_merge::{self, Type};
-use crate::resource::{ResId, Resource, ResourceSet};
+use crate::resource::{ManifestSet, ResId, Resource};
 use crate::yaml::Value;
 use managed::Owned;
 
@@ -79,7 +79,7 @@ pub const DEFAULT_TRACKING_LABEL: &str = "app.kubernetes.io/instance";
 pub struct DiffOptions {
     /// The last-applied state, given explicitly; when `None`, each live
     /// object's `kubectl.kubernetes.io/last-applied-configuration` annotation.
-    pub last_applied: Option<ResourceSet>,
+    pub last_applied: Option<ManifestSet>,
     /// Ignore rules (see [`parse_ignore_rules`]).
     pub ignore: Vec<IgnoreRule>,
     /// Managers whose `Update`s count as hand edits ([`DEFAULT_HAND_EDIT_MANAGERS`]).
@@ -375,8 +375,8 @@ fn diff_one(
 /// are compared on [`DiffOptions::jobs`] threads; the report is the same
 /// whatever their number.
 pub fn diff(
-    desired: &ResourceSet,
-    live: &ResourceSet,
+    desired: &ManifestSet,
+    live: &ManifestSet,
     options: &DiffOptions,
 ) -> Result<DiffReport, Error> {
     let default_ns = options.namespace.as_deref();
@@ -561,8 +561,8 @@ fn tracked(r: &Resource, options: &DiffOptions, apps: &[String]) -> bool {
 /// Reads desired state from paths: a folder with a kustomization is
 /// rendered; another folder contributes its `.yaml`, `.yml` and `.json`
 /// files (as `kubectl apply -f DIR`); a file is read as manifests.
-pub fn load_desired<P: AsRef<Path>>(paths: &[P]) -> Result<ResourceSet, Error> {
-    let mut set = ResourceSet::new();
+pub fn load_desired<P: AsRef<Path>>(paths: &[P]) -> Result<ManifestSet, Error> {
+    let mut set = ManifestSet::new();
     for path in paths {
         let path = path.as_ref();
         let name = path.display().to_string();
@@ -605,6 +605,6 @@ pub fn load_ignore_rules(path: impl AsRef<Path>) -> Result<Vec<IgnoreRule>, Erro
 
 /// Reads live state: a YAML or JSON file of objects, or a `kind: List` as
 /// `kubectl get -o yaml` prints it.
-pub fn load_live(path: impl AsRef<Path>) -> Result<ResourceSet, Error> {
+pub fn load_live(path: impl AsRef<Path>) -> Result<ManifestSet, Error> {
     crate::load_manifests_file(path)
 }

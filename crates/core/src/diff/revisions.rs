@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::compare;
 use super::report::show_value;
 use crate::patch::strategic_merge::Type;
-use crate::resource::ResourceSet;
+use crate::resource::ManifestSet;
 use crate::yaml::Value;
 
 /// One field that differs between the two versions.
@@ -133,7 +133,7 @@ fn shown(r: &crate::Resource) -> std::borrow::Cow<'_, crate::Value> {
 /// Compares two versions of desired state (`from`, the old one, with `to`).
 /// Secret values are masked (`++++++++`, one mask per distinct value), as
 /// in [`super::diff`].
-pub fn compare_desired(from: &ResourceSet, to: &ResourceSet) -> DesiredDiff {
+pub fn compare_desired(from: &ManifestSet, to: &ManifestSet) -> DesiredDiff {
     let old: std::collections::HashMap<String, &crate::Resource> =
         from.iter().map(|r| (key(r), r)).collect();
     let mut seen = std::collections::HashSet::new();
@@ -221,7 +221,7 @@ mod secret_tests {
     #[test]
     fn secret_values_are_masked_between_revisions() {
         let secret = |password: &str| {
-            ResourceSet::from_yaml(
+            ManifestSet::from_yaml(
                 &format!(
                     "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {password}\n  user: YWRtaW4=\n"
                 ),
@@ -240,7 +240,7 @@ mod secret_tests {
             .map(|c| c.path.as_str())
             .collect();
         assert_eq!(paths, ["data.password"]);
-        let added = compare_desired(&ResourceSet::new(), &secret("bmV3"));
+        let added = compare_desired(&ManifestSet::new(), &secret("bmV3"));
         assert!(!added.to_text().contains("bmV3"));
     }
 }

@@ -26,7 +26,7 @@ pub use write::{CommitRequest, FileChange, Rollback, RollbackOutcome, Signature,
 
 use crate::error::Error;
 use crate::kustomize::BuildOptions;
-use crate::resource::ResourceSet;
+use crate::resource::ManifestSet;
 use crate::source::Source as _;
 
 /// A Git repository (with a working tree or bare).
@@ -164,7 +164,7 @@ impl Repo {
         path: &str,
         rev: &str,
         options: &BuildOptions,
-    ) -> Result<ResourceSet, Error> {
+    ) -> Result<ManifestSet, Error> {
         let source = self.tree_source(rev)?;
         let path = tree_path(path);
         let absent = source.entry(&path).is_none();
@@ -190,13 +190,13 @@ impl Repo {
         to: &str,
         options: &BuildOptions,
     ) -> Result<crate::diff::DesiredDiff, Error> {
-        let render = |rev: &str| -> Result<ResourceSet, Error> {
+        let render = |rev: &str| -> Result<ManifestSet, Error> {
             let source = self.tree_source(rev)?;
             let dir = tree_path(path);
             let absent = source.entry(&dir).is_none();
             source.check_intact()?;
             if absent {
-                return Ok(ResourceSet::new());
+                return Ok(ManifestSet::new());
             }
             let rendered = crate::kustomize::build_source_opts(&source, &dir, options);
             source.check_intact()?;
@@ -260,7 +260,7 @@ pub fn build_path(
     rev: Option<&str>,
     repo: Option<&Path>,
     options: &BuildOptions,
-) -> Result<ResourceSet, Error> {
+) -> Result<ManifestSet, Error> {
     match rev {
         None => crate::kustomize::build_opts(path, options),
         Some(rev) => {

@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::resource::{Origin, Resource, ResourceSet};
+use crate::resource::{ManifestSet, Origin, Resource};
 use crate::yaml::{Mapping, Value};
 
 /// `generatorOptions`, or a generator's own `options`.
@@ -264,7 +264,7 @@ pub(crate) fn generate(
 
 /// Adds a generated object to `set`, or merges it into / replaces the object
 /// it names (by current or previous identity), as kustomize's generators do.
-pub(crate) fn absorb(set: &mut ResourceSet, generated: Generated, file: &str) -> Result<(), Error> {
+pub(crate) fn absorb(set: &mut ManifestSet, generated: Generated, file: &str) -> Result<(), Error> {
     let origin = Origin {
         file: Some(file.to_owned()),
         document: None,
@@ -302,7 +302,7 @@ pub(crate) fn absorb(set: &mut ResourceSet, generated: Generated, file: &str) ->
 
 /// Appends the content hash to the names of generated objects that want one
 /// (once, at the top kustomization, from their final content).
-pub(crate) fn apply_name_hashes(set: &mut ResourceSet, file: &str) -> Result<(), Error> {
+pub(crate) fn apply_name_hashes(set: &mut ManifestSet, file: &str) -> Result<(), Error> {
     set.suffix_marked_names(file, "name hash", content_hash)
 }
 

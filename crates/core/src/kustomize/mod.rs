@@ -43,7 +43,7 @@ pub use replacement::{
 pub use selector::Selector;
 
 use crate::error::Error;
-use crate::resource::ResourceSet;
+use crate::resource::ManifestSet;
 use crate::source::{self, DirSource, EntryKind, Source};
 use crate::yaml::{ParseLimits, Value};
 
@@ -53,7 +53,7 @@ use crate::yaml::{ParseLimits, Value};
 /// let set = trueup_core::build("examples/gitops/apps/web/overlays/prod").unwrap();
 /// print!("{}", set.to_yaml());
 /// ```
-pub fn build(path: impl AsRef<Path>) -> Result<ResourceSet, Error> {
+pub fn build(path: impl AsRef<Path>) -> Result<ManifestSet, Error> {
     build_opts(path, &BuildOptions::default())
 }
 
@@ -95,7 +95,7 @@ pub struct BuildOptions {
 /// Errors name files as the caller does: with `path` `apps/web/prod`, a
 /// broken base file is `apps/web/base/cm.yaml`. A `path` that does not
 /// exist, or is not a folder, is an [`Error::Io`] saying so.
-pub fn build_opts(path: impl AsRef<Path>, options: &BuildOptions) -> Result<ResourceSet, Error> {
+pub fn build_opts(path: impl AsRef<Path>, options: &BuildOptions) -> Result<ManifestSet, Error> {
     let path = path.as_ref();
     let shown = path.to_string_lossy();
     check_folder(path, &shown)?;
@@ -135,7 +135,7 @@ pub(crate) fn check_folder(path: &Path, shown: &str) -> Result<(), Error> {
 /// let set = build_source(&src, "app").unwrap();
 /// assert_eq!(set.to_yaml(), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n");
 /// ```
-pub fn build_source(source: &dyn Source, dir: &str) -> Result<ResourceSet, Error> {
+pub fn build_source(source: &dyn Source, dir: &str) -> Result<ManifestSet, Error> {
     build_source_opts(source, dir, &BuildOptions::default())
 }
 
@@ -144,7 +144,7 @@ pub fn build_source_opts(
     source: &dyn Source,
     dir: &str,
     options: &BuildOptions,
-) -> Result<ResourceSet, Error> {
+) -> Result<ManifestSet, Error> {
     let dir = source::normalize(dir);
     let mut renderer = Renderer {
         source,
@@ -180,7 +180,7 @@ pub fn build_source_opts(
 /// kustomize refuses a RoleBinding whose ServiceAccount subject has a
 /// `namespace` key with no value ("namespace is blank"); an empty string
 /// or a missing key is fine, and so is any ClusterRoleBinding.
-fn check_role_binding_subjects(set: &ResourceSet, file: &str) -> Result<(), Error> {
+fn check_role_binding_subjects(set: &ManifestSet, file: &str) -> Result<(), Error> {
     for r in set {
         let id = r.id();
         if id.kind != "RoleBinding" || id.group != "rbac.authorization.k8s.io" {
@@ -252,8 +252,8 @@ impl Renderer<'_> {
         })
     }
 
-    fn render(&mut self, dir: &str) -> Result<(ResourceSet, Config), Error> {
-        let mut set = ResourceSet::new();
+    fn render(&mut self, dir: &str) -> Result<(ManifestSet, Config), Error> {
+        let mut set = ManifestSet::new();
         // The built-in configuration, copied only when `configurations` add to it.
         let mut config = Config::Borrowed(fieldspec::defaults());
         self.accumulate(dir, &mut set, &mut config, KustomizationKind::Kustomization)?;
@@ -265,7 +265,7 @@ impl Renderer<'_> {
     fn accumulate(
         &mut self,
         dir: &str,
-        set: &mut ResourceSet,
+        set: &mut ManifestSet,
         config: &mut Config,
         expected: KustomizationKind,
     ) -> Result<(), Error> {
@@ -547,7 +547,7 @@ impl Renderer<'_> {
         dir: &str,
         file: &str,
         entry: &str,
-    ) -> Result<(ResourceSet, Option<Config>), Error> {
+    ) -> Result<(ManifestSet, Option<Config>), Error> {
         if is_remote(entry) {
             return Err(Error::Unsupported {
                 field: format!("resources: remote {entry}"),
@@ -559,7 +559,7 @@ impl Renderer<'_> {
             Some((EntryKind::File, is_link)) => {
                 self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
-                let set = ResourceSet::from_yaml_with(&text, &path, &ParseLimits::default())?;
+                let set = ManifestSet::from_yaml_with(&text, &path, &ParseLimits::default())?;
                 Ok((set, None))
             }
             Some((EntryKind::Dir, _)) => {
@@ -589,7 +589,7 @@ impl Renderer<'_> {
 /// The built-in transformers between `patches` and `patchesJson6902`, in
 /// kustomize's order: namespace, prefix and suffix, labels, annotations.
 fn apply_transformers(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     k: &Kustomization,
     config: &TransformerConfig,
     file: &str,

@@ -5,7 +5,7 @@
 
 use super::fieldspec::TransformerConfig;
 use crate::error::Error;
-use crate::resource::{NameAffixes, ResId, Resource, ResourceSet};
+use crate::resource::{ManifestSet, NameAffixes, ResId, Resource};
 use crate::yaml::Value;
 
 /// Where pod specs live in each workload kind.
@@ -356,7 +356,7 @@ fn custom_referrals(config: &TransformerConfig) -> Vec<Referral> {
 
 /// Rewrites every reference to a renamed object to its current name.
 pub(crate) fn fix_references(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     config: &TransformerConfig,
     file: &str,
 ) -> Result<(), Error> {
@@ -370,7 +370,7 @@ pub(crate) fn fix_references(
 }
 
 fn rewrite_references(
-    set: &ResourceSet,
+    set: &ManifestSet,
     values: &mut [Value],
     custom: &[Referral],
     file: &str,

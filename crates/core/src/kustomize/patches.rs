@@ -5,7 +5,7 @@ use super::kustomization::PatchEntry;
 use super::selector::Selector;
 use crate::error::Error;
 use crate::patch::{JsonPatch, strategic_merge};
-use crate::resource::{ResId, Resource, ResourceSet};
+use crate::resource::{ManifestSet, ResId, Resource};
 use crate::yaml::Value;
 
 /// A patch entry with its text read.
@@ -29,7 +29,7 @@ pub(crate) enum Kind {
 
 /// Applies the patches in order.
 pub(crate) fn apply(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     patches: &[LoadedPatch],
     file: &str,
     kind: Kind,
@@ -94,7 +94,7 @@ pub(crate) fn apply(
 
 /// Applies `f` to every object `target` selects; `f` returns `false` to delete it.
 fn patch_targets(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     target: &Selector,
     file: &str,
     f: impl FnMut(&ResId, &mut Value) -> Result<bool, String>,
@@ -146,7 +146,7 @@ fn is_patch_target(r: &Resource, id: &ResId) -> bool {
 }
 
 fn apply_strategic_merge(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     patch: &LoadedPatch,
     doc: &Value,
     file: &str,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES, build_source_opts, find_kustomization};
 use crate::error::Error;
-use crate::resource::ResourceSet;
+use crate::resource::ManifestSet;
 use crate::source::{self, EntryKind, Source};
 use crate::yaml::{Value, parse_documents};
 
@@ -49,7 +49,7 @@ pub struct OverlayResult {
     /// The overlay's folder, relative to the root.
     pub path: String,
     /// What it renders to, or why it does not.
-    pub result: Result<ResourceSet, Error>,
+    pub result: Result<ManifestSet, Error>,
 }
 
 /// Folders skipped when looking for overlays.
@@ -172,7 +172,7 @@ pub fn build_all_source(
         .clamp(1, overlays.len().max(1));
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<ResourceSet, Error>>>> =
+    let slots: Vec<Mutex<Option<Result<ManifestSet, Error>>>> =
         overlays.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs {

@@ -3,7 +3,7 @@
 //! `spec.template.spec.containers.[name=app].image`.
 
 use crate::error::Error;
-use crate::resource::{ResId, Resource, ResourceSet};
+use crate::resource::{ManifestSet, ResId, Resource};
 use crate::yaml::fields;
 use crate::yaml::{Mapping, Value};
 
@@ -305,7 +305,7 @@ fn part_of(text: &str, part: &DelimitedPart) -> Result<String, String> {
 
 /// Applies the replacements in order.
 pub(crate) fn apply(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     replacements: &[Replacement],
     file: &str,
 ) -> Result<(), Error> {

@@ -6,13 +6,13 @@ use regex::Regex;
 use super::fieldspec::{self, CreateKind, FieldSpec, TransformerConfig};
 use super::kustomization::{ImageRewrite, Kustomization, ReplicaCount};
 use crate::error::Error;
-use crate::resource::{ResId, Resource, ResourceSet};
+use crate::resource::{ManifestSet, ResId, Resource};
 use crate::yaml::{Resolved, ResolvedNumber, Value, resolve_plain_v3};
 
 /// `namespace`: sets `metadata.namespace` on namespaced objects, renames
 /// `Namespace` objects, and fills the other built-in namespace fields.
 pub(crate) fn namespace(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     namespace: &str,
     config: &TransformerConfig,
     file: &str,
@@ -69,7 +69,7 @@ fn role_binding_subjects(value: &mut Value, namespace: &str) {
 /// `namePrefix` and `nameSuffix`: every name but those of Namespaces,
 /// CustomResourceDefinitions and APIServices.
 pub(crate) fn prefix_suffix(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     prefix: &str,
     suffix: &str,
     file: &str,
@@ -131,7 +131,7 @@ fn check_plain_key(key: &str) -> Result<(), String> {
 }
 
 fn apply_pairs(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     file: &str,
     what: &str,
     pairs: &[(String, String)],
@@ -157,7 +157,7 @@ fn merged(mut specs: Vec<FieldSpec>, extra: &[FieldSpec]) -> Vec<FieldSpec> {
 
 /// `labels` (each set with its reach) and then `commonLabels`.
 pub(crate) fn labels(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     k: &Kustomization,
     config: &TransformerConfig,
     file: &str,
@@ -205,7 +205,7 @@ pub(crate) fn labels(
 
 /// `commonAnnotations`.
 pub(crate) fn annotations(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     k: &Kustomization,
     config: &TransformerConfig,
     file: &str,
@@ -221,7 +221,7 @@ pub(crate) fn annotations(
 
 /// `replicas`: each count goes to the workloads of that name.
 pub(crate) fn replicas(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     replicas: &[ReplicaCount],
     config: &TransformerConfig,
     file: &str,
@@ -260,7 +260,7 @@ pub(crate) fn replicas(
 /// `images`: rewrites `image` in every `containers` and `initContainers`
 /// list anywhere in an object (not in CustomResourceDefinitions).
 pub(crate) fn images(
-    set: &mut ResourceSet,
+    set: &mut ManifestSet,
     images: &[ImageRewrite],
     config: &TransformerConfig,
     file: &str,

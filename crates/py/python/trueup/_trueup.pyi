@@ -236,7 +236,33 @@ def history(
     """The commits that changed anything under ``path``, newest first, as
     ``git log -- PATH`` lists them (``since``: only commits not reachable from it)."""
 
-def diff_revisions(path: _Path, from_rev: str, to_rev: str, *, repo: Optional[_Path] = None) -> dict[str, Any]:
+class DeltaSummary(TypedDict):
+    """How many objects ``diff_revisions`` finds added, removed, changed, unchanged."""
+
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+
+FieldChange = TypedDict("FieldChange", {"path": str, "from": Any, "to": Any})
+"""One field that changes between two revisions (``from``/``to`` are None when absent)."""
+
+class ResourceDelta(TypedDict):
+    """One object that changes between two revisions."""
+
+    id: str
+    change: Literal["added", "removed", "changed"]
+    changes: list[FieldChange]
+    diff: str
+    """A unified diff of its YAML."""
+
+class DesiredDiff(TypedDict):
+    """What ``diff_revisions`` finds."""
+
+    summary: DeltaSummary
+    resources: list[ResourceDelta]
+
+def diff_revisions(path: _Path, from_rev: str, to_rev: str, *, repo: Optional[_Path] = None) -> DesiredDiff:
     """What changes in the desired state of the overlay at ``path`` from ``from_rev``
     to ``to_rev``: ``summary`` (added, removed, changed, unchanged) and
     ``resources`` (``id``, ``change``, ``changes`` with ``path``/``from``/``to``, ``diff``)."""
