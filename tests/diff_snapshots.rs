@@ -2,7 +2,9 @@
 //! live.json written by make_live.py): the JSON report and the text report,
 //! from the library and from the CLI. To accept a deliberate change of
 //! output, run with `UPDATE_SNAPSHOTS=1` and review the diff of the
-//! expected files.
+//! expected files. (Not insta: these expected files are plain JSON and text
+//! that the Python and Node suites compare with too; insta's `.snap` files
+//! carry a header of their own.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,24 +2,23 @@
 //! `base64.StdEncoding` reads and writes it: `!!binary` scalars, Secret data,
 //! binary files in generators.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Go's `base64.StdEncoding`: the standard alphabet, padding written and
+/// required, and (not being `.Strict()`) non-zero bits in the last symbol
+/// accepted.
+const GO_STD: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Encodes bytes, padded.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    GO_STD.encode(bytes)
 }
 
 /// Encodes bytes as kustomize's generators do (`encodeBase64` in kustomize's
@@ -41,39 +40,15 @@ pub(crate) fn encode_wrapped(bytes: &[u8]) -> String {
 
 /// Go's `base64.StdEncoding.DecodeString`: padded standard alphabet, line breaks ignored.
 pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
-    let symbols: Vec<u8> = text
-        .bytes()
-        .filter(|b| !matches!(b, b'\r' | b'\n'))
-        .collect();
-    if !symbols.len().is_multiple_of(4) {
-        return None;
+    if text.contains(['\r', '\n']) {
+        let symbols: Vec<u8> = text
+            .bytes()
+            .filter(|b| !matches!(b, b'\r' | b'\n'))
+            .collect();
+        GO_STD.decode(symbols).ok()
+    } else {
+        GO_STD.decode(text).ok()
     }
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
-    let chunks = symbols.len() / 4;
-    for (i, chunk) in symbols.chunks(4).enumerate() {
-        let padding = chunk.iter().rev().take_while(|c| **c == b'=').count();
-        if padding > 2 || (padding > 0 && i + 1 != chunks) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &chunk[..4 - padding] {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * padding as u32;
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - padding]);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -86,6 +61,9 @@ mod tests {
         assert_eq!(decode("aGVs\nbG8h").as_deref(), Some(&b"hello!"[..]));
         assert_eq!(decode("aGVsbG8"), None);
         assert_eq!(decode("a=Vs"), None);
+        assert_eq!(decode("aGVsbG8==="), None);
+        // Not Strict(): bits left over in the last symbol are ignored, as Go does.
+        assert_eq!(decode("aGVsbG9=").as_deref(), Some(&b"hello"[..]));
     }
 
     #[test]

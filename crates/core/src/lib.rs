@@ -29,6 +29,7 @@ pub mod error;
 pub mod git;
 pub mod health;
 pub mod kustomize;
+mod parallel;
 pub mod patch;
 pub mod resource;
 pub mod source;

@@ -410,30 +410,11 @@ pub fn diff(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, pairs.len().div_ceil(64).max(1));
-    let compared: Vec<(ResourceDiff, Option<Warning>)> = if jobs == 1 {
-        pairs
-            .iter()
-            .map(|&(r, l, a)| diff_one(r, l, a, options))
-            .collect()
-    } else {
-        let chunk = pairs.len().div_ceil(jobs);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = pairs
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|&(r, l, a)| diff_one(r, l, a, options))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("a diff thread does not panic"))
-                .collect()
-        })
+    let compare = |&(r, l, a): &(&Resource, Option<&Resource>, Option<Option<&Resource>>)| {
+        diff_one(r, l, a, options)
     };
+    let compared: Vec<(ResourceDiff, Option<Warning>)> =
+        crate::parallel::map(jobs, &pairs, compare);
     let mut resources = Vec::with_capacity(compared.len());
     let mut warnings = Vec::new();
     if live.is_empty() && !desired.is_empty() {

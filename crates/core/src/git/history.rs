@@ -423,6 +423,9 @@ impl Repo {
         start: gix::ObjectId,
         excluded: &HashSet<gix::ObjectId>,
     ) -> Result<(), gix::Error> {
+        // A pipeline, not a rayon map: this thread reads commits as the
+        // workers look their trees up, each worker with its own repository
+        // handle and memo of trees, so neither side waits for the other.
         type Batch = Vec<(gix::ObjectId, gix::ObjectId)>;
         let jobs = std::thread::available_parallelism().map_or(1, usize::from);
         let (sender, receiver) = std::sync::mpsc::channel::<Batch>();

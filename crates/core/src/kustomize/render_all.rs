@@ -2,7 +2,6 @@
 //! that no other kustomization under the root uses), rendered in parallel.
 //! One overlay's failure is reported with its path and stops no other.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES, build_source_opts, find_kustomization};
@@ -170,27 +169,14 @@ pub fn build_all_source(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, overlays.len().max(1));
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<ManifestSet, Error>>>> =
-        overlays.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(dir) = overlays.get(i) else { break };
-                    let result = build_source_opts(source, dir, &options.build);
-                    *slots[i]
-                        .lock()
-                        .expect("no worker panics while holding a slot") = Some(result);
-                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if let Some(Progress(report)) = &options.progress {
-                        report(finished, overlays.len());
-                    }
-                }
-            });
+    let rendered = crate::parallel::map(jobs, &overlays, |dir| {
+        let result = build_source_opts(source, dir, &options.build);
+        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(Progress(report)) = &options.progress {
+            report(finished, overlays.len());
         }
+        result
     });
     let relative = |dir: &str| -> String {
         if root.is_empty() {
@@ -205,13 +191,10 @@ pub fn build_all_source(
     };
     Ok(overlays
         .iter()
-        .zip(slots)
-        .map(|(dir, slot)| OverlayResult {
+        .zip(rendered)
+        .map(|(dir, result)| OverlayResult {
             path: relative(dir),
-            result: slot
-                .into_inner()
-                .expect("no worker panics while holding a slot")
-                .expect("every overlay was rendered"),
+            result,
         })
         .collect())
 }
