@@ -503,6 +503,16 @@ export interface TrueupError {
   line?: number
   /** The 1-based column, or `null`. */
   column?: number
+  /** `E_UNSUPPORTED`: the kustomization field. */
+  field?: string
+  /** `E_GIT`: the repository. */
+  repo?: string
+  /** `E_BRANCH_MOVED`: the branch. */
+  branch?: string
+  /** `E_BRANCH_MOVED`: where the writer expected it. */
+  expected?: string
+  /** `E_BRANCH_MOVED`: where it is. */
+  actual?: string
 }
 
 /** The version of the engine. */

@@ -220,6 +220,32 @@ impl Error {
         }
     }
 
+    /// The fields particular to this kind of error, by name, as the
+    /// bindings expose them: `field` ([`Error::Unsupported`]), `repo`
+    /// ([`Error::Git`]), `branch`, `expected` and `actual`
+    /// ([`Error::BranchMoved`]).
+    ///
+    /// ```
+    /// let err = trueup_core::Error::BranchMoved {
+    ///     branch: "refs/heads/main".into(),
+    ///     expected: "a".into(),
+    ///     actual: "b".into(),
+    /// };
+    /// assert_eq!(err.details(), [("branch", "refs/heads/main"), ("expected", "a"), ("actual", "b")]);
+    /// ```
+    pub fn details(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Error::Unsupported { field, .. } => vec![("field", field)],
+            Error::Git { repo, .. } => vec![("repo", repo)],
+            Error::BranchMoved {
+                branch,
+                expected,
+                actual,
+            } => vec![("branch", branch), ("expected", expected), ("actual", actual)],
+            _ => Vec::new(),
+        }
+    }
+
     /// Names the file this error came from, when it did not say yet.
     pub fn in_file(mut self, name: &str) -> Self {
         if let Error::Yaml { location, .. } | Error::Manifest { location, .. } = &mut self

@@ -23,6 +23,18 @@ fn error_object<'env>(env: &'env Env, fields: &TrueupError) -> Result<Object<'en
     object.set("file", fields.file.as_deref())?;
     object.set("line", fields.line)?;
     object.set("column", fields.column)?;
+    let details = [
+        ("field", &fields.field),
+        ("repo", &fields.repo),
+        ("branch", &fields.branch),
+        ("expected", &fields.expected),
+        ("actual", &fields.actual),
+    ];
+    for (name, value) in details {
+        if let Some(value) = value {
+            object.set(name, value.as_str())?;
+        }
+    }
     Ok(object)
 }
 
@@ -41,18 +53,44 @@ pub struct TrueupError {
     pub line: Option<u32>,
     /// The 1-based column, or `null`.
     pub column: Option<u32>,
+    /// `E_UNSUPPORTED`: the kustomization field.
+    pub field: Option<String>,
+    /// `E_GIT`: the repository.
+    pub repo: Option<String>,
+    /// `E_BRANCH_MOVED`: the branch.
+    pub branch: Option<String>,
+    /// `E_BRANCH_MOVED`: where the writer expected it.
+    pub expected: Option<String>,
+    /// `E_BRANCH_MOVED`: where it is.
+    pub actual: Option<String>,
 }
 
 impl From<&trueup_core::Error> for TrueupError {
     fn from(error: &trueup_core::Error) -> Self {
         let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        TrueupError {
+        let mut fields = TrueupError {
             code: error.kind().code().to_owned(),
             message: error.to_string(),
             file: error.file().map(str::to_owned),
             line: error.line().map(number),
             column: error.column().map(number),
+            field: None,
+            repo: None,
+            branch: None,
+            expected: None,
+            actual: None,
+        };
+        for (name, detail) in error.details() {
+            let slot = match name {
+                "field" => &mut fields.field,
+                "repo" => &mut fields.repo,
+                "branch" => &mut fields.branch,
+                "expected" => &mut fields.expected,
+                _ => &mut fields.actual,
+            };
+            *slot = Some(detail.to_owned());
         }
+        fields
     }
 }
 

@@ -145,7 +145,7 @@ test('manifest, overlay and unsupported errors', () => {
   )
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-'))
   fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'helmCharts:\n- name: redis\nresources: [cm.yaml]\n')
-  assert.throws(() => trueup.build(dir), { code: 'E_UNSUPPORTED', message: /helmCharts.*kustomization\.yaml/ })
+  assert.throws(() => trueup.build(dir), { code: 'E_UNSUPPORTED', field: 'helmCharts', message: /helmCharts.*kustomization\.yaml/ })
   const missing = path.join(dir, 'missing')
   assert.throws(() => trueup.build(missing), { code: 'E_IO', file: missing, message: /missing: does not exist$/ })
   fs.mkdirSync(path.join(dir, 'empty'))
@@ -475,7 +475,11 @@ test('git: commit with compare-and-swap, rollback', async () => {
   assert.equal(git(repo, 'log', '-1', '--format=%an %at', first), 'Bot 1800000000')
   assert.throws(
     () => trueup.commit({ branch: 'main', parent: tip, repo, message: 'Stale', changes: [{ path: 'x', content: Buffer.from('x') }] }),
-    { code: 'E_BRANCH_MOVED' },
+    (err) => {
+      assert.equal(err.code, 'E_BRANCH_MOVED')
+      assert.deepEqual([err.branch, err.expected, err.actual], ['main', tip, git(repo, 'rev-parse', 'main')])
+      return true
+    },
   )
   const viaAsync = await trueup.commitAsync({ branch: 'side', repo, message: 'Async', changes: [{ path: 'a.txt', content: 'a' }] })
   assert.equal(git(repo, 'rev-parse', 'refs/heads/side'), viaAsync)

@@ -120,6 +120,9 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         let _ = value.setattr("file", error.file());
         let _ = value.setattr("line", error.line());
         let _ = value.setattr("column", error.column());
+        for (name, detail) in error.details() {
+            let _ = value.setattr(name, detail);
+        }
         if let trueup_core::Error::Io { source, .. } = &error {
             let _ = value.setattr("errno", errno_of(source));
             let _ = value.setattr("strerror", source.to_string());

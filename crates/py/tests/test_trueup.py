@@ -128,7 +128,7 @@ def test_overlay_and_unsupported_errors(tmp_path):
     with pytest.raises(trueup.UnsupportedError) as info:
         trueup.build(tmp_path)
     assert isinstance(info.value, trueup.OverlayError)
-    assert info.value.code == "E_UNSUPPORTED"
+    assert info.value.code == "E_UNSUPPORTED" and info.value.field == "helmCharts"
     assert "helmCharts" in str(info.value) and "kustomization.yaml" in str(info.value)
 
     (tmp_path / "empty").mkdir()
@@ -496,6 +496,8 @@ def test_git_commit_compare_and_swap_and_rollback(gitops):
     with pytest.raises(trueup.BranchMovedError) as err:
         trueup.commit("main", {"x.txt": b"x"}, "Stale", parent=tip, repo=gitops)
     assert err.value.code == "E_BRANCH_MOVED"
+    assert (err.value.branch, err.value.expected) == ("main", tip)
+    assert err.value.actual == git(gitops, "rev-parse", "main")
     back = trueup.rollback("apps/checkout/overlays/prod", to="HEAD~2", repo=gitops)
     assert back["commit"] == git(gitops, "rev-parse", "main")
     assert back["branch"] == "refs/heads/main" and back["checked_out"] is True

@@ -32,14 +32,26 @@ class OverlayError(TrueupError):
 class UnsupportedError(OverlayError):
     """A kustomization uses a feature trueup does not render yet."""
 
+    field: str
+    """The kustomization field (``helmCharts``, ``vars``...)."""
+
 class DiffError(TrueupError):
     """A diff's input (live objects, last-applied state, ignore rules) is wrong."""
 
 class GitError(TrueupError):
     """A Git operation failed: not a repository, unknown revision, path not in the tree..."""
 
+    repo: str
+    """The repository (empty for BranchMovedError and ConflictError)."""
+
 class BranchMovedError(GitError):
     """A branch did not point where a write expected: read it again and retry."""
+
+    branch: str
+    expected: str
+    """Where the writer expected the branch."""
+    actual: str
+    """Where it is."""
 
 class ConflictError(GitError):
     """A revert does not apply cleanly."""
