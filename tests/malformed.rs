@@ -239,3 +239,27 @@ fn control_characters_and_line_separators() {
     );
     assert!(load_manifests(&quoted, "ok.yaml").is_ok());
 }
+
+#[test]
+fn broken_json_is_called_json_with_its_line_and_column() {
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\",}}\n]}\n";
+    let err = load_manifests(text, "live.json").expect_err("a trailing comma is not JSON");
+    assert_eq!(err.kind(), ErrorKind::Yaml);
+    assert_eq!(
+        (err.file(), err.line(), err.column()),
+        (Some("live.json"), Some(2), Some(50))
+    );
+    assert_eq!(
+        err.to_string(),
+        "live.json, line 2, column 50: invalid JSON: trailing comma"
+    );
+    // The same text elsewhere is YAML, whose flow mappings take the comma.
+    let set = load_manifests(text, "live.yaml").expect("YAML");
+    assert_eq!(set.len(), 1);
+    // JSON read as JSON gives what the YAML reader gives.
+    let json = "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\"}, \"data\": {\"n\": \"1\", \"t\": \"true\"}, \"x\": [1.5, 2, null, false]}";
+    let as_json = load_manifests(json, "a.json").expect("JSON");
+    let as_yaml =
+        load_manifests(&format!("# a comment first: YAML\n{json}"), "a.yaml").expect("YAML");
+    assert_eq!(as_json.to_yaml(), as_yaml.to_yaml());
+}

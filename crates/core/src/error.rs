@@ -241,7 +241,11 @@ impl Error {
                 branch,
                 expected,
                 actual,
-            } => vec![("branch", branch), ("expected", expected), ("actual", actual)],
+            } => vec![
+                ("branch", branch),
+                ("expected", expected),
+                ("actual", actual),
+            ],
             _ => Vec::new(),
         }
     }

@@ -1045,6 +1045,47 @@ impl PartialOrd for LegacyKey {
     }
 }
 
+/// A text that is one JSON value (what `kubectl get -o json` prints), read
+/// with the JSON reader: several times faster than the YAML reader, and its
+/// errors say JSON. `None` when the text does not look like JSON, or is not
+/// JSON but may be YAML (a flow mapping such as `{a: 1}`); in a `.json`
+/// file, text that is not JSON is an error.
+fn json_document(
+    text: &str,
+    file: &str,
+    limits: &ParseLimits,
+) -> Result<Option<yaml::Document>, Error> {
+    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !(body.starts_with('{') || body.starts_with('[')) || text.len() > limits.max_document_size {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => Ok(Some(yaml::Document {
+            index: 0,
+            line: text[..text.len() - body.len()].matches('\n').count() + 1,
+            value,
+            empty_nulls: Vec::new(),
+        })),
+        Err(e) if file.ends_with(".json") => {
+            let message = e.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(at) => &message[..at],
+                None => &message,
+            };
+            Err(Error::Yaml {
+                location: Location {
+                    file: Some(file.to_owned()),
+                    document: None,
+                    line: Some(e.line()),
+                    column: Some(e.column()),
+                },
+                message: format!("invalid JSON: {message}"),
+            })
+        }
+        Err(_) => Ok(None),
+    }
+}
+
 /// Reads the Kubernetes objects of a YAML stream, expanding lists, in kustomize's
 /// order (list items after the documents that follow the list), dropping local-config
 /// objects and empty annotations as kustomize does.
@@ -1053,8 +1094,11 @@ pub fn resources_from_yaml(
     file: &str,
     limits: &ParseLimits,
 ) -> Result<Vec<Resource>, Error> {
-    let docs = yaml::parse_documents_as(text, limits, yaml::Schema::Resources)
-        .map_err(|e| e.in_file(file))?;
+    let docs = match json_document(text, file, limits)? {
+        Some(doc) => vec![doc],
+        None => yaml::parse_documents_as(text, limits, yaml::Schema::Resources)
+            .map_err(|e| e.in_file(file))?,
+    };
     let mut queue: std::collections::VecDeque<(Value, Origin, Vec<Vec<PathStep>>)> = docs
         .into_iter()
         .filter(|d| !d.value.is_null())

@@ -138,6 +138,20 @@ test('errors are real Errors with code, file, line and column', async () => {
   })
 })
 
+test('broken JSON is called JSON, with line and column', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-json-'))
+  const file = path.join(dir, 'live.json')
+  fs.writeFileSync(file, '{"kind": "List", "items": [\n  {"kind": "ConfigMap",}\n]}\n')
+  assert.throws(() => trueup.loadManifestsFile(file), {
+    code: 'E_YAML',
+    file,
+    line: 2,
+    column: 24,
+    message: /invalid JSON: trailing comma$/,
+  })
+  fs.rmSync(dir, { recursive: true })
+})
+
 test('manifest, overlay and unsupported errors', () => {
   assert.throws(
     () => trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', { file: 'cm.yaml' }),

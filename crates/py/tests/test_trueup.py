@@ -269,6 +269,14 @@ def test_parse_limits_are_keyword_options():
         trueup.load_manifests("[" * 10_000)
 
 
+def test_broken_json_is_called_json(tmp_path):
+    path = tmp_path / "live.json"
+    path.write_text('{"kind": "List", "items": [\n  {"kind": "ConfigMap",}\n]}\n')
+    with pytest.raises(trueup.YamlError, match="invalid JSON: trailing comma") as info:
+        trueup.load_manifests_file(path)
+    assert (info.value.file, info.value.line, info.value.column) == (str(path), 2, 24)
+
+
 def test_load_manifests_file(tmp_path):
     path = tmp_path / "cm.yaml"
     path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
