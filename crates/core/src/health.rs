@@ -96,8 +96,32 @@ fn observed(value: &Value) -> bool {
     }
 }
 
-/// The health of a live object, for the kinds Argo CD assesses; `None` for others.
+/// Argo CD's hook finalizer: an object being deleted that carries it is
+/// assessed as usual (its hook still runs).
+const HOOK_FINALIZER: &str = "argocd.argoproj.io/hook-finalizer";
+
+/// The health of a live object, as Argo CD assesses it by default: an object
+/// being deleted is Progressing ("Pending deletion"); then gitops-engine's
+/// built-in checks, and the checks Argo CD ships as Lua for CronJob,
+/// PodDisruptionBudget and CustomResourceDefinition (ported, so no Lua is
+/// needed for them). `None` for kinds Argo CD does not assess.
 pub fn assess(group: &str, kind: &str, live: &Value) -> Option<Health> {
+    use HealthStatus::*;
+    if live
+        .get_path(&["metadata", "deletionTimestamp"])
+        .is_some_and(|t| !t.is_null())
+    {
+        let hooked = live
+            .get_path(&["metadata", "finalizers"])
+            .and_then(Value::as_seq)
+            .is_some_and(|f| f.iter().any(|f| f.as_str() == Some(HOOK_FINALIZER)));
+        if !hooked {
+            return Health::new(Progressing, "Pending deletion");
+        }
+    }
+    let version = text(live, &["apiVersion"])
+        .and_then(|v| v.rsplit('/').next())
+        .unwrap_or("");
     match (group, kind) {
         ("apps", "Deployment") => deployment(live),
         ("apps", "StatefulSet") => stateful_set(live),
@@ -109,7 +133,11 @@ pub fn assess(group: &str, kind: &str, live: &Value) -> Option<Health> {
         ("", "Service") => service(live),
         ("networking.k8s.io" | "extensions", "Ingress") => ingress(live),
         ("", "PersistentVolumeClaim") => pvc(live),
-        ("autoscaling", "HorizontalPodAutoscaler") => hpa(live),
+        ("autoscaling", "HorizontalPodAutoscaler") => hpa(live, version),
+        ("apiregistration.k8s.io", "APIService") => api_service(live),
+        ("argoproj.io", "Workflow") => argo_workflow(live),
+        ("policy", "PodDisruptionBudget") => pod_disruption_budget(live),
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => custom_resource_definition(live),
         _ => None,
     }
 }
@@ -268,45 +296,81 @@ fn replica_set(live: &Value) -> Option<Health> {
 }
 
 /// Container waiting reasons that mean a pod will not start by itself.
-const FAILED_WAITING: &[&str] = &[
-    "CrashLoopBackOff",
-    "ErrImagePull",
-    "ImagePullBackOff",
-    "CreateContainerConfigError",
-    "InvalidImageName",
-    "CreateContainerError",
-];
-
+/// gitops-engine's `getCorev1PodHealth`.
 fn pod(live: &Value) -> Option<Health> {
     use HealthStatus::*;
-    let statuses = live
-        .get_path(&["status", "containerStatuses"])
-        .and_then(Value::as_seq)
-        .unwrap_or_default();
-    for status in statuses {
-        if let Some(reason) = text(status, &["state", "waiting", "reason"])
-            && FAILED_WAITING.contains(&reason)
-        {
-            let message = text(status, &["state", "waiting", "message"]).unwrap_or(reason);
-            return Health::new(Degraded, message);
+    let statuses = |key: &str| {
+        live.get_path(&["status", key])
+            .and_then(Value::as_seq)
+            .unwrap_or_default()
+    };
+    let containers = statuses("containerStatuses");
+    let restart = text(live, &["spec", "restartPolicy"]).unwrap_or("Always");
+    let message = || text(live, &["status", "message"]).unwrap_or("").to_owned();
+    // A container that cannot start (image pull, crash loop) is Degraded,
+    // but only where the pod restarts forever: a hook pod may still recover.
+    if restart == "Always" {
+        let failing: Vec<&str> = containers
+            .iter()
+            .filter_map(|c| {
+                let reason = text(c, &["state", "waiting", "reason"])?;
+                (reason.starts_with("Err")
+                    || reason.ends_with("Error")
+                    || reason.ends_with("BackOff"))
+                .then(|| text(c, &["state", "waiting", "message"]).unwrap_or(""))
+            })
+            .collect();
+        if !failing.is_empty() {
+            return Health::new(Degraded, failing.join(", "));
         }
     }
     match text(live, &["status", "phase"]) {
-        Some("Pending") => Health::new(Progressing, "Pod is pending"),
-        Some("Succeeded") => Health::new(Healthy, "Pod completed"),
-        Some("Failed") => Health::new(
-            Degraded,
-            text(live, &["status", "message"]).unwrap_or("Pod failed"),
-        ),
-        Some("Running") => {
-            let ready = !statuses.is_empty() && statuses.iter().all(|s| flag(s, &["ready"]));
-            if ready || text(live, &["spec", "restartPolicy"]).is_some_and(|p| p != "Always") {
-                Health::new(Healthy, "")
-            } else {
-                Health::new(Progressing, "Waiting for containers to be ready")
+        Some("Pending") => Health::new(Progressing, message()),
+        Some("Succeeded") => Health::new(Healthy, message()),
+        Some("Failed") => {
+            if !message().is_empty() {
+                return Health::new(Degraded, message());
             }
+            let fail_message = |c: &Value| -> Option<String> {
+                let terminated = c.get_path(&["state", "terminated"])?;
+                if let Some(m) = text(terminated, &["message"]).filter(|m| !m.is_empty()) {
+                    return Some(m.to_owned());
+                }
+                if text(terminated, &["reason"]) == Some("OOMKilled") {
+                    return Some("OOMKilled".to_owned());
+                }
+                let code = int(terminated, &["exitCode"]).unwrap_or(0);
+                (code != 0).then(|| {
+                    let name = text(c, &["name"]).unwrap_or("");
+                    format!("container \"{name}\" failed with exit code {code}")
+                })
+            };
+            let found = statuses("initContainerStatuses")
+                .iter()
+                .chain(containers)
+                .find_map(fail_message);
+            Health::new(Degraded, found.unwrap_or_default())
         }
-        _ => Health::new(Unknown, "Pod phase unknown"),
+        Some("Running") => match restart {
+            "Always" => {
+                let ready =
+                    condition(live, "Ready").is_some_and(|c| text(c, &["status"]) == Some("True"));
+                if ready {
+                    Health::new(Healthy, message())
+                } else if containers.iter().any(|c| {
+                    c.get_path(&["lastState", "terminated"])
+                        .is_some_and(|t| !t.is_null())
+                }) {
+                    Health::new(Degraded, message())
+                } else {
+                    Health::new(Progressing, message())
+                }
+            }
+            // Finite pods (hooks, mostly) are Progressing while they run.
+            "OnFailure" | "Never" => Health::new(Progressing, message()),
+            _ => Health::new(Unknown, message()),
+        },
+        _ => Health::new(Unknown, message()),
     }
 }
 
@@ -329,12 +393,46 @@ fn job(live: &Value) -> Option<Health> {
     Health::new(Progressing, "Job is running")
 }
 
+/// Argo CD's `batch/CronJob/health.lua` (argo-cd 37ee0097): a suspended
+/// CronJob is Healthy (argo-cd#24428), a running one too (#24429).
 fn cron_job(live: &Value) -> Option<Health> {
     use HealthStatus::*;
     if flag(live, &["spec", "suspend"]) {
-        return Health::new(Suspended, "CronJob is suspended");
+        return Health::new(Healthy, "CronJob is Suspended");
     }
-    Health::new(Healthy, "")
+    let Some(status) = live.get_path(&["status"]).filter(|s| !s.is_null()) else {
+        return Health::new(Progressing, "Waiting for CronJob");
+    };
+    let Some(scheduled) = text(status, &["lastScheduleTime"]) else {
+        return Health::new(Healthy, "CronJob has not been scheduled yet");
+    };
+    let Some(succeeded) = text(status, &["lastSuccessfulTime"]) else {
+        return Health::new(
+            Healthy,
+            "The CronJob never completed successfully. It may not be healthy",
+        );
+    };
+    if status
+        .get_path(&["active"])
+        .and_then(Value::as_seq)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return Health::new(
+            Healthy,
+            "The job is running. Its last execution may not have been successful",
+        );
+    }
+    // RFC 3339 times in UTC compare as text, as the script compares them.
+    if succeeded < scheduled {
+        return Health::new(
+            Degraded,
+            "CronJob has not completed its last execution successfully",
+        );
+    }
+    Health::new(
+        Healthy,
+        "CronJob has completed its last execution successfully",
+    )
 }
 
 fn load_balancer_ready(live: &Value) -> bool {
@@ -369,30 +467,155 @@ fn pvc(live: &Value) -> Option<Health> {
     }
 }
 
-fn hpa(live: &Value) -> Option<Health> {
+/// gitops-engine's `getHPAHealth`: conditions from `status.conditions`, or
+/// for `autoscaling/v1` from the `autoscaling.alpha.kubernetes.io/conditions`
+/// annotation (JSON); the first degraded or healthy condition decides.
+fn hpa(live: &Value, version: &str) -> Option<Health> {
     use HealthStatus::*;
+    let waiting = || Health::new(Progressing, "Waiting to Autoscale");
+    let from_annotation;
+    let conditions: &[Value] = if version == "v1" {
+        let Some(annotation) = text(
+            live,
+            &[
+                "metadata",
+                "annotations",
+                "autoscaling.alpha.kubernetes.io/conditions",
+            ],
+        ) else {
+            return waiting();
+        };
+        match Value::from_json(annotation) {
+            Ok(Value::Seq(items)) => {
+                from_annotation = items;
+                &from_annotation
+            }
+            Ok(_) | Err(_) => {
+                return Health::new(Unknown, "failed to convert conditions annotation to typed");
+            }
+        }
+    } else {
+        live.get_path(&["status", "conditions"])
+            .and_then(Value::as_seq)
+            .unwrap_or_default()
+    };
+    const DEGRADED: &[(&str, &str)] = &[
+        ("AbleToScale", "FailedGetScale"),
+        ("AbleToScale", "FailedUpdateScale"),
+        ("ScalingActive", "FailedGetResourceMetric"),
+        ("ScalingActive", "InvalidSelector"),
+    ];
+    for c in conditions {
+        let (kind, reason) = (
+            text(c, &["type"]).unwrap_or(""),
+            text(c, &["reason"]).unwrap_or(""),
+        );
+        let message = text(c, &["message"]).unwrap_or("");
+        if DEGRADED.contains(&(kind, reason)) {
+            return Health::new(Degraded, message);
+        }
+        if matches!(kind, "AbleToScale" | "ScalingLimited") && text(c, &["status"]) == Some("True")
+        {
+            return Health::new(Healthy, message);
+        }
+    }
+    waiting()
+}
+
+/// gitops-engine's `getAPIServiceHealth`: its `Available` condition.
+fn api_service(live: &Value) -> Option<Health> {
+    use HealthStatus::*;
+    match condition(live, "Available") {
+        Some(c) => {
+            let message = format!(
+                "{}: {}",
+                text(c, &["reason"]).unwrap_or(""),
+                text(c, &["message"]).unwrap_or("")
+            );
+            if text(c, &["status"]) == Some("True") {
+                Health::new(Healthy, message)
+            } else {
+                Health::new(Progressing, message)
+            }
+        }
+        None => Health::new(Progressing, "Waiting to be processed"),
+    }
+}
+
+/// gitops-engine's `getArgoWorkflowHealth`: the workflow's phase.
+fn argo_workflow(live: &Value) -> Option<Health> {
+    use HealthStatus::*;
+    let message = text(live, &["status", "message"]).unwrap_or("");
+    match text(live, &["status", "phase"]).unwrap_or("") {
+        "" | "Pending" | "Running" => Health::new(Progressing, message),
+        "Succeeded" => Health::new(Healthy, message),
+        "Failed" | "Error" => Health::new(Degraded, message),
+        _ => Health::new(Unknown, message),
+    }
+}
+
+/// Argo CD's `policy/PodDisruptionBudget/health.lua` (argo-cd 37ee0097): a False condition is
+/// Degraded unless its reason is InsufficientPods; any other makes it Healthy.
+fn pod_disruption_budget(live: &Value) -> Option<Health> {
+    use HealthStatus::*;
+    let mut health = Health::new(Progressing, "Waiting for status");
     let conditions = live
         .get_path(&["status", "conditions"])
         .and_then(Value::as_seq)
         .unwrap_or_default();
     for c in conditions {
-        let failed = text(c, &["status"]) == Some("False")
-            && matches!(text(c, &["type"]), Some("AbleToScale" | "ScalingActive"))
-            && text(c, &["reason"]).is_some_and(|r| r.starts_with("Failed"));
-        if failed {
-            return Health::new(
-                Degraded,
-                text(c, &["message"]).unwrap_or("HPA cannot scale"),
-            );
+        let reason = text(c, &["reason"]).unwrap_or("");
+        let message = format!("PodDisruptionBudget has {reason}");
+        if text(c, &["status"]) == Some("False") && reason != "InsufficientPods" {
+            return Health::new(Degraded, message);
+        }
+        health = Health::new(Healthy, message);
+    }
+    health
+}
+
+/// Argo CD's `apiextensions.k8s.io/CustomResourceDefinition/health.lua`
+/// (argo-cd 37ee0097): conditions in order, the first telling one decides.
+fn custom_resource_definition(live: &Value) -> Option<Health> {
+    use HealthStatus::*;
+    let conditions = live
+        .get_path(&["status", "conditions"])
+        .and_then(Value::as_seq)
+        .unwrap_or_default();
+    if conditions.is_empty() {
+        return Health::new(Progressing, "Status conditions not found");
+    }
+    let mut established = false;
+    for c in conditions {
+        let message = text(c, &["message"]).unwrap_or("");
+        match (
+            text(c, &["type"]).unwrap_or(""),
+            text(c, &["status"]).unwrap_or(""),
+        ) {
+            ("Terminating", "True") => {
+                return Health::new(Progressing, format!("CRD is terminating: {message}"));
+            }
+            ("NamesAccepted", "False") => {
+                return Health::new(
+                    Degraded,
+                    format!("CRD names have not been accepted: {message}"),
+                );
+            }
+            ("NonStructuralSchema", "True") => {
+                return Health::new(Degraded, format!("Schema violations found: {message}"));
+            }
+            ("Established", "True") => established = true,
+            ("Established", _) if text(c, &["reason"]) == Some("Installing") => {
+                return Health::new(Progressing, "CRD is being installed");
+            }
+            _ => {}
         }
     }
-    if conditions.is_empty() && int(live, &["status", "currentReplicas"]).is_none() {
-        return Health::new(
-            Progressing,
-            "Waiting for the autoscaler to observe its target",
-        );
+    if established {
+        Health::new(Healthy, "CRD is healthy")
+    } else {
+        Health::new(Degraded, "CRD is not established")
     }
-    Health::new(Healthy, "")
 }
 
 #[cfg(test)]
@@ -477,5 +700,183 @@ mod tests {
             Some(HealthStatus::Degraded)
         );
         assert!(assess("", "ConfigMap", &Value::Null).is_none());
+    }
+
+    /// The rules of gitops-engine's `pkg/health` and of the Lua checks Argo
+    /// CD ships (argo-cd 37ee0097), each from a case of their tests.
+    #[test]
+    fn as_argo_cd_assesses_them() {
+        use HealthStatus::*;
+        // Pods: a running pod that restarts only on failure is Progressing
+        // (a hook), an unready one whose container was restarted Degraded.
+        let running = "status: {phase: Running, conditions: [{type: Ready, status: 'False'}]";
+        assert_eq!(
+            status(
+                "",
+                "Pod",
+                &format!("spec: {{restartPolicy: OnFailure}}\n{running}}}\n")
+            ),
+            Progressing
+        );
+        assert_eq!(
+            status(
+                "",
+                "Pod",
+                &format!(
+                    "spec: {{restartPolicy: Always}}\n{running}, containerStatuses: [{{lastState: {{terminated: {{exitCode: 1}}}}}}]}}\n"
+                )
+            ),
+            Degraded
+        );
+        assert_eq!(
+            status(
+                "",
+                "Pod",
+                "spec: {}\nstatus: {phase: Failed, containerStatuses: [{name: app, state: {terminated: {exitCode: 2}}}]}\n"
+            ),
+            Degraded
+        );
+        // HPA v1: conditions come from an annotation; none means Progressing.
+        let hpa = |annotation: &str| {
+            format!(
+                "apiVersion: autoscaling/v1\nmetadata:\n  annotations: {{autoscaling.alpha.kubernetes.io/conditions: '{annotation}'}}\n"
+            )
+        };
+        assert_eq!(
+            status(
+                "autoscaling",
+                "HorizontalPodAutoscaler",
+                "apiVersion: autoscaling/v1\n"
+            ),
+            Progressing
+        );
+        assert_eq!(
+            status(
+                "autoscaling",
+                "HorizontalPodAutoscaler",
+                &hpa(r#"[{"type":"AbleToScale","status":"False","reason":"FailedGetScale"}]"#)
+            ),
+            Degraded
+        );
+        assert_eq!(
+            status(
+                "autoscaling",
+                "HorizontalPodAutoscaler",
+                &hpa(r#"[{"type":"AbleToScale","status":"True","reason":"SucceededGetScale"}]"#)
+            ),
+            Healthy
+        );
+        assert_eq!(
+            status(
+                "autoscaling",
+                "HorizontalPodAutoscaler",
+                "apiVersion: autoscaling/v2\nstatus: {}\n"
+            ),
+            Progressing
+        );
+        // APIService, Argo Workflows.
+        assert_eq!(
+            status(
+                "apiregistration.k8s.io",
+                "APIService",
+                "status: {conditions: [{type: Available, status: 'False'}]}\n"
+            ),
+            Progressing
+        );
+        assert_eq!(
+            status(
+                "apiregistration.k8s.io",
+                "APIService",
+                "status: {conditions: [{type: Available, status: 'True'}]}\n"
+            ),
+            Healthy
+        );
+        assert_eq!(
+            status("argoproj.io", "Workflow", "status: {}\n"),
+            Progressing
+        );
+        assert_eq!(
+            status("argoproj.io", "Workflow", "status: {phase: Error}\n"),
+            Degraded
+        );
+        // CronJob: suspended and running are Healthy (argo-cd#24428, #24429);
+        // a last success before the last schedule is Degraded.
+        assert_eq!(
+            status("batch", "CronJob", "spec: {suspend: true}\nstatus: {}\n"),
+            Healthy
+        );
+        assert_eq!(
+            status(
+                "batch",
+                "CronJob",
+                "spec: {}\nstatus: {lastScheduleTime: '2025-07-30T13:46:00Z', lastSuccessfulTime: '2025-07-30T13:44:19Z'}\n"
+            ),
+            Degraded
+        );
+        assert_eq!(status("batch", "CronJob", "spec: {}\n"), Progressing);
+        // PodDisruptionBudget: InsufficientPods is not Degraded.
+        assert_eq!(
+            status(
+                "policy",
+                "PodDisruptionBudget",
+                "status: {conditions: [{status: 'False', reason: InsufficientPods}]}\n"
+            ),
+            Healthy
+        );
+        assert_eq!(
+            status(
+                "policy",
+                "PodDisruptionBudget",
+                "status: {conditions: [{status: 'False', reason: SyncFailed}]}\n"
+            ),
+            Degraded
+        );
+        assert_eq!(
+            status("policy", "PodDisruptionBudget", "status: {}\n"),
+            Progressing
+        );
+        // CRDs: installing is Progressing, not established Degraded.
+        let crd = "apiextensions.k8s.io";
+        assert_eq!(
+            status(
+                crd,
+                "CustomResourceDefinition",
+                "status: {conditions: [{type: Established, status: 'False', reason: Installing}]}\n"
+            ),
+            Progressing
+        );
+        assert_eq!(
+            status(
+                crd,
+                "CustomResourceDefinition",
+                "status: {conditions: [{type: Established, status: 'False'}]}\n"
+            ),
+            Degraded
+        );
+        assert_eq!(
+            status(
+                crd,
+                "CustomResourceDefinition",
+                "status: {conditions: [{type: Established, status: 'True'}]}\n"
+            ),
+            Healthy
+        );
+        // Anything being deleted is Progressing, unless Argo CD's hook finalizer holds it.
+        assert_eq!(
+            status(
+                "apps",
+                "Deployment",
+                "metadata: {deletionTimestamp: '2026-01-01T00:00:00Z'}\nspec: {paused: true}\n"
+            ),
+            Progressing
+        );
+        assert_eq!(
+            status(
+                "apps",
+                "Deployment",
+                "metadata: {deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [argocd.argoproj.io/hook-finalizer]}\nspec: {paused: true}\n"
+            ),
+            Suspended
+        );
     }
 }
