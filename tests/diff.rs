@@ -414,3 +414,78 @@ fn wrapped_base64_is_the_same_bytes_and_masked_secrets_get_no_patch() {
     let report = diff::diff(&desired, &changed, &open).expect("diffs");
     assert!(report.resources[0].patch.is_some());
 }
+
+/// Argo CD's ignore rules match group and kind as globs, and a rule without
+/// a group is about the core group only (argo-cd util/argo/diff/ignore.go).
+#[test]
+fn ignore_rules_match_group_and_kind_as_argo_cd_does() {
+    let live = live_with(
+        DEPLOYMENT,
+        "spec:\n  replicas: 7\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n",
+    );
+    let status = |rules: &str| {
+        let options = DiffOptions {
+            ignore: diff::parse_ignore_rules(rules, "ignore.yaml").unwrap(),
+            ..DiffOptions::default()
+        };
+        diff::diff(&set(DEPLOYMENT), &set(&live), &options)
+            .unwrap()
+            .resources[0]
+            .status
+    };
+    assert_eq!(
+        status("- group: app*\n  kind: Deploy*\n  jsonPointers: [/spec/replicas]\n"),
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status("- group: '{apps,batch}'\n  kind: '*'\n  jsonPointers: [/spec/replicas]\n"),
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status("- kind: Deployment\n  jsonPointers: [/spec/replicas]\n"),
+        SyncStatus::OutOfSync
+    );
+    assert_eq!(
+        status(
+            "- group: apps\n  kind: Deployment\n  name: other\n  jsonPointers: [/spec/replicas]\n"
+        ),
+        SyncStatus::OutOfSync
+    );
+}
+
+/// gitops-engine's TestIgnoreNamespaceForClusterScopedResources: a custom
+/// kind whose live object has no namespace is cluster-scoped; the namespace
+/// Git gives it is dropped by the API server, not a difference.
+#[test]
+fn a_namespace_the_api_server_dropped_from_a_cluster_scoped_kind_is_no_difference() {
+    let desired = "apiVersion: foo.io/v1\nkind: Foo\nmetadata:\n  name: my-foo\n  namespace: kube-system\nspec:\n  foo: bar\n";
+    let live = "apiVersion: foo.io/v1\nkind: Foo\nmetadata:\n  name: my-foo\n  uid: 1\nspec:\n  foo: bar\n";
+    let report = diff::diff(&set(desired), &set(live), &DiffOptions::default()).unwrap();
+    assert_eq!(report.resources.len(), 1, "{:?}", report.resources);
+    assert_eq!(report.resources[0].status, SyncStatus::Synced);
+    let changed = live.replace("foo: bar", "foo: baz");
+    let report = diff::diff(&set(desired), &set(&changed), &DiffOptions::default()).unwrap();
+    assert_eq!(report.resources[0].status, SyncStatus::OutOfSync);
+}
+
+/// gitops-engine's TestNullSecretData: a Secret key mapped to null holds the
+/// same bytes as "".
+#[test]
+fn a_secret_key_mapped_to_null_equals_an_empty_value() {
+    let desired = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: prod\ndata:\n  password: ''\n  user: YQ==\n";
+    let live = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: prod\ndata:\n  password: null\n  user: YQ==\n";
+    let report = diff::diff(&set(desired), &set(live), &DiffOptions::default()).unwrap();
+    assert_eq!(
+        report.resources[0].status,
+        SyncStatus::Synced,
+        "{:?}",
+        report.resources[0].changes
+    );
+    let report = diff::diff(
+        &set(desired),
+        &set(&live.replace("YQ==", "Yg==")),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.resources[0].status, SyncStatus::OutOfSync);
+}

@@ -286,6 +286,18 @@ fn diff_one(
     if let Some(flat) = normalize::unwrap_base64(&live_value, &id.group, &id.kind) {
         live_value = Cow::Owned(flat);
     }
+    // A Secret key mapped to null holds the same (no) bytes as "".
+    if let Some(empty) = normalize::empty_null_secret_data(&desired_value, &id.group, &id.kind) {
+        desired_value = Cow::Owned(empty);
+    }
+    if let Some(a) = &mut applied
+        && let Some(empty) = normalize::empty_null_secret_data(a, &id.group, &id.kind)
+    {
+        *a = empty;
+    }
+    if let Some(empty) = normalize::empty_null_secret_data(&live_value, &id.group, &id.kind) {
+        live_value = Cow::Owned(empty);
+    }
     // Secret values are masked before anything is compared or shown; masks
     // keep equal values equal, so every verdict stays the same.
     if masks_secrets(id, options) {
@@ -389,11 +401,48 @@ pub fn diff(
                 .collect()
         });
 
+    // A kind trueup does not know may be cluster-scoped: when Git names a
+    // namespace that the live object (same group, kind and name) does not
+    // have, the API server dropped it, and Argo CD compares without it
+    // (gitops-engine's TestIgnoreNamespaceForClusterScopedResources).
+    let cluster_key = |id: &ResId| {
+        let mut id = id.clone();
+        id.namespace.clear();
+        match_key(&id, None)
+    };
+    let without_namespace: Vec<Option<Resource>> = desired
+        .iter()
+        .map(|r| {
+            let id = r.id();
+            if id.namespace.is_empty()
+                || id.is_cluster_scoped()
+                || live_by_key.contains_key(&match_key(id, default_ns))
+                || !live_by_key
+                    .get(&cluster_key(id))
+                    .is_some_and(|l| l.id().namespace.is_empty())
+            {
+                return None;
+            }
+            let mut value = r.value().clone();
+            if let Some(metadata) = value
+                .as_map_mut()
+                .and_then(|m| m.get_mut("metadata"))
+                .and_then(Value::as_map_mut)
+            {
+                metadata.shift_remove("namespace");
+            }
+            Resource::new(value, r.origin().clone()).ok()
+        })
+        .collect();
+
     // Pair every desired object with its live and last-applied counterparts.
     let mut matched: HashSet<String> = HashSet::new();
     let mut pairs = Vec::with_capacity(desired.len());
-    for r in desired.iter() {
-        let key = match_key(r.id(), default_ns);
+    for (r, scoped) in desired.iter().zip(&without_namespace) {
+        let (r, key) = match scoped {
+            Some(copy) => (copy, cluster_key(copy.id())),
+            None => (r, match_key(r.id(), default_ns)),
+        };
         let live_r = live_by_key.get(&key).copied();
         let applied = applied_by_key
             .as_ref()

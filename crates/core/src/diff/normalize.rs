@@ -171,6 +171,29 @@ pub(crate) fn unwrap_base64(value: &Value, group: &str, kind: &str) -> Option<Va
     Some(out)
 }
 
+/// A copy of a Secret whose `data` maps keys to null, with those values
+/// empty strings (`None` when there are none, or it is not a Secret): the
+/// API server stores both as no bytes, and Argo CD's `NormalizeSecret`
+/// compares them as equal (gitops-engine's TestNullSecretData).
+pub(crate) fn empty_null_secret_data(value: &Value, group: &str, kind: &str) -> Option<Value> {
+    if !(group.is_empty() && kind == "Secret") {
+        return None;
+    }
+    let Some(Value::Map(values)) = value.get_path(&["data"]) else {
+        return None;
+    };
+    if !values.values().any(Value::is_null) {
+        return None;
+    }
+    let mut out = value.clone();
+    if let Some(Value::Map(values)) = out.as_map_mut().and_then(|m| m.get_mut("data")) {
+        for v in values.values_mut().filter(|v| v.is_null()) {
+            *v = Value::String(String::new());
+        }
+    }
+    Some(out)
+}
+
 /// Masks a Secret's values in each of `objects` (desired, last applied,
 /// live: the same object seen three ways), as Argo CD's `HideSecretData`
 /// does: for each key of `data` and `stringData`, the first distinct value
