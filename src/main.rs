@@ -212,6 +212,11 @@ enum Command {
             conflicts_with = "from_rev"
         )]
         sensitive_annotations: Vec<String>,
+        /// Argo CD health checks: a folder laid out as Argo CD's
+        /// resource_customizations (<group>/<kind>/health.lua), or an argocd-cm
+        /// ConfigMap file (resource.customizations.health.<group>_<kind>).
+        #[arg(long, value_name = "DIR|FILE", conflicts_with = "from_rev")]
+        health_scripts: Option<PathBuf>,
         /// How many threads compare resources [default: cores].
         #[arg(long, short)]
         jobs: Option<usize>,
@@ -391,6 +396,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             jobs,
             show_secrets,
             sensitive_annotations,
+            health_scripts,
             ..
         } => {
             let live = live.ok_or("diff needs --live FILE (or --from-rev A --to-rev B)")?;
@@ -416,6 +422,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 jobs,
                 show_secrets,
                 sensitive_annotations,
+                health_scripts: health_scripts
+                    .map(|path| {
+                        trueup_core::health_scripts::HealthScripts::load(path)
+                            .map(std::sync::Arc::new)
+                    })
+                    .transpose()
+                    .map_err(err)?,
             };
             let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
             let live = if live.as_os_str() == "-" {

@@ -292,3 +292,48 @@ fn render_all_shows_progress_on_a_terminal_only() {
     assert!(piped.status.success());
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("rendering:"));
 }
+
+#[test]
+fn diff_takes_argo_cd_health_scripts() {
+    let dir = std::env::temp_dir().join(format!("trueup-cli-lua-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("scripts/example.com/Widget")).expect("mkdir");
+    std::fs::write(
+        dir.join("scripts/example.com/Widget/health.lua"),
+        "return {status = 'Degraded', message = 'widget is ' .. obj.status.phase}\n",
+    )
+    .expect("write");
+    let object = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nstatus:\n  phase: broken\n";
+    std::fs::write(dir.join("w.yaml"), object).expect("write");
+    let out = trueup()
+        .args([
+            "diff",
+            "w.yaml",
+            "--live",
+            "w.yaml",
+            "--health-scripts",
+            "scripts",
+            "-o",
+            "json",
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    let missing = trueup()
+        .args([
+            "diff",
+            "w.yaml",
+            "--live",
+            "w.yaml",
+            "--health-scripts",
+            "nope",
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["resources"][0]["health"], "Degraded");
+    assert_eq!(report["resources"][0]["healthMessage"], "widget is broken");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: nope: "));
+}

@@ -489,3 +489,127 @@ fn a_secret_key_mapped_to_null_equals_an_empty_value() {
     .unwrap();
     assert_eq!(report.resources[0].status, SyncStatus::OutOfSync);
 }
+
+/// Argo CD health scripts, laid out as its `resource_customizations` or in
+/// an argocd-cm ConfigMap: a script decides its kind's health; a hostile one
+/// (endless loop, runaway memory, `os.execute`) gives Unknown with the
+/// reason within its bounds, and the diff of everything else goes on.
+#[test]
+fn health_scripts_decide_custom_kinds_and_hostile_ones_are_bounded() {
+    use trueup_core::health::HealthStatus;
+    use trueup_core::health_scripts::HealthScripts;
+    let dir = std::env::temp_dir().join(format!("trueup-health-scripts-{}", std::process::id()));
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "example.com/Widget/health.lua",
+        "hs = {}\nif obj.status ~= nil and obj.status.ready then\n  hs.status = 'Healthy'\n  hs.message = 'ready'\nelse\n  hs.status = 'Progressing'\n  hs.message = 'waiting for ' .. obj.metadata.name\nend\nreturn hs\n",
+    );
+    write("example.com/Loop/health.lua", "while true do end\n");
+    write(
+        "example.com/Hog/health.lua",
+        "local s = string.rep('x', 1048576) local t = {} for i = 1, 1e6 do t[i] = s .. i end\n",
+    );
+    write(
+        "example.com/Shell/health.lua",
+        "os.execute('id')\nreturn {status = 'Healthy'}\n",
+    );
+    write(
+        "_.example.org/_/health.lua",
+        "return {status = 'Suspended', message = 'wildcard'}\n",
+    );
+    let scripts = HealthScripts::load(&dir).expect("scripts load");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let object = |kind: &str, group: &str, status: &str| {
+        format!(
+            "apiVersion: {group}/v1\nkind: {kind}\nmetadata:\n  name: {}\n  namespace: prod\n{status}---\n",
+            kind.to_lowercase()
+        )
+    };
+    let desired: String = ["Widget", "Loop", "Hog", "Shell"]
+        .iter()
+        .map(|k| object(k, "example.com", ""))
+        .chain([object("Gadget", "things.example.org", "")])
+        .collect();
+    let live: String = ["Widget", "Loop", "Hog", "Shell"]
+        .iter()
+        .map(|k| {
+            object(
+                k,
+                "example.com",
+                if *k == "Widget" {
+                    "status:\n  ready: true\n"
+                } else {
+                    ""
+                },
+            )
+        })
+        .chain([object("Gadget", "things.example.org", "")])
+        .collect();
+    let options = DiffOptions {
+        health_scripts: Some(std::sync::Arc::new(scripts)),
+        ..DiffOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report = diff::diff(&set(&desired), &set(&live), &options).expect("the diff goes on");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let health = |kind: &str| {
+        let r = report
+            .resources
+            .iter()
+            .find(|r| r.id.contains(kind))
+            .expect(kind);
+        (
+            r.health.expect("assessed"),
+            r.health_message.clone().unwrap_or_default(),
+        )
+    };
+    assert_eq!(
+        health("Widget"),
+        (HealthStatus::Healthy, "ready".to_owned())
+    );
+    assert_eq!(
+        health("Gadget"),
+        (HealthStatus::Suspended, "wildcard".to_owned())
+    );
+    for (kind, reason) in [
+        ("Loop", "more than a second"),
+        ("Hog", "memory"),
+        ("Shell", "execute"),
+    ] {
+        let (status, message) = health(kind);
+        assert_eq!(status, HealthStatus::Unknown, "{kind}");
+        assert!(message.contains(reason), "{kind}: {message}");
+    }
+    assert!(
+        report
+            .resources
+            .iter()
+            .all(|r| r.status == SyncStatus::Synced)
+    );
+
+    // The same script from an argocd-cm ConfigMap.
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n  resource.customizations.health.example.com_Widget: |\n    return {status = 'Degraded', message = 'from the ConfigMap'}\n";
+    let file = std::env::temp_dir().join(format!("trueup-argocd-cm-{}.yaml", std::process::id()));
+    std::fs::write(&file, cm).unwrap();
+    let scripts = HealthScripts::load(&file).expect("the ConfigMap loads");
+    std::fs::remove_file(&file).unwrap();
+    let widget = trueup_core::health::assess_with_scripts(
+        "example.com",
+        "Widget",
+        set(&object("Widget", "example.com", ""))
+            .iter()
+            .next()
+            .unwrap()
+            .value(),
+        Some(&scripts),
+    )
+    .expect("assessed");
+    assert_eq!(
+        (widget.status, widget.message.as_str()),
+        (HealthStatus::Degraded, "from the ConfigMap")
+    );
+}

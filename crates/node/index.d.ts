@@ -258,6 +258,12 @@ export interface DiffOptions {
    * @default []
    */
   sensitiveAnnotations?: Array<string>
+  /**
+   * Argo CD health scripts: a folder laid out as its
+   * `resource_customizations` (`<group>/<kind>/health.lua`), or an
+   * argocd-cm ConfigMap file (`resource.customizations.health.<group>_<kind>`).
+   */
+  healthScripts?: string
 }
 
 /** What `diff` returns: the same object `trueup diff --output json` prints. */

@@ -106,6 +106,17 @@ const HOOK_FINALIZER: &str = "argocd.argoproj.io/hook-finalizer";
 /// PodDisruptionBudget and CustomResourceDefinition (ported, so no Lua is
 /// needed for them). `None` for kinds Argo CD does not assess.
 pub fn assess(group: &str, kind: &str, live: &Value) -> Option<Health> {
+    assess_with_scripts(group, kind, live, None)
+}
+
+/// [`assess`], with Argo CD's health scripts first where one is given for
+/// the kind (after the deletion check, as Argo CD orders them).
+pub fn assess_with_scripts(
+    group: &str,
+    kind: &str,
+    live: &Value,
+    scripts: Option<&crate::health_scripts::HealthScripts>,
+) -> Option<Health> {
     use HealthStatus::*;
     if live
         .get_path(&["metadata", "deletionTimestamp"])
@@ -118,6 +129,11 @@ pub fn assess(group: &str, kind: &str, live: &Value) -> Option<Health> {
         if !hooked {
             return Health::new(Progressing, "Pending deletion");
         }
+    }
+    if let Some(scripts) = scripts
+        && let Some(health) = scripts.assess(group, kind, live)
+    {
+        return Some(health);
     }
     let version = text(live, &["apiVersion"])
         .and_then(|v| v.rsplit('/').next())

@@ -683,6 +683,10 @@ pub struct DiffOptions<'a> {
     /// Annotations whose values are masked on Secrets too.
     /// @default []
     pub sensitive_annotations: Option<Vec<String>>,
+    /// Argo CD health scripts: a folder laid out as its
+    /// `resource_customizations` (`<group>/<kind>/health.lua`), or an
+    /// argocd-cm ConfigMap file (`resource.customizations.health.<group>_<kind>`).
+    pub health_scripts: Option<String>,
 }
 
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
@@ -715,6 +719,7 @@ struct PendingDiffOptions {
     options: trueup_core::diff::DiffOptions,
     last_applied: Option<Manifests>,
     ignore: Option<String>,
+    health_scripts: Option<String>,
 }
 
 impl PendingDiffOptions {
@@ -725,6 +730,7 @@ impl PendingDiffOptions {
                 options: defaults,
                 last_applied: None,
                 ignore: None,
+                health_scripts: None,
             };
         };
         PendingDiffOptions {
@@ -740,6 +746,7 @@ impl PendingDiffOptions {
             },
             last_applied: o.last_applied.map(Manifests::from_js),
             ignore: o.ignore,
+            health_scripts: o.health_scripts,
         }
     }
 
@@ -751,6 +758,12 @@ impl PendingDiffOptions {
                 Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
                 None => Vec::new(),
             },
+            health_scripts: self
+                .health_scripts
+                .map(|path| {
+                    trueup_core::health_scripts::HealthScripts::load(path).map(std::sync::Arc::new)
+                })
+                .transpose()?,
             ..self.options
         })
     }

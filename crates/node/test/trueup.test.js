@@ -375,6 +375,22 @@ test('diff returns the CLI JSON report; diffAsync the same', async () => {
   assert.deepEqual(JSON.parse(JSON.stringify(later)), expected)
 })
 
+test('diff runs Argo CD health scripts, sandboxed', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-lua-'))
+  fs.mkdirSync(path.join(dir, 'example.com', 'Widget'), { recursive: true })
+  fs.writeFileSync(path.join(dir, 'example.com', 'Widget', 'health.lua'), "return {status = 'Degraded', message = 'widget ' .. obj.metadata.name}\n")
+  fs.mkdirSync(path.join(dir, 'example.com', 'Loop'), { recursive: true })
+  fs.writeFileSync(path.join(dir, 'example.com', 'Loop', 'health.lua'), 'while true do end\n')
+  const text = ['Widget', 'Loop'].map((k) => `apiVersion: example.com/v1\nkind: ${k}\nmetadata:\n  name: w\n  namespace: prod\n---\n`).join('')
+  const objects = trueup.loadManifests(text)
+  const report = await trueup.diffAsync(objects, objects, { healthScripts: dir })
+  const health = Object.fromEntries(report.resources.map((r) => [r.id, [r.health, r.healthMessage]]))
+  assert.deepEqual(health['example.com/Widget/prod/w'], ['Degraded', 'widget w'])
+  assert.equal(health['example.com/Loop/prod/w'][0], 'Unknown')
+  assert.match(health['example.com/Loop/prod/w'][1], /more than a second/)
+  fs.rmSync(dir, { recursive: true })
+})
+
 test('an empty live input is a report warning', () => {
   const report = trueup.diff(path.join(DIFF, 'desired.yaml'), trueup.loadManifests(''))
   assert.ok(report.resources.length > 0 && report.resources.every((r) => r.status === 'Missing'))

@@ -374,7 +374,7 @@ fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Ma
 /// as `trueup diff --output json` prints it. Secret values are masked
 /// (`++++++++`) unless `show_secrets=True`.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -389,6 +389,7 @@ fn diff<'py>(
     jobs: Option<usize>,
     show_secrets: bool,
     sensitive_annotations: Option<Vec<String>>,
+    health_scripts: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
@@ -410,6 +411,13 @@ fn diff<'py>(
         jobs,
         show_secrets,
         sensitive_annotations: sensitive_annotations.unwrap_or_default(),
+        health_scripts: match health_scripts {
+            Some(path) => Some(std::sync::Arc::new(
+                py.detach(|| trueup_core::health_scripts::HealthScripts::load(&path))
+                    .map_err(to_py_err)?,
+            )),
+            None => None,
+        },
     };
     let (desired, live) = (desired.set(), live.set());
     let json = py

@@ -388,6 +388,27 @@ def test_empty_live_input_is_a_report_warning():
     ]
 
 
+def test_diff_runs_argo_cd_health_scripts_sandboxed(tmp_path):
+    scripts = tmp_path / "resource_customizations"
+    (scripts / "example.com" / "Widget").mkdir(parents=True)
+    (scripts / "example.com" / "Widget" / "health.lua").write_text(
+        "return {status = 'Degraded', message = 'widget ' .. obj.metadata.name}\n"
+    )
+    (scripts / "example.com" / "Loop").mkdir()
+    (scripts / "example.com" / "Loop" / "health.lua").write_text("while true do end\n")
+    text = "".join(
+        f"apiVersion: example.com/v1\nkind: {kind}\nmetadata:\n  name: w\n  namespace: prod\n---\n"
+        for kind in ("Widget", "Loop")
+    )
+    objects = trueup.load_manifests(text)
+    report = trueup.diff(objects, objects, health_scripts=scripts)
+    health = {r["id"]: (r["health"], r["healthMessage"]) for r in report["resources"]}
+    assert health["example.com/Widget/prod/w"] == ("Degraded", "widget w")
+    assert health["example.com/Loop/prod/w"][0] == "Unknown"
+    assert "more than a second" in health["example.com/Loop/prod/w"][1]
+    assert trueup.diff(objects, objects)["resources"][0]["health"] is None
+
+
 def test_diff_returns_the_cli_json_report():
     report = trueup.diff(DIFF / "desired.yaml", str(DIFF / "live.json"), app="web")
     expected = json.loads((DIFF / "expected.json").read_text())

@@ -103,6 +103,9 @@ pub struct DiffOptions {
     /// Annotations whose values are masked on Secrets as their data is
     /// (the last-applied annotation, which holds the data, always is).
     pub sensitive_annotations: Vec<String>,
+    /// Argo CD health scripts (`health.lua`) to assess kinds with, before
+    /// the built-in checks ([`HealthScripts::load`](crate::health_scripts::HealthScripts::load)).
+    pub health_scripts: Option<std::sync::Arc<crate::health_scripts::HealthScripts>>,
 }
 
 impl Default for DiffOptions {
@@ -120,6 +123,7 @@ impl Default for DiffOptions {
             jobs: None,
             show_secrets: false,
             sensitive_annotations: Vec::new(),
+            health_scripts: None,
         }
     }
 }
@@ -345,7 +349,12 @@ fn diff_one(
         ignored.as_ref(),
         &options.tracking_label,
     );
-    let health = health::assess(&id.group, &id.kind, live_r.value());
+    let health = health::assess_with_scripts(
+        &id.group,
+        &id.kind,
+        live_r.value(),
+        options.health_scripts.as_deref(),
+    );
     let (status, diff_text) = match &comparison.patch {
         Some(patch) if !comparison.changes.is_empty() => {
             let shown = normalized_live(&live_value, options);
@@ -501,7 +510,12 @@ pub fn diff(
             continue;
         }
         let id_text = r.id().to_string();
-        let health = health::assess(&r.id().group, &r.id().kind, r.value());
+        let health = health::assess_with_scripts(
+            &r.id().group,
+            &r.id().kind,
+            r.value(),
+            options.health_scripts.as_deref(),
+        );
         resources.push(ResourceDiff {
             diff: unified(
                 &yaml(&{

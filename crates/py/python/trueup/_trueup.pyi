@@ -187,10 +187,16 @@ def diff(
     jobs: Optional[int] = None,
     show_secrets: bool = False,
     sensitive_annotations: Optional[list[str]] = None,
+    health_scripts: Optional[_Path] = None,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
     ``kubectl.kubernetes.io/last-applied-configuration`` annotation).
+
+    ``health_scripts``: Argo CD health checks, a folder laid out as its
+    ``resource_customizations`` (``<group>/<kind>/health.lua``) or an argocd-cm
+    ConfigMap file; each runs sandboxed (no io/os, one second, 64 MiB), and a
+    failing one makes the object's health Unknown with the reason.
 
     Secret values (``data``, ``stringData``, the last-applied annotation and
     any ``sensitive_annotations``) are masked as ``++++++++`` (one mask per
