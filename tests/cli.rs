@@ -304,32 +304,15 @@ fn diff_takes_argo_cd_health_scripts() {
     .expect("write");
     let object = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nstatus:\n  phase: broken\n";
     std::fs::write(dir.join("w.yaml"), object).expect("write");
-    let out = trueup()
-        .args([
-            "diff",
-            "w.yaml",
-            "--live",
-            "w.yaml",
-            "--health-scripts",
-            "scripts",
-            "-o",
-            "json",
-        ])
-        .current_dir(&dir)
-        .output()
-        .expect("runs");
-    let missing = trueup()
-        .args([
-            "diff",
-            "w.yaml",
-            "--live",
-            "w.yaml",
-            "--health-scripts",
-            "nope",
-        ])
-        .current_dir(&dir)
-        .output()
-        .expect("runs");
+    let with_scripts = |scripts: &str| {
+        trueup()
+            .args(["diff", "w.yaml", "--live", "w.yaml", "-o", "json"])
+            .args(["--health-scripts", scripts])
+            .current_dir(&dir)
+            .output()
+            .expect("runs")
+    };
+    let (out, missing) = (with_scripts("scripts"), with_scripts("nope"));
     std::fs::remove_dir_all(&dir).expect("clean up");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(report["resources"][0]["health"], "Degraded");
