@@ -613,3 +613,50 @@ fn health_scripts_decide_custom_kinds_and_hostile_ones_are_bounded() {
         (HealthStatus::Degraded, "from the ConfigMap")
     );
 }
+
+/// Argo CD's `jqPathExpressions` (util/argo/normalizers: `del(EXPR)` over
+/// both sides): an init container a webhook injects is not a difference; an
+/// expression that does not fit the object leaves it as it is; one that is
+/// not jq is an error naming the rule.
+#[test]
+fn jq_path_expressions_ignore_what_they_select() {
+    let with_init = |name: &str| {
+        DEPLOYMENT.replace(
+            "      containers:\n",
+            &format!("      initContainers:\n      - name: {name}\n        image: init:1\n      containers:\n"),
+        )
+    };
+    let live = live_with(
+        DEPLOYMENT,
+        "spec:\n  replicas: 3\n  template:\n    spec:\n      initContainers:\n      - name: istio-init\n        image: proxy:1\n      containers:\n      - name: app\n        image: web:1\n",
+    );
+    let status = |rules: &str, desired: &str| {
+        let options = DiffOptions {
+            ignore: diff::parse_ignore_rules(rules, "ignore.yaml").unwrap(),
+            ..DiffOptions::default()
+        };
+        diff::diff(&set(desired), &set(&live), &options)
+            .unwrap()
+            .resources[0]
+            .status
+    };
+    let select = "- group: apps\n  kind: Deployment\n  jqPathExpressions:\n  - .spec.template.spec.initContainers[] | select(.name == \"istio-init\")\n";
+    // Git pins another image of the injected container than the cluster runs.
+    let pinned = with_init("istio-init");
+    assert_eq!(status("[]", &pinned), SyncStatus::OutOfSync);
+    assert_eq!(status(select, &pinned), SyncStatus::Synced);
+    assert_eq!(status(select, &with_init("other")), SyncStatus::OutOfSync);
+    let missing =
+        "- group: apps\n  kind: Deployment\n  jqPathExpressions: ['.spec.fakeField.foo[]']\n";
+    assert_eq!(status(missing, &pinned), SyncStatus::OutOfSync);
+    let err = diff::parse_ignore_rules(
+        "- group: apps\n  kind: Deployment\n  jqPathExpressions: ['.spec[']\n",
+        "ignore.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("ignore.yaml: ignoreDifferences[0]: jqPathExpressions: \".spec[\""),
+        "{err}"
+    );
+}

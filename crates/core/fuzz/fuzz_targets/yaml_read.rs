@@ -30,9 +30,10 @@ fuzz_target!(|data: &[u8]| {
         for doc in docs {
             let printed = to_yaml(&doc.value);
             // kustomize (go-yaml v2) prints U+2028/U+2029 raw inside quotes,
-            // where go-yaml then reads them as line breaks: its own output
-            // does not read back the same, and trueup prints as it does.
-            if printed.contains(['\u{2028}', '\u{2029}']) {
+            // where go-yaml then reads them as line breaks, and NEL (U+0085)
+            // as a space: its own output does not read back the same, and
+            // trueup prints as it does (tests/conformance/strings-unicode).
+            if printed.contains(['\u{2028}', '\u{2029}']) || text.contains('\u{85}') {
                 continue;
             }
             let again = parse_documents_with(&printed, &limits)

@@ -26,6 +26,10 @@ pub struct IgnoreRule {
     pub json_pointers: Vec<String>,
     /// Managers (from `metadata.managedFields`) whose fields are ignored.
     pub managed_fields_managers: Vec<String>,
+    /// Fields to ignore, as jq path expressions (Argo CD's
+    /// `jqPathExpressions`: `.spec.template.spec.initContainers[] |
+    /// select(.name == "istio-init")`), run by jaq.
+    pub jq_path_expressions: Vec<String>,
 }
 
 impl IgnoreRule {
@@ -116,12 +120,6 @@ fn rule(item: &Value, file: &str, index: usize) -> Result<IgnoreRule, Error> {
         ],
     )
     .map_err(at)?;
-    if map.contains_key("jqPathExpressions") {
-        return Err(Error::Unsupported {
-            field: format!("ignoreDifferences[{index}].jqPathExpressions"),
-            file: file.to_owned(),
-        });
-    }
     let text = |key: &str| -> Result<Option<String>, Error> {
         fields::optional_string(map, key).map_err(at)
     };
@@ -141,6 +139,14 @@ fn rule(item: &Value, file: &str, index: usize) -> Result<IgnoreRule, Error> {
         namespace: text("namespace")?,
         json_pointers: pointers,
         managed_fields_managers: list("managedFieldsManagers")?,
+        jq_path_expressions: {
+            let expressions = list("jqPathExpressions")?;
+            for expression in &expressions {
+                JqDeletion::compile(expression)
+                    .map_err(|e| at(format!("jqPathExpressions: {expression:?}: {e}")))?;
+            }
+            expressions
+        },
     })
 }
 
@@ -159,6 +165,59 @@ fn strings(map: &Mapping, key: &str) -> Result<Vec<String>, String> {
             "{key}: expected a list, found {}",
             other.type_name()
         )),
+    }
+}
+
+/// `del(EXPRESSION)` compiled, as Argo CD's jq normalizer compiles each of
+/// a rule's `jqPathExpressions`.
+pub(crate) struct JqDeletion {
+    filter: jaq_core::Filter<jaq_core::Native<jaq_json::Val>>,
+}
+
+impl JqDeletion {
+    /// Compiles `del(expression)` with jq's standard definitions.
+    pub(crate) fn compile(expression: &str) -> Result<JqDeletion, String> {
+        use jaq_core::load::{Arena, File, Loader};
+        let code = format!("del({expression})");
+        let loader = Loader::new(jaq_std::defs().chain(jaq_json::defs()));
+        let arena = Arena::default();
+        let modules = loader
+            .load(
+                &arena,
+                File {
+                    code: &code,
+                    path: (),
+                },
+            )
+            .map_err(|errors| {
+                format!("not a jq expression ({} error(s) reading it)", errors.len())
+            })?;
+        let filter = jaq_core::Compiler::default()
+            .with_funs(jaq_std::funs().chain(jaq_json::funs()))
+            .compile(modules)
+            .map_err(|errors| {
+                format!(
+                    "not a jq expression ({} error(s) compiling it)",
+                    errors.len()
+                )
+            })?;
+        Ok(JqDeletion { filter })
+    }
+
+    /// `value` with what the expression selects deleted; `None` when it
+    /// fails on this value (a missing list it iterates, say) or gives other
+    /// than one value: Argo CD then leaves the object as it is.
+    pub(crate) fn apply(&self, value: &Value) -> Option<Value> {
+        let input = serde_json::to_value(value).ok()?;
+        let inputs = jaq_core::RcIter::new(core::iter::empty());
+        let mut out = self
+            .filter
+            .run((jaq_core::Ctx::new([], &inputs), jaq_json::Val::from(input)));
+        let first = out.next()?.ok()?;
+        if out.next().is_some() {
+            return None;
+        }
+        serde_json::from_value(serde_json::Value::from(first)).ok()
     }
 }
 
