@@ -660,3 +660,45 @@ fn jq_path_expressions_ignore_what_they_select() {
         "{err}"
     );
 }
+
+/// Rules in Argo CD's own places: an Application's `spec.ignoreDifferences`,
+/// and an argocd-cm ConfigMap's `resource.customizations.ignoreDifferences.*`
+/// keys (argo-cd util/settings: `<group>_<kind>`, `<kind>` for the core
+/// group, `all`).
+#[test]
+fn ignore_rules_from_an_application_and_from_argocd_cm() {
+    let application = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  ignoreDifferences:\n  - group: apps\n    kind: Deployment\n    jsonPointers: [/spec/replicas]\n";
+    let rules = diff::parse_ignore_rules(application, "app.yaml").unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].json_pointers, ["/spec/replicas"]);
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n  resource.customizations.ignoreDifferences.apps_Deployment: |\n    jqPathExpressions:\n    - .spec.replicas\n  resource.customizations.ignoreDifferences.Service: |\n    jsonPointers: [/spec/clusterIP]\n  resource.customizations.ignoreDifferences.all: |\n    managedFieldsManagers: [kube-controller-manager]\n  resource.customizations.health.apps_Deployment: return nil\n";
+    let rules = diff::parse_ignore_rules(cm, "argocd-cm.yaml").unwrap();
+    let summary: Vec<(Option<&str>, Option<&str>)> = rules
+        .iter()
+        .map(|r| (r.group.as_deref(), r.kind.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Some("apps"), Some("Deployment")),
+            (Some(""), Some("Service")),
+            (Some("*"), Some("*"))
+        ]
+    );
+    assert_eq!(rules[0].jq_path_expressions, [".spec.replicas"]);
+    assert_eq!(rules[1].json_pointers, ["/spec/clusterIP"]);
+    assert_eq!(
+        rules[2].managed_fields_managers,
+        ["kube-controller-manager"]
+    );
+    let live = live_with(
+        DEPLOYMENT,
+        "spec:\n  replicas: 7\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n",
+    );
+    let options = DiffOptions {
+        ignore: rules,
+        ..DiffOptions::default()
+    };
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &options).unwrap();
+    assert_eq!(report.resources[0].status, SyncStatus::Synced);
+}

@@ -149,12 +149,8 @@ impl HealthScripts {
                     let Some(group_kind) = key.strip_prefix(PREFIX) else {
                         continue;
                     };
-                    let Some((group, kind)) = group_kind.rsplit_once('_') else {
-                        return Err(Error::diff(
-                            &shown,
-                            format!("data[{key:?}]: expected {PREFIX}<group>_<kind>"),
-                        ));
-                    };
+                    // `<kind>` alone is a core-group kind, as in Argo CD.
+                    let (group, kind) = group_kind.rsplit_once('_').unwrap_or(("", group_kind));
                     let Some(source) = value.as_str() else {
                         return Err(Error::diff(
                             &shown,

@@ -76,15 +76,29 @@ pub fn parse_ignore_rules(text: &str, file: &str) -> Result<Vec<IgnoreRule>, Err
         let list = match &doc.value {
             Value::Null => continue,
             Value::Seq(items) => items.as_slice(),
-            Value::Map(m) => match m.get("ignoreDifferences") {
-                Some(Value::Seq(items)) => items.as_slice(),
-                _ => {
-                    return Err(Error::diff(
-                        file,
-                        "expected a list of rules or a mapping with an ignoreDifferences list",
-                    ));
+            Value::Map(m)
+                if doc.value.get_path(&["kind"]).and_then(Value::as_str) == Some("ConfigMap") =>
+            {
+                rules.extend(config_map_rules(m, file)?);
+                continue;
+            }
+            Value::Map(m) => {
+                // An Argo CD Application keeps them in its spec.
+                let list = match doc.value.get_path(&["kind"]).and_then(Value::as_str) {
+                    Some("Application") => doc.value.get_path(&["spec", "ignoreDifferences"]),
+                    _ => m.get("ignoreDifferences"),
+                };
+                match list {
+                    Some(Value::Seq(items)) => items.as_slice(),
+                    Some(Value::Null) => continue,
+                    _ => {
+                        return Err(Error::diff(
+                            file,
+                            "expected a list of rules, an Argo CD Application, an argocd-cm ConfigMap, or a mapping with an ignoreDifferences list",
+                        ));
+                    }
                 }
-            },
+            }
             other => {
                 return Err(Error::diff(
                     file,
@@ -95,6 +109,51 @@ pub fn parse_ignore_rules(text: &str, file: &str) -> Result<Vec<IgnoreRule>, Err
         for (i, item) in list.iter().enumerate() {
             rules.push(rule(item, file, i)?);
         }
+    }
+    Ok(rules)
+}
+
+/// The rules of an argocd-cm ConfigMap: each
+/// `resource.customizations.ignoreDifferences.<group>_<kind>` key (`<kind>`
+/// alone for the core group, `all` for every kind) holds, as YAML text,
+/// `jsonPointers`, `jqPathExpressions` and `managedFieldsManagers`.
+fn config_map_rules(config: &Mapping, file: &str) -> Result<Vec<IgnoreRule>, Error> {
+    const PREFIX: &str = "resource.customizations.ignoreDifferences.";
+    let Some(Value::Map(data)) = config.get("data") else {
+        return Ok(Vec::new());
+    };
+    let mut rules = Vec::new();
+    for (index, (key, value)) in data.iter().enumerate() {
+        let Some(group_kind) = key.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let at = |m: String| Error::diff(file, format!("data[{key:?}]: {m}"));
+        let (group, kind) = match group_kind {
+            "all" => ("*", "*"),
+            other => other.rsplit_once('_').unwrap_or(("", other)),
+        };
+        let text = value
+            .as_str()
+            .ok_or_else(|| at("expected YAML text".into()))?;
+        let docs = crate::yaml::parse_documents(text).map_err(|e| at(e.to_string()))?;
+        let body = docs
+            .into_iter()
+            .next()
+            .map(|d| d.value)
+            .unwrap_or(Value::Null);
+        let mut body = match body {
+            Value::Map(m) => m,
+            Value::Null => Mapping::default(),
+            other => {
+                return Err(at(format!(
+                    "expected a mapping, found {}",
+                    other.type_name()
+                )));
+            }
+        };
+        body.insert("group".into(), Value::String(group.into()));
+        body.insert("kind".into(), Value::String(kind.into()));
+        rules.push(rule(&Value::Map(body), file, index)?);
     }
     Ok(rules)
 }
