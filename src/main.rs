@@ -52,6 +52,10 @@ impl ColorChoice {
 }
 
 #[derive(Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one command is parsed once per process; boxing its flags buys nothing"
+)]
 enum Command {
     /// Render a kustomization folder; prints what `kustomize build DIR` prints.
     /// With --all, renders every overlay under a root into one file each.
@@ -201,6 +205,16 @@ enum Command {
             conflicts_with = "from_rev"
         )]
         hand_edit_managers: Vec<String>,
+        /// A server-side apply field manager whose `Apply` entry in
+        /// managedFields is the last-applied state (repeat; replaces the
+        /// default list: argocd-controller, kubectl, kustomize-controller,
+        /// helm-controller).
+        #[arg(
+            long = "apply-manager",
+            value_name = "MANAGER",
+            conflicts_with = "from_rev"
+        )]
+        apply_managers: Vec<String>,
         /// Show Secret values as they are (they are masked as ++++++++ by
         /// default, one mask per distinct value, as Argo CD shows them).
         #[arg(long, conflicts_with = "from_rev")]
@@ -393,6 +407,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             namespace,
             tracking_label,
             hand_edit_managers,
+            apply_managers,
             jobs,
             show_secrets,
             sensitive_annotations,
@@ -415,6 +430,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     defaults.hand_edit_managers
                 } else {
                     hand_edit_managers
+                },
+                apply_managers: if apply_managers.is_empty() {
+                    defaults.apply_managers
+                } else {
+                    apply_managers
                 },
                 tracking_label,
                 app,

@@ -702,3 +702,47 @@ fn ignore_rules_from_an_application_and_from_argocd_cm() {
     let report = diff::diff(&set(DEPLOYMENT), &set(&live), &options).unwrap();
     assert_eq!(report.resources[0].status, SyncStatus::Synced);
 }
+
+/// Server-side apply (gitops-engine's TestServerSideDiff "will reflect
+/// deletion of labels"): without the last-applied annotation, the fields an
+/// applier owns through `Apply` are what it last applied, so a field it
+/// applied that Git no longer has is a change; a field nobody applied is
+/// the server's, not a difference.
+#[test]
+fn fields_a_server_side_applier_owns_are_the_last_applied_state() {
+    let desired = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: prod\n  labels:\n    app: web\nspec:\n  ports:\n  - name: http\n    port: 80\n";
+    let live = |manager: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: prod\n  labels:\n    app: web\n    delete-me: x\n  managedFields:\n  - manager: {manager}\n    operation: Apply\n    fieldsType: FieldsV1\n    fieldsV1:\n      f:metadata:\n        f:labels:\n          f:app: {{}}\n          f:delete-me: {{}}\n      f:spec:\n        f:ports:\n          k:{{\"port\":80,\"protocol\":\"TCP\"}}:\n            .: {{}}\n            f:name: {{}}\n            f:port: {{}}\nspec:\n  clusterIP: 10.0.0.1\n  ports:\n  - name: http\n    port: 80\n    protocol: TCP\n"
+        )
+    };
+    let report = diff::diff(
+        &set(desired),
+        &set(&live("argocd-controller")),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    let r = &report.resources[0];
+    assert_eq!(r.status, SyncStatus::OutOfSync);
+    let changes: Vec<(&str, &str)> = r
+        .changes
+        .iter()
+        .map(|c| (c.path.as_str(), c.cause.as_str()))
+        .collect();
+    assert_eq!(changes, [("metadata.labels.delete-me", "change")]);
+    // Another applier's Apply is not ours: nothing we applied is gone.
+    let theirs = diff::diff(
+        &set(desired),
+        &set(&live("someone-else")),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(theirs.resources[0].status, SyncStatus::Synced);
+    // Unless we name it.
+    let options = DiffOptions {
+        apply_managers: vec!["someone-else".into()],
+        ..DiffOptions::default()
+    };
+    let named = diff::diff(&set(desired), &set(&live("someone-else")), &options).unwrap();
+    assert_eq!(named.resources[0].status, SyncStatus::OutOfSync);
+}

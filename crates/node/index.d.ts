@@ -264,6 +264,12 @@ export interface DiffOptions {
    * argocd-cm ConfigMap file (`resource.customizations.health.<group>_<kind>`).
    */
   healthScripts?: string
+  /**
+   * Server-side apply field managers whose `Apply` entry in
+   * managedFields is the last-applied state.
+   * @default ['argocd-controller', 'kubectl', 'kustomize-controller', 'helm-controller']
+   */
+  applyManagers?: Array<string>
 }
 
 /** What `diff` returns: the same object `trueup diff --output json` prints. */

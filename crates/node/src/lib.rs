@@ -687,6 +687,10 @@ pub struct DiffOptions<'a> {
     /// `resource_customizations` (`<group>/<kind>/health.lua`), or an
     /// argocd-cm ConfigMap file (`resource.customizations.health.<group>_<kind>`).
     pub health_scripts: Option<String>,
+    /// Server-side apply field managers whose `Apply` entry in
+    /// managedFields is the last-applied state.
+    /// @default ['argocd-controller', 'kubectl', 'kustomize-controller', 'helm-controller']
+    pub apply_managers: Option<Vec<String>>,
 }
 
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
@@ -736,6 +740,7 @@ impl PendingDiffOptions {
         PendingDiffOptions {
             options: trueup_core::diff::DiffOptions {
                 hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
+                apply_managers: o.apply_managers.unwrap_or(defaults.apply_managers),
                 tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
                 app: o.app,
                 namespace: o.namespace,

@@ -70,6 +70,12 @@ impl Owned {
 
     /// The subtree of the list element `item` (matched by its key fields).
     pub(crate) fn element(&self, item: &Value) -> Option<&Owned> {
+        self.element_and_keys(item).map(|(owned, _)| owned)
+    }
+
+    /// [`Owned::element`], with the key fields it was matched by (`k:`
+    /// entries; `None` for `v:` set elements).
+    fn element_and_keys(&self, item: &Value) -> Option<(&Owned, Option<&Mapping>)> {
         let index = self.elements.get_or_init(|| self.index_elements());
         if let Some(item_map) = item.as_map() {
             for (field, value) in item_map {
@@ -86,14 +92,14 @@ impl Owned {
                             .is_some_and(|w| w.scalar_text() == v.scalar_text())
                     });
                     if matches {
-                        return self.children.get(child);
+                        return self.children.get(child).map(|owned| (owned, Some(keys)));
                     }
                 }
             }
             return None;
         }
         let child = index.by_value.get(&item.scalar_text()?)?;
-        self.children.get(child)
+        self.children.get(child).map(|owned| (owned, None))
     }
 
     fn index_elements(&self) -> ElementIndex {
@@ -123,6 +129,53 @@ impl Owned {
     /// not only some fields below it.
     pub(crate) fn owns_itself(&self) -> bool {
         self.children.is_empty() || self.children.contains_key(".")
+    }
+
+    /// The part of `value` these fields cover: what a server-side applier
+    /// last applied, read back from the live object (a leaf whole; a map
+    /// or list down to the fields and elements owned).
+    pub(crate) fn project(&self, value: &Value) -> Option<Value> {
+        let leaf = self.children.is_empty()
+            || (self.children.len() == 1 && self.children.contains_key("."));
+        if leaf {
+            return Some(value.clone());
+        }
+        match value {
+            Value::Map(map) => {
+                let mut out = Mapping::default();
+                for (key, item) in map {
+                    if let Some(owned) = self.field(key)
+                        && let Some(part) = owned.project(item)
+                    {
+                        out.insert(key.clone(), part);
+                    }
+                }
+                (!out.is_empty() || self.owns_itself()).then_some(Value::Map(out))
+            }
+            Value::Seq(items) => {
+                let out: Vec<Value> = items
+                    .iter()
+                    .filter_map(|item| {
+                        let (owned, keys) = self.element_and_keys(item)?;
+                        let mut part = owned.project(item)?;
+                        // An element the applier owns only below its key
+                        // still needs a name to be matched by: its first key
+                        // field (the server writes `k:` keys sorted, so
+                        // `containerPort` before a defaulted `protocol`, which
+                        // the applier may never have sent).
+                        if let (Some(keys), Some(map)) = (keys, part.as_map_mut())
+                            && !keys.keys().any(|key| map.contains_key(key))
+                            && let Some((key, value)) = keys.iter().next()
+                        {
+                            map.insert(key.clone(), value.clone());
+                        }
+                        Some(part)
+                    })
+                    .collect();
+                (!out.is_empty() || self.owns_itself()).then_some(Value::Seq(out))
+            }
+            other => Some(other.clone()),
+        }
     }
 }
 

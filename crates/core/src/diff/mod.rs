@@ -71,6 +71,18 @@ pub const DEFAULT_HAND_EDIT_MANAGERS: &[&str] = &[
     "kubectl-replace",
 ];
 
+/// The field managers of server-side appliers whose `Apply` entry in
+/// `managedFields` is the last-applied state of an object without the
+/// last-applied annotation: Argo CD's (`argocd-controller`), kubectl's
+/// (`kubectl apply --server-side`: `kubectl`), Flux's
+/// (`kustomize-controller`, `helm-controller`).
+pub const DEFAULT_APPLY_MANAGERS: &[&str] = &[
+    "argocd-controller",
+    "kubectl",
+    "kustomize-controller",
+    "helm-controller",
+];
+
 /// The label that ties live objects to their application (Argo CD's default).
 pub const DEFAULT_TRACKING_LABEL: &str = "app.kubernetes.io/instance";
 
@@ -103,6 +115,11 @@ pub struct DiffOptions {
     /// Annotations whose values are masked on Secrets as their data is
     /// (the last-applied annotation, which holds the data, always is).
     pub sensitive_annotations: Vec<String>,
+    /// Server-side appliers ([`DEFAULT_APPLY_MANAGERS`]): the fields one of
+    /// them owns through an `Apply` are the last-applied state (before the
+    /// last-applied annotation, which server-side apply does not keep up to
+    /// date), so a field it applied that Git no longer has is a change.
+    pub apply_managers: Vec<String>,
     /// Argo CD health scripts (`health.lua`) to assess kinds with, before
     /// the built-in checks ([`HealthScripts::load`](crate::health_scripts::HealthScripts::load)).
     pub health_scripts: Option<std::sync::Arc<crate::health_scripts::HealthScripts>>,
@@ -123,6 +140,10 @@ impl Default for DiffOptions {
             jobs: None,
             show_secrets: false,
             sensitive_annotations: Vec::new(),
+            apply_managers: DEFAULT_APPLY_MANAGERS
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
             health_scripts: None,
         }
     }
@@ -261,17 +282,28 @@ fn diff_one(
         Cow::Borrowed(r.value())
     };
     let mut warning = None;
+    let server_side = || {
+        Owned::of(
+            live_r.value(),
+            |m| options.apply_managers.iter().any(|a| a == m),
+            |op| op == "Apply",
+        )
+        .and_then(|owned| owned.project(live_r.value()))
+    };
     let mut applied = match applied_given {
         Some(given) => given.map(|a| a.value().clone()),
-        None => match annotated_last_applied(live_r) {
-            Ok(value) => value,
-            Err(message) => {
-                warning = Some(Warning {
-                    id: id_text.clone(),
-                    message,
-                });
-                None
-            }
+        None => match server_side() {
+            Some(applied) => Some(applied),
+            None => match annotated_last_applied(live_r) {
+                Ok(value) => value,
+                Err(message) => {
+                    warning = Some(Warning {
+                        id: id_text.clone(),
+                        message,
+                    });
+                    None
+                }
+            },
         },
     };
     if let Some(a) = &mut applied {

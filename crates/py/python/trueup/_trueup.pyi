@@ -188,10 +188,15 @@ def diff(
     show_secrets: bool = False,
     sensitive_annotations: Optional[list[str]] = None,
     health_scripts: Optional[_Path] = None,
+    apply_managers: Optional[list[str]] = None,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
     ``kubectl.kubernetes.io/last-applied-configuration`` annotation).
+
+    ``apply_managers``: server-side apply field managers (default
+    argocd-controller, kubectl, kustomize-controller, helm-controller) whose
+    ``Apply`` entry in managedFields is the last-applied state.
 
     ``health_scripts``: Argo CD health checks, a folder laid out as its
     ``resource_customizations`` (``<group>/<kind>/health.lua``) or an argocd-cm
