@@ -180,6 +180,79 @@ impl HealthScripts {
     }
 }
 
+/// Lua run before every script, closing what the time bound cannot reach
+/// on its own: `pcall`/`xpcall` cannot swallow the timeout (it is raised
+/// again once the time is up); no `__gc` metamethod (finalizers run with
+/// hooks off, when the state closes); no pattern match whose backtracking
+/// could outlast the bound inside one C call (worst case (length + 1) to
+/// the power of the longest run of quantified items with nothing fixed
+/// between them, refused past 10^8 steps: `a*a*a*` on a long text, not
+/// Argo CD's `(%d+)-(%d+)-(%d+)T...`). Originals stay
+/// in locals the script cannot reach (there is no `debug` library).
+const SANDBOX_PRELUDE: &str = r#"
+local rawpcall, rawxpcall, rawsetmetatable, rawerror, rawtype, rawtostring =
+  pcall, xpcall, setmetatable, error, type, tostring
+local expired = __trueup_expired
+__trueup_expired = nil
+local timeout = "the health script ran for more than a second"
+local function checked(ok, ...)
+  if not ok and expired() then rawerror(timeout, 0) end
+  return ok, ...
+end
+pcall = function(f, ...) return checked(rawpcall(f, ...)) end
+xpcall = function(f, h, ...) return checked(rawxpcall(f, h, ...)) end
+setmetatable = function(t, mt)
+  if rawtype(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    rawerror("__gc metamethods are not allowed in health scripts", 2)
+  end
+  return rawsetmetatable(t, mt)
+end
+local byte = string.byte
+-- The longest run of quantified items with nothing fixed between them
+-- (`a*a*a*`, `(.-)(.-)`): what makes backtracking explode.
+local function costly(s, p)
+  s, p = rawtostring(s), rawtostring(p)
+  local run, longest, i, n = 0, 0, 1, #p
+  while i <= n do
+    local c = byte(p, i)
+    if c == 40 or c == 41 then -- ( ): captures do not end a run
+      i = i + 1
+    else
+      if c == 37 then i = i + 2 -- %x
+      elseif c == 91 then -- [set]
+        i = i + 1
+        if byte(p, i) == 94 then i = i + 1 end
+        if byte(p, i) == 93 then i = i + 1 end
+        while i <= n and byte(p, i) ~= 93 do
+          if byte(p, i) == 37 then i = i + 1 end
+          i = i + 1
+        end
+        i = i + 1
+      else i = i + 1 end
+      local q = byte(p, i)
+      if q == 42 or q == 43 or q == 45 then
+        run = run + 1
+        if run > longest then longest = run end
+        i = i + 1
+      else
+        if q == 63 then i = i + 1 end
+        run = 0
+      end
+    end
+  end
+  return (#s + 1) ^ longest > 1e8
+end
+for _, name in ipairs({"find", "match", "gmatch", "gsub"}) do
+  local original = string[name]
+  string[name] = function(s, p, a, plain)
+    if not (name == "find" and plain) and costly(s, p) then
+      rawerror("string." .. name .. ": pattern too costly for the health-script sandbox", 2)
+    end
+    return original(s, p, a, plain)
+  end
+end
+"#;
+
 /// Runs one script over `live` in a fresh, bounded state.
 fn run(source: &str, live: &Value) -> Result<Option<Health>, String> {
     let lua = Lua::new_with(
@@ -212,9 +285,18 @@ fn run(source: &str, live: &Value) -> Result<Option<Health>, String> {
             "loadstring",
             "require",
             "module",
+            "print",
         ] {
             globals.set(unsafe_global, mlua::Nil)?;
         }
+        globals.set(
+            "__trueup_expired",
+            lua.create_function(move |_, ()| Ok(started.elapsed() > TIME_LIMIT))?,
+        )?;
+        lua.load(SANDBOX_PRELUDE)
+            .set_name("sandbox")
+            .set_mode(mlua::ChunkMode::Text)
+            .exec()?;
         // Lua 5.1 names Argo CD's scripts use.
         let table: mlua::Table = globals.get("table")?;
         table.set(
@@ -240,6 +322,7 @@ fn run(source: &str, live: &Value) -> Result<Option<Health>, String> {
     let returned: mlua::Value = lua
         .load(source)
         .set_name("health.lua")
+        .set_mode(mlua::ChunkMode::Text)
         .eval()
         .map_err(|e| first_line(&e.to_string()))?;
     let table = match returned {
@@ -352,7 +435,15 @@ fn os_time(table: Option<mlua::Table>) -> mlua::Result<i64> {
         field("min", Some(0))?,
         field("sec", Some(0))?,
     );
-    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + min * 60 + sec)
+    let too_far = || mlua::Error::runtime("time out of range");
+    let in_range = |n: i64| (-1_000_000_000..=1_000_000_000).contains(&n);
+    if ![year, month, day, hour, min, sec].into_iter().all(in_range) {
+        return Err(too_far());
+    }
+    days_from_civil(year, month, day)
+        .checked_mul(86_400)
+        .and_then(|t| t.checked_add(hour * 3_600 + min * 60 + sec))
+        .ok_or_else(too_far)
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
@@ -473,6 +564,25 @@ return {status = "Healthy", message = tostring(os.time({year=y, month=mo, day=d,
             ("return loadstring('return 1')()", "loadstring"),
             ("return require('os')", "require"),
             ("error('boom')", "boom"),
+            (
+                "local function f() while true do end end while true do pcall(f) end",
+                "more than a second",
+            ),
+            (
+                "while true do xpcall(function() while true do end end, function() return 1 end) end",
+                "more than a second",
+            ),
+            (
+                "setmetatable({}, {__gc = function() while true do end end}) return nil",
+                "__gc",
+            ),
+            (
+                "return ((\"a\"):rep(2000)):find((\"a*\"):rep(12) .. \"b\")",
+                "too costly",
+            ),
+            ("return string.gsub(string.rep('a', 5000), '(.-)(.-)(.-)b', '')", "too costly"),
+            ("print('x')", "print"),
+            ("return {status = tostring(os.time{year = 1e14, month = 1, day = 1})}", "out of range"),
         ];
         for (source, reason) in cases {
             let started = Instant::now();
