@@ -320,3 +320,35 @@ fn diff_takes_argo_cd_health_scripts() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: nope: "));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_base_reached_through_a_linked_folder_is_named_where_it_really_is() {
+    let dir = std::env::temp_dir().join(format!("trueup-cli-linked-{}", std::process::id()));
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("real/base/kustomization.yaml", "resources: [cm.yaml]\n");
+    write(
+        "real/base/cm.yaml",
+        "kind: ConfigMap\nmetadata: {name: a}\nx: [\n",
+    );
+    write("real/prod/kustomization.yaml", "resources: [../base]\n");
+    std::fs::create_dir_all(dir.join("links")).expect("mkdir");
+    std::os::unix::fs::symlink(dir.join("real/prod"), dir.join("links/prod")).expect("link");
+    let out = trueup()
+        .args(["build", "links/prod"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let real = std::fs::canonicalize(dir.join("real/base/cm.yaml")).expect("real path");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    // Not `links/base/cm.yaml`, which does not exist.
+    assert!(
+        stderr.starts_with(&format!("error: {}, ", real.display())),
+        "{stderr}"
+    );
+}

@@ -746,3 +746,29 @@ fn fields_a_server_side_applier_owns_are_the_last_applied_state() {
     let named = diff::diff(&set(desired), &set(&live("someone-else")), &options).unwrap();
     assert_eq!(named.resources[0].status, SyncStatus::OutOfSync);
 }
+
+/// jq expressions come from rules that may live in Git: what could run
+/// without end or allocate without bound is refused when the rules are read.
+#[test]
+fn jq_expressions_that_could_run_without_end_are_refused() {
+    for expression in [
+        ".metadata.labels[range(1e15)|tostring]",
+        "def f: f | .a; f",
+        ".spec | repeat(.)",
+        ".spec | recurse(.a)",
+        "limit(1e18; .spec)",
+        ".a * 1000000000",
+        "$ENV.HOME",
+    ] {
+        let rules =
+            format!("- group: apps\n  kind: Deployment\n  jqPathExpressions: ['{expression}']\n");
+        let err = diff::parse_ignore_rules(&rules, "ignore.yaml").expect_err(expression);
+        assert!(
+            err.to_string().contains("not allowed"),
+            "{expression}: {err}"
+        );
+    }
+    // A `*` inside a string is text, not multiplication.
+    let rules = "- group: apps\n  kind: Deployment\n  jqPathExpressions: ['.metadata.annotations[\"a*b\"]']\n";
+    assert!(diff::parse_ignore_rules(rules, "ignore.yaml").is_ok());
+}

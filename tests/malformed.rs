@@ -263,3 +263,35 @@ fn broken_json_is_called_json_with_its_line_and_column() {
         load_manifests(&format!("# a comment first: YAML\n{json}"), "a.yaml").expect("YAML");
     assert_eq!(as_json.to_yaml(), as_yaml.to_yaml());
 }
+
+#[test]
+fn json_with_a_byte_order_mark_or_deep_nesting_reads_as_before() {
+    let json = "\u{feff}{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"a\"}}";
+    assert_eq!(
+        load_manifests(json, "a.json")
+            .expect("a BOM is not an error")
+            .len(),
+        1
+    );
+    // 200 levels: past serde_json's 128, within the YAML reader's 256.
+    let deep = format!(
+        "{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"a\"}}, \"data\": {}1{}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    assert_eq!(
+        load_manifests(&deep, "deep.json")
+            .expect("within the depth limit")
+            .len(),
+        1
+    );
+    // A lower limit given by the caller holds for JSON too.
+    let options = LoadOptions {
+        file: Some("deep.json".into()),
+        limits: ParseLimits {
+            max_depth: 5,
+            ..ParseLimits::default()
+        },
+    };
+    assert!(load_manifests_opts(deep.as_bytes(), &options).is_err());
+}

@@ -54,7 +54,22 @@ pub(crate) fn matches(pattern: &str, text: &str) -> bool {
         return false;
     }
     re.push_str(")$");
-    regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
+    // Compiled once per pattern and thread (rules are matched against every object).
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache
+            .entry(re)
+            .or_insert_with_key(|re| regex::Regex::new(re).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    })
 }
 
 #[cfg(test)]

@@ -580,9 +580,15 @@ return {status = "Healthy", message = tostring(os.time({year=y, month=mo, day=d,
                 "return ((\"a\"):rep(2000)):find((\"a*\"):rep(12) .. \"b\")",
                 "too costly",
             ),
-            ("return string.gsub(string.rep('a', 5000), '(.-)(.-)(.-)b', '')", "too costly"),
+            (
+                "return string.gsub(string.rep('a', 5000), '(.-)(.-)(.-)b', '')",
+                "too costly",
+            ),
             ("print('x')", "print"),
-            ("return {status = tostring(os.time{year = 1e14, month = 1, day = 1})}", "out of range"),
+            (
+                "return {status = tostring(os.time{year = 1e14, month = 1, day = 1})}",
+                "out of range",
+            ),
         ];
         for (source, reason) in cases {
             let started = Instant::now();

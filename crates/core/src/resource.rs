@@ -1056,16 +1056,23 @@ fn json_document(
     limits: &ParseLimits,
 ) -> Result<Option<yaml::Document>, Error> {
     let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if !(body.starts_with('{') || body.starts_with('[')) || text.len() > limits.max_document_size {
+    // serde_json nests 128 deep; other depth limits are the YAML reader's.
+    let default_depth = limits.max_depth == ParseLimits::default().max_depth;
+    if !(body.starts_with('{') || body.starts_with('['))
+        || text.len() > limits.max_document_size
+        || !default_depth
+    {
         return Ok(None);
     }
-    match serde_json::from_str::<Value>(text) {
+    match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
         Ok(value) => Ok(Some(yaml::Document {
             index: 0,
             line: text[..text.len() - body.len()].matches('\n').count() + 1,
             value,
             empty_nulls: Vec::new(),
         })),
+        // Deeper than serde_json goes: the YAML reader's limit decides.
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => Ok(None),
         Err(e) if file.ends_with(".json") => {
             let message = e.to_string();
             let message = match message.rfind(" at line ") {

@@ -234,9 +234,49 @@ pub(crate) struct JqDeletion {
 }
 
 impl JqDeletion {
-    /// Compiles `del(expression)` with jq's standard definitions.
+    /// Compiles `del(expression)` with jq's standard definitions. Rules may
+    /// come from repositories trueup does not control (an Application in
+    /// Git), and jaq cannot be stopped midway, so what can run without end
+    /// or allocate without bound is refused: definitions (recursion),
+    /// `range`, `repeat`, `recurse`, `until`, `while`, `limit`, `input`,
+    /// `inputs`, `env`, `$ENV`, multiplication (`*`, which repeats strings)
+    /// and expressions over 4 KiB. A path expression needs none of them.
     pub(crate) fn compile(expression: &str) -> Result<JqDeletion, String> {
         use jaq_core::load::{Arena, File, Loader};
+        const REFUSED: &[&str] = &[
+            "def",
+            "range",
+            "repeat",
+            "recurse",
+            "recurse_down",
+            "until",
+            "while",
+            "limit",
+            "input",
+            "inputs",
+            "env",
+            "$ENV",
+        ];
+        if expression.len() > 4096 {
+            return Err("longer than 4 KiB".to_owned());
+        }
+        let words = expression
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .filter(|w| !w.is_empty());
+        let in_strings = string_spans(expression);
+        for word in words {
+            if REFUSED.contains(&word) {
+                return Err(format!(
+                    "`{word}` is not allowed in an ignore rule (it can run without end)"
+                ));
+            }
+        }
+        if expression
+            .char_indices()
+            .any(|(i, c)| c == '*' && !in_strings.iter().any(|r| r.contains(&i)))
+        {
+            return Err("`*` is not allowed in an ignore rule".to_owned());
+        }
         let code = format!("del({expression})");
         let loader = Loader::new(jaq_std::defs().chain(jaq_json::defs()));
         let arena = Arena::default();
@@ -278,6 +318,48 @@ impl JqDeletion {
         }
         serde_json::from_value(serde_json::Value::from(first)).ok()
     }
+}
+
+/// The byte ranges of the string literals of a jq expression.
+fn string_spans(expression: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    let mut escaped = false;
+    for (i, c) in expression.char_indices() {
+        match (start, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(s), '"') => {
+                spans.push(s..i + 1);
+                start = None;
+            }
+            (None, '"') => start = Some(i),
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// Compiled jq deletions by expression, kept per thread: jaq's standard
+/// library is compiled once per expression, not once per object.
+pub(crate) fn with_jq_deletion<R>(expression: &str, f: impl FnOnce(&JqDeletion) -> R) -> Option<R> {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<JqDeletion>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let compiled = COMPILED.with(|cache| {
+        if let Some(found) = cache.borrow().get(expression) {
+            return Some(std::rc::Rc::clone(found));
+        }
+        let compiled = std::rc::Rc::new(JqDeletion::compile(expression).ok()?);
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(expression.to_owned(), std::rc::Rc::clone(&compiled));
+        Some(compiled)
+    })?;
+    Some(f(&compiled))
 }
 
 /// Removes the field a JSON pointer names, if it is there.

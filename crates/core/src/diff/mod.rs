@@ -356,23 +356,20 @@ fn diff_one(
             ignore::remove_pointer(a, pointer);
         }
     }
-    let jq: Vec<ignore::JqDeletion> = rules
-        .iter()
-        .flat_map(|rule| &rule.jq_path_expressions)
-        .filter_map(|expression| ignore::JqDeletion::compile(expression).ok())
-        .collect();
-    for deletion in &jq {
-        if let Some(v) = deletion.apply(&desired_value) {
-            *desired_value.to_mut() = v;
-        }
-        if let Some(v) = deletion.apply(&live_value) {
-            *live_value.to_mut() = v;
-        }
-        if let Some(a) = &mut applied
-            && let Some(v) = deletion.apply(a)
-        {
-            *a = v;
-        }
+    for expression in rules.iter().flat_map(|rule| &rule.jq_path_expressions) {
+        ignore::with_jq_deletion(expression, |deletion| {
+            if let Some(v) = deletion.apply(&desired_value) {
+                *desired_value.to_mut() = v;
+            }
+            if let Some(v) = deletion.apply(&live_value) {
+                *live_value.to_mut() = v;
+            }
+            if let Some(a) = &mut applied
+                && let Some(v) = deletion.apply(a)
+            {
+                *a = v;
+            }
+        });
     }
     let ignored_managers: Vec<&String> = rules
         .iter()

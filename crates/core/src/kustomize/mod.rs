@@ -100,7 +100,22 @@ pub fn build_opts(path: impl AsRef<Path>, options: &BuildOptions) -> Result<Mani
     let shown = path.to_string_lossy();
     check_folder(path, &shown)?;
     let source = DirSource::new(path);
-    build_source_opts(&source, "", options).map_err(|e| e.relative_to_folder(&shown))
+    build_source_opts(&source, "", options)
+        .map_err(|e| e.relative_to_folder(&folder_for_names(path)))
+}
+
+/// The folder error names are joined to: as the caller gave it, unless a
+/// part of it is a symbolic link, where `..` would name the wrong folder
+/// (`prod -> /srv/x/prod`: `prod/../base` is `/srv/x/base`); then its real path.
+pub(crate) fn folder_for_names(path: &Path) -> String {
+    let linked = path
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .any(|a| std::fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink()));
+    match linked.then(|| std::fs::canonicalize(path).ok()).flatten() {
+        Some(real) => real.to_string_lossy().into_owned(),
+        None => path.to_string_lossy().into_owned(),
+    }
 }
 
 /// A folder to render must exist and be a folder (or a link to one); the

@@ -236,12 +236,13 @@ pub fn build_all(
     let shown = root.to_string_lossy();
     crate::kustomize::check_folder(root, &shown)?;
     let source = crate::source::DirSource::new(root);
+    let names = crate::kustomize::folder_for_names(root);
     let results =
-        build_all_source(&source, "", options).map_err(|e| e.relative_to_folder(&shown))?;
+        build_all_source(&source, "", options).map_err(|e| e.relative_to_folder(&names))?;
     Ok(results
         .into_iter()
         .map(|overlay| OverlayResult {
-            result: overlay.result.map_err(|e| e.relative_to_folder(&shown)),
+            result: overlay.result.map_err(|e| e.relative_to_folder(&names)),
             ..overlay
         })
         .collect())
