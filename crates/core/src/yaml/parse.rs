@@ -308,6 +308,9 @@ enum Frame {
         key: Option<(String, usize)>,
         /// Whether the key waiting is the merge key `<<`.
         merge_pending: bool,
+        /// Whether the value waiting is dropped (a quoted `"<<"` key in a
+        /// resource, which kustomize leaves out of what it prints).
+        drop_pending: bool,
         merges: Vec<(Value, usize)>,
         anchor: usize,
         nodes: usize,
@@ -506,6 +509,7 @@ impl<'l> Builder<'l> {
                         map: Mapping::with_capacity_and_hasher(7, Default::default()),
                         key: None,
                         merge_pending: false,
+                        drop_pending: false,
                         merges: Vec::new(),
                         anchor,
                         nodes: 1,
@@ -576,6 +580,7 @@ impl<'l> Builder<'l> {
             Some(Frame::Map {
                 key: None,
                 merge_pending: false,
+                drop_pending: false,
                 ..
             })
         )
@@ -610,11 +615,18 @@ impl<'l> Builder<'l> {
             map,
             key,
             merge_pending,
+            drop_pending,
             ..
         }) = self.stack.last_mut()
         else {
             unreachable!("expects_key checked the top frame");
         };
+        // kustomize (kyaml) leaves a quoted "<<" key and its value out of a
+        // resource altogether (checked with the oracle); a plain `<<` merges.
+        if !is_plain && text == "<<" && self.schema == Schema::Resources {
+            *drop_pending = true;
+            return Ok(());
+        }
         match resolved {
             Resolved::Merge => {
                 *merge_pending = true;
@@ -667,12 +679,15 @@ impl<'l> Builder<'l> {
                 map,
                 key,
                 merge_pending,
+                drop_pending,
                 merges,
                 nodes: parent_nodes,
                 ..
             }) => {
                 *parent_nodes += nodes;
-                if *merge_pending {
+                if *drop_pending {
+                    *drop_pending = false;
+                } else if *merge_pending {
                     *merge_pending = false;
                     merges.push((value, line));
                 } else if let Some((k, _)) = key.take() {
