@@ -772,3 +772,36 @@ fn jq_expressions_that_could_run_without_end_are_refused() {
     let rules = "- group: apps\n  kind: Deployment\n  jqPathExpressions: ['.metadata.annotations[\"a*b\"]']\n";
     assert!(diff::parse_ignore_rules(rules, "ignore.yaml").is_ok());
 }
+
+/// Non-pointer `omitempty` fields of the Kubernetes API (generated table,
+/// `crates/core/data/omitempty_zero.tsv`): Git restating a zero value the
+/// server drops is no difference; a non-zero value still is.
+#[test]
+fn a_zero_value_the_server_drops_is_no_difference() {
+    let desired = DEPLOYMENT.replace(
+        "      containers:\n      - name: app\n        image: web:1\n",
+        "      hostNetwork: false\n      containers:\n      - name: app\n        image: web:1\n        tty: false\n        volumeMounts:\n        - name: config\n          mountPath: /etc/config\n          readOnly: false\n          subPath: \"\"\n",
+    );
+    let live = live_with(
+        &desired,
+        "spec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n        volumeMounts:\n        - name: config\n          mountPath: /etc/config\n",
+    );
+    let report = diff::diff(&set(&desired), &set(&live), &DiffOptions::default()).unwrap();
+    assert_eq!(
+        report.resources[0].status,
+        SyncStatus::Synced,
+        "{:?}",
+        report.resources[0].changes
+    );
+    let read_only = desired.replace("readOnly: false", "readOnly: true");
+    let report = diff::diff(&set(&read_only), &set(&live), &DiffOptions::default()).unwrap();
+    let paths: Vec<&str> = report.resources[0]
+        .changes
+        .iter()
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["spec.template.spec.containers[name=app].volumeMounts[mountPath=/etc/config].readOnly"]
+    );
+}

@@ -54,6 +54,43 @@ struct Equivalence {
     int_or_string: bool,
     /// Inside a free-form map: values compare as they are.
     free_form: bool,
+    /// The field this place is in, when it is a parent of
+    /// [`ZeroIsAbsent`] (an index into its names, from 1).
+    parent: u16,
+    /// A non-pointer `omitempty` field of the Kubernetes API: its zero
+    /// value (`false`, `""`, `0`) is the same as no value.
+    zero_absent: bool,
+}
+
+/// The fields whose zero value the API server never keeps, by the field
+/// they are in: `data/omitempty_zero.tsv`, generated from the Kubernetes
+/// API types by `data/extract_omitempty.py` (k8s.io/api, GA groups).
+struct ZeroIsAbsent {
+    parents: std::collections::HashMap<&'static str, u16>,
+    fields: std::collections::HashMap<u16, std::collections::HashSet<&'static str>>,
+}
+
+fn zero_is_absent() -> &'static ZeroIsAbsent {
+    static TABLE: std::sync::OnceLock<ZeroIsAbsent> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = ZeroIsAbsent {
+            parents: std::collections::HashMap::new(),
+            fields: std::collections::HashMap::new(),
+        };
+        let rows = include_str!("../../data/omitempty_zero.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut cells = l.split('\t');
+                Some((cells.next()?, cells.next()?))
+            });
+        for (parent, field) in rows {
+            let next = u16::try_from(table.parents.len() + 1).unwrap_or(u16::MAX);
+            let id = *table.parents.entry(parent).or_insert(next);
+            table.fields.entry(id).or_default().insert(field);
+        }
+        table
+    })
 }
 
 impl Equivalence {
@@ -64,13 +101,31 @@ impl Equivalence {
                 ..Equivalence::default()
             };
         }
+        let table = zero_is_absent();
         Equivalence {
             quantity: self.quantity
                 || QUANTITY_PARENTS.contains(&key)
                 || QUANTITY_FIELDS.contains(&key),
             int_or_string: INT_OR_STRING_FIELDS.contains(&key),
             free_form: false,
+            parent: table.parents.get(key).copied().unwrap_or(0),
+            zero_absent: self.parent != 0
+                && table
+                    .fields
+                    .get(&self.parent)
+                    .is_some_and(|fields| fields.contains(key)),
         }
+    }
+}
+
+/// `false`, `""` or `0`.
+fn is_zero(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => !b,
+        Value::Int(i) => *i == 0,
+        Value::UInt(u) => *u == 0,
+        Value::String(s) => s.is_empty(),
+        _ => false,
     }
 }
 
@@ -152,7 +207,10 @@ fn present(value: Option<&Value>) -> Option<&Value> {
 
 /// Whether two values are the same to Kubernetes.
 fn equivalent(a: Option<&Value>, b: Option<&Value>, eq: Equivalence) -> bool {
-    match (present(a), present(b)) {
+    fn counted(v: Option<&Value>, eq: Equivalence) -> Option<&Value> {
+        present(v).filter(|v| !(eq.zero_absent && is_zero(v)))
+    }
+    match (counted(a, eq), counted(b, eq)) {
         (None, None) => true,
         (Some(x), Some(y)) => same(x, y, eq),
         _ => false,
