@@ -805,3 +805,25 @@ fn a_zero_value_the_server_drops_is_no_difference() {
         ["spec.template.spec.containers[name=app].volumeMounts[mountPath=/etc/config].readOnly"]
     );
 }
+
+/// Argo CD's `argocd.argoproj.io/compare-options: IgnoreExtraneous`: an
+/// extraneous object so marked does not make the application OutOfSync.
+#[test]
+fn an_extraneous_object_marked_ignore_extraneous_does_not_count() {
+    let live = |options: &str| {
+        set(&format!(
+            "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leftover\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n  annotations:\n    argocd.argoproj.io/compare-options: {options}\n",
+            live_with(DEPLOYMENT, "")
+        ))
+    };
+    let extraneous = |options: &str| {
+        let report = diff::diff(&set(DEPLOYMENT), &live(options), &DiffOptions::default()).unwrap();
+        report
+            .resources
+            .iter()
+            .filter(|r| r.status == SyncStatus::Extraneous)
+            .count()
+    };
+    assert_eq!(extraneous("ServerSideDiff=true, IgnoreExtraneous"), 0);
+    assert_eq!(extraneous("ServerSideDiff=true"), 1);
+}

@@ -83,6 +83,9 @@ pub const DEFAULT_APPLY_MANAGERS: &[&str] = &[
     "helm-controller",
 ];
 
+/// Argo CD's per-object compare options (`IgnoreExtraneous`, ...).
+pub const COMPARE_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/compare-options";
+
 /// The label that ties live objects to their application (Argo CD's default).
 pub const DEFAULT_TRACKING_LABEL: &str = "app.kubernetes.io/instance";
 
@@ -627,6 +630,16 @@ fn tracked(r: &Resource, options: &DiffOptions, apps: &[String]) -> bool {
         .and_then(Value::as_seq)
         .is_some_and(|owners| !owners.is_empty());
     if owned || (r.id().group.is_empty() && r.id().kind == "Endpoints") {
+        return false;
+    }
+    // Argo CD's compare option: an extraneous object so marked does not
+    // count against the application's sync status.
+    let ignore_extraneous = r
+        .annotations()
+        .and_then(|a| a.get(COMPARE_OPTIONS_ANNOTATION))
+        .and_then(Value::as_str)
+        .is_some_and(|options| options.split(',').any(|o| o.trim() == "IgnoreExtraneous"));
+    if ignore_extraneous {
         return false;
     }
     let label = r
