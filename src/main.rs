@@ -205,6 +205,10 @@ enum Command {
             conflicts_with = "from_rev"
         )]
         hand_edit_managers: Vec<String>,
+        /// Do not compare the `rules` of aggregated Roles and ClusterRoles
+        /// (Argo CD's `ignoreAggregatedRoles`).
+        #[arg(long, conflicts_with = "from_rev")]
+        ignore_aggregated_roles: bool,
         /// A server-side apply field manager whose `Apply` entry in
         /// managedFields is the last-applied state (repeat; replaces the
         /// default list: argocd-controller, kubectl, kustomize-controller,
@@ -408,6 +412,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             tracking_label,
             hand_edit_managers,
             apply_managers,
+            ignore_aggregated_roles,
             jobs,
             show_secrets,
             sensitive_annotations,
@@ -436,6 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 } else {
                     apply_managers
                 },
+                ignore_aggregated_roles,
                 tracking_label,
                 app,
                 namespace,

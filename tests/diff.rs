@@ -827,3 +827,24 @@ fn an_extraneous_object_marked_ignore_extraneous_does_not_count() {
     assert_eq!(extraneous("ServerSideDiff=true, IgnoreExtraneous"), 0);
     assert_eq!(extraneous("ServerSideDiff=true"), 1);
 }
+
+/// gitops-engine's TestDiffOptionIgnoreAggregateRoles: with
+/// `ignoreAggregatedRoles`, the rules the aggregation controller filled in
+/// are not a difference; without it they are.
+#[test]
+fn aggregated_roles_rules_are_ignored_when_asked() {
+    let desired = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin\naggregationRule:\n  clusterRoleSelectors:\n  - matchLabels:\n      rbac.example.com/aggregate-to-admin: \"true\"\nrules: []\n";
+    let live = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin\naggregationRule:\n  clusterRoleSelectors:\n  - matchLabels:\n      rbac.example.com/aggregate-to-admin: \"true\"\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n";
+    let status = |ignore_aggregated_roles| {
+        let options = DiffOptions {
+            ignore_aggregated_roles,
+            ..DiffOptions::default()
+        };
+        diff::diff(&set(desired), &set(live), &options)
+            .unwrap()
+            .resources[0]
+            .status
+    };
+    assert_eq!(status(false), SyncStatus::OutOfSync);
+    assert_eq!(status(true), SyncStatus::Synced);
+}

@@ -270,6 +270,12 @@ export interface DiffOptions {
    * @default ['argocd-controller', 'kubectl', 'kustomize-controller', 'helm-controller']
    */
   applyManagers?: Array<string>
+  /**
+   * Do not compare the `rules` of aggregated Roles and ClusterRoles
+   * (Argo CD's `ignoreAggregatedRoles`).
+   * @default false
+   */
+  ignoreAggregatedRoles?: boolean
 }
 
 /** What `diff` returns: the same object `trueup diff --output json` prints. */

@@ -691,6 +691,10 @@ pub struct DiffOptions<'a> {
     /// managedFields is the last-applied state.
     /// @default ['argocd-controller', 'kubectl', 'kustomize-controller', 'helm-controller']
     pub apply_managers: Option<Vec<String>>,
+    /// Do not compare the `rules` of aggregated Roles and ClusterRoles
+    /// (Argo CD's `ignoreAggregatedRoles`).
+    /// @default false
+    pub ignore_aggregated_roles: Option<bool>,
 }
 
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
@@ -741,6 +745,7 @@ impl PendingDiffOptions {
             options: trueup_core::diff::DiffOptions {
                 hand_edit_managers: o.hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
                 apply_managers: o.apply_managers.unwrap_or(defaults.apply_managers),
+                ignore_aggregated_roles: o.ignore_aggregated_roles.unwrap_or(false),
                 tracking_label: o.tracking_label.unwrap_or(defaults.tracking_label),
                 app: o.app,
                 namespace: o.namespace,

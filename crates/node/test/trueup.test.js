@@ -391,6 +391,14 @@ test('diff runs Argo CD health scripts, sandboxed', async () => {
   fs.rmSync(dir, { recursive: true })
 })
 
+test('diff ignores aggregated roles when asked', () => {
+  const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin\naggregationRule:\n  clusterRoleSelectors: [{matchLabels: {a: b}}]\n'
+  const desired = trueup.loadManifests(role + 'rules: []\n')
+  const live = trueup.loadManifests(role + "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n")
+  assert.equal(trueup.diff(desired, live).sync, 'OutOfSync')
+  assert.equal(trueup.diff(desired, live, { ignoreAggregatedRoles: true }).sync, 'Synced')
+})
+
 test('an empty live input is a report warning', () => {
   const report = trueup.diff(path.join(DIFF, 'desired.yaml'), trueup.loadManifests(''))
   assert.ok(report.resources.length > 0 && report.resources.every((r) => r.status === 'Missing'))

@@ -374,7 +374,7 @@ fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Ma
 /// as `trueup diff --output json` prints it. Secret values are masked
 /// (`++++++++`) unless `show_secrets=True`.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -391,6 +391,7 @@ fn diff<'py>(
     sensitive_annotations: Option<Vec<String>>,
     health_scripts: Option<PathBuf>,
     apply_managers: Option<Vec<String>>,
+    ignore_aggregated_roles: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
@@ -407,6 +408,7 @@ fn diff<'py>(
         },
         hand_edit_managers: hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
         apply_managers: apply_managers.unwrap_or(defaults.apply_managers),
+        ignore_aggregated_roles,
         tracking_label: tracking_label.unwrap_or(defaults.tracking_label),
         app,
         namespace,

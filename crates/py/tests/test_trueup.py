@@ -409,6 +409,14 @@ def test_diff_runs_argo_cd_health_scripts_sandboxed(tmp_path):
     assert trueup.diff(objects, objects)["resources"][0]["health"] is None
 
 
+def test_diff_ignores_aggregated_roles_when_asked():
+    role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin\naggregationRule:\n  clusterRoleSelectors: [{matchLabels: {a: b}}]\n"
+    desired = trueup.load_manifests(role + "rules: []\n")
+    live = trueup.load_manifests(role + "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n")
+    assert trueup.diff(desired, live)["sync"] == "OutOfSync"
+    assert trueup.diff(desired, live, ignore_aggregated_roles=True)["sync"] == "Synced"
+
+
 def test_diff_returns_the_cli_json_report():
     report = trueup.diff(DIFF / "desired.yaml", str(DIFF / "live.json"), app="web")
     expected = json.loads((DIFF / "expected.json").read_text())

@@ -123,6 +123,10 @@ pub struct DiffOptions {
     /// last-applied annotation, which server-side apply does not keep up to
     /// date), so a field it applied that Git no longer has is a change.
     pub apply_managers: Vec<String>,
+    /// Argo CD's `resource.compareoptions` `ignoreAggregatedRoles`: the
+    /// `rules` of a Role or ClusterRole with an `aggregationRule` (filled
+    /// in by the controller that aggregates them) are not compared.
+    pub ignore_aggregated_roles: bool,
     /// Argo CD health scripts (`health.lua`) to assess kinds with, before
     /// the built-in checks ([`HealthScripts::load`](crate::health_scripts::HealthScripts::load)).
     pub health_scripts: Option<std::sync::Arc<crate::health_scripts::HealthScripts>>,
@@ -147,6 +151,7 @@ impl Default for DiffOptions {
                 .iter()
                 .map(|m| (*m).to_owned())
                 .collect(),
+            ignore_aggregated_roles: false,
             health_scripts: None,
         }
     }
@@ -346,6 +351,20 @@ fn diff_one(
         }
         objects.push(live_value.to_mut());
         normalize::mask_secret_values(&mut objects, &options.sensitive_annotations);
+    }
+    if options.ignore_aggregated_roles
+        && id.group == "rbac.authorization.k8s.io"
+        && matches!(id.kind.as_str(), "Role" | "ClusterRole")
+    {
+        let aggregated =
+            |v: &Value| matches!(v.get_path(&["aggregationRule"]), Some(Value::Map(_)));
+        if aggregated(&desired_value) || aggregated(&live_value) {
+            ignore::remove_pointer(desired_value.to_mut(), "/rules");
+            ignore::remove_pointer(live_value.to_mut(), "/rules");
+            if let Some(a) = &mut applied {
+                ignore::remove_pointer(a, "/rules");
+            }
+        }
     }
     let rules: Vec<&IgnoreRule> = options
         .ignore

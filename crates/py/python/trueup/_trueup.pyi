@@ -189,10 +189,14 @@ def diff(
     sensitive_annotations: Optional[list[str]] = None,
     health_scripts: Optional[_Path] = None,
     apply_managers: Optional[list[str]] = None,
+    ignore_aggregated_roles: bool = False,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
     ``kubectl.kubernetes.io/last-applied-configuration`` annotation).
+
+    ``ignore_aggregated_roles``: do not compare the ``rules`` of aggregated
+    Roles and ClusterRoles (Argo CD's ``ignoreAggregatedRoles``).
 
     ``apply_managers``: server-side apply field managers (default
     argocd-controller, kubectl, kustomize-controller, helm-controller) whose
