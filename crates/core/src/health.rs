@@ -154,6 +154,45 @@ pub fn assess_with_scripts(
         ("argoproj.io", "Workflow") => argo_workflow(live),
         ("policy", "PodDisruptionBudget") => pod_disruption_budget(live),
         ("apiextensions.k8s.io", "CustomResourceDefinition") => custom_resource_definition(live),
+        // A custom group (built-in ones have no dot, or end in .k8s.io).
+        _ if group.contains('.') && !group.ends_with(".k8s.io") => kstatus(live),
+        _ => None,
+    }
+}
+
+/// The kstatus conventions (sigs.k8s.io/cli-utils) for a custom resource no
+/// check knows, when it follows them: a spec not yet observed
+/// (`status.observedGeneration` behind `metadata.generation`) or
+/// `Reconciling=True` is Progressing, `Stalled=True` Degraded, `Ready=True`
+/// Healthy and `Ready=False` Progressing. `None` for resources without any
+/// of those conditions (as Argo CD, which assesses no health for them).
+fn kstatus(live: &Value) -> Option<Health> {
+    use HealthStatus::*;
+    let is = |kind: &str, status: &str| {
+        condition(live, kind).filter(|c| text(c, &["status"]) == Some(status))
+    };
+    let message = |c: &Value| text(c, &["message"]).unwrap_or("").to_owned();
+    let follows = ["Ready", "Reconciling", "Stalled"]
+        .iter()
+        .any(|kind| condition(live, kind).is_some());
+    if !follows {
+        return None;
+    }
+    if let Some(c) = is("Stalled", "True") {
+        return Health::new(Degraded, message(c));
+    }
+    if !observed(live) {
+        return Health::new(
+            Progressing,
+            "Waiting for the controller to observe the latest spec",
+        );
+    }
+    if let Some(c) = is("Reconciling", "True") {
+        return Health::new(Progressing, message(c));
+    }
+    match (is("Ready", "True"), is("Ready", "False")) {
+        (Some(c), _) => Health::new(Healthy, message(c)),
+        (_, Some(c)) => Health::new(Progressing, message(c)),
         _ => None,
     }
 }
@@ -893,6 +932,64 @@ mod tests {
                 "metadata: {deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [argocd.argoproj.io/hook-finalizer]}\nspec: {paused: true}\n"
             ),
             Suspended
+        );
+    }
+
+    /// kstatus (sigs.k8s.io/cli-utils) for custom resources without a check.
+    #[test]
+    fn custom_resources_that_follow_kstatus() {
+        use HealthStatus::*;
+        let g = "example.com";
+        assert_eq!(
+            status(
+                g,
+                "Widget",
+                "status: {conditions: [{type: Ready, status: 'True'}]}\n"
+            ),
+            Healthy
+        );
+        assert_eq!(
+            status(
+                g,
+                "Widget",
+                "status: {conditions: [{type: Ready, status: 'False'}]}\n"
+            ),
+            Progressing
+        );
+        assert_eq!(
+            status(
+                g,
+                "Widget",
+                "status: {conditions: [{type: Ready, status: 'True'}, {type: Stalled, status: 'True'}]}\n"
+            ),
+            Degraded
+        );
+        assert_eq!(
+            status(
+                g,
+                "Widget",
+                "metadata: {generation: 3}\nstatus: {observedGeneration: 2, conditions: [{type: Ready, status: 'True'}]}\n"
+            ),
+            Progressing
+        );
+        // No kstatus condition, or a built-in group: no health, as in Argo CD.
+        let none = |group: &str, text: &str| {
+            let value = parse_documents(text).unwrap().remove(0).value;
+            assess(group, "Widget", &value)
+        };
+        assert_eq!(
+            none(
+                g,
+                "status: {conditions: [{type: Synced, status: 'True'}]}\n"
+            ),
+            None
+        );
+        assert_eq!(
+            none(
+                "storage.k8s.io",
+                "status: {conditions: [{type: Ready, status: 'True'}]}\n"
+            ),
+            None
         );
     }
 }
