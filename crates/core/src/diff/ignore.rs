@@ -362,6 +362,28 @@ pub(crate) fn with_jq_deletion<R>(expression: &str, f: impl FnOnce(&JqDeletion) 
     Some(f(&compiled))
 }
 
+/// Whether `value` has the field a JSON pointer names.
+pub(crate) fn has_pointer(value: &Value, pointer: &str) -> bool {
+    let Ok(tokens) = crate::patch::parse_pointer(pointer) else {
+        return false;
+    };
+    let mut node = value;
+    for token in &tokens {
+        node = match node {
+            Value::Map(m) => match m.get(token.as_str()) {
+                Some(child) => child,
+                None => return false,
+            },
+            Value::Seq(items) => match token.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(child) => child,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    !tokens.is_empty()
+}
+
 /// Removes the field a JSON pointer names, if it is there.
 pub(crate) fn remove_pointer(value: &mut Value, pointer: &str) {
     let Ok(tokens) = crate::patch::parse_pointer(pointer) else {

@@ -253,6 +253,46 @@ fn unified_between(old: &str, new: &str, id: &str, old_name: &str, new_name: &st
         .to_string()
 }
 
+/// The three versions of one object a comparison normalizes in turn:
+/// desired (borrowed until something changes it), last applied, live.
+struct Sides<'v> {
+    desired: Cow<'v, Value>,
+    applied: Option<Value>,
+    live: Cow<'v, Value>,
+}
+
+impl Sides<'_> {
+    /// Replaces each version that `changed` gives a changed copy of
+    /// (`None`: nothing to change, and nothing is copied).
+    fn replace_with(&mut self, changed: impl Fn(&Value) -> Option<Value>) {
+        if let Some(v) = changed(&self.desired) {
+            self.desired = Cow::Owned(v);
+        }
+        if let Some(a) = &mut self.applied
+            && let Some(v) = changed(a)
+        {
+            *a = v;
+        }
+        if let Some(v) = changed(&self.live) {
+            self.live = Cow::Owned(v);
+        }
+    }
+
+    /// Removes the field `pointer` names from each version that has it; a
+    /// borrowed version is copied only when it does.
+    fn remove_pointer(&mut self, pointer: &str) {
+        if ignore::has_pointer(&self.desired, pointer) {
+            ignore::remove_pointer(self.desired.to_mut(), pointer);
+        }
+        if let Some(a) = &mut self.applied {
+            ignore::remove_pointer(a, pointer);
+        }
+        if ignore::has_pointer(&self.live, pointer) {
+            ignore::remove_pointer(self.live.to_mut(), pointer);
+        }
+    }
+}
+
 /// Compares one desired object with its live counterpart (`None`: missing),
 /// given the last-applied state when it is given explicitly (`Some(None)`:
 /// given, but not for this object).
@@ -282,7 +322,7 @@ fn diff_one(
             None,
         );
     };
-    let mut desired_value = if desired_needs_normalizing(r.value(), id, options) {
+    let desired_value = if desired_needs_normalizing(r.value(), id, options) {
         let mut value = r.value().clone();
         normalize_desired(&mut value, id, options);
         Cow::Owned(value)
@@ -317,39 +357,23 @@ fn diff_one(
     if let Some(a) = &mut applied {
         normalize_desired(a, id, options);
     }
-    let mut live_value = Cow::Borrowed(live_r.value());
-    // Base64 wrapped by a generator is the same bytes as the server's one line.
-    if let Some(flat) = normalize::unwrap_base64(&desired_value, &id.group, &id.kind) {
-        desired_value = Cow::Owned(flat);
-    }
-    if let Some(a) = &mut applied
-        && let Some(flat) = normalize::unwrap_base64(a, &id.group, &id.kind)
-    {
-        *a = flat;
-    }
-    if let Some(flat) = normalize::unwrap_base64(&live_value, &id.group, &id.kind) {
-        live_value = Cow::Owned(flat);
-    }
-    // A Secret key mapped to null holds the same (no) bytes as "".
-    if let Some(empty) = normalize::empty_null_secret_data(&desired_value, &id.group, &id.kind) {
-        desired_value = Cow::Owned(empty);
-    }
-    if let Some(a) = &mut applied
-        && let Some(empty) = normalize::empty_null_secret_data(a, &id.group, &id.kind)
-    {
-        *a = empty;
-    }
-    if let Some(empty) = normalize::empty_null_secret_data(&live_value, &id.group, &id.kind) {
-        live_value = Cow::Owned(empty);
-    }
+    let mut sides = Sides {
+        desired: desired_value,
+        applied,
+        live: Cow::Borrowed(live_r.value()),
+    };
+    // Base64 wrapped by a generator is the same bytes as the server's one
+    // line; a Secret key mapped to null holds the same (no) bytes as "".
+    sides.replace_with(|v| normalize::unwrap_base64(v, &id.group, &id.kind));
+    sides.replace_with(|v| normalize::empty_null_secret_data(v, &id.group, &id.kind));
     // Secret values are masked before anything is compared or shown; masks
     // keep equal values equal, so every verdict stays the same.
     if masks_secrets(id, options) {
-        let mut objects: Vec<&mut Value> = vec![desired_value.to_mut()];
-        if let Some(a) = &mut applied {
+        let mut objects: Vec<&mut Value> = vec![sides.desired.to_mut()];
+        if let Some(a) = &mut sides.applied {
             objects.push(a);
         }
-        objects.push(live_value.to_mut());
+        objects.push(sides.live.to_mut());
         normalize::mask_secret_values(&mut objects, &options.sensitive_annotations);
     }
     if options.ignore_aggregated_roles
@@ -358,12 +382,8 @@ fn diff_one(
     {
         let aggregated =
             |v: &Value| matches!(v.get_path(&["aggregationRule"]), Some(Value::Map(_)));
-        if aggregated(&desired_value) || aggregated(&live_value) {
-            ignore::remove_pointer(desired_value.to_mut(), "/rules");
-            ignore::remove_pointer(live_value.to_mut(), "/rules");
-            if let Some(a) = &mut applied {
-                ignore::remove_pointer(a, "/rules");
-            }
+        if aggregated(&sides.desired) || aggregated(&sides.live) {
+            sides.remove_pointer("/rules");
         }
     }
     let rules: Vec<&IgnoreRule> = options
@@ -372,27 +392,18 @@ fn diff_one(
         .filter(|rule| rule.matches(id))
         .collect();
     for pointer in rules.iter().flat_map(|rule| &rule.json_pointers) {
-        ignore::remove_pointer(desired_value.to_mut(), pointer);
-        ignore::remove_pointer(live_value.to_mut(), pointer);
-        if let Some(a) = &mut applied {
-            ignore::remove_pointer(a, pointer);
-        }
+        sides.remove_pointer(pointer);
     }
     for expression in rules.iter().flat_map(|rule| &rule.jq_path_expressions) {
         ignore::with_jq_deletion(expression, |deletion| {
-            if let Some(v) = deletion.apply(&desired_value) {
-                *desired_value.to_mut() = v;
-            }
-            if let Some(v) = deletion.apply(&live_value) {
-                *live_value.to_mut() = v;
-            }
-            if let Some(a) = &mut applied
-                && let Some(v) = deletion.apply(a)
-            {
-                *a = v;
-            }
+            sides.replace_with(|v| deletion.apply(v))
         });
     }
+    let Sides {
+        desired: desired_value,
+        applied,
+        live: live_value,
+    } = sides;
     let ignored_managers: Vec<&String> = rules
         .iter()
         .flat_map(|rule| &rule.managed_fields_managers)
