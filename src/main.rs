@@ -458,19 +458,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
             let live = if live.as_os_str() == "-" {
-                let mut text = String::new();
-                let limit = trueup_core::MAX_FILE_BYTES;
-                std::io::Read::read_to_string(
-                    &mut std::io::Read::take(std::io::stdin(), limit + 1),
-                    &mut text,
-                )
-                .map_err(|e| format!("standard input: {e}"))?;
-                if text.len() as u64 > limit {
-                    return Err(format!(
-                        "standard input: more than {limit} bytes, the file limit"
-                    ));
-                }
-                trueup_core::load_manifests(&text, "<stdin>").map_err(err)?
+                trueup_core::load_manifests_reader(std::io::stdin().lock(), "<stdin>")
+                    .map_err(err)?
             } else {
                 trueup_core::diff::load_live(&live).map_err(err)?
             };

@@ -82,6 +82,43 @@ pub fn load_manifests_file(path: impl AsRef<std::path::Path>) -> Result<Manifest
     )
 }
 
+/// Reads the Kubernetes manifests of a stream (standard input, a pipe from
+/// `kubectl get -o yaml|json`), bounded by [`MAX_FILE_BYTES`] as files are;
+/// `name` names it in errors.
+///
+/// ```
+/// let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n";
+/// let set = trueup_core::load_manifests_reader(text.as_bytes(), "<stdin>")?;
+/// assert_eq!(set.len(), 1);
+/// # Ok::<(), trueup_core::Error>(())
+/// ```
+pub fn load_manifests_reader(reader: impl std::io::Read, name: &str) -> Result<ManifestSet> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Io {
+            path: name.to_owned(),
+            source: e,
+        })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Io {
+            path: name.to_owned(),
+            source: std::io::Error::other(format!(
+                "more than {MAX_FILE_BYTES} bytes, over the file limit"
+            )),
+        });
+    }
+    load_manifests_opts(
+        &bytes,
+        &LoadOptions {
+            file: Some(name.to_owned()),
+            ..LoadOptions::default()
+        },
+    )
+}
+
 /// Options of [`load_manifests_opts`].
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
