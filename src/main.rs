@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set (to anything) or TERM is `dumb`.
+    /// On a terminal, unless NO_COLOR is set (to a non-empty value) or TERM is `dumb`.
     Auto,
     /// Always.
     Always,
@@ -194,7 +194,7 @@ enum Command {
         #[arg(long, short, conflicts_with = "from_rev")]
         namespace: Option<String>,
         /// The label that ties live objects to their application.
-        #[arg(long, default_value = trueup_core::diff::DEFAULT_TRACKING_LABEL)]
+        #[arg(long, default_value = trueup_core::diff::DEFAULT_TRACKING_LABEL, conflicts_with = "from_rev")]
         tracking_label: String,
         /// A managedFields manager whose updates are hand edits (repeat;
         /// replaces the default list: kubectl-edit, kubectl-patch, kubectl-set,
@@ -236,7 +236,7 @@ enum Command {
         #[arg(long, value_name = "DIR|FILE", conflicts_with = "from_rev")]
         health_scripts: Option<PathBuf>,
         /// How many threads compare resources [default: cores].
-        #[arg(long, short)]
+        #[arg(long, short, conflicts_with = "from_rev")]
         jobs: Option<usize>,
     },
     /// Print a completion script for a shell.
@@ -422,15 +422,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let live = live.ok_or("diff needs --live FILE (or --from-rev A --to-rev B)")?;
             let err = |e: trueup_core::Error| e.to_string();
             let defaults = trueup_core::diff::DiffOptions::default();
-            let options = trueup_core::diff::DiffOptions {
+            let mut options = trueup_core::diff::DiffOptions {
                 last_applied: last_applied
                     .map(|path| trueup_core::diff::load_desired(&[path]))
                     .transpose()
                     .map_err(err)?,
-                ignore: match ignore {
-                    Some(path) => trueup_core::diff::load_ignore_rules(path).map_err(err)?,
-                    None => Vec::new(),
-                },
                 hand_edit_managers: if hand_edit_managers.is_empty() {
                     defaults.hand_edit_managers
                 } else {
@@ -448,14 +444,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 jobs,
                 show_secrets,
                 sensitive_annotations,
-                health_scripts: health_scripts
-                    .map(|path| {
-                        trueup_core::health_scripts::HealthScripts::load(path)
-                            .map(std::sync::Arc::new)
-                    })
-                    .transpose()
-                    .map_err(err)?,
+                ..defaults
             };
+            options
+                .read_files(ignore.as_deref(), health_scripts.as_deref())
+                .map_err(err)?;
             let desired = trueup_core::diff::load_desired(&desired).map_err(err)?;
             let live = if live.as_os_str() == "-" {
                 trueup_core::load_manifests_reader(std::io::stdin().lock(), "<stdin>")
@@ -466,10 +459,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let report = trueup_core::diff::diff(&desired, &live, &options).map_err(err)?;
             // Warnings go to standard error too, where a pipeline's reader sees them.
             for w in &report.warnings {
-                match w.id.as_str() {
-                    "" => eprintln!("warning: {}", w.message),
-                    id => eprintln!("warning: {id}: {}", w.message),
-                }
+                eprintln!("warning: {w}");
             }
             let text = match output {
                 DiffOutput::Text if color => colorize(&report.to_text()),

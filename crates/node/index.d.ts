@@ -315,7 +315,7 @@ export interface DiffSummary {
 
 /** Something worth knowing that did not stop the diff. */
 export interface DiffWarning {
-  /** The resource concerned. */
+  /** The resource concerned (empty for a warning about the whole input). */
   id: string
   /** What happened. */
   message: string
@@ -516,11 +516,11 @@ export interface TrueupError {
   /** The message, naming the file and what is wrong. */
   message: string
   /** The file the error is about, as the caller named it, or `null`. */
-  file?: string
+  file?: string | null
   /** The 1-based line, or `null`. */
-  line?: number
+  line?: number | null
   /** The 1-based column, or `null`. */
-  column?: number
+  column?: number | null
   /** `E_UNSUPPORTED`: the kustomization field. */
   field?: string
   /** `E_GIT`: the repository. */

@@ -102,8 +102,8 @@ impl HealthScripts {
     }
 
     /// Reads scripts from `path`: a folder laid out as Argo CD's
-    /// `resource_customizations` (`<group>/<kind>/health.lua`; other files
-    /// are left alone), or an argocd-cm ConfigMap file whose
+    /// `resource_customizations` (`<group>/<kind>/health.lua`; other files,
+    /// and folders that are symbolic links, are left alone), or an argocd-cm ConfigMap file whose
     /// `data["resource.customizations.health.<group>_<kind>"]` are scripts.
     pub fn load(path: impl AsRef<Path>) -> Result<HealthScripts, Error> {
         let path = path.as_ref();
@@ -119,11 +119,10 @@ impl HealthScripts {
                 list.sort_by_key(std::fs::DirEntry::file_name);
                 Ok(list)
             };
-            for group in entries(path)? {
-                if !group.file_type().is_ok_and(|t| t.is_dir()) {
-                    continue;
-                }
-                for kind in entries(&group.path())? {
+            // Folders that are links are not followed, at either level.
+            let is_folder = |e: &std::fs::DirEntry| e.file_type().is_ok_and(|t| t.is_dir());
+            for group in entries(path)?.into_iter().filter(is_folder) {
+                for kind in entries(&group.path())?.into_iter().filter(is_folder) {
                     let file = kind.path().join("health.lua");
                     if !file.is_file() {
                         continue;

@@ -48,10 +48,13 @@ pub struct TrueupError {
     /// The message, naming the file and what is wrong.
     pub message: String,
     /// The file the error is about, as the caller named it, or `null`.
+    #[napi(ts_type = "string | null")]
     pub file: Option<String>,
     /// The 1-based line, or `null`.
+    #[napi(ts_type = "number | null")]
     pub line: Option<u32>,
     /// The 1-based column, or `null`.
+    #[napi(ts_type = "number | null")]
     pub column: Option<u32>,
     /// `E_UNSUPPORTED`: the kustomization field.
     pub field: Option<String>,
@@ -577,7 +580,7 @@ pub struct ResourceDiff {
 /// Something worth knowing that did not stop the diff.
 #[napi(object)]
 pub struct DiffWarning {
-    /// The resource concerned.
+    /// The resource concerned (empty for a warning about the whole input).
     pub id: String,
     /// What happened.
     pub message: String,
@@ -762,20 +765,15 @@ impl PendingDiffOptions {
 
     /// The engine's options, the files read.
     fn load(self) -> std::result::Result<trueup_core::diff::DiffOptions, trueup_core::Error> {
-        Ok(trueup_core::diff::DiffOptions {
+        let mut options = trueup_core::diff::DiffOptions {
             last_applied: self.last_applied.map(Manifests::load).transpose()?,
-            ignore: match self.ignore {
-                Some(path) => trueup_core::diff::load_ignore_rules(&path)?,
-                None => Vec::new(),
-            },
-            health_scripts: self
-                .health_scripts
-                .map(|path| {
-                    trueup_core::health_scripts::HealthScripts::load(path).map(std::sync::Arc::new)
-                })
-                .transpose()?,
             ..self.options
-        })
+        };
+        options.read_files(
+            self.ignore.as_deref().map(std::path::Path::new),
+            self.health_scripts.as_deref().map(std::path::Path::new),
+        )?;
+        Ok(options)
     }
 }
 

@@ -396,16 +396,10 @@ fn diff<'py>(
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
     let defaults = trueup_core::diff::DiffOptions::default();
-    let options = trueup_core::diff::DiffOptions {
+    let mut options = trueup_core::diff::DiffOptions {
         last_applied: last_applied
             .map(|v| manifests_arg(py, v).map(|m| m.set().clone()))
             .transpose()?,
-        ignore: match ignore {
-            Some(path) => py
-                .detach(|| trueup_core::diff::load_ignore_rules(&path))
-                .map_err(to_py_err)?,
-            None => Vec::new(),
-        },
         hand_edit_managers: hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
         apply_managers: apply_managers.unwrap_or(defaults.apply_managers),
         ignore_aggregated_roles,
@@ -415,14 +409,10 @@ fn diff<'py>(
         jobs,
         show_secrets,
         sensitive_annotations: sensitive_annotations.unwrap_or_default(),
-        health_scripts: match health_scripts {
-            Some(path) => Some(std::sync::Arc::new(
-                py.detach(|| trueup_core::health_scripts::HealthScripts::load(&path))
-                    .map_err(to_py_err)?,
-            )),
-            None => None,
-        },
+        ..defaults
     };
+    py.detach(|| options.read_files(ignore.as_deref(), health_scripts.as_deref()))
+        .map_err(to_py_err)?;
     let (desired, live) = (desired.set(), live.set());
     let json = py
         .detach(|| trueup_core::diff::diff(desired, live, &options).map(|r| r.to_json()))

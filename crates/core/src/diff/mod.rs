@@ -157,6 +157,44 @@ impl Default for DiffOptions {
     }
 }
 
+impl DiffOptions {
+    /// Reads the files options name, as the CLI and the bindings take them:
+    /// ignore rules ([`load_ignore_rules`]) and Argo CD health scripts
+    /// ([`HealthScripts::load`](crate::health_scripts::HealthScripts::load)).
+    /// `None` leaves an option as it is.
+    pub fn read_files(
+        &mut self,
+        ignore: Option<&Path>,
+        health_scripts: Option<&Path>,
+    ) -> Result<(), Error> {
+        if let Some(path) = ignore {
+            self.ignore = load_ignore_rules(path)?;
+        }
+        if let Some(path) = health_scripts {
+            let scripts = crate::health_scripts::HealthScripts::load(path)?;
+            self.health_scripts = Some(std::sync::Arc::new(scripts));
+        }
+        Ok(())
+    }
+}
+
+/// The health of a live object (with the caller's health scripts). A
+/// script sees a Secret whole and may quote it, so a masked Secret's health
+/// message is left out.
+fn assess_health(live: &Resource, options: &DiffOptions) -> Option<health::Health> {
+    let id = live.id();
+    let mut health = health::assess_with_scripts(
+        &id.group,
+        &id.kind,
+        live.value(),
+        options.health_scripts.as_deref(),
+    )?;
+    if masks_secrets(id, options) {
+        health.message.clear();
+    }
+    Some(health)
+}
+
 /// Whether `id` is a Secret whose values a report must not show.
 fn masks_secrets(id: &ResId, options: &DiffOptions) -> bool {
     !options.show_secrets && id.group.is_empty() && id.kind == "Secret"
@@ -429,12 +467,7 @@ fn diff_one(
         ignored.as_ref(),
         &options.tracking_label,
     );
-    let health = health::assess_with_scripts(
-        &id.group,
-        &id.kind,
-        live_r.value(),
-        options.health_scripts.as_deref(),
-    );
+    let health = assess_health(live_r, options);
     let (status, diff_text) = match &comparison.patch {
         Some(patch) if !comparison.changes.is_empty() => {
             let shown = normalized_live(&live_value, options);
@@ -590,12 +623,7 @@ pub fn diff(
             continue;
         }
         let id_text = r.id().to_string();
-        let health = health::assess_with_scripts(
-            &r.id().group,
-            &r.id().kind,
-            r.value(),
-            options.health_scripts.as_deref(),
-        );
+        let health = assess_health(r, options);
         resources.push(ResourceDiff {
             diff: unified(
                 &yaml(&{
@@ -733,7 +761,9 @@ pub fn load_desired<P: AsRef<Path>>(paths: &[P]) -> Result<ManifestSet, Error> {
 pub fn load_ignore_rules(path: impl AsRef<Path>) -> Result<Vec<IgnoreRule>, Error> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, e))?;
+    let bytes = crate::source::read_regular_file(path, &name)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::diff(&name, "an ignore rules file must be UTF-8 text"))?;
     parse_ignore_rules(&text, &name)
 }
 

@@ -116,6 +116,17 @@ pub struct Warning {
     pub message: String,
 }
 
+impl std::fmt::Display for Warning {
+    /// `ID: message`, or the message alone for the whole input.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.id.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.id, self.message)
+        }
+    }
+}
+
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -182,11 +193,7 @@ impl DiffReport {
             out.push_str(&r.diff);
         }
         for w in &self.warnings {
-            if w.id.is_empty() {
-                let _ = writeln!(out, "warning: {}", w.message);
-            } else {
-                let _ = writeln!(out, "warning: {}: {}", w.id, w.message);
-            }
+            let _ = writeln!(out, "warning: {w}");
         }
         let s = &self.summary;
         let _ = writeln!(

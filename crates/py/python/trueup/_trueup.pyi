@@ -42,7 +42,8 @@ class GitError(TrueupError):
     """A Git operation failed: not a repository, unknown revision, path not in the tree..."""
 
     repo: str
-    """The repository (empty for BranchMovedError and ConflictError)."""
+    """The repository (set on GitError itself; BranchMovedError has ``branch``,
+    ``expected`` and ``actual`` instead, ConflictError only the message)."""
 
 class BranchMovedError(GitError):
     """A branch did not point where a write expected: read it again and retry."""
@@ -204,7 +205,8 @@ def diff(
 
     ``health_scripts``: Argo CD health checks, a folder laid out as its
     ``resource_customizations`` (``<group>/<kind>/health.lua``) or an argocd-cm
-    ConfigMap file; each runs sandboxed (no io/os, one second, 64 MiB), and a
+    ConfigMap file; each runs sandboxed (no io, of os only ``time`` and ``clock``,
+    one second, 64 MiB), and a
     failing one makes the object's health Unknown with the reason.
 
     Secret values (``data``, ``stringData``, the last-applied annotation and
