@@ -848,3 +848,194 @@ fn aggregated_roles_rules_are_ignored_when_asked() {
     assert_eq!(status(false), SyncStatus::OutOfSync);
     assert_eq!(status(true), SyncStatus::Synced);
 }
+
+/// Argo CD's `knownTypeFields` (util/argo/normalizers/knowntypes_normalizer):
+/// a custom resource's field declared as `core/Quantity` or
+/// `meta/v1/Duration` compares by value, one declared `core/v1/PodSpec`
+/// merges its containers by name; types Argo CD does not know are refused,
+/// naming the rule. Argo CD reads them from argocd-cm's
+/// `resource.customizations.knownTypeFields.<group>_<kind>` too.
+#[test]
+fn known_type_fields_compare_custom_fields_as_their_kubernetes_type() {
+    let widget = |spec: &str| {
+        format!(
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: prod\nspec:\n{spec}"
+        )
+    };
+    let status = |rules: &str, desired: &str, live: &str| {
+        let options = DiffOptions {
+            ignore: diff::parse_ignore_rules(rules, "rules.yaml").unwrap(),
+            ..DiffOptions::default()
+        };
+        let report = diff::diff(&set(&widget(desired)), &set(&widget(live)), &options).unwrap();
+        report.resources[0].status
+    };
+    let declared = "- group: example.com\n  kind: Widget\n  knownTypeFields:\n  - {field: spec.cpu, type: core/Quantity}\n  - {field: spec.every, type: meta/v1/Duration}\n  - {field: spec.template.spec, type: core/v1/PodSpec}\n";
+    // A number the server wrote as a quantity: only a declaration says so.
+    assert_eq!(
+        status("[]", "  cpu: '0.5'\n", "  cpu: 500m\n"),
+        SyncStatus::OutOfSync
+    );
+    assert_eq!(
+        status(declared, "  cpu: '0.5'\n", "  cpu: 500m\n"),
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status(declared, "  cpu: '0.5'\n", "  cpu: 600m\n"),
+        SyncStatus::OutOfSync
+    );
+    assert_eq!(
+        status(declared, "  every: 90m\n", "  every: 1h30m0s\n"),
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status(declared, "  every: 90m\n", "  every: 1h0m0s\n"),
+        SyncStatus::OutOfSync
+    );
+    // A sidecar a webhook injected into a declared pod spec is not Git's.
+    let pod =
+        "  template:\n    spec:\n      containers:\n      - name: app\n        image: app:1\n";
+    let injected = format!("{pod}      - name: proxy\n        image: proxy:1\n");
+    assert_eq!(status("[]", pod, &injected), SyncStatus::OutOfSync);
+    assert_eq!(status(declared, pod, &injected), SyncStatus::Synced);
+
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n  resource.customizations.knownTypeFields.example.com_Widget: |\n    - field: spec.cpu\n      type: core/Quantity\n";
+    let rules = diff::parse_ignore_rules(cm, "argocd-cm.yaml").unwrap();
+    assert_eq!(rules[0].group.as_deref(), Some("example.com"));
+    assert_eq!(rules[0].known_type_fields[0].field, "spec.cpu");
+    assert_eq!(
+        status(cm, "  cpu: '0.5'\n", "  cpu: 500m\n"),
+        SyncStatus::Synced
+    );
+
+    let err = diff::parse_ignore_rules(
+        "- kind: Widget\n  group: example.com\n  knownTypeFields:\n  - {field: spec.x, type: core/v1/Nothing}\n",
+        "rules.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "rules.yaml: ignoreDifferences[0]: knownTypeFields[0]: type: \"core/v1/Nothing\""
+        ),
+        "{err}"
+    );
+}
+
+/// A custom resource's schema is unknown, but a string the API server
+/// rewrote to the canonical form of its type reads differently and means
+/// the same: two strings with units that are the same quantity (`1.25G`,
+/// `1250M`) or Go duration (`8760h`, `8760h0m0s`) are the same. Text
+/// without units, and free-form maps, compare as written.
+#[test]
+fn a_custom_resources_canonicalized_quantities_and_durations_are_no_drift() {
+    let object = |kind: &str, body: &str| {
+        let api = if kind == "ConfigMap" {
+            "v1"
+        } else {
+            "example.com/v1"
+        };
+        set(&format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: c\n  namespace: prod\n{body}"
+        ))
+    };
+    let status = |kind: &str, desired: &str, live: &str| {
+        diff::diff(
+            &object(kind, desired),
+            &object(kind, live),
+            &DiffOptions::default(),
+        )
+        .unwrap()
+        .resources[0]
+            .status
+    };
+    assert_eq!(
+        status("Cert", "spec:\n  ram: 1.25G\n", "spec:\n  ram: 1250M\n"),
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status(
+            "Cert",
+            "spec:\n  duration: 8760h\n",
+            "spec:\n  duration: 8760h0m0s\n"
+        ),
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status("Cert", "spec:\n  ram: 1.25G\n", "spec:\n  ram: 1G\n"),
+        SyncStatus::OutOfSync
+    );
+    assert_eq!(
+        status(
+            "Cert",
+            "spec:\n  version: '1.0'\n",
+            "spec:\n  version: '1'\n"
+        ),
+        SyncStatus::OutOfSync
+    );
+    assert_eq!(
+        status(
+            "Cert",
+            "spec:\n  labels:\n    size: 1.25G\n",
+            "spec:\n  labels:\n    size: 1250M\n"
+        ),
+        SyncStatus::OutOfSync
+    );
+    assert_eq!(
+        status(
+            "ConfigMap",
+            "data:\n  ram: 1.25G\n",
+            "data:\n  ram: 1250M\n"
+        ),
+        SyncStatus::OutOfSync
+    );
+}
+
+/// `PodDisruptionBudget.spec.selector` is `patchStrategy: replace` in the
+/// Kubernetes API (and in the schema kyaml ships): a strategic merge patch
+/// replaces it whole, so the converging patch carries all of Git's
+/// selector, and a label an ignore rule names keeps its live value (argo-cd
+/// controller/sync_test.go TestNormalizeTargetResourcesPDBSelector).
+#[test]
+fn a_field_replaced_whole_is_patched_whole() {
+    let pdb = |labels: &str| {
+        format!(
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n{labels}"
+        )
+    };
+    let live = pdb("      app: web\n      version: v1\n");
+    let patch = |desired: &str, rules: &str| {
+        let options = DiffOptions {
+            ignore: diff::parse_ignore_rules(rules, "rules.yaml").unwrap(),
+            ..DiffOptions::default()
+        };
+        let report = diff::diff(&set(desired), &set(&live), &options).unwrap();
+        let patch = report.resources[0].patch.clone().expect("a patch");
+        serde_json::to_value(&patch).unwrap()
+    };
+    let desired = pdb("      app: web-v2\n      version: v2\n");
+    assert_eq!(
+        patch(&desired, "[]"),
+        serde_json::json!({"spec": {"selector": {"matchLabels": {"app": "web-v2", "version": "v2"}}}})
+    );
+    let ignore_version = "- group: policy\n  kind: PodDisruptionBudget\n  jsonPointers: [/spec/selector/matchLabels/version]\n";
+    assert_eq!(
+        patch(&desired, ignore_version),
+        serde_json::json!({"spec": {"selector": {"matchLabels": {"app": "web-v2", "version": "v1"}}}})
+    );
+    // A Deployment's selector merges: its patch names only what changed.
+    let deployment = |labels: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  selector:\n    matchLabels:\n{labels}"
+        )
+    };
+    let report = diff::diff(
+        &set(&deployment("      app: web-v2\n      version: v1\n")),
+        &set(&deployment("      app: web\n      version: v1\n")),
+        &DiffOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(report.resources[0].patch.clone().unwrap()).unwrap(),
+        serde_json::json!({"spec": {"selector": {"matchLabels": {"app": "web-v2"}}}})
+    );
+}

@@ -407,6 +407,21 @@ test('an empty live input is a report warning', () => {
   ])
 })
 
+test('knownTypeFields in ignore rules compare custom fields as their Kubernetes type', () => {
+  const widget = (cpu) => trueup.loadManifests(
+    `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: prod\nspec:\n  cpu: ${cpu}\n`,
+  )
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-known-'))
+  const rules = path.join(dir, 'rules.yaml')
+  fs.writeFileSync(rules, '[]\n')
+  assert.equal(trueup.diff(widget("'0.5'"), widget('500m'), { ignore: rules }).sync, 'OutOfSync')
+  fs.writeFileSync(rules, '- group: example.com\n  kind: Widget\n  knownTypeFields:\n  - {field: spec.cpu, type: core/Quantity}\n')
+  assert.equal(trueup.diff(widget("'0.5'"), widget('500m'), { ignore: rules }).sync, 'Synced')
+  fs.writeFileSync(rules, '- group: example.com\n  kind: Widget\n  knownTypeFields:\n  - {field: spec.cpu, type: core/v1/Nothing}\n')
+  assert.throws(() => trueup.diff(widget("'0.5'"), widget('500m'), { ignore: rules }), { code: 'E_DIFF', message: /knownTypeFields/ })
+  fs.rmSync(dir, { recursive: true })
+})
+
 test('diff takes ManifestSets and options; errors carry codes', async () => {
   const desired = trueup.loadManifestsFile(path.join(DIFF, 'desired.yaml'))
   const live = trueup.loadManifests(fs.readFileSync(path.join(DIFF, 'live.json')), { file: 'live.json' })

@@ -443,6 +443,25 @@ def test_diff_takes_manifest_sets_and_options(tmp_path):
     assert in_sync["sync"] == "Synced"
 
 
+def test_known_type_fields_in_rules(tmp_path):
+    def widget(cpu):
+        text = f"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: prod\nspec:\n  cpu: {cpu}\n"
+        return trueup.load_manifests(text)
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("[]\n")
+    assert trueup.diff(widget("'0.5'"), widget("500m"), ignore=rules)["sync"] == "OutOfSync"
+    rules.write_text(
+        "- group: example.com\n  kind: Widget\n  knownTypeFields:\n  - {field: spec.cpu, type: core/Quantity}\n"
+    )
+    assert trueup.diff(widget("'0.5'"), widget("500m"), ignore=rules)["sync"] == "Synced"
+    rules.write_text(
+        "- group: example.com\n  kind: Widget\n  knownTypeFields:\n  - {field: spec.cpu, type: core/v1/Nothing}\n"
+    )
+    with pytest.raises(trueup.DiffError, match="knownTypeFields"):
+        trueup.diff(widget("'0.5'"), widget("500m"), ignore=rules)
+
+
 def test_diff_errors(tmp_path):
     rules = tmp_path / "ignore.yaml"
     rules.write_text("- kind: Deployment\n  jsonPointer: [/spec]\n")

@@ -60,6 +60,12 @@ struct Equivalence {
     /// A non-pointer `omitempty` field of the Kubernetes API: its zero
     /// value (`false`, `""`, `0`) is the same as no value.
     zero_absent: bool,
+    /// A field declared to hold a Go duration.
+    duration: bool,
+    /// Inside a custom resource, whose schema is unknown: strings with
+    /// units that are the same quantity or duration are the same (the API
+    /// server rewrote a typed field to its canonical form).
+    units: bool,
 }
 
 /// The fields whose zero value the API server never keeps, by the field
@@ -114,6 +120,8 @@ impl Equivalence {
                     .fields
                     .get(&self.parent)
                     .is_some_and(|fields| fields.contains(key)),
+            duration: false,
+            units: self.units,
         }
     }
 }
@@ -141,6 +149,54 @@ struct Node<'v, 'o> {
     ignored: Option<&'o Owned>,
 }
 
+/// What a field declared with a Kubernetes type holds
+/// ([`super::ignore::KnownTypeField`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Holds {
+    /// A resource quantity.
+    Quantity,
+    /// A Go duration.
+    Duration,
+    /// An object whose fields trueup's schema knows.
+    Object(Type),
+    /// Another Kubernetes type: compared with the equivalences trueup
+    /// applies to every field by its name.
+    Other,
+}
+
+impl Holds {
+    /// What a type of Argo CD's `knownTypeFields` holds.
+    pub(crate) fn of(type_name: &str) -> Holds {
+        match type_name {
+            "core/Quantity" => Holds::Quantity,
+            "meta/v1/Duration" => Holds::Duration,
+            "core/v1/PodSpec" => Holds::Object(Type::PodSpec),
+            "core/v1/PodTemplateSpec" => Holds::Object(Type::PodTemplate),
+            "core/v1/Container" | "core/v1/EphemeralContainer" => Holds::Object(Type::Container),
+            "core/v1/ServiceSpec" => Holds::Object(Type::ServiceSpec),
+            "core/v1/ObjectMeta" => Holds::Object(Type::ObjectMeta),
+            _ => Holds::Other,
+        }
+    }
+}
+
+/// A field of the compared object declared to hold a Kubernetes type: its
+/// keys from the object's top (lists on the way stand for their items).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Declared<'r> {
+    pub(crate) path: Vec<&'r str>,
+    pub(crate) holds: Holds,
+}
+
+/// What a comparison knows of particular fields of the object.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Fields<'t> {
+    /// The label that tracks objects (never compared).
+    pub(crate) tracking_label: &'t str,
+    /// Fields declared to hold a Kubernetes type.
+    pub(crate) declared: &'t [Declared<'t>],
+}
+
 /// The outcome of comparing one object.
 pub(crate) struct Comparison {
     pub(crate) changes: Vec<Change>,
@@ -158,18 +214,22 @@ pub(crate) fn compare(
     ty: Type,
     hand: Option<&Owned>,
     ignored: Option<&Owned>,
-    tracking_label: &str,
+    fields: Fields<'_>,
 ) -> Comparison {
     let mut walk = Walk {
         has_last_applied: applied.is_some(),
         changes: Vec::new(),
         path: Vec::new(),
-        tracking_label,
+        tracking_label: fields.tracking_label,
+        declared: fields.declared,
     };
     let patch = walk.node(
         ty,
         None,
-        Equivalence::default(),
+        Equivalence {
+            units: ty == Type::Opaque,
+            ..Equivalence::default()
+        },
         Node {
             desired: Some(desired),
             applied,
@@ -192,6 +252,8 @@ struct Walk<'v, 't> {
     /// Server-owned fields and this label are never compared (the values
     /// are not copied to drop them: the walk steps over them).
     tracking_label: &'t str,
+    /// Fields declared to hold a Kubernetes type.
+    declared: &'t [Declared<'t>],
 }
 
 /// A value that counts: `null`, `{}` and `[]` are the same as no value (the
@@ -232,6 +294,8 @@ fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
         (Value::Map(_) | Value::Seq(_), _) | (_, Value::Map(_) | Value::Seq(_)) => false,
         _ => {
             (eq.quantity && super::quantity::equal(x, y))
+                || (eq.duration && super::quantity::duration_equal(x, y))
+                || (eq.units && super::quantity::same_with_units(x, y))
                 || (eq.int_or_string
                     && matches!(
                         (x, y),
@@ -322,6 +386,21 @@ impl<'v> Walk<'v, '_> {
             }
         }
         Some((keys, self.path.len()))
+    }
+
+    /// What the field at the current path is declared to hold, if it is.
+    fn declared_here(&self) -> Option<Holds> {
+        if self.declared.is_empty() {
+            return None;
+        }
+        let keys = self.path.iter().filter_map(|step| match step {
+            Step::Key(k) => Some(*k),
+            _ => None,
+        });
+        self.declared
+            .iter()
+            .find(|d| d.path.iter().copied().eq(keys.clone()))
+            .map(|d| d.holds)
     }
 
     /// Whether field `key` of the map at the current path is never compared.
@@ -422,8 +501,17 @@ impl<'v> Walk<'v, '_> {
                 // Set by the server or a controller, never by Git or a hand edit.
                 continue;
             }
-            let (child_ty, child_list) = ty.field(key);
+            let (mut child_ty, child_list) = ty.field(key);
+            let mut child_eq = eq.below(key);
             self.path.push(Step::Key(key.as_str()));
+            if let Some(holds) = self.declared_here() {
+                match holds {
+                    Holds::Quantity => child_eq.quantity = true,
+                    Holds::Duration => child_eq.duration = true,
+                    Holds::Object(declared) => child_ty = declared,
+                    Holds::Other => {}
+                }
+            }
             let child = Node {
                 desired: dm.get(key),
                 applied: am.and_then(|m| m.get(key)),
@@ -431,7 +519,7 @@ impl<'v> Walk<'v, '_> {
                 hand,
                 ignored,
             };
-            if let Some(p) = self.node(child_ty, child_list, eq.below(key), child, false) {
+            if let Some(p) = self.node(child_ty, child_list, child_eq, child, false) {
                 patch.insert(key.clone(), p);
             }
             self.path.pop();
@@ -649,13 +737,13 @@ mod tests {
         let live = doc(
             "spec:\n  containers:\n  - name: a\n    env:\n    - {name: X, value: '1'}\n    - {name: X, value: '3'}\n",
         );
-        let c = compare(&desired, None, &live, ty, None, None, "");
+        let c = compare(&desired, None, &live, ty, None, None, Fields::default());
         let paths: Vec<&str> = c.changes.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, ["spec.containers[name=a].env[1].value"]);
         // An item without its merge key.
         let desired = doc("spec:\n  containers:\n  - image: x\n");
         let live = doc("spec:\n  containers:\n  - image: y\n");
-        let c = compare(&desired, None, &live, ty, None, None, "");
+        let c = compare(&desired, None, &live, ty, None, None, Fields::default());
         assert_eq!(c.changes.len(), 1, "{:?}", c.changes);
     }
 
@@ -686,7 +774,7 @@ mod tests {
   requests: 1000m
   port: '80'
 ");
-        let c = compare(&desired, None, &live, ty, None, None, "");
+        let c = compare(&desired, None, &live, ty, None, None, Fields::default());
         let paths: Vec<&str> = c.changes.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, ["data.storage", "data.requests"]);
         let below = Equivalence::default().below("data").below("limits");

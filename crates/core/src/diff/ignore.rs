@@ -30,6 +30,30 @@ pub struct IgnoreRule {
     /// `jqPathExpressions`: `.spec.template.spec.initContainers[] |
     /// select(.name == "istio-init")`), run by jaq.
     pub jq_path_expressions: Vec<String>,
+    /// Fields of custom resources that hold a Kubernetes type (Argo CD's
+    /// `knownTypeFields`), compared as that type: `1.25G` == `1250M` in a
+    /// `core/Quantity`, `8760h` == `8760h0m0s` in a `meta/v1/Duration`,
+    /// containers by name in a `core/v1/PodSpec`.
+    pub known_type_fields: Vec<KnownTypeField>,
+}
+
+/// A field declared to hold a Kubernetes type, as in Argo CD's
+/// `resource.customizations.knownTypeFields.<group>_<kind>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownTypeField {
+    /// The field's path from the object's top, dotted (`spec.template.spec`);
+    /// a list on the way stands for each of its items.
+    pub field: String,
+    /// The type as Argo CD names it: `core/Quantity`, `meta/v1/Duration`,
+    /// or one of the `core/v1` types Argo CD lists (`core/v1/PodSpec`, ...).
+    pub type_name: String,
+}
+
+/// Whether Argo CD knows a `knownTypeFields` type of this name.
+fn known_type(name: &str) -> bool {
+    include_str!("../../data/argocd_known_types.txt")
+        .lines()
+        .any(|line| line == name)
 }
 
 impl IgnoreRule {
@@ -119,13 +143,18 @@ pub fn parse_ignore_rules(text: &str, file: &str) -> Result<Vec<IgnoreRule>, Err
 /// `jsonPointers`, `jqPathExpressions` and `managedFieldsManagers`.
 fn config_map_rules(config: &Mapping, file: &str) -> Result<Vec<IgnoreRule>, Error> {
     const PREFIX: &str = "resource.customizations.ignoreDifferences.";
+    const KNOWN_TYPES: &str = "resource.customizations.knownTypeFields.";
     let Some(Value::Map(data)) = config.get("data") else {
         return Ok(Vec::new());
     };
     let mut rules = Vec::new();
     for (index, (key, value)) in data.iter().enumerate() {
-        let Some(group_kind) = key.strip_prefix(PREFIX) else {
-            continue;
+        let (group_kind, known_types) = match key.strip_prefix(PREFIX) {
+            Some(group_kind) => (group_kind, false),
+            None => match key.strip_prefix(KNOWN_TYPES) {
+                Some(group_kind) => (group_kind, true),
+                None => continue,
+            },
         };
         let at = |m: String| Error::diff(file, format!("data[{key:?}]: {m}"));
         let (group, kind) = match group_kind {
@@ -142,7 +171,12 @@ fn config_map_rules(config: &Mapping, file: &str) -> Result<Vec<IgnoreRule>, Err
             .map(|d| d.value)
             .unwrap_or(Value::Null);
         let mut body = match body {
-            Value::Map(m) => m,
+            fields @ (Value::Seq(_) | Value::Null) if known_types => {
+                let mut m = Mapping::default();
+                m.insert("knownTypeFields".into(), fields);
+                m
+            }
+            Value::Map(m) if !known_types => m,
             Value::Null => Mapping::default(),
             other => {
                 return Err(at(format!(
@@ -176,6 +210,7 @@ fn rule(item: &Value, file: &str, index: usize) -> Result<IgnoreRule, Error> {
             "jsonPointers",
             "managedFieldsManagers",
             "jqPathExpressions",
+            "knownTypeFields",
         ],
     )
     .map_err(at)?;
@@ -206,7 +241,50 @@ fn rule(item: &Value, file: &str, index: usize) -> Result<IgnoreRule, Error> {
             }
             expressions
         },
+        known_type_fields: known_type_fields(map).map_err(at)?,
     })
+}
+
+fn known_type_fields(map: &Mapping) -> Result<Vec<KnownTypeField>, String> {
+    let items = match map.get("knownTypeFields") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Seq(items)) => items,
+        Some(other) => {
+            return Err(format!(
+                "knownTypeFields: expected a list, found {}",
+                other.type_name()
+            ));
+        }
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = |m: String| format!("knownTypeFields[{i}]: {m}");
+            let Value::Map(entry) = item else {
+                return Err(at(format!(
+                    "expected a mapping, found {}",
+                    item.type_name()
+                )));
+            };
+            fields::check_keys(entry, &["field", "type"]).map_err(at)?;
+            let required = |key: &str| match fields::optional_string(entry, key).map_err(at)? {
+                Some(text) if !text.is_empty() => Ok(text),
+                _ => Err(at(format!("{key}: required"))),
+            };
+            let field = required("field")?;
+            let type_name = required("type")?;
+            if field.split('.').any(str::is_empty) {
+                return Err(at(format!("field: {field:?} is not a dotted path")));
+            }
+            if !known_type(&type_name) {
+                return Err(at(format!(
+                    "type: {type_name:?} is not a type Argo CD knows (core/Quantity, meta/v1/Duration, core/v1/PodSpec, ...)"
+                )));
+            }
+            Ok(KnownTypeField { field, type_name })
+        })
+        .collect()
 }
 
 fn strings(map: &Mapping, key: &str) -> Result<Vec<String>, String> {
@@ -364,24 +442,47 @@ pub(crate) fn with_jq_deletion<R>(expression: &str, f: impl FnOnce(&JqDeletion) 
 
 /// Whether `value` has the field a JSON pointer names.
 pub(crate) fn has_pointer(value: &Value, pointer: &str) -> bool {
-    let Ok(tokens) = crate::patch::parse_pointer(pointer) else {
-        return false;
-    };
+    pointed(value, pointer).is_some()
+}
+
+/// The field a JSON pointer names (never the whole value: `""` names nothing).
+pub(crate) fn pointed<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    let tokens = crate::patch::parse_pointer(pointer).ok()?;
+    if tokens.is_empty() {
+        return None;
+    }
     let mut node = value;
     for token in &tokens {
         node = match node {
-            Value::Map(m) => match m.get(token.as_str()) {
-                Some(child) => child,
-                None => return false,
-            },
-            Value::Seq(items) => match token.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                Some(child) => child,
-                None => return false,
-            },
-            _ => return false,
+            Value::Map(m) => m.get(token.as_str())?,
+            Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
         };
     }
-    !tokens.is_empty()
+    Some(node)
+}
+
+/// Sets the field a JSON pointer names, making the maps on the way; does
+/// nothing where the way goes through something else than a map.
+pub(crate) fn set_pointer(value: &mut Value, pointer: &str, field: Value) {
+    let Ok(tokens) = crate::patch::parse_pointer(pointer) else {
+        return;
+    };
+    let Some((last, parents)) = tokens.split_last() else {
+        return;
+    };
+    let mut node = value;
+    for token in parents {
+        let Value::Map(m) = node else {
+            return;
+        };
+        node = m
+            .entry(token.clone())
+            .or_insert_with(|| Value::Map(Mapping::default()));
+    }
+    if let Value::Map(m) = node {
+        m.insert(last.clone(), field);
+    }
 }
 
 /// Removes the field a JSON pointer names, if it is there.

@@ -40,12 +40,13 @@ mod normalize;
 mod quantity;
 mod report;
 mod revisions;
+mod strategy;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-pub use ignore::{IgnoreRule, parse_ignore_rules};
+pub use ignore::{IgnoreRule, KnownTypeField, parse_ignore_rules};
 pub use normalize::{ARGOCD_TRACKING_ANNOTATION, LAST_APPLIED_ANNOTATION};
 pub use report::{AppSync, Cause, Change, DiffReport, ResourceDiff, Summary, SyncStatus, Warning};
 pub use revisions::{
@@ -331,6 +332,27 @@ impl Sides<'_> {
     }
 }
 
+/// The fields of an object the rules declare to hold a Kubernetes type; as
+/// in Argo CD, an Argo Rollout's `spec.template.spec` is a pod spec unless
+/// rules declare its fields.
+fn declared_fields<'r>(id: &ResId, rules: &[&'r IgnoreRule]) -> Vec<compare::Declared<'r>> {
+    let mut declared: Vec<compare::Declared<'r>> = rules
+        .iter()
+        .flat_map(|rule| &rule.known_type_fields)
+        .map(|known| compare::Declared {
+            path: known.field.split('.').collect(),
+            holds: compare::Holds::of(&known.type_name),
+        })
+        .collect();
+    if declared.is_empty() && id.group == "argoproj.io" && id.kind == "Rollout" {
+        declared.push(compare::Declared {
+            path: vec!["spec", "template", "spec"],
+            holds: compare::Holds::Object(Type::PodSpec),
+        });
+    }
+    declared
+}
+
 /// Compares one desired object with its live counterpart (`None`: missing),
 /// given the last-applied state when it is given explicitly (`Some(None)`:
 /// given, but not for this object).
@@ -395,6 +417,7 @@ fn diff_one(
     if let Some(a) = &mut applied {
         normalize_desired(a, id, options);
     }
+    let replaced = strategy::ReplacedFields::of(&id.api_version(), &id.kind, &desired_value);
     let mut sides = Sides {
         desired: desired_value,
         applied,
@@ -458,15 +481,23 @@ fn diff_one(
     let hand = |m: &str| options.hand_edit_managers.iter().any(|h| h == m);
     let hand_owned = Owned::of(live_r.value(), hand, |op| op == "Update");
     let ty = Type::for_object(&id.group, &id.kind);
-    let comparison = compare::compare(
+    let declared = declared_fields(id, &rules);
+    let mut comparison = compare::compare(
         &desired_value,
         applied.as_ref(),
         &live_value,
         ty,
         hand_owned.as_ref(),
         ignored.as_ref(),
-        &options.tracking_label,
+        compare::Fields {
+            tracking_label: &options.tracking_label,
+            declared: &declared,
+        },
     );
+    if let Some(patch) = &mut comparison.patch {
+        let ignored: Vec<&String> = rules.iter().flat_map(|rule| &rule.json_pointers).collect();
+        replaced.widen(patch, live_r.value(), &ignored);
+    }
     let health = assess_health(live_r, options);
     let (status, diff_text) = match &comparison.patch {
         Some(patch) if !comparison.changes.is_empty() => {

@@ -169,7 +169,15 @@ pub fn compare_desired(from: &ManifestSet, to: &ManifestSet) -> DesiredDiff {
                         &[],
                     );
                 }
-                let c = compare::compare(&after, Some(&prior), &prior, ty, None, None, "");
+                let c = compare::compare(
+                    &after,
+                    Some(&prior),
+                    &prior,
+                    ty,
+                    None,
+                    None,
+                    compare::Fields::default(),
+                );
                 if c.changes.is_empty() {
                     summary.unchanged += 1;
                     continue;
