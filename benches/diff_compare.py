@@ -82,8 +82,9 @@ def baseline(desired_path, live_path):
         else:
             verdicts["synced"] += 1
     for k, obj in live_by_key.items():
-        labels = obj.get("metadata", {}).get("labels") or {}
-        if k not in seen and labels.get("app.kubernetes.io/instance") == "shop":
+        annotations = obj.get("metadata", {}).get("annotations") or {}
+        tracking_id = annotations.get("argocd.argoproj.io/tracking-id", "")
+        if k not in seen and tracking_id.startswith("shop:"):
             verdicts["extraneous"] += 1
     done = time.perf_counter()
     return parsed - start, done - parsed, verdicts

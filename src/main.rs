@@ -187,13 +187,19 @@ enum Command {
         /// A YAML file of ignore rules, like Argo CD's ignoreDifferences.
         #[arg(long, value_name = "RULES_FILE", conflicts_with = "from_rev")]
         ignore: Option<PathBuf>,
-        /// The application's name in the tracking label (marks extraneous objects).
+        /// The application's name, as the tracking annotation or label carries it (marks extraneous objects).
         #[arg(long, conflicts_with = "from_rev")]
         app: Option<String>,
         /// The namespace desired objects without one go to.
         #[arg(long, short, conflicts_with = "from_rev")]
         namespace: Option<String>,
-        /// The label that ties live objects to their application.
+        /// How live objects are tied to their application, as Argo CD's
+        /// resourceTrackingMethod: annotation (argocd.argoproj.io/tracking-id,
+        /// Argo CD 3's default), label, or annotation+label.
+        #[arg(long, value_name = "METHOD", default_value = "annotation", value_parser = ["annotation", "label", "annotation+label"], conflicts_with = "from_rev")]
+        tracking_method: String,
+        /// The label that ties live objects to their application, with
+        /// --tracking-method label or annotation+label.
         #[arg(long, default_value = trueup_core::diff::DEFAULT_TRACKING_LABEL, conflicts_with = "from_rev")]
         tracking_label: String,
         /// A managedFields manager whose updates are hand edits (repeat;
@@ -409,6 +415,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             ignore,
             app,
             namespace,
+            tracking_method,
             tracking_label,
             hand_edit_managers,
             apply_managers,
@@ -438,6 +445,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     apply_managers
                 },
                 ignore_aggregated_roles,
+                tracking_method: tracking_method.parse().map_err(err)?,
                 tracking_label,
                 app,
                 namespace,

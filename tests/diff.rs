@@ -6,7 +6,7 @@ mod diff_fixture;
 
 use std::collections::BTreeMap;
 
-use trueup_core::diff::{self, Cause, DiffOptions, SyncStatus};
+use trueup_core::diff::{self, Cause, DiffOptions, SyncStatus, TrackingMethod};
 use trueup_core::{ManifestSet, Value, load_manifests};
 
 fn options_for_app() -> DiffOptions {
@@ -217,13 +217,13 @@ fn a_malformed_last_applied_annotation_is_a_warning() {
 #[test]
 fn missing_and_extraneous_and_health() {
     let desired = set(&format!(
-        "{DEPLOYMENT}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n"
+        "{DEPLOYMENT}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: prod\n"
     ));
     let live = set(&format!(
-        "{}status:\n  observedGeneration: 1\n  replicas: 3\n  updatedReplicas: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: billing\n---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5d8f\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n  ownerReferences:\n  - {{apiVersion: apps/v1, kind: Deployment, name: web, uid: u1}}\n---\napiVersion: v1\nkind: Endpoints\nmetadata:\n  name: web\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n",
+        "{}status:\n  observedGeneration: 1\n  replicas: 3\n  updatedReplicas: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: prod\n  annotations:\n    argocd.argoproj.io/tracking-id: web:/ConfigMap:prod/old\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: someone-elses\n  namespace: prod\n  annotations:\n    argocd.argoproj.io/tracking-id: billing:/ConfigMap:prod/someone-elses\n---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5d8f\n  namespace: prod\n  annotations:\n    argocd.argoproj.io/tracking-id: web:apps/ReplicaSet:prod/web-5d8f\n  ownerReferences:\n  - {{apiVersion: apps/v1, kind: Deployment, name: web, uid: u1}}\n---\napiVersion: v1\nkind: Endpoints\nmetadata:\n  name: web\n  namespace: prod\n  annotations:\n    argocd.argoproj.io/tracking-id: web:/Endpoints:prod/web\n",
         DEPLOYMENT.replace(
             "  namespace: prod\n",
-            "  namespace: prod\n  generation: 1\n"
+            "  namespace: prod\n  generation: 1\n  annotations:\n    argocd.argoproj.io/tracking-id: web:apps/Deployment:prod/web\n"
         )
     ));
     let report = diff::diff(&desired, &live, &DiffOptions::default()).unwrap();
@@ -812,7 +812,7 @@ fn a_zero_value_the_server_drops_is_no_difference() {
 fn an_extraneous_object_marked_ignore_extraneous_does_not_count() {
     let live = |options: &str| {
         set(&format!(
-            "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leftover\n  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n  annotations:\n    argocd.argoproj.io/compare-options: {options}\n",
+            "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leftover\n  namespace: prod\n  annotations:\n    argocd.argoproj.io/tracking-id: web:/ConfigMap:prod/leftover\n    argocd.argoproj.io/compare-options: {options}\n",
             live_with(DEPLOYMENT, "")
         ))
     };
@@ -1037,5 +1037,112 @@ fn a_field_replaced_whole_is_patched_whole() {
     assert_eq!(
         serde_json::to_value(report.resources[0].patch.clone().unwrap()).unwrap(),
         serde_json::json!({"spec": {"selector": {"matchLabels": {"app": "web-v2"}}}})
+    );
+}
+
+/// Argo CD 3 ties live objects to their application with the
+/// `argocd.argoproj.io/tracking-id` annotation (its default
+/// `resourceTrackingMethod`); the `app.kubernetes.io/instance` label then is
+/// an ordinary label, compared as any other. With `label` (Argo CD 2's
+/// default) the label tracks and is not compared; `annotation+label` takes
+/// either.
+#[test]
+fn tracking_follows_argo_cd_3_and_the_label_only_when_asked() {
+    let desired = set(DEPLOYMENT);
+    let leftover = |metadata: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leftover\n  namespace: prod\n{metadata}"
+        )
+    };
+    let by_label = leftover("  labels:\n    app.kubernetes.io/instance: web\n");
+    let by_annotation = leftover(
+        "  annotations:\n    argocd.argoproj.io/tracking-id: web:/ConfigMap:prod/leftover\n",
+    );
+    let extraneous = |method: TrackingMethod, objects: &str| {
+        let live = set(&format!("{}{objects}", live_with(DEPLOYMENT, "")));
+        let options = DiffOptions {
+            tracking_method: method,
+            ..DiffOptions::default()
+        };
+        let report = diff::diff(&desired, &live, &options).unwrap();
+        report
+            .resources
+            .iter()
+            .filter(|r| r.status == SyncStatus::Extraneous)
+            .count()
+    };
+    assert_eq!(TrackingMethod::default(), TrackingMethod::Annotation);
+    assert_eq!(extraneous(TrackingMethod::Annotation, &by_annotation), 1);
+    assert_eq!(extraneous(TrackingMethod::Annotation, &by_label), 0);
+    assert_eq!(extraneous(TrackingMethod::Label, &by_label), 1);
+    assert_eq!(extraneous(TrackingMethod::Label, &by_annotation), 0);
+    assert_eq!(
+        extraneous(
+            TrackingMethod::AnnotationAndLabel,
+            &format!("{by_label}{}", by_annotation.replace("leftover", "other"))
+        ),
+        2
+    );
+
+    // A label Git sets that differs in the cluster: a difference with
+    // annotation tracking, not compared with label tracking.
+    let labelled = DEPLOYMENT.replace(
+        "  namespace: prod\n",
+        "  namespace: prod\n  labels:\n    app.kubernetes.io/instance: web\n",
+    );
+    let live = set(&labelled.replace("instance: web\n", "instance: web-copy\n"));
+    let paths = |method: TrackingMethod| {
+        let options = DiffOptions {
+            tracking_method: method,
+            ..DiffOptions::default()
+        };
+        let report = diff::diff(&set(&labelled), &live, &options).unwrap();
+        report.resources[0]
+            .changes
+            .iter()
+            .map(|c| c.path.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        paths(TrackingMethod::Annotation),
+        ["metadata.labels[\"app.kubernetes.io/instance\"]"]
+    );
+    assert!(paths(TrackingMethod::Label).is_empty());
+    assert_eq!(
+        "annotation+label".parse::<TrackingMethod>().unwrap(),
+        TrackingMethod::AnnotationAndLabel
+    );
+    let err = "labels".parse::<TrackingMethod>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "trackingMethod: \"labels\" is not annotation, label or annotation+label"
+    );
+}
+
+/// Git dropping a whole map removes the keys Git applied, never the ones a
+/// controller added (Argo CD's three-way patch: `annotations: null` would
+/// wipe `deployment.kubernetes.io/revision`).
+#[test]
+fn a_map_git_dropped_loses_only_the_keys_git_owned() {
+    let applied = DEPLOYMENT.replace(
+        "  namespace: prod\n",
+        "  namespace: prod\n  annotations:\n    team: shop\n",
+    );
+    let live = live_with(&applied, "spec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: app\n        image: web:1\n")
+        .replace(
+            "  annotations:\n",
+            "  annotations:\n    team: shop\n    deployment.kubernetes.io/revision: '4'\n",
+        );
+    let report = diff::diff(&set(DEPLOYMENT), &set(&live), &DiffOptions::default()).unwrap();
+    let r = &report.resources[0];
+    let changes: Vec<(&str, Cause)> = r
+        .changes
+        .iter()
+        .map(|c| (c.path.as_str(), c.cause))
+        .collect();
+    assert_eq!(changes, [("metadata.annotations.team", Cause::Change)]);
+    assert_eq!(
+        serde_json::to_value(r.patch.clone().expect("a patch")).unwrap(),
+        serde_json::json!({"metadata": {"annotations": {"team": null}}})
     );
 }

@@ -223,8 +223,9 @@ export interface DiffOptions {
   /** A YAML file of ignore rules, like Argo CD's `ignoreDifferences`. */
   ignore?: string
   /**
-   * The application's name in the tracking label, which marks extraneous live objects.
-   * @default the tracking label's values on the desired objects
+   * The application's name, as the tracking annotation or label carries
+   * it, which marks extraneous live objects.
+   * @default the applications of the desired objects (their tracking label, their live objects' tracking annotation)
    */
   app?: string
   /**
@@ -238,7 +239,15 @@ export interface DiffOptions {
    */
   handEditManagers?: Array<string>
   /**
-   * The label that ties live objects to their application.
+   * How live objects are tied to their application, as Argo CD's
+   * `resourceTrackingMethod`: `'annotation'` (`argocd.argoproj.io/tracking-id`,
+   * Argo CD 3's default), `'label'` or `'annotation+label'`.
+   * @default 'annotation'
+   */
+  trackingMethod?: string
+  /**
+   * The label that ties live objects to their application, when the
+   * tracking method uses a label.
    * @default 'app.kubernetes.io/instance'
    */
   trackingLabel?: string

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use trueup_core::Value;
 use trueup_core::yaml::Mapping;
 
-/// The application name carried by the tracking label in live objects.
+/// The application name carried by the tracking annotation in live objects.
 pub const APP: &str = "shop";
 
 /// What the generator knows the diff must say.
@@ -102,11 +102,26 @@ fn containers(value: &mut Value) -> &mut Vec<Value> {
 /// What `kubectl apply` of `desired` leaves in the cluster.
 fn applied(desired: &Value) -> Value {
     let mut applied = desired.clone();
-    // Argo CD adds its tracking label when it applies.
+    // Argo CD 3 adds its tracking annotation when it applies.
+    let text = |path: &[&str]| {
+        desired
+            .get_path(path)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let api_version = text(&["apiVersion"]);
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let id = format!(
+        "{APP}:{group}/{}:{}/{}",
+        text(&["kind"]),
+        text(&["metadata", "namespace"]),
+        text(&["metadata", "name"])
+    );
     set(
         &mut applied,
-        &["metadata", "labels", "app.kubernetes.io/instance"],
-        s(APP),
+        &["metadata", "annotations", "argocd.argoproj.io/tracking-id"],
+        s(&id),
     );
     applied
 }
@@ -614,8 +629,8 @@ pub fn generate(services: usize) -> Fixture {
             let mut other_live = live_of(&other, index);
             set(
                 &mut other_live,
-                &["metadata", "labels", "app.kubernetes.io/instance"],
-                s("billing"),
+                &["metadata", "annotations", "argocd.argoproj.io/tracking-id"],
+                s(&format!("billing:/ConfigMap:{ns}/{name}-other")),
             );
             live_all.push(other_live);
             index += 1;

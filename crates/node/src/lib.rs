@@ -664,8 +664,9 @@ pub struct DiffOptions<'a> {
     pub last_applied: Option<Either3<ClassInstance<'a, ManifestSet>, String, Vec<String>>>,
     /// A YAML file of ignore rules, like Argo CD's `ignoreDifferences`.
     pub ignore: Option<String>,
-    /// The application's name in the tracking label, which marks extraneous live objects.
-    /// @default the tracking label's values on the desired objects
+    /// The application's name, as the tracking annotation or label carries
+    /// it, which marks extraneous live objects.
+    /// @default the applications of the desired objects (their tracking label, their live objects' tracking annotation)
     pub app: Option<String>,
     /// The namespace desired objects without one go to.
     /// @default 'default'
@@ -673,7 +674,13 @@ pub struct DiffOptions<'a> {
     /// managedFields managers whose updates are hand edits.
     /// @default ['kubectl-edit', 'kubectl-patch', 'kubectl-set', 'kubectl-label', 'kubectl-annotate', 'kubectl-scale', 'kubectl-replace']
     pub hand_edit_managers: Option<Vec<String>>,
-    /// The label that ties live objects to their application.
+    /// How live objects are tied to their application, as Argo CD's
+    /// `resourceTrackingMethod`: `'annotation'` (`argocd.argoproj.io/tracking-id`,
+    /// Argo CD 3's default), `'label'` or `'annotation+label'`.
+    /// @default 'annotation'
+    pub tracking_method: Option<String>,
+    /// The label that ties live objects to their application, when the
+    /// tracking method uses a label.
     /// @default 'app.kubernetes.io/instance'
     pub tracking_label: Option<String>,
     /// How many threads compare resources.
@@ -731,6 +738,7 @@ struct PendingDiffOptions {
     last_applied: Option<Manifests>,
     ignore: Option<String>,
     health_scripts: Option<String>,
+    tracking_method: Option<String>,
 }
 
 impl PendingDiffOptions {
@@ -742,6 +750,7 @@ impl PendingDiffOptions {
                 last_applied: None,
                 ignore: None,
                 health_scripts: None,
+                tracking_method: None,
             };
         };
         PendingDiffOptions {
@@ -760,6 +769,7 @@ impl PendingDiffOptions {
             last_applied: o.last_applied.map(Manifests::from_js),
             ignore: o.ignore,
             health_scripts: o.health_scripts,
+            tracking_method: o.tracking_method,
         }
     }
 
@@ -769,6 +779,9 @@ impl PendingDiffOptions {
             last_applied: self.last_applied.map(Manifests::load).transpose()?,
             ..self.options
         };
+        if let Some(method) = &self.tracking_method {
+            options.tracking_method = method.parse()?;
+        }
         options.read_files(
             self.ignore.as_deref().map(std::path::Path::new),
             self.health_scripts.as_deref().map(std::path::Path::new),

@@ -422,6 +422,23 @@ test('knownTypeFields in ignore rules compare custom fields as their Kubernetes 
   fs.rmSync(dir, { recursive: true })
 })
 
+test('trackingMethod follows Argo CD: the annotation by default, the label when asked', async () => {
+  const desired = trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: prod\n')
+  const live = trueup.loadManifests(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: by-annotation\n  namespace: prod\n' +
+    '  annotations:\n    argocd.argoproj.io/tracking-id: web:/ConfigMap:prod/by-annotation\n' +
+    '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: by-label\n  namespace: prod\n' +
+    '  labels:\n    app.kubernetes.io/instance: web\n',
+  )
+  const extraneous = (options) => trueup.diff(desired, live, { app: 'web', ...options })
+    .resources.filter((r) => r.status === 'Extraneous').map((r) => r.id)
+  assert.deepEqual(extraneous({}), ['/ConfigMap/prod/by-annotation'])
+  assert.deepEqual(extraneous({ trackingMethod: 'label' }), ['/ConfigMap/prod/by-label'])
+  assert.equal(extraneous({ trackingMethod: 'annotation+label' }).length, 2)
+  assert.throws(() => extraneous({ trackingMethod: 'labels' }), { code: 'E_DIFF', message: /trackingMethod/ })
+  await assert.rejects(trueup.diffAsync(desired, live, { trackingMethod: 'labels' }), { code: 'E_DIFF' })
+})
+
 test('diff takes ManifestSets and options; errors carry codes', async () => {
   const desired = trueup.loadManifestsFile(path.join(DIFF, 'desired.yaml'))
   const live = trueup.loadManifests(fs.readFileSync(path.join(DIFF, 'live.json')), { file: 'live.json' })

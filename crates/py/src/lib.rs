@@ -374,7 +374,7 @@ fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Ma
 /// as `trueup diff --output json` prints it. Secret values are masked
 /// (`++++++++`) unless `show_secrets=True`.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_method = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -385,6 +385,7 @@ fn diff<'py>(
     app: Option<String>,
     namespace: Option<String>,
     hand_edit_managers: Option<Vec<String>>,
+    tracking_method: Option<String>,
     tracking_label: Option<String>,
     jobs: Option<usize>,
     show_secrets: bool,
@@ -403,6 +404,10 @@ fn diff<'py>(
         hand_edit_managers: hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
         apply_managers: apply_managers.unwrap_or(defaults.apply_managers),
         ignore_aggregated_roles,
+        tracking_method: match tracking_method {
+            Some(method) => method.parse().map_err(to_py_err)?,
+            None => defaults.tracking_method,
+        },
         tracking_label: tracking_label.unwrap_or(defaults.tracking_label),
         app,
         namespace,

@@ -462,6 +462,26 @@ def test_known_type_fields_in_rules(tmp_path):
         trueup.diff(widget("'0.5'"), widget("500m"), ignore=rules)
 
 
+def test_tracking_method():
+    desired = trueup.load_manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: prod\n")
+    live = trueup.load_manifests(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: by-annotation\n  namespace: prod\n"
+        "  annotations:\n    argocd.argoproj.io/tracking-id: web:/ConfigMap:prod/by-annotation\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: by-label\n  namespace: prod\n"
+        "  labels:\n    app.kubernetes.io/instance: web\n"
+    )
+
+    def extraneous(**options):
+        report = trueup.diff(desired, live, app="web", **options)
+        return [r["id"] for r in report["resources"] if r["status"] == "Extraneous"]
+
+    assert extraneous() == ["/ConfigMap/prod/by-annotation"]
+    assert extraneous(tracking_method="label") == ["/ConfigMap/prod/by-label"]
+    assert len(extraneous(tracking_method="annotation+label")) == 2
+    with pytest.raises(trueup.DiffError, match="trackingMethod"):
+        extraneous(tracking_method="labels")
+
+
 def test_diff_errors(tmp_path):
     rules = tmp_path / "ignore.yaml"
     rules.write_text("- kind: Deployment\n  jsonPointer: [/spec]\n")

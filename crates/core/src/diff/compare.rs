@@ -438,8 +438,13 @@ impl<'v> Walk<'v, '_> {
                 let am = a.and_then(Value::as_map);
                 self.map(ty, eq, dm, am, lm, n, top)
             }
-            // A map Git never had, where a person set some fields: those fields.
-            (None, Some(Value::Map(lm))) if n.hand.is_some_and(|h| !h.owns_itself()) => {
+            // A map Git no longer has, or never had where a person set some
+            // fields: the fields Git applied and those a person set, never
+            // the ones a controller added (`annotations` Git dropped keeps
+            // the controller's keys).
+            (None, Some(Value::Map(lm)))
+                if matches!(a, Some(Value::Map(_))) || n.hand.is_some_and(|h| !h.owns_itself()) =>
+            {
                 let am = a.and_then(Value::as_map);
                 static EMPTY: std::sync::OnceLock<Mapping> = std::sync::OnceLock::new();
                 self.map(ty, eq, EMPTY.get_or_init(Mapping::default), am, lm, n, top)

@@ -90,6 +90,65 @@ pub const COMPARE_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/compare-options
 /// The label that ties live objects to their application (Argo CD's default).
 pub const DEFAULT_TRACKING_LABEL: &str = "app.kubernetes.io/instance";
 
+/// How live objects are tied to their application: Argo CD's
+/// `application.resourceTrackingMethod`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrackingMethod {
+    /// The `argocd.argoproj.io/tracking-id` annotation
+    /// (`<app>:<group>/<kind>:<namespace>/<name>`), Argo CD 3's default; the
+    /// tracking label is an ordinary label, compared as any other.
+    #[default]
+    Annotation,
+    /// The tracking label ([`DiffOptions::tracking_label`]), Argo CD 2's
+    /// default; it is not compared.
+    Label,
+    /// Either; the label is not compared.
+    AnnotationAndLabel,
+}
+
+impl TrackingMethod {
+    /// Argo CD's name of the method: `annotation`, `label`, `annotation+label`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackingMethod::Annotation => "annotation",
+            TrackingMethod::Label => "label",
+            TrackingMethod::AnnotationAndLabel => "annotation+label",
+        }
+    }
+
+    fn uses_label(self) -> bool {
+        self != TrackingMethod::Annotation
+    }
+
+    fn uses_annotation(self) -> bool {
+        self != TrackingMethod::Label
+    }
+}
+
+impl std::str::FromStr for TrackingMethod {
+    type Err = Error;
+
+    /// Reads Argo CD's name of a method.
+    ///
+    /// ```
+    /// use trueup_core::diff::TrackingMethod;
+    /// assert_eq!("annotation+label".parse::<TrackingMethod>()?, TrackingMethod::AnnotationAndLabel);
+    /// assert!("labels".parse::<TrackingMethod>().is_err());
+    /// # Ok::<(), trueup_core::Error>(())
+    /// ```
+    fn from_str(text: &str) -> Result<TrackingMethod, Error> {
+        match text {
+            "annotation" => Ok(TrackingMethod::Annotation),
+            "label" => Ok(TrackingMethod::Label),
+            "annotation+label" => Ok(TrackingMethod::AnnotationAndLabel),
+            other => Err(Error::diff(
+                "trackingMethod",
+                format!("{other:?} is not annotation, label or annotation+label"),
+            )),
+        }
+    }
+}
+
 /// Options of [`diff`].
 #[derive(Debug, Clone)]
 pub struct DiffOptions {
@@ -100,7 +159,11 @@ pub struct DiffOptions {
     pub ignore: Vec<IgnoreRule>,
     /// Managers whose `Update`s count as hand edits ([`DEFAULT_HAND_EDIT_MANAGERS`]).
     pub hand_edit_managers: Vec<String>,
-    /// The tracking label ([`DEFAULT_TRACKING_LABEL`]).
+    /// How live objects are tied to their application (Argo CD 3's
+    /// default: the tracking annotation).
+    pub tracking_method: TrackingMethod,
+    /// The tracking label ([`DEFAULT_TRACKING_LABEL`]), used when
+    /// [`DiffOptions::tracking_method`] uses a label.
     pub tracking_label: String,
     /// The application's name, as the tracking label or Argo CD's tracking
     /// annotation carries it; when `None`, the values of the tracking label
@@ -142,6 +205,7 @@ impl Default for DiffOptions {
                 .iter()
                 .map(|m| (*m).to_owned())
                 .collect(),
+            tracking_method: TrackingMethod::default(),
             tracking_label: DEFAULT_TRACKING_LABEL.to_owned(),
             app: None,
             namespace: None,
@@ -159,6 +223,16 @@ impl Default for DiffOptions {
 }
 
 impl DiffOptions {
+    /// The label that tracks objects, when the tracking method uses one;
+    /// `""` (no label has that key) when it does not.
+    fn label_tracking(&self) -> &str {
+        if self.tracking_method.uses_label() {
+            &self.tracking_label
+        } else {
+            ""
+        }
+    }
+
     /// Reads the files options name, as the CLI and the bindings take them:
     /// ignore rules ([`load_ignore_rules`]) and Argo CD health scripts
     /// ([`HealthScripts::load`](crate::health_scripts::HealthScripts::load)).
@@ -241,14 +315,14 @@ fn desired_needs_normalizing(value: &Value, id: &ResId, options: &DiffOptions) -
 fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
     let mut value = normalize::copy_without_server_fields(value);
     normalize_desired(&mut value, id, options);
-    normalize::strip_tracking(&mut value, &options.tracking_label);
+    normalize::strip_tracking(&mut value, options.label_tracking());
     value
 }
 
 /// Live state as the comparison sees it.
 fn normalized_live(value: &Value, options: &DiffOptions) -> Value {
     let mut value = normalize::copy_without_server_fields(value);
-    normalize::strip_tracking(&mut value, &options.tracking_label);
+    normalize::strip_tracking(&mut value, options.label_tracking());
     value
 }
 
@@ -490,7 +564,7 @@ fn diff_one(
         hand_owned.as_ref(),
         ignored.as_ref(),
         compare::Fields {
-            tracking_label: &options.tracking_label,
+            tracking_label: options.label_tracking(),
             declared: &declared,
         },
     );
@@ -635,15 +709,26 @@ pub fn diff(
     let apps: Vec<String> = match &options.app {
         Some(app) => vec![app.clone()],
         None => {
-            let mut names: Vec<String> = desired
+            // The applications of the desired objects: the tracking label
+            // Git gives them, and the tracking annotations their live
+            // counterparts carry.
+            let labelled = desired.iter().filter_map(|r| {
+                r.value()
+                    .get_path(&["metadata", "labels", options.label_tracking()])
+                    .and_then(Value::as_str)
+            });
+            let annotated = live
                 .iter()
+                .filter(|_| options.tracking_method.uses_annotation())
+                .filter(|r| matched.contains(&match_key(r.id(), None)))
                 .filter_map(|r| {
-                    r.value()
-                        .get_path(&["metadata", "labels", &options.tracking_label])
+                    r.annotations()
+                        .and_then(|a| a.get(ARGOCD_TRACKING_ANNOTATION))
                         .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .collect();
+                        .and_then(|id| id.split_once(':'))
+                        .map(|(app, _)| app)
+                });
+            let mut names: Vec<String> = labelled.chain(annotated).map(str::to_owned).collect();
             names.sort();
             names.dedup();
             names
@@ -733,12 +818,13 @@ fn tracked(r: &Resource, options: &DiffOptions, apps: &[String]) -> bool {
     }
     let label = r
         .value()
-        .get_path(&["metadata", "labels", &options.tracking_label])
+        .get_path(&["metadata", "labels", options.label_tracking()])
         .and_then(Value::as_str);
     let annotation = r
         .annotations()
         .and_then(|a| a.get(ARGOCD_TRACKING_ANNOTATION))
-        .and_then(Value::as_str);
+        .and_then(Value::as_str)
+        .filter(|_| options.tracking_method.uses_annotation());
     if apps.is_empty() {
         return label.is_some() || annotation.is_some();
     }

@@ -184,6 +184,7 @@ def diff(
     app: Optional[str] = None,
     namespace: Optional[str] = None,
     hand_edit_managers: Optional[list[str]] = None,
+    tracking_method: Optional[Literal["annotation", "label", "annotation+label"]] = None,
     tracking_label: Optional[str] = None,
     jobs: Optional[int] = None,
     show_secrets: bool = False,
@@ -216,9 +217,13 @@ def diff(
     ``desired``, ``live`` and ``last_applied`` are ManifestSets or paths (an
     overlay folder is rendered; a plain folder contributes its YAML files).
     ``ignore`` is a YAML file of rules like Argo CD's ``ignoreDifferences``.
-    ``app`` is the application's name in the tracking label
-    (``tracking_label``, default ``app.kubernetes.io/instance``) that marks
-    extraneous live objects; ``namespace`` is where desired objects without one
+    ``app`` is the application's name, as the tracking annotation
+    (``argocd.argoproj.io/tracking-id``) or label carries it, that marks
+    extraneous live objects (default: the applications of the desired
+    objects); ``tracking_method`` is Argo CD's ``resourceTrackingMethod``:
+    ``"annotation"`` (Argo CD 3's default, the label then compared as any
+    other), ``"label"`` or ``"annotation+label"``, the label being
+    ``tracking_label`` (default ``app.kubernetes.io/instance``); ``namespace`` is where desired objects without one
     go; ``hand_edit_managers`` are the managedFields managers whose updates are
     hand edits (default: kubectl-edit, kubectl-patch, kubectl-set,
     kubectl-label, kubectl-annotate, kubectl-scale, kubectl-replace); ``jobs``
