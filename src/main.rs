@@ -215,6 +215,11 @@ enum Command {
         /// (Argo CD's `ignoreAggregatedRoles`).
         #[arg(long, conflicts_with = "from_rev")]
         ignore_aggregated_roles: bool,
+        /// Whose `status` is not compared, as Argo CD's
+        /// ignoreResourceStatusField: all (Argo CD 3's default), crd (only
+        /// CustomResourceDefinitions', Argo CD 2's default) or none.
+        #[arg(long, value_name = "WHICH", default_value = "all", value_parser = ["all", "crd", "none"], conflicts_with = "from_rev")]
+        ignore_resource_status_field: String,
         /// A server-side apply field manager whose `Apply` entry in
         /// managedFields is the last-applied state (repeat; replaces the
         /// default list: argocd-controller, kubectl, kustomize-controller,
@@ -420,6 +425,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             hand_edit_managers,
             apply_managers,
             ignore_aggregated_roles,
+            ignore_resource_status_field,
             jobs,
             show_secrets,
             sensitive_annotations,
@@ -445,6 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     apply_managers
                 },
                 ignore_aggregated_roles,
+                ignore_resource_status_field: ignore_resource_status_field.parse().map_err(err)?,
                 tracking_method: tracking_method.parse().map_err(err)?,
                 tracking_label,
                 app,

@@ -1146,3 +1146,66 @@ fn a_map_git_dropped_loses_only_the_keys_git_owned() {
         serde_json::json!({"metadata": {"annotations": {"team": null}}})
     );
 }
+
+/// Argo CD's `ignoreResourceStatusField` (util/settings: `all`, Argo CD 3's
+/// default; `crd`, Argo CD 2's: only CustomResourceDefinitions' status is
+/// left out; `none`, also read as `off`/`false`): a `status` Git gives is
+/// compared unless it is left out.
+#[test]
+fn status_git_gives_is_compared_when_asked() {
+    let with_status = |kind: &str, phase: &str| {
+        let api = if kind == "CustomResourceDefinition" {
+            "apiextensions.k8s.io/v1"
+        } else {
+            "example.com/v1"
+        };
+        format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\nstatus:\n  phase: {phase}\n"
+        )
+    };
+    let status = |setting: &str, kind: &str| {
+        let options = DiffOptions {
+            ignore_resource_status_field: setting.parse().unwrap(),
+            ..DiffOptions::default()
+        };
+        let report = diff::diff(
+            &set(&with_status(kind, "Ready")),
+            &set(&with_status(kind, "Failed")),
+            &options,
+        )
+        .unwrap();
+        let r = &report.resources[0];
+        (
+            r.status,
+            r.changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(status("all", "Widget"), (SyncStatus::Synced, vec![]));
+    assert_eq!(
+        status("none", "Widget"),
+        (SyncStatus::OutOfSync, vec!["status.phase".to_owned()])
+    );
+    assert_eq!(status("off", "Widget").0, SyncStatus::OutOfSync);
+    assert_eq!(status("crd", "Widget").0, SyncStatus::OutOfSync);
+    assert_eq!(
+        status("crd", "CustomResourceDefinition").0,
+        SyncStatus::Synced
+    );
+    assert_eq!(
+        status("none", "CustomResourceDefinition").0,
+        SyncStatus::OutOfSync
+    );
+    // Only a status Git gives: the server's own is never a difference.
+    let options = DiffOptions {
+        ignore_resource_status_field: diff::IgnoreResourceStatus::None,
+        ..DiffOptions::default()
+    };
+    let bare = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n";
+    let report = diff::diff(&set(bare), &set(&with_status("Widget", "Failed")), &options).unwrap();
+    assert_eq!(report.resources[0].status, SyncStatus::Synced);
+    let err = "some".parse::<diff::IgnoreResourceStatus>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ignoreResourceStatusField: \"some\" is not all, crd or none"
+    );
+}

@@ -285,6 +285,13 @@ export interface DiffOptions {
    * @default false
    */
   ignoreAggregatedRoles?: boolean
+  /**
+   * Whose `status` is not compared, as Argo CD's
+   * `ignoreResourceStatusField`: `'all'` (Argo CD 3's default), `'crd'`
+   * (only CustomResourceDefinitions') or `'none'`.
+   * @default 'all'
+   */
+  ignoreResourceStatusField?: string
 }
 
 /** What `diff` returns: the same object `trueup diff --output json` prints. */

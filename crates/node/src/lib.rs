@@ -705,6 +705,11 @@ pub struct DiffOptions<'a> {
     /// (Argo CD's `ignoreAggregatedRoles`).
     /// @default false
     pub ignore_aggregated_roles: Option<bool>,
+    /// Whose `status` is not compared, as Argo CD's
+    /// `ignoreResourceStatusField`: `'all'` (Argo CD 3's default), `'crd'`
+    /// (only CustomResourceDefinitions') or `'none'`.
+    /// @default 'all'
+    pub ignore_resource_status_field: Option<String>,
 }
 
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
@@ -739,6 +744,7 @@ struct PendingDiffOptions {
     ignore: Option<String>,
     health_scripts: Option<String>,
     tracking_method: Option<String>,
+    ignore_resource_status_field: Option<String>,
 }
 
 impl PendingDiffOptions {
@@ -751,6 +757,7 @@ impl PendingDiffOptions {
                 ignore: None,
                 health_scripts: None,
                 tracking_method: None,
+                ignore_resource_status_field: None,
             };
         };
         PendingDiffOptions {
@@ -770,6 +777,7 @@ impl PendingDiffOptions {
             ignore: o.ignore,
             health_scripts: o.health_scripts,
             tracking_method: o.tracking_method,
+            ignore_resource_status_field: o.ignore_resource_status_field,
         }
     }
 
@@ -781,6 +789,9 @@ impl PendingDiffOptions {
         };
         if let Some(method) = &self.tracking_method {
             options.tracking_method = method.parse()?;
+        }
+        if let Some(which) = &self.ignore_resource_status_field {
+            options.ignore_resource_status_field = which.parse()?;
         }
         options.read_files(
             self.ignore.as_deref().map(std::path::Path::new),

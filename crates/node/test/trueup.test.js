@@ -439,6 +439,14 @@ test('trackingMethod follows Argo CD: the annotation by default, the label when 
   await assert.rejects(trueup.diffAsync(desired, live, { trackingMethod: 'labels' }), { code: 'E_DIFF' })
 })
 
+test('ignoreResourceStatusField compares a status Git gives when asked', () => {
+  const widget = (phase) => trueup.loadManifests(`apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nstatus:\n  phase: ${phase}\n`)
+  assert.equal(trueup.diff(widget('Ready'), widget('Failed')).sync, 'Synced')
+  const report = trueup.diff(widget('Ready'), widget('Failed'), { ignoreResourceStatusField: 'none' })
+  assert.deepEqual(report.resources[0].changes.map((c) => c.path), ['status.phase'])
+  assert.throws(() => trueup.diff(widget('Ready'), widget('Failed'), { ignoreResourceStatusField: 'some' }), { code: 'E_DIFF' })
+})
+
 test('diff takes ManifestSets and options; errors carry codes', async () => {
   const desired = trueup.loadManifestsFile(path.join(DIFF, 'desired.yaml'))
   const live = trueup.loadManifests(fs.readFileSync(path.join(DIFF, 'live.json')), { file: 'live.json' })

@@ -374,7 +374,7 @@ fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Ma
 /// as `trueup diff --output json` prints it. Secret values are masked
 /// (`++++++++`) unless `show_secrets=True`.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_method = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_method = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false, ignore_resource_status_field = None))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -393,6 +393,7 @@ fn diff<'py>(
     health_scripts: Option<PathBuf>,
     apply_managers: Option<Vec<String>>,
     ignore_aggregated_roles: bool,
+    ignore_resource_status_field: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
@@ -404,6 +405,10 @@ fn diff<'py>(
         hand_edit_managers: hand_edit_managers.unwrap_or(defaults.hand_edit_managers),
         apply_managers: apply_managers.unwrap_or(defaults.apply_managers),
         ignore_aggregated_roles,
+        ignore_resource_status_field: match ignore_resource_status_field {
+            Some(which) => which.parse().map_err(to_py_err)?,
+            None => defaults.ignore_resource_status_field,
+        },
         tracking_method: match tracking_method {
             Some(method) => method.parse().map_err(to_py_err)?,
             None => defaults.tracking_method,

@@ -482,6 +482,17 @@ def test_tracking_method():
         extraneous(tracking_method="labels")
 
 
+def test_ignore_resource_status_field():
+    def widget(phase):
+        return trueup.load_manifests(f"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nstatus:\n  phase: {phase}\n")
+
+    assert trueup.diff(widget("Ready"), widget("Failed"))["sync"] == "Synced"
+    report = trueup.diff(widget("Ready"), widget("Failed"), ignore_resource_status_field="none")
+    assert [c["path"] for c in report["resources"][0]["changes"]] == ["status.phase"]
+    with pytest.raises(trueup.DiffError, match="ignoreResourceStatusField"):
+        trueup.diff(widget("Ready"), widget("Failed"), ignore_resource_status_field="some")
+
+
 def test_diff_errors(tmp_path):
     rules = tmp_path / "ignore.yaml"
     rules.write_text("- kind: Deployment\n  jsonPointer: [/spec]\n")

@@ -195,6 +195,8 @@ pub(crate) struct Fields<'t> {
     pub(crate) tracking_label: &'t str,
     /// Fields declared to hold a Kubernetes type.
     pub(crate) declared: &'t [Declared<'t>],
+    /// Whether the object's `status` is compared (where Git gives one).
+    pub(crate) status: bool,
 }
 
 /// The outcome of comparing one object.
@@ -222,6 +224,7 @@ pub(crate) fn compare(
         path: Vec::new(),
         tracking_label: fields.tracking_label,
         declared: fields.declared,
+        compare_status: fields.status,
     };
     let patch = walk.node(
         ty,
@@ -254,6 +257,8 @@ struct Walk<'v, 't> {
     tracking_label: &'t str,
     /// Fields declared to hold a Kubernetes type.
     declared: &'t [Declared<'t>],
+    /// Whether `status` is compared.
+    compare_status: bool,
 }
 
 /// A value that counts: `null`, `{}` and `[]` are the same as no value (the
@@ -405,6 +410,9 @@ impl<'v> Walk<'v, '_> {
 
     /// Whether field `key` of the map at the current path is never compared.
     fn unowned(&self, key: &str) -> bool {
+        if self.compare_status && key == "status" && self.path.is_empty() {
+            return false;
+        }
         self.short_key_path().is_some_and(|(keys, len)| {
             super::normalize::is_unowned_field(&keys[..len], key, self.tracking_label)
         })

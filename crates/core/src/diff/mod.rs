@@ -149,6 +149,66 @@ impl std::str::FromStr for TrackingMethod {
     }
 }
 
+/// Which objects' `status` is left out of comparisons: Argo CD's
+/// `resource.compareoptions` `ignoreResourceStatusField`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IgnoreResourceStatus {
+    /// Every object's (Argo CD 3's default).
+    #[default]
+    All,
+    /// Only CustomResourceDefinitions' (Argo CD 2's default): a `status`
+    /// Git gives any other object is compared.
+    Crd,
+    /// None: a `status` Git gives is compared.
+    None,
+}
+
+impl IgnoreResourceStatus {
+    /// Argo CD's name of the setting: `all`, `crd`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IgnoreResourceStatus::All => "all",
+            IgnoreResourceStatus::Crd => "crd",
+            IgnoreResourceStatus::None => "none",
+        }
+    }
+
+    /// Whether the `status` of an object of this kind is compared.
+    fn compares(self, id: &ResId) -> bool {
+        match self {
+            IgnoreResourceStatus::All => false,
+            IgnoreResourceStatus::Crd => {
+                !(id.group == "apiextensions.k8s.io" && id.kind == "CustomResourceDefinition")
+            }
+            IgnoreResourceStatus::None => true,
+        }
+    }
+}
+
+impl std::str::FromStr for IgnoreResourceStatus {
+    type Err = Error;
+
+    /// Reads the setting as Argo CD does (`off` and `false` are `none`).
+    ///
+    /// ```
+    /// use trueup_core::diff::IgnoreResourceStatus;
+    /// assert_eq!("crd".parse::<IgnoreResourceStatus>()?, IgnoreResourceStatus::Crd);
+    /// assert_eq!("off".parse::<IgnoreResourceStatus>()?, IgnoreResourceStatus::None);
+    /// # Ok::<(), trueup_core::Error>(())
+    /// ```
+    fn from_str(text: &str) -> Result<IgnoreResourceStatus, Error> {
+        match text {
+            "all" => Ok(IgnoreResourceStatus::All),
+            "crd" => Ok(IgnoreResourceStatus::Crd),
+            "none" | "off" | "false" => Ok(IgnoreResourceStatus::None),
+            other => Err(Error::diff(
+                "ignoreResourceStatusField",
+                format!("{other:?} is not all, crd or none"),
+            )),
+        }
+    }
+}
+
 /// Options of [`diff`].
 #[derive(Debug, Clone)]
 pub struct DiffOptions {
@@ -191,6 +251,9 @@ pub struct DiffOptions {
     /// `rules` of a Role or ClusterRole with an `aggregationRule` (filled
     /// in by the controller that aggregates them) are not compared.
     pub ignore_aggregated_roles: bool,
+    /// Argo CD's `ignoreResourceStatusField`: whose `status` is not
+    /// compared (by default, every object's).
+    pub ignore_resource_status_field: IgnoreResourceStatus,
     /// Argo CD health scripts (`health.lua`) to assess kinds with, before
     /// the built-in checks ([`HealthScripts::load`](crate::health_scripts::HealthScripts::load)).
     pub health_scripts: Option<std::sync::Arc<crate::health_scripts::HealthScripts>>,
@@ -217,6 +280,7 @@ impl Default for DiffOptions {
                 .map(|m| (*m).to_owned())
                 .collect(),
             ignore_aggregated_roles: false,
+            ignore_resource_status_field: IgnoreResourceStatus::default(),
             health_scripts: None,
         }
     }
@@ -313,17 +377,29 @@ fn desired_needs_normalizing(value: &Value, id: &ResId, options: &DiffOptions) -
 
 /// Desired state as reports show it: normalized, without server fields.
 fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
-    let mut value = normalize::copy_without_server_fields(value);
-    normalize_desired(&mut value, id, options);
-    normalize::strip_tracking(&mut value, options.label_tracking());
-    value
+    let mut shown = normalize::copy_without_server_fields(value);
+    normalize_desired(&mut shown, id, options);
+    normalize::strip_tracking(&mut shown, options.label_tracking());
+    keep_compared_status(&mut shown, value, id, options);
+    shown
 }
 
 /// Live state as the comparison sees it.
-fn normalized_live(value: &Value, options: &DiffOptions) -> Value {
-    let mut value = normalize::copy_without_server_fields(value);
-    normalize::strip_tracking(&mut value, options.label_tracking());
-    value
+fn normalized_live(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
+    let mut shown = normalize::copy_without_server_fields(value);
+    normalize::strip_tracking(&mut shown, options.label_tracking());
+    keep_compared_status(&mut shown, value, id, options);
+    shown
+}
+
+/// Puts back the `status` of `from` into `shown` when it is compared.
+fn keep_compared_status(shown: &mut Value, from: &Value, id: &ResId, options: &DiffOptions) {
+    if !options.ignore_resource_status_field.compares(id) {
+        return;
+    }
+    if let (Value::Map(map), Some(status)) = (shown, from.get_path(&["status"])) {
+        map.insert("status".into(), status.clone());
+    }
 }
 
 /// The last-applied configuration in a live object's annotation.
@@ -566,6 +642,7 @@ fn diff_one(
         compare::Fields {
             tracking_label: options.label_tracking(),
             declared: &declared,
+            status: options.ignore_resource_status_field.compares(id),
         },
     );
     if let Some(patch) = &mut comparison.patch {
@@ -575,7 +652,7 @@ fn diff_one(
     let health = assess_health(live_r, options);
     let (status, diff_text) = match &comparison.patch {
         Some(patch) if !comparison.changes.is_empty() => {
-            let shown = normalized_live(&live_value, options);
+            let shown = normalized_live(&live_value, id, options);
             let mut predicted = shown.clone();
             let text = match strategic_merge::apply(&mut predicted, patch, ty) {
                 Ok(_) => unified(&yaml(&shown), &yaml(&predicted), &id_text),
@@ -743,7 +820,7 @@ pub fn diff(
         resources.push(ResourceDiff {
             diff: unified(
                 &yaml(&{
-                    let mut shown = normalized_live(r.value(), options);
+                    let mut shown = normalized_live(r.value(), r.id(), options);
                     if masks_secrets(r.id(), options) {
                         normalize::mask_secret_values(
                             &mut [&mut shown],

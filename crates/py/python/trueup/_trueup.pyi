@@ -192,6 +192,7 @@ def diff(
     health_scripts: Optional[_Path] = None,
     apply_managers: Optional[list[str]] = None,
     ignore_aggregated_roles: bool = False,
+    ignore_resource_status_field: Optional[Literal["all", "crd", "none"]] = None,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
@@ -199,6 +200,11 @@ def diff(
 
     ``ignore_aggregated_roles``: do not compare the ``rules`` of aggregated
     Roles and ClusterRoles (Argo CD's ``ignoreAggregatedRoles``).
+
+    ``ignore_resource_status_field``: whose ``status`` is not compared, as
+    Argo CD's ``ignoreResourceStatusField``: ``"all"`` (the default, Argo CD
+    3's), ``"crd"`` (only CustomResourceDefinitions') or ``"none"``; a status
+    Git gives is compared otherwise.
 
     ``apply_managers``: server-side apply field managers (default
     argocd-controller, kubectl, kustomize-controller, helm-controller) whose
