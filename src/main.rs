@@ -181,6 +181,11 @@ enum Command {
         /// kubectl.kubernetes.io/last-applied-configuration annotation.
         #[arg(long, value_name = "FILE", conflicts_with = "from_rev")]
         last_applied: Option<PathBuf>,
+        /// CustomResourceDefinitions (files or folders) that say which custom
+        /// kinds are cluster-scoped (repeat; those in DESIRED count too, and
+        /// live objects tell the rest).
+        #[arg(long, value_name = "PATH", conflicts_with = "from_rev")]
+        crds: Vec<PathBuf>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = DiffOutput::Text)]
         output: DiffOutput,
@@ -416,6 +421,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             desired,
             live,
             last_applied,
+            crds,
             output,
             ignore,
             app,
@@ -438,6 +444,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let mut options = trueup_core::diff::DiffOptions {
                 last_applied: last_applied
                     .map(|path| trueup_core::diff::load_desired(&[path]))
+                    .transpose()
+                    .map_err(err)?,
+                crds: (!crds.is_empty())
+                    .then(|| trueup_core::diff::load_desired(&crds))
                     .transpose()
                     .map_err(err)?,
                 hand_edit_managers: if hand_edit_managers.is_empty() {

@@ -352,3 +352,43 @@ fn a_base_reached_through_a_linked_folder_is_named_where_it_really_is() {
         "{stderr}"
     );
 }
+
+/// `--crds` says which custom kinds are cluster-scoped: a ClusterIssuer
+/// gets no `-n` namespace.
+#[test]
+fn crds_given_tell_the_scope_of_custom_kinds() {
+    let dir = std::env::temp_dir().join(format!("trueup-cli-crds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("creates");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("writes");
+        path
+    };
+    let issuer = write(
+        "issuer.yaml",
+        "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: le\n",
+    );
+    let live = write("live.yaml", "");
+    let crd = write(
+        "crd.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: clusterissuers.cert-manager.io\nspec:\n  group: cert-manager.io\n  names: {kind: ClusterIssuer, plural: clusterissuers}\n  scope: Cluster\n  versions: []\n",
+    );
+    let run = |extra: &[&std::path::Path]| {
+        let mut command = trueup();
+        command
+            .arg("diff")
+            .arg(&issuer)
+            .arg("--live")
+            .arg(&live)
+            .args(["-n", "prod"]);
+        for path in extra {
+            command.arg("--crds").arg(path);
+        }
+        let out = command.output().expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    assert!(run(&[]).contains("namespace: prod"));
+    assert!(!run(&[&crd]).contains("namespace"));
+    std::fs::remove_dir_all(&dir).expect("removes");
+}

@@ -1209,3 +1209,81 @@ fn status_git_gives_is_compared_when_asked() {
         "ignoreResourceStatusField: \"some\" is not all, crd or none"
     );
 }
+
+/// The scope of a custom kind, as the API server's discovery tells Argo CD:
+/// from a CustomResourceDefinition (in the desired set or given), else from
+/// a live object of the kind (one without a namespace is cluster-scoped).
+/// An object of a cluster-scoped kind gets no destination namespace, so a
+/// `ClusterIssuer` is neither Missing in `prod` nor Extraneous.
+#[test]
+fn custom_kinds_are_cluster_scoped_as_their_crd_or_live_objects_say() {
+    let issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt\nspec:\n  acme: {}\n";
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: clusterissuers.cert-manager.io\nspec:\n  group: cert-manager.io\n  names:\n    kind: ClusterIssuer\n    plural: clusterissuers\n  scope: Cluster\n  versions: []\n";
+    let report = |desired: &str, live: &str, crds: Option<&str>| {
+        let options = DiffOptions {
+            namespace: Some("prod".into()),
+            crds: crds.map(set),
+            ..DiffOptions::default()
+        };
+        diff::diff(&set(desired), &set(live), &options).unwrap()
+    };
+    let run = |desired: &str, live: &str, crds: Option<&str>| {
+        report(desired, live, crds)
+            .resources
+            .iter()
+            .map(|r| (r.id.clone(), r.status))
+            .collect::<Vec<_>>()
+    };
+    let id = "cert-manager.io/ClusterIssuer//letsencrypt".to_owned();
+    // The live object tells.
+    assert_eq!(
+        run(issuer, issuer, None),
+        [(id.clone(), SyncStatus::Synced)]
+    );
+    // Nothing tells: a custom kind is namespaced, as the API server would
+    // need to be told otherwise.
+    let missing = run(issuer, "", None);
+    assert_eq!(missing[0].1, SyncStatus::Missing);
+    // A CRD in the desired set, or given, tells.
+    let with_crd = format!("{crd}---\n{issuer}");
+    let in_desired = diff::diff(
+        &set(&with_crd),
+        &set(""),
+        &DiffOptions {
+            namespace: Some("prod".into()),
+            ..DiffOptions::default()
+        },
+    )
+    .unwrap();
+    let shown = &in_desired
+        .resources
+        .iter()
+        .find(|r| r.id == id)
+        .expect("reported")
+        .diff;
+    assert!(!shown.contains("namespace"), "{shown}");
+    assert_eq!(
+        run(issuer, "", Some(crd)),
+        [(id.clone(), SyncStatus::Missing)]
+    );
+    assert!(
+        !report(issuer, "", Some(crd)).resources[0]
+            .diff
+            .contains("namespace")
+    );
+    let namespaced_crd = crd.replace("scope: Cluster", "scope: Namespaced");
+    let namespaced = report(issuer, "", Some(&namespaced_crd));
+    assert!(
+        namespaced.resources[0]
+            .diff
+            .contains("+  namespace: prod\n"),
+        "{}",
+        namespaced.resources[0].diff
+    );
+    // Git naming a namespace for it: the API server drops it.
+    let named = issuer.replace(
+        "  name: letsencrypt\n",
+        "  name: letsencrypt\n  namespace: prod\n",
+    );
+    assert_eq!(run(&named, issuer, None), [(id, SyncStatus::Synced)]);
+}

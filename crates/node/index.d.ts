@@ -220,6 +220,12 @@ export interface DiffOptions {
    * object's `kubectl.kubernetes.io/last-applied-configuration` annotation.
    */
   lastApplied?: ManifestSet | string | Array<string>
+  /**
+   * CustomResourceDefinitions that say which custom kinds are
+   * cluster-scoped: a ManifestSet or paths (those in the desired set
+   * count too, and live objects tell the rest).
+   */
+  crds?: ManifestSet | string | Array<string>
   /** A YAML file of ignore rules, like Argo CD's `ignoreDifferences`. */
   ignore?: string
   /**

@@ -662,6 +662,10 @@ pub struct DiffOptions<'a> {
     /// The last-applied state: a ManifestSet or paths; by default each live
     /// object's `kubectl.kubernetes.io/last-applied-configuration` annotation.
     pub last_applied: Option<Either3<ClassInstance<'a, ManifestSet>, String, Vec<String>>>,
+    /// CustomResourceDefinitions that say which custom kinds are
+    /// cluster-scoped: a ManifestSet or paths (those in the desired set
+    /// count too, and live objects tell the rest).
+    pub crds: Option<Either3<ClassInstance<'a, ManifestSet>, String, Vec<String>>>,
     /// A YAML file of ignore rules, like Argo CD's `ignoreDifferences`.
     pub ignore: Option<String>,
     /// The application's name, as the tracking annotation or label carries
@@ -741,6 +745,7 @@ impl Manifests {
 struct PendingDiffOptions {
     options: trueup_core::diff::DiffOptions,
     last_applied: Option<Manifests>,
+    crds: Option<Manifests>,
     ignore: Option<String>,
     health_scripts: Option<String>,
     tracking_method: Option<String>,
@@ -754,6 +759,7 @@ impl PendingDiffOptions {
             return PendingDiffOptions {
                 options: defaults,
                 last_applied: None,
+                crds: None,
                 ignore: None,
                 health_scripts: None,
                 tracking_method: None,
@@ -774,6 +780,7 @@ impl PendingDiffOptions {
                 ..defaults
             },
             last_applied: o.last_applied.map(Manifests::from_js),
+            crds: o.crds.map(Manifests::from_js),
             ignore: o.ignore,
             health_scripts: o.health_scripts,
             tracking_method: o.tracking_method,
@@ -785,6 +792,7 @@ impl PendingDiffOptions {
     fn load(self) -> std::result::Result<trueup_core::diff::DiffOptions, trueup_core::Error> {
         let mut options = trueup_core::diff::DiffOptions {
             last_applied: self.last_applied.map(Manifests::load).transpose()?,
+            crds: self.crds.map(Manifests::load).transpose()?,
             ..self.options
         };
         if let Some(method) = &self.tracking_method {

@@ -447,6 +447,17 @@ test('ignoreResourceStatusField compares a status Git gives when asked', () => {
   assert.throws(() => trueup.diff(widget('Ready'), widget('Failed'), { ignoreResourceStatusField: 'some' }), { code: 'E_DIFF' })
 })
 
+test('crds tell which custom kinds are cluster-scoped', () => {
+  const issuer = trueup.loadManifests('apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: le\n')
+  const crd = trueup.loadManifests(
+    'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: clusterissuers.cert-manager.io\n' +
+    'spec:\n  group: cert-manager.io\n  names: {kind: ClusterIssuer, plural: clusterissuers}\n  scope: Cluster\n  versions: []\n',
+  )
+  const empty = trueup.loadManifests('')
+  assert.match(trueup.diff(issuer, empty, { namespace: 'prod' }).resources[0].diff, /namespace: prod/)
+  assert.doesNotMatch(trueup.diff(issuer, empty, { namespace: 'prod', crds: crd }).resources[0].diff, /namespace/)
+})
+
 test('diff takes ManifestSets and options; errors carry codes', async () => {
   const desired = trueup.loadManifestsFile(path.join(DIFF, 'desired.yaml'))
   const live = trueup.loadManifests(fs.readFileSync(path.join(DIFF, 'live.json')), { file: 'live.json' })

@@ -374,7 +374,7 @@ fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Ma
 /// as `trueup diff --output json` prints it. Secret values are masked
 /// (`++++++++`) unless `show_secrets=True`.
 #[pyfunction]
-#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_method = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false, ignore_resource_status_field = None))]
+#[pyo3(signature = (desired, live, *, last_applied = None, ignore = None, app = None, namespace = None, hand_edit_managers = None, tracking_method = None, tracking_label = None, jobs = None, show_secrets = false, sensitive_annotations = None, health_scripts = None, apply_managers = None, ignore_aggregated_roles = false, ignore_resource_status_field = None, crds = None))]
 #[allow(clippy::too_many_arguments)]
 fn diff<'py>(
     py: Python<'py>,
@@ -394,12 +394,16 @@ fn diff<'py>(
     apply_managers: Option<Vec<String>>,
     ignore_aggregated_roles: bool,
     ignore_resource_status_field: Option<String>,
+    crds: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let desired = manifests_arg(py, desired)?;
     let live = manifests_arg(py, live)?;
     let defaults = trueup_core::diff::DiffOptions::default();
     let mut options = trueup_core::diff::DiffOptions {
         last_applied: last_applied
+            .map(|v| manifests_arg(py, v).map(|m| m.set().clone()))
+            .transpose()?,
+        crds: crds
             .map(|v| manifests_arg(py, v).map(|m| m.set().clone()))
             .transpose()?,
         hand_edit_managers: hand_edit_managers.unwrap_or(defaults.hand_edit_managers),

@@ -493,6 +493,18 @@ def test_ignore_resource_status_field():
         trueup.diff(widget("Ready"), widget("Failed"), ignore_resource_status_field="some")
 
 
+def test_crds_tell_which_custom_kinds_are_cluster_scoped(tmp_path):
+    issuer = trueup.load_manifests("apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: le\n")
+    crd = tmp_path / "crd.yaml"
+    crd.write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: clusterissuers.cert-manager.io\n"
+        "spec:\n  group: cert-manager.io\n  names: {kind: ClusterIssuer, plural: clusterissuers}\n  scope: Cluster\n  versions: []\n"
+    )
+    empty = trueup.load_manifests("")
+    assert "namespace: prod" in trueup.diff(issuer, empty, namespace="prod")["resources"][0]["diff"]
+    assert "namespace" not in trueup.diff(issuer, empty, namespace="prod", crds=crd)["resources"][0]["diff"]
+
+
 def test_diff_errors(tmp_path):
     rules = tmp_path / "ignore.yaml"
     rules.write_text("- kind: Deployment\n  jsonPointer: [/spec]\n")

@@ -40,6 +40,7 @@ mod normalize;
 mod quantity;
 mod report;
 mod revisions;
+mod scope;
 mod strategy;
 
 use std::borrow::Cow;
@@ -59,6 +60,7 @@ use crate::patch::strategic_merge::{self, Type};
 use crate::resource::{ManifestSet, ResId, Resource};
 use crate::yaml::Value;
 use managed::Owned;
+use scope::Scopes;
 
 /// Field managers whose `Update`s are hand edits: fields they own that Git
 /// never set are drift.
@@ -251,6 +253,9 @@ pub struct DiffOptions {
     /// `rules` of a Role or ClusterRole with an `aggregationRule` (filled
     /// in by the controller that aggregates them) are not compared.
     pub ignore_aggregated_roles: bool,
+    /// CustomResourceDefinitions to learn the scope of custom kinds from
+    /// (those in the desired set count too; live objects tell the rest).
+    pub crds: Option<ManifestSet>,
     /// Argo CD's `ignoreResourceStatusField`: whose `status` is not
     /// compared (by default, every object's).
     pub ignore_resource_status_field: IgnoreResourceStatus,
@@ -281,6 +286,7 @@ impl Default for DiffOptions {
                 .collect(),
             ignore_aggregated_roles: false,
             ignore_resource_status_field: IgnoreResourceStatus::default(),
+            crds: None,
             health_scripts: None,
         }
     }
@@ -341,10 +347,10 @@ fn masks_secrets(id: &ResId, options: &DiffOptions) -> bool {
 
 /// The identity two sides are matched by: group, kind, namespace, name (not
 /// the version: the cluster may serve another one).
-fn match_key(id: &ResId, default_namespace: Option<&str>) -> String {
+fn match_key(id: &ResId, default_namespace: Option<&str>, scopes: &Scopes) -> String {
     let namespace = match default_namespace {
-        Some(ns) if id.namespace.is_empty() && !id.is_cluster_scoped() => ns,
-        _ => id.effective_namespace(),
+        Some(ns) if id.namespace.is_empty() && !scopes.cluster(id) => ns,
+        _ => scopes.namespace(id),
     };
     format!("{}/{}/{}/{}", id.group, id.kind, namespace, id.name)
 }
@@ -352,9 +358,9 @@ fn match_key(id: &ResId, default_namespace: Option<&str>) -> String {
 /// Desired (or applied) state normalized in place: the namespace it goes
 /// to, a Secret's `stringData` as `data`. (Server-owned fields and tracking
 /// are stepped over by the comparison, not removed.)
-fn normalize_desired(value: &mut Value, id: &ResId, options: &DiffOptions) {
+fn normalize_desired(value: &mut Value, id: &ResId, options: &DiffOptions, scopes: &Scopes) {
     if let Some(ns) = &options.namespace
-        && !id.is_cluster_scoped()
+        && !scopes.cluster(id)
     {
         normalize::default_namespace(value, ns);
     }
@@ -363,11 +369,16 @@ fn normalize_desired(value: &mut Value, id: &ResId, options: &DiffOptions) {
 
 /// Whether [`normalize_desired`] would change `value` (most objects: no, and
 /// they are compared without a copy).
-fn desired_needs_normalizing(value: &Value, id: &ResId, options: &DiffOptions) -> bool {
+fn desired_needs_normalizing(
+    value: &Value,
+    id: &ResId,
+    options: &DiffOptions,
+    scopes: &Scopes,
+) -> bool {
     let secret_text =
         id.group.is_empty() && id.kind == "Secret" && value.get_path(&["stringData"]).is_some();
     let namespace = options.namespace.is_some()
-        && !id.is_cluster_scoped()
+        && !scopes.cluster(id)
         && value
             .get_path(&["metadata", "namespace"])
             .and_then(Value::as_str)
@@ -376,9 +387,9 @@ fn desired_needs_normalizing(value: &Value, id: &ResId, options: &DiffOptions) -
 }
 
 /// Desired state as reports show it: normalized, without server fields.
-fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions) -> Value {
+fn normalized_desired(value: &Value, id: &ResId, options: &DiffOptions, scopes: &Scopes) -> Value {
     let mut shown = normalize::copy_without_server_fields(value);
-    normalize_desired(&mut shown, id, options);
+    normalize_desired(&mut shown, id, options, scopes);
     normalize::strip_tracking(&mut shown, options.label_tracking());
     keep_compared_status(&mut shown, value, id, options);
     shown
@@ -511,11 +522,12 @@ fn diff_one(
     live: Option<&Resource>,
     applied_given: Option<Option<&Resource>>,
     options: &DiffOptions,
+    scopes: &Scopes,
 ) -> (ResourceDiff, Option<Warning>) {
     let id = r.id();
     let id_text = id.to_string();
     let Some(live_r) = live else {
-        let mut shown = normalized_desired(r.value(), id, options);
+        let mut shown = normalized_desired(r.value(), id, options, scopes);
         if masks_secrets(id, options) {
             normalize::mask_secret_values(&mut [&mut shown], &options.sensitive_annotations);
         }
@@ -532,9 +544,9 @@ fn diff_one(
             None,
         );
     };
-    let desired_value = if desired_needs_normalizing(r.value(), id, options) {
+    let desired_value = if desired_needs_normalizing(r.value(), id, options, scopes) {
         let mut value = r.value().clone();
-        normalize_desired(&mut value, id, options);
+        normalize_desired(&mut value, id, options, scopes);
         Cow::Owned(value)
     } else {
         Cow::Borrowed(r.value())
@@ -565,7 +577,7 @@ fn diff_one(
         },
     };
     if let Some(a) = &mut applied {
-        normalize_desired(a, id, options);
+        normalize_desired(a, id, options, scopes);
     }
     let replaced = strategy::ReplacedFields::of(&id.api_version(), &id.kind, &desired_value);
     let mut sides = Sides {
@@ -657,7 +669,7 @@ fn diff_one(
             let text = match strategic_merge::apply(&mut predicted, patch, ty) {
                 Ok(_) => unified(&yaml(&shown), &yaml(&predicted), &id_text),
                 Err(_) => {
-                    let desired = normalized_desired(&desired_value, id, options);
+                    let desired = normalized_desired(&desired_value, id, options, scopes);
                     unified(&yaml(&shown), &yaml(&desired), &id_text)
                 }
             };
@@ -696,35 +708,26 @@ pub fn diff(
     options: &DiffOptions,
 ) -> Result<DiffReport, Error> {
     let default_ns = options.namespace.as_deref();
+    let mut crd_sets = vec![desired];
+    crd_sets.extend(&options.crds);
+    let scopes = Scopes::learn(&crd_sets, live);
+    let key = |id: &ResId, default_ns: Option<&str>| match_key(id, default_ns, &scopes);
     let live_by_key: HashMap<String, &Resource> =
-        live.iter().map(|r| (match_key(r.id(), None), r)).collect();
-    let applied_by_key: Option<HashMap<String, &Resource>> =
-        options.last_applied.as_ref().map(|set| {
-            set.iter()
-                .map(|r| (match_key(r.id(), default_ns), r))
-                .collect()
-        });
+        live.iter().map(|r| (key(r.id(), None), r)).collect();
+    let applied_by_key: Option<HashMap<String, &Resource>> = options
+        .last_applied
+        .as_ref()
+        .map(|set| set.iter().map(|r| (key(r.id(), default_ns), r)).collect());
 
-    // A kind trueup does not know may be cluster-scoped: when Git names a
-    // namespace that the live object (same group, kind and name) does not
-    // have, the API server dropped it, and Argo CD compares without it
-    // (gitops-engine's TestIgnoreNamespaceForClusterScopedResources).
-    let cluster_key = |id: &ResId| {
-        let mut id = id.clone();
-        id.namespace.clear();
-        match_key(&id, None)
-    };
+    // Git may name a namespace for an object of a cluster-scoped kind that
+    // trueup's table does not know (a CRD's): the API server drops it, and
+    // Argo CD compares without it (gitops-engine's
+    // TestIgnoreNamespaceForClusterScopedResources).
     let without_namespace: Vec<Option<Resource>> = desired
         .iter()
         .map(|r| {
             let id = r.id();
-            if id.namespace.is_empty()
-                || id.is_cluster_scoped()
-                || live_by_key.contains_key(&match_key(id, default_ns))
-                || !live_by_key
-                    .get(&cluster_key(id))
-                    .is_some_and(|l| l.id().namespace.is_empty())
-            {
+            if id.namespace.is_empty() || id.is_cluster_scoped() || !scopes.cluster(id) {
                 return None;
             }
             let mut value = r.value().clone();
@@ -744,8 +747,8 @@ pub fn diff(
     let mut pairs = Vec::with_capacity(desired.len());
     for (r, scoped) in desired.iter().zip(&without_namespace) {
         let (r, key) = match scoped {
-            Some(copy) => (copy, cluster_key(copy.id())),
-            None => (r, match_key(r.id(), default_ns)),
+            Some(copy) => (copy, key(copy.id(), None)),
+            None => (r, key(r.id(), default_ns)),
         };
         let live_r = live_by_key.get(&key).copied();
         let applied = applied_by_key
@@ -764,7 +767,7 @@ pub fn diff(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, pairs.len().div_ceil(64).max(1));
     let compare = |&(r, l, a): &(&Resource, Option<&Resource>, Option<Option<&Resource>>)| {
-        diff_one(r, l, a, options)
+        diff_one(r, l, a, options, &scopes)
     };
     let compared: Vec<(ResourceDiff, Option<Warning>)> =
         crate::parallel::map(jobs, &pairs, compare);
@@ -797,7 +800,7 @@ pub fn diff(
             let annotated = live
                 .iter()
                 .filter(|_| options.tracking_method.uses_annotation())
-                .filter(|r| matched.contains(&match_key(r.id(), None)))
+                .filter(|r| matched.contains(&key(r.id(), None)))
                 .filter_map(|r| {
                     r.annotations()
                         .and_then(|a| a.get(ARGOCD_TRACKING_ANNOTATION))
@@ -812,7 +815,7 @@ pub fn diff(
         }
     };
     for r in live.iter() {
-        if matched.contains(&match_key(r.id(), None)) || !tracked(r, options, &apps) {
+        if matched.contains(&key(r.id(), None)) || !tracked(r, options, &apps) {
             continue;
         }
         let id_text = r.id().to_string();

@@ -193,6 +193,7 @@ def diff(
     apply_managers: Optional[list[str]] = None,
     ignore_aggregated_roles: bool = False,
     ignore_resource_status_field: Optional[Literal["all", "crd", "none"]] = None,
+    crds: Optional[_Manifests] = None,
 ) -> DiffReport:
     """Compare desired state (Git) with live state (the cluster), three-way with
     the last-applied state (by default each live object's
@@ -200,6 +201,10 @@ def diff(
 
     ``ignore_aggregated_roles``: do not compare the ``rules`` of aggregated
     Roles and ClusterRoles (Argo CD's ``ignoreAggregatedRoles``).
+
+    ``crds``: CustomResourceDefinitions (a ManifestSet or paths) that say
+    which custom kinds are cluster-scoped; those in ``desired`` count too,
+    and live objects tell the rest.
 
     ``ignore_resource_status_field``: whose ``status`` is not compared, as
     Argo CD's ``ignoreResourceStatusField``: ``"all"`` (the default, Argo CD
