@@ -1287,3 +1287,66 @@ fn custom_kinds_are_cluster_scoped_as_their_crd_or_live_objects_say() {
     );
     assert_eq!(run(&named, issuer, None), [(id, SyncStatus::Synced)]);
 }
+
+/// Git removing a line that restated the API server's default is no
+/// difference: applying removes the field and the server sets it again
+/// (gitops-engine applies the scheme's defaults to the predicted live
+/// object). The defaults are Kubernetes' own (`data/defaults.tsv`, from its
+/// `SetDefaults_*` functions): a container's `imagePullPolicy` is
+/// `IfNotPresent`, or `Always` for a `latest` tag; ports are TCP; a
+/// Deployment keeps 10 revisions. A value that is not the default is a
+/// change.
+#[test]
+fn a_line_that_restated_a_server_default_removed_from_git_is_no_difference() {
+    let restated = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  revisionHistoryLimit: 10\n  template:\n    spec:\n      dnsPolicy: ClusterFirst\n      containers:\n      - name: app\n        image: IMAGE\n        imagePullPolicy: POLICY\n        ports:\n        - containerPort: 80\n          protocol: TCP\n        readinessProbe:\n          httpGet: {port: 80, path: /, scheme: HTTP}\n          periodSeconds: 10\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  type: ClusterIP\n  ports:\n  - port: 80\n    protocol: TCP\n";
+    let trimmed = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: IMAGE\n        ports:\n        - containerPort: 80\n        readinessProbe:\n          httpGet: {port: 80}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  ports:\n  - port: 80\n";
+    let changes = |image: &str, policy: &str| {
+        let applied = restated.replace("IMAGE", image).replace("POLICY", policy);
+        let options = DiffOptions {
+            last_applied: Some(set(&applied)),
+            ..DiffOptions::default()
+        };
+        let report = diff::diff(
+            &set(&trimmed.replace("IMAGE", image)),
+            &set(&applied),
+            &options,
+        )
+        .unwrap();
+        report
+            .resources
+            .iter()
+            .flat_map(|r| r.changes.iter().map(|c| c.path.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(changes("web:1.4", "IfNotPresent"), Vec::<String>::new());
+    assert_eq!(changes("web", "Always"), Vec::<String>::new());
+    assert_eq!(changes("web:latest", "Always"), Vec::<String>::new());
+    assert_eq!(
+        changes("web@sha256:0123", "IfNotPresent"),
+        Vec::<String>::new()
+    );
+    let pull = "spec.template.spec.containers[name=app].imagePullPolicy".to_owned();
+    assert_eq!(changes("web:1.4", "Always"), std::slice::from_ref(&pull));
+    assert_eq!(changes("web:latest", "IfNotPresent"), [pull]);
+    // A value that is not the server's default is Git's to remove.
+    let options = |applied: &str| DiffOptions {
+        last_applied: Some(set(applied)),
+        ..DiffOptions::default()
+    };
+    let applied = restated
+        .replace("IMAGE", "web:1")
+        .replace("POLICY", "IfNotPresent")
+        .replace("revisionHistoryLimit: 10", "revisionHistoryLimit: 3");
+    let report = diff::diff(
+        &set(&trimmed.replace("IMAGE", "web:1")),
+        &set(&applied),
+        &options(&applied),
+    )
+    .unwrap();
+    let paths: Vec<&str> = report.resources[0]
+        .changes
+        .iter()
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(paths, ["spec.revisionHistoryLimit"]);
+}

@@ -54,12 +54,19 @@ struct Equivalence {
     int_or_string: bool,
     /// Inside a free-form map: values compare as they are.
     free_form: bool,
-    /// The field this place is in, when it is a parent of
-    /// [`ZeroIsAbsent`] (an index into its names, from 1).
-    parent: u16,
+    /// What the tables know of the field this place is (see [`Tables`]).
+    names: Names,
+    /// The defaults context of a kind's path this place is at (0: none).
+    kind_context: u16,
     /// A non-pointer `omitempty` field of the Kubernetes API: its zero
     /// value (`false`, `""`, `0`) is the same as no value.
     zero_absent: bool,
+    /// The value the API server sets when the field is left out (the
+    /// same as no value).
+    server_default: Option<&'static str>,
+    /// The default when the container's image tag is `latest`
+    /// (`imagePullPolicy`), resolved against the sibling `image`.
+    latest_default: Option<&'static str>,
     /// A field declared to hold a Go duration.
     duration: bool,
     /// Inside a custom resource, whose schema is unknown: strings with
@@ -68,38 +75,149 @@ struct Equivalence {
     units: bool,
 }
 
-/// The fields whose zero value the API server never keeps, by the field
-/// they are in: `data/omitempty_zero.tsv`, generated from the Kubernetes
-/// API types by `data/extract_omitempty.py` (k8s.io/api, GA groups).
-struct ZeroIsAbsent {
-    parents: std::collections::HashMap<&'static str, u16>,
-    fields: std::collections::HashMap<u16, std::collections::HashSet<&'static str>>,
+/// The ids a field's name has in [`Tables`] (0: none).
+#[derive(Debug, Clone, Copy, Default)]
+struct Names {
+    /// As a parent in the omitempty table.
+    zero_parent: u16,
+    /// As a `field:NAME` defaults context.
+    defaults: u16,
+    /// As the outer name of a `field:OUTER.NAME` defaults context.
+    outer: u16,
+    /// The `field:OUTER.NAME` context this place is (its parent's outer
+    /// name and its own).
+    pair: u16,
 }
 
-fn zero_is_absent() -> &'static ZeroIsAbsent {
-    static TABLE: std::sync::OnceLock<ZeroIsAbsent> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = ZeroIsAbsent {
-            parents: std::collections::HashMap::new(),
-            fields: std::collections::HashMap::new(),
+/// A server default of one field.
+#[derive(Debug, Clone, Copy)]
+struct ServerDefault {
+    value: &'static str,
+    /// When the image tag is `latest`, if that changes it.
+    latest: Option<&'static str>,
+}
+
+/// What trueup knows of the built-in kinds' fields, generated from the
+/// Kubernetes sources:
+/// - `data/omitempty_zero.tsv` (`data/extract_omitempty.py`, k8s.io/api):
+///   the fields whose zero value the API server never keeps, by the field
+///   they are in;
+/// - `data/defaults.tsv` (`data/extract_defaults.py`, Kubernetes 1.20.2):
+///   the values the API server sets when a field is left out, by the field
+///   they are in (`field:containers`), the two fields above
+///   (`field:containers.ports`) or a kind's path (`kind:/Service.spec`).
+struct Tables {
+    /// Field name → its ids.
+    names: FastMap<&'static str, Names>,
+    /// (omitempty parent id, field) for the fields whose zero is no value.
+    zero_fields: std::collections::HashSet<(u16, &'static str), foldhash::fast::RandomState>,
+    /// (outer name id, name) → `field:OUTER.NAME` context id.
+    pairs: FastMap<(u16, &'static str), u16>,
+    /// `kind:GROUP/KIND` → context id.
+    kinds: FastMap<&'static str, u16>,
+    /// (kind context id, field name) → the context of that path.
+    kind_children: FastMap<(u16, &'static str), u16>,
+    /// (context id, field) → its default.
+    defaults: FastMap<(u16, &'static str), ServerDefault>,
+}
+
+/// A hash map with a fast (not DoS-resistant) hash: its keys are the
+/// committed tables' own.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+fn tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut t = Tables {
+            names: FastMap::default(),
+            zero_fields: Default::default(),
+            pairs: FastMap::default(),
+            kinds: FastMap::default(),
+            kind_children: FastMap::default(),
+            defaults: FastMap::default(),
         };
-        let rows = include_str!("../../data/omitempty_zero.tsv")
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let mut cells = l.split('\t');
-                Some((cells.next()?, cells.next()?))
-            });
-        for (parent, field) in rows {
-            let next = u16::try_from(table.parents.len() + 1).unwrap_or(u16::MAX);
-            let id = *table.parents.entry(parent).or_insert(next);
-            table.fields.entry(id).or_default().insert(field);
+        let rows = |text: &'static str| {
+            text.lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(|l| l.split('\t').collect::<Vec<&'static str>>())
+        };
+        let mut next_id = 0u16;
+        let mut new_id = || {
+            next_id = next_id.saturating_add(1);
+            next_id
+        };
+        for cells in rows(include_str!("../../data/omitempty_zero.tsv")) {
+            let [parent, field, ..] = cells[..] else {
+                continue;
+            };
+            let names = t.names.entry(parent).or_default();
+            if names.zero_parent == 0 {
+                names.zero_parent = new_id();
+            }
+            let id = names.zero_parent;
+            t.zero_fields.insert((id, field));
         }
-        table
+        for cells in rows(include_str!("../../data/defaults.tsv")) {
+            let [context, field, value, latest, ..] = cells[..] else {
+                continue;
+            };
+            let default = ServerDefault {
+                value,
+                latest: (latest != "-").then_some(latest),
+            };
+            let id = if let Some(path) = context.strip_prefix("kind:") {
+                let mut steps = path.split('.');
+                let root = steps.next().unwrap_or("");
+                let mut id = *t.kinds.entry(root).or_insert_with(&mut new_id);
+                for step in steps {
+                    id = *t
+                        .kind_children
+                        .entry((id, step))
+                        .or_insert_with(&mut new_id);
+                }
+                id
+            } else if let Some(names) = context.strip_prefix("field:") {
+                match names.split_once('.') {
+                    Some((outer, name)) => {
+                        let entry = t.names.entry(outer).or_default();
+                        if entry.outer == 0 {
+                            entry.outer = new_id();
+                        }
+                        let outer = entry.outer;
+                        *t.pairs.entry((outer, name)).or_insert_with(&mut new_id)
+                    }
+                    None => {
+                        let entry = t.names.entry(names).or_default();
+                        if entry.defaults == 0 {
+                            entry.defaults = new_id();
+                        }
+                        entry.defaults
+                    }
+                }
+            } else {
+                continue;
+            };
+            t.defaults.insert((id, field), default);
+        }
+        t
     })
 }
 
 impl Equivalence {
+    /// How an object of `group` and `kind` compares at its top.
+    fn object(group: &str, kind: &str, custom: bool) -> Equivalence {
+        let kind_context = tables()
+            .kinds
+            .get(format!("{group}/{kind}").as_str())
+            .copied()
+            .unwrap_or(0);
+        Equivalence {
+            kind_context,
+            units: custom,
+            ..Equivalence::default()
+        }
+    }
+
     fn below(self, key: &str) -> Equivalence {
         if self.free_form || FREE_FORM_MAPS.contains(&key) {
             return Equivalence {
@@ -107,22 +225,84 @@ impl Equivalence {
                 ..Equivalence::default()
             };
         }
-        let table = zero_is_absent();
+        let table = tables();
+        let mut names = table.names.get(key).copied().unwrap_or_default();
+        names.pair = if self.names.outer == 0 {
+            0
+        } else {
+            table
+                .pairs
+                .get(&(self.names.outer, key))
+                .copied()
+                .unwrap_or(0)
+        };
+        let default = [self.kind_context, self.names.pair, self.names.defaults]
+            .into_iter()
+            .filter(|&context| context != 0)
+            .find_map(|context| table.defaults.get(&(context, key)));
         Equivalence {
             quantity: self.quantity
                 || QUANTITY_PARENTS.contains(&key)
                 || QUANTITY_FIELDS.contains(&key),
             int_or_string: INT_OR_STRING_FIELDS.contains(&key),
             free_form: false,
-            parent: table.parents.get(key).copied().unwrap_or(0),
-            zero_absent: self.parent != 0
-                && table
-                    .fields
-                    .get(&self.parent)
-                    .is_some_and(|fields| fields.contains(key)),
+            names,
+            kind_context: if self.kind_context == 0 {
+                0
+            } else {
+                table
+                    .kind_children
+                    .get(&(self.kind_context, key))
+                    .copied()
+                    .unwrap_or(0)
+            },
+            zero_absent: self.names.zero_parent != 0
+                && table.zero_fields.contains(&(self.names.zero_parent, key)),
+            server_default: default.map(|d| d.value),
+            latest_default: default.and_then(|d| d.latest),
             duration: false,
             units: self.units,
         }
+    }
+
+    /// Picks the default that depends on the image of the container the
+    /// field is in (`Always` for a `latest` tag, as the API server does).
+    fn for_image(mut self, image: Option<&Value>) -> Equivalence {
+        if let Some(latest) = self.latest_default {
+            if image
+                .and_then(Value::as_str)
+                .is_some_and(image_tag_is_latest)
+            {
+                self.server_default = Some(latest);
+            }
+            self.latest_default = None;
+        }
+        self
+    }
+}
+
+/// Whether the API server takes an image reference's tag to be `latest`:
+/// `latest` named, or neither a tag nor a digest (Kubernetes'
+/// `parsers.ParseImageName`).
+fn image_tag_is_latest(image: &str) -> bool {
+    if image.contains('@') {
+        return false;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.rsplit_once(':') {
+        Some((_, tag)) => tag == "latest",
+        None => true,
+    }
+}
+
+/// Whether a scalar is the one a table's text names (`IfNotPresent`, `10`, `true`).
+fn scalar_is(value: &Value, text: &str) -> bool {
+    match value {
+        Value::String(s) => s == text,
+        Value::Int(i) => text.parse::<i64>().is_ok_and(|t| t == *i),
+        Value::UInt(u) => text.parse::<u64>().is_ok_and(|t| t == *u),
+        Value::Bool(b) => text.parse::<bool>().is_ok_and(|t| t == *b),
+        _ => false,
     }
 }
 
@@ -197,6 +377,10 @@ pub(crate) struct Fields<'t> {
     pub(crate) declared: &'t [Declared<'t>],
     /// Whether the object's `status` is compared (where Git gives one).
     pub(crate) status: bool,
+    /// The object's API group.
+    pub(crate) group: &'t str,
+    /// The object's kind.
+    pub(crate) kind: &'t str,
 }
 
 /// The outcome of comparing one object.
@@ -229,10 +413,7 @@ pub(crate) fn compare(
     let patch = walk.node(
         ty,
         None,
-        Equivalence {
-            units: ty == Type::Opaque,
-            ..Equivalence::default()
-        },
+        Equivalence::object(fields.group, fields.kind, ty == Type::Opaque),
         Node {
             desired: Some(desired),
             applied,
@@ -275,7 +456,12 @@ fn present(value: Option<&Value>) -> Option<&Value> {
 /// Whether two values are the same to Kubernetes.
 fn equivalent(a: Option<&Value>, b: Option<&Value>, eq: Equivalence) -> bool {
     fn counted(v: Option<&Value>, eq: Equivalence) -> Option<&Value> {
-        present(v).filter(|v| !(eq.zero_absent && is_zero(v)))
+        // A zero the server drops, or the value it sets when the field
+        // is left out, is the same as no value.
+        let no_value = |v: &&Value| {
+            (eq.zero_absent && is_zero(v)) || eq.server_default.is_some_and(|d| scalar_is(v, d))
+        };
+        present(v).filter(|v| !no_value(v))
     }
     match (counted(a, eq), counted(b, eq)) {
         (None, None) => true,
@@ -516,6 +702,9 @@ impl<'v> Walk<'v, '_> {
             }
             let (mut child_ty, child_list) = ty.field(key);
             let mut child_eq = eq.below(key);
+            if child_eq.latest_default.is_some() {
+                child_eq = child_eq.for_image(dm.get("image").or_else(|| lm.get("image")));
+            }
             self.path.push(Step::Key(key.as_str()));
             if let Some(holds) = self.declared_here() {
                 match holds {

@@ -655,6 +655,8 @@ fn diff_one(
             tracking_label: options.label_tracking(),
             declared: &declared,
             status: options.ignore_resource_status_field.compares(id),
+            group: &id.group,
+            kind: &id.kind,
         },
     );
     if let Some(patch) = &mut comparison.patch {
