@@ -1350,3 +1350,33 @@ fn a_line_that_restated_a_server_default_removed_from_git_is_no_difference() {
         .collect();
     assert_eq!(paths, ["spec.revisionHistoryLimit"]);
 }
+
+/// The API server sorts an Endpoints object's subsets (Kubernetes'
+/// `endpoints.SortSubsets`; gitops-engine's `normalizeEndpoint` sorts both
+/// sides and defaults a port's protocol to TCP): the order Git writes
+/// addresses and ports in is no difference, another address is.
+#[test]
+fn endpoints_compare_whatever_the_order_of_their_subsets() {
+    let endpoints = |subsets: &str| {
+        set(&format!(
+            "apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: db\n  namespace: prod\nsubsets:\n{subsets}"
+        ))
+    };
+    let git = endpoints(
+        "- addresses:\n  - ip: 10.0.0.2\n  - ip: 10.0.0.1\n  ports:\n  - {name: b, port: 6432}\n  - {name: a, port: 5432}\n- addresses:\n  - ip: 10.0.1.9\n  ports:\n  - {name: c, port: 80}\n",
+    );
+    let live = endpoints(
+        "- addresses:\n  - ip: 10.0.1.9\n  ports:\n  - {name: c, port: 80, protocol: TCP}\n- addresses:\n  - ip: 10.0.0.1\n  - ip: 10.0.0.2\n  ports:\n  - {name: a, port: 5432, protocol: TCP}\n  - {name: b, port: 6432, protocol: TCP}\n",
+    );
+    let status = |git: &ManifestSet, live: &ManifestSet| {
+        diff::diff(git, live, &DiffOptions::default())
+            .unwrap()
+            .resources[0]
+            .status
+    };
+    assert_eq!(status(&git, &live), SyncStatus::Synced);
+    let moved = endpoints(
+        "- addresses:\n  - ip: 10.0.1.9\n  ports:\n  - {name: c, port: 80}\n- addresses:\n  - ip: 10.0.0.1\n  - ip: 10.0.0.3\n  ports:\n  - {name: a, port: 5432}\n  - {name: b, port: 6432}\n",
+    );
+    assert_eq!(status(&git, &moved), SyncStatus::OutOfSync);
+}

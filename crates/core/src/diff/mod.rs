@@ -589,6 +589,7 @@ fn diff_one(
     // line; a Secret key mapped to null holds the same (no) bytes as "".
     sides.replace_with(|v| normalize::unwrap_base64(v, &id.group, &id.kind));
     sides.replace_with(|v| normalize::empty_null_secret_data(v, &id.group, &id.kind));
+    sides.replace_with(|v| normalize::sort_endpoints(v, &id.group, &id.kind));
     // Secret values are masked before anything is compared or shown; masks
     // keep equal values equal, so every verdict stays the same.
     if masks_secrets(id, options) {

@@ -194,6 +194,57 @@ pub(crate) fn empty_null_secret_data(value: &Value, group: &str, kind: &str) -> 
     Some(out)
 }
 
+/// An Endpoints object with its subsets in one order (`None` when it is
+/// not one, or already is): the API server sorts them (Kubernetes'
+/// `endpoints.SortSubsets`, which gitops-engine's `normalizeEndpoint` applies
+/// to both sides), so the order Git writes them in is no difference.
+/// Addresses sort by IP and target UID, ports by name, port and protocol
+/// (TCP when left out), subsets by what they then hold.
+pub(crate) fn sort_endpoints(value: &Value, group: &str, kind: &str) -> Option<Value> {
+    if !(group.is_empty() && kind == "Endpoints") {
+        return None;
+    }
+    let Some(Value::Seq(subsets)) = value.get_path(&["subsets"]) else {
+        return None;
+    };
+    let text = |v: &Value, path: &[&str]| {
+        v.get_path(path)
+            .and_then(Value::scalar_text)
+            .unwrap_or_default()
+    };
+    let address_key = |a: &Value| (text(a, &["ip"]), text(a, &["targetRef", "uid"]));
+    let port_key = |p: &Value| {
+        let protocol = match text(p, &["protocol"]) {
+            t if t.is_empty() => "TCP".to_owned(),
+            t => t,
+        };
+        (text(p, &["name"]), text(p, &["port"]), protocol)
+    };
+    let mut sorted: Vec<Value> = subsets.clone();
+    for subset in &mut sorted {
+        let Value::Map(fields) = subset else {
+            continue;
+        };
+        for list in ["addresses", "notReadyAddresses"] {
+            if let Some(Value::Seq(items)) = fields.get_mut(list) {
+                items.sort_by_cached_key(address_key);
+            }
+        }
+        if let Some(Value::Seq(items)) = fields.get_mut("ports") {
+            items.sort_by_cached_key(port_key);
+        }
+    }
+    sorted.sort_by_cached_key(|subset| serde_json::to_string(subset).unwrap_or_default());
+    if &sorted == subsets {
+        return None;
+    }
+    let mut out = value.clone();
+    if let Some(map) = out.as_map_mut() {
+        map.insert("subsets".into(), Value::Seq(sorted));
+    }
+    Some(out)
+}
+
 /// Masks a Secret's values in each of `objects` (desired, last applied,
 /// live: the same object seen three ways), as Argo CD's `HideSecretData`
 /// does: for each key of `data` and `stringData`, the first distinct value
