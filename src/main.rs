@@ -10,6 +10,8 @@ use std::io::IsTerminal;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+mod release_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "trueup",
@@ -255,6 +257,11 @@ enum Command {
         #[arg(long, short, conflicts_with = "from_rev")]
         jobs: Option<usize>,
     },
+    /// Release manifests: create, id, verify, diff, apply to an overlay.
+    Release {
+        #[command(subcommand)]
+        command: release_cmd::ReleaseCommand,
+    },
     /// Print a completion script for a shell.
     #[command(after_help = "Examples:\n  \
         trueup completions bash > ~/.local/share/bash-completion/completions/trueup\n  \
@@ -305,6 +312,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let color = cli.color.enabled();
     match cli.command {
+        Command::Release { command } => release_cmd::run(command),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "trueup", &mut script);

@@ -85,6 +85,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A release manifest cannot be read, or a release cannot be applied.
+    #[error("{file}: {message}")]
+    Release {
+        /// The release manifest or overlay concerned.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A Git operation failed: not a repository, unknown revision, path not
     /// in the tree, nothing to roll back...
     #[error("{repo}: {message}")]
@@ -143,6 +151,8 @@ pub enum ErrorKind {
     Overlay,
     /// [`Error::Diff`]
     Diff,
+    /// [`Error::Release`]
+    Release,
     /// [`Error::Git`]
     Git,
     /// [`Error::BranchMoved`]
@@ -156,7 +166,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_GIT`,
+    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_GIT`,
     /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_IO`.
     pub fn code(self) -> &'static str {
         match self {
@@ -164,6 +174,7 @@ impl ErrorKind {
             ErrorKind::Manifest => "E_MANIFEST",
             ErrorKind::Overlay => "E_OVERLAY",
             ErrorKind::Diff => "E_DIFF",
+            ErrorKind::Release => "E_RELEASE",
             ErrorKind::Git => "E_GIT",
             ErrorKind::BranchMoved => "E_BRANCH_MOVED",
             ErrorKind::Conflict => "E_CONFLICT",
@@ -181,6 +192,7 @@ impl Error {
             Error::Manifest { .. } => ErrorKind::Manifest,
             Error::Overlay { .. } => ErrorKind::Overlay,
             Error::Diff { .. } => ErrorKind::Diff,
+            Error::Release { .. } => ErrorKind::Release,
             Error::Git { .. } => ErrorKind::Git,
             Error::BranchMoved { .. } => ErrorKind::BranchMoved,
             Error::Conflict { .. } => ErrorKind::Conflict,
@@ -197,6 +209,7 @@ impl Error {
             }
             Error::Overlay { file, .. }
             | Error::Diff { file, .. }
+            | Error::Release { file, .. }
             | Error::Unsupported { file, .. } => Some(file),
             Error::Git { repo, .. } => Some(repo),
             Error::BranchMoved { .. } | Error::Conflict { .. } => None,
@@ -287,6 +300,7 @@ impl Error {
             }
             Error::Overlay { file, .. }
             | Error::Diff { file, .. }
+            | Error::Release { file, .. }
             | Error::Unsupported { file, .. }
             | Error::Io { path: file, .. } => rename(file),
             Error::Git { .. } | Error::BranchMoved { .. } | Error::Conflict { .. } => {}
@@ -303,6 +317,13 @@ impl Error {
 
     pub(crate) fn diff(file: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Diff {
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn release(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Release {
             file: file.into(),
             message: message.into(),
         }

@@ -33,6 +33,7 @@ pub mod health_scripts;
 pub mod kustomize;
 mod parallel;
 pub mod patch;
+pub mod release;
 pub mod resource;
 pub mod source;
 pub mod yaml;
