@@ -67,6 +67,71 @@ export declare class OverlayResult {
   get error(): (Error & TrueupError) | null
 }
 
+/**
+ * A release manifest: the source revision and image digests of one
+ * release, with its canonical id (`sha256:` of the RFC 8785 JSON of its
+ * spec). Reading one fails only on text that is not YAML or JSON;
+ * `verify()` lists what is wrong in it.
+ */
+export declare class ReleaseManifest {
+  /** Reads a release manifest file (YAML or JSON). */
+  static load(path: string): ReleaseManifest
+  /** `load` on the thread pool. */
+  static loadAsync(path: string): Promise<ReleaseManifest>
+  /** Reads a release manifest from YAML or JSON text. */
+  static fromYaml(text: string, options?: FromYamlOptions | undefined | null): ReleaseManifest
+  /** A release from its parts. */
+  static create(name: string, repository: string, revision: string, options?: CreateReleaseOptions | undefined | null): ReleaseManifest
+  /**
+   * A release of the images a rendered overlay runs; every one must be
+   * pinned by digest.
+   */
+  static fromManifests(name: string, repository: string, revision: string, manifests: ManifestSet): ReleaseManifest
+  /** `sha256:` and the hex SHA-256 of the canonical JSON of `spec`. */
+  get id(): string
+  /** `metadata.name`. */
+  get name(): string
+  /** `spec.source`. */
+  get source(): ReleaseSource
+  /** `spec.images`. */
+  get images(): Array<ReleaseImage>
+  /** `spec.artifacts`. */
+  get artifacts(): Array<ReleaseArtifact>
+  /** `spec.profile`, or `null`. */
+  get profile(): string | null
+  /** `spec.labels`. */
+  get labels(): Record<string, string>
+  /** What is wrong, each with its field's path; empty when valid. */
+  verify(): Array<ReleaseProblem>
+  /** The release as YAML. */
+  toYaml(): string
+  /** The release as JSON. */
+  toJson(): string
+  /** What changed from this release to `other`. */
+  compare(other: ReleaseManifest): ReleaseDiff
+}
+
+/**
+ * Pins the images the overlay in `overlayDir` renders to the release's
+ * digests in its kustomization.yaml, changing only the bytes that must
+ * change, and records the release in `release-manifest.ref`. With
+ * `{write: false}` nothing is written. Returns the edits, empty when the
+ * overlay already runs it.
+ */
+export declare function applyRelease(release: ReleaseManifest, overlayDir: string, options?: ApplyReleaseOptions | undefined | null): Array<FileEdit>
+
+/** `applyRelease` on the thread pool. */
+export declare function applyReleaseAsync(release: ReleaseManifest, overlayDir: string, options?: ApplyReleaseOptions | undefined | null): Promise<Array<FileEdit>>
+
+/** Options of `applyRelease`. */
+export interface ApplyReleaseOptions {
+  /**
+   * Write the changed files (atomically); `false` only works them out.
+   * @default true
+   */
+  write?: boolean
+}
+
 /** Renders the kustomization in folder `path`, as `kustomize build path` does. */
 export declare function build(path: string, options?: BuildOptions | undefined | null): ManifestSet
 
@@ -167,6 +232,18 @@ export interface CommitRequest {
    * @default the author
    */
   committer?: Signature
+}
+
+/** Options of `ReleaseManifest.create`. */
+export interface CreateReleaseOptions {
+  /** Pinned references: `name@sha256:...` or `name:tag@sha256:...`. */
+  images?: Array<string>
+  /** Artifacts by name: `ref` or `ref@digest`. */
+  artifacts?: Record<string, string>
+  /** `spec.profile`. */
+  profile?: string
+  /** `spec.labels`. */
+  labels?: Record<string, string>
 }
 
 /** How many objects are added, removed, changed, unchanged. */
@@ -361,6 +438,27 @@ export interface FileChange {
   content?: string | Buffer | null
 }
 
+/** A change to one file. */
+export interface FileEdit {
+  /** The file, as the caller named its folder. */
+  path: string
+  /** Its text before, `null` for a new file. */
+  old: string | null
+  /** Its text after. */
+  new: string
+  /** The change as a unified diff. */
+  diff: string
+}
+
+/** Options of `ReleaseManifest.fromYaml`. */
+export interface FromYamlOptions {
+  /**
+   * The name errors give the text.
+   * @default '<memory>'
+   */
+  file?: string
+}
+
 /**
  * The commits that changed anything under `path`, newest first, as
  * `git log -- PATH` lists them.
@@ -424,6 +522,62 @@ export interface LoadOptions {
   maxDocumentSize?: number
 }
 
+/** Another artifact of a release. */
+export interface ReleaseArtifact {
+  /** Its name. */
+  name: string
+  /** Where it is. */
+  ref: string
+  /** Its digest, or `null`. */
+  digest: string | null
+}
+
+/** An image or artifact that differs between two releases. */
+export interface ReleaseChange {
+  /** Its name. */
+  name: string
+  /** Its reference before, `null` when added. */
+  old: string | null
+  /** Its reference after, `null` when removed. */
+  new: string | null
+}
+
+/** What changed from one release to another. */
+export interface ReleaseDiff {
+  /** The source revision, or `null` when it is the same. */
+  revision: RevisionChange | null
+  /** Images added, removed or changed. */
+  images: Array<ReleaseChange>
+  /** Artifacts added, removed or changed. */
+  artifacts: Array<ReleaseChange>
+}
+
+/** An image of a release. */
+export interface ReleaseImage {
+  /** The name manifests reference it by, without tag or digest. */
+  name: string
+  /** `sha256:<64 hex>`, or `null` (which `verify` refuses). */
+  digest: string | null
+  /** The tag it was built as, or `null`. */
+  tag: string | null
+}
+
+/** One thing wrong with a release: the field's path and what is wrong. */
+export interface ReleaseProblem {
+  /** The field (`spec.images[1].digest`). */
+  path: string
+  /** What is wrong. */
+  message: string
+}
+
+/** Where a release was built from. */
+export interface ReleaseSource {
+  /** The repository (URL). */
+  repository: string
+  /** The commit. */
+  revision: string
+}
+
 /** Options of the Git functions that only need a repository. */
 export interface RepoOptions {
   /**
@@ -467,6 +621,14 @@ export interface ResourceDiff {
   patch: Record<string, any> | null
   /** A unified diff of live and predicted live (empty when Synced). */
   diff: string
+}
+
+/** A revision that changed. */
+export interface RevisionChange {
+  /** Before. */
+  old: string
+  /** After. */
+  new: string
 }
 
 /**
@@ -531,7 +693,7 @@ export interface Signature {
  */
 export interface TrueupError {
   /**
-   * `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_GIT`,
+   * `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_GIT`,
    * `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
    */
   code: string

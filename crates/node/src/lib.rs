@@ -6,10 +6,12 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use trueup_core::ManifestSet as CoreManifestSet;
 
+mod release;
+
 /// The JS `Error` for an engine error: `message`, and as properties the
 /// stable `code` (`E_YAML`, ...), `file`, `line` and `column` (`null` when
 /// unknown) — the same fields Python's exceptions carry.
-fn thrown(env: &Env, error: trueup_core::Error) -> napi::Error {
+pub(crate) fn thrown(env: &Env, error: trueup_core::Error) -> napi::Error {
     match error_object(env, &TrueupError::from(&error)) {
         Ok(object) => napi::Error::from(object.to_unknown()),
         Err(failed) => failed,
@@ -42,7 +44,7 @@ fn error_object<'env>(env: &'env Env, fields: &TrueupError) -> Result<Object<'en
 /// the full message, with these properties.
 #[napi(object)]
 pub struct TrueupError {
-    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_GIT`,
+    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_GIT`,
     /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
     pub code: String,
     /// The message, naming the file and what is wrong.
@@ -143,6 +145,13 @@ impl<T: Send + ToNapiValue + TypeName + 'static> Task for Job<T> {
 #[napi]
 pub struct ManifestSet {
     inner: CoreManifestSet,
+}
+
+impl ManifestSet {
+    /// The engine's set.
+    pub(crate) fn set(&self) -> &CoreManifestSet {
+        &self.inner
+    }
 }
 
 #[napi]

@@ -587,3 +587,57 @@ test('git: commit with compare-and-swap, rollback', async () => {
   assert.throws(() => trueup.rollback('apps/checkout/overlays/prod', { repo }), { code: 'E_GIT' })
   fs.rmSync(repo, { recursive: true })
 })
+
+const DIGEST = 'sha256:' + '1'.repeat(64)
+const REVISION = '0123456789abcdef0123456789abcdef01234567'
+
+test('ReleaseManifest: canonical id, verify with field paths, compare', async () => {
+  const release = trueup.ReleaseManifest.create('shop-1', 'https://github.com/acme/shop', REVISION, {
+    images: [`ghcr.io/acme/api:1.4@${DIGEST}`],
+  })
+  assert.deepEqual(release.verify(), [])
+  assert.deepEqual(release.images, [{ name: 'ghcr.io/acme/api', digest: DIGEST, tag: '1.4' }])
+  const renamed = trueup.ReleaseManifest.fromYaml(release.toYaml().replace('shop-1', 'shop-one'))
+  assert.equal(renamed.name, 'shop-one')
+  assert.equal(renamed.id, release.id)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-release-'))
+  fs.writeFileSync(path.join(dir, 'r.json'), release.toJson())
+  assert.equal((await trueup.ReleaseManifest.loadAsync(path.join(dir, 'r.json'))).id, release.id)
+  const bad = trueup.ReleaseManifest.create('x', 'r', 'nothex', { images: ['ghcr.io/acme/api:1.4'] })
+  assert.deepEqual(bad.verify().map((p) => p.path), ['spec.source.revision', 'spec.images[0].digest'])
+  const empty = trueup.ReleaseManifest.create('shop-2', 'https://github.com/acme/shop', REVISION)
+  assert.deepEqual(release.compare(empty), {
+    revision: null,
+    images: [{ name: 'ghcr.io/acme/api', old: `ghcr.io/acme/api@${DIGEST}`, new: null }],
+    artifacts: [],
+  })
+  assert.throws(() => trueup.ReleaseManifest.fromYaml('- a list\n'), { code: 'E_RELEASE' })
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('applyRelease pins an overlay image in place and keeps its comments', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-apply-'))
+  fs.mkdirSync(path.join(dir, 'base'))
+  fs.writeFileSync(path.join(dir, 'base', 'kustomization.yaml'), 'resources:\n- deploy.yaml\n')
+  fs.writeFileSync(path.join(dir, 'base', 'deploy.yaml'),
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n' +
+    '      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.3\n')
+  const prod = path.join(dir, 'prod')
+  fs.mkdirSync(prod)
+  const original = '# owner: team-shop\nresources:\n- ../base\nimages:\n- name: ghcr.io/acme/api\n  newTag: "1.3" # bot\n'
+  fs.writeFileSync(path.join(prod, 'kustomization.yaml'), original)
+  const release = trueup.ReleaseManifest.create('shop-1', 'https://github.com/acme/shop', REVISION, {
+    images: [`ghcr.io/acme/api@${DIGEST}`],
+  })
+  const planned = trueup.applyRelease(release, prod, { write: false })
+  assert.deepEqual(planned.map((e) => path.basename(e.path)), ['kustomization.yaml', 'release-manifest.ref'])
+  assert.equal(fs.readFileSync(path.join(prod, 'kustomization.yaml'), 'utf8'), original)
+  const edits = await trueup.applyReleaseAsync(release, prod)
+  assert.deepEqual(edits, planned)
+  assert.equal(fs.readFileSync(path.join(prod, 'kustomization.yaml'), 'utf8'),
+    original.replace('newTag: "1.3"', `digest: "${DIGEST}"`))
+  assert.deepEqual(trueup.applyRelease(release, prod), [])
+  const invalid = trueup.ReleaseManifest.create('x', 'r', REVISION, { images: ['ghcr.io/acme/api:1.4'] })
+  assert.throws(() => trueup.applyRelease(invalid, prod), { code: 'E_RELEASE' })
+  fs.rmSync(dir, { recursive: true })
+})

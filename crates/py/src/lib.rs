@@ -10,6 +10,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 use trueup_core::{ErrorKind, LoadOptions, ManifestSet as CoreManifestSet, ParseLimits, Value};
 
+mod release;
+
 create_exception!(
     trueup,
     TrueupError,
@@ -45,6 +47,12 @@ create_exception!(
     DiffError,
     TrueupError,
     "A diff's input (live objects, last-applied state, ignore rules) is wrong."
+);
+create_exception!(
+    trueup,
+    ReleaseError,
+    TrueupError,
+    "A release manifest cannot be read, or a release cannot be applied."
 );
 create_exception!(
     trueup,
@@ -103,6 +111,7 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         ErrorKind::Manifest => ManifestError::new_err(message.clone()),
         ErrorKind::Overlay => OverlayError::new_err(message.clone()),
         ErrorKind::Diff => DiffError::new_err(message.clone()),
+        ErrorKind::Release => ReleaseError::new_err(message.clone()),
         ErrorKind::Git => GitError::new_err(message.clone()),
         ErrorKind::BranchMoved => BranchMovedError::new_err(message.clone()),
         ErrorKind::Conflict => ConflictError::new_err(message.clone()),
@@ -596,12 +605,15 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff_revisions, m)?)?;
     m.add_function(wrap_pyfunction!(commit, m)?)?;
     m.add_function(wrap_pyfunction!(rollback, m)?)?;
+    m.add_class::<release::ReleaseManifest>()?;
+    m.add_function(wrap_pyfunction!(release::apply_release, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;
     m.add("OverlayError", py.get_type::<OverlayError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add("DiffError", py.get_type::<DiffError>())?;
+    m.add("ReleaseError", py.get_type::<ReleaseError>())?;
     m.add("GitError", py.get_type::<GitError>())?;
     m.add("BranchMovedError", py.get_type::<BranchMovedError>())?;
     m.add("ConflictError", py.get_type::<ConflictError>())?;

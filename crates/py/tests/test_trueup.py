@@ -606,3 +606,64 @@ def test_git_commit_compare_and_swap_and_rollback(gitops):
     assert again["commit"] is None and "already as it was" in again["message"]
     with pytest.raises(trueup.GitError):
         trueup.rollback("apps/checkout/overlays/prod", repo=gitops)
+
+
+DIGEST = "sha256:" + "1" * 64
+REVISION = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_release_manifest_id_verify_and_compare(tmp_path):
+    release = trueup.ReleaseManifest.create(
+        "shop-1", "https://github.com/acme/shop", REVISION, images=[f"ghcr.io/acme/api:1.4@{DIGEST}"]
+    )
+    assert release.verify() == []
+    assert release.images == [{"name": "ghcr.io/acme/api", "digest": DIGEST, "tag": "1.4"}]
+    # The id is the spec's: a renamed release keeps it; the YAML reads back the same.
+    renamed = trueup.ReleaseManifest.from_yaml(release.to_yaml().replace("shop-1", "shop-one"))
+    assert renamed.name == "shop-one" and renamed.id == release.id
+    path = tmp_path / "release.json"
+    path.write_text(release.to_json())
+    assert trueup.ReleaseManifest.load(path).id == release.id
+    bad = trueup.ReleaseManifest.create("x", "r", "nothex", images=["ghcr.io/acme/api:1.4"])
+    assert [p["path"] for p in bad.verify()] == ["spec.source.revision", "spec.images[0].digest"]
+    other = trueup.ReleaseManifest.create("shop-2", "https://github.com/acme/shop", REVISION, images=[])
+    assert release.compare(other) == {
+        "revision": None,
+        "images": [{"name": "ghcr.io/acme/api", "old": f"ghcr.io/acme/api@{DIGEST}", "new": None}],
+        "artifacts": [],
+    }
+    with pytest.raises(trueup.ReleaseError):
+        trueup.ReleaseManifest.from_yaml("- a list\n")
+
+
+def test_apply_release_pins_images_and_keeps_comments(tmp_path):
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "kustomization.yaml").write_text("resources:\n- deploy.yaml\n")
+    (base / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.3\n"
+    )
+    prod = tmp_path / "prod"
+    prod.mkdir()
+    original = "# owner: team-shop\nresources:\n- ../base\nimages:\n- name: ghcr.io/acme/api\n  newTag: \"1.3\" # bot\n"
+    (prod / "kustomization.yaml").write_text(original)
+    release = trueup.ReleaseManifest.create(
+        "shop-1", "https://github.com/acme/shop", REVISION,
+        images=[f"ghcr.io/acme/api@{DIGEST}", f"ghcr.io/acme/unused@{DIGEST}"],
+    )
+    planned = trueup.apply_release(release, prod, write=False)
+    assert [e["path"].rsplit("/", 1)[-1] for e in planned] == ["kustomization.yaml", "release-manifest.ref"]
+    assert (prod / "kustomization.yaml").read_text() == original
+    edits = trueup.apply_release(release, prod)
+    assert edits == planned
+    assert (prod / "kustomization.yaml").read_text() == original.replace('newTag: "1.3"', f'digest: "{DIGEST}"')
+    images = [c["image"] for o in trueup.build(prod) for c in o["spec"]["template"]["spec"]["containers"]]
+    assert images == [f"ghcr.io/acme/api@{DIGEST}"]
+    assert trueup.apply_release(release, prod) == []
+    with pytest.raises(trueup.OverlayError):
+        trueup.apply_release(release, tmp_path)  # no kustomization there
+    invalid = trueup.ReleaseManifest.create("x", "r", REVISION, images=["ghcr.io/acme/api:1.4"])
+    with pytest.raises(trueup.ReleaseError, match="spec.images.0..digest"):
+        trueup.apply_release(invalid, prod)
+    assert (prod / "kustomization.yaml").read_text() == original.replace('newTag: "1.3"', f'digest: "{DIGEST}"')

@@ -5,7 +5,9 @@ Kubernetes manifests as plain Python data, and diff desired state against the
 cluster three-way (``trueup.diff``), and use Git as the source of truth:
 render any revision, read an environment's history, commit with
 compare-and-swap, roll back (``build(rev=...)``, ``history``, ``commit``,
-``rollback``).
+``rollback``); carry a release (source revision and image digests, with a
+canonical id) to an environment's overlay with the smallest possible edit
+(``ReleaseManifest``, ``apply_release``).
 
 >>> import trueup
 >>> ms = trueup.load_manifests("apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: prod\\n")
@@ -27,10 +29,13 @@ from ._trueup import (
     ManifestError,
     ManifestSet,
     OverlayError,
+    ReleaseError,
+    ReleaseManifest,
     TrueupError,
     UnsupportedError,
     YamlError,
     __version__,
+    apply_release,
     build,
     build_all,
     commit,
@@ -52,10 +57,13 @@ __all__ = [
     "ManifestError",
     "ManifestSet",
     "OverlayError",
+    "ReleaseError",
+    "ReleaseManifest",
     "TrueupError",
     "UnsupportedError",
     "YamlError",
     "__version__",
+    "apply_release",
     "build",
     "build_all",
     "commit",

@@ -38,6 +38,9 @@ class UnsupportedError(OverlayError):
 class DiffError(TrueupError):
     """A diff's input (live objects, last-applied state, ignore rules) is wrong."""
 
+class ReleaseError(TrueupError):
+    """A release manifest cannot be read, or a release cannot be applied."""
+
 class GitError(TrueupError):
     """A Git operation failed: not a repository, unknown revision, path not in the tree..."""
 
@@ -339,3 +342,111 @@ def rollback(
     ``to``, or the revert of commit ``revert`` limited to ``path`` (ConflictError
     when it does not apply cleanly). Nothing to do is not an error: ``commit`` is
     then ``None``. The repository is the one ``path`` is in unless ``repo`` is given."""
+
+
+class ReleaseSource(TypedDict):
+    repository: str
+    revision: str
+
+
+class ReleaseImage(TypedDict):
+    name: str
+    digest: Optional[str]
+    tag: Optional[str]
+
+
+class ReleaseArtifact(TypedDict):
+    name: str
+    ref: str
+    digest: Optional[str]
+
+
+class ReleaseProblem(TypedDict):
+    """One thing wrong with a release: the field's path and what is wrong."""
+
+    path: str
+    message: str
+
+
+class ReleaseChange(TypedDict):
+    """An image or artifact that differs: ``old`` None when added, ``new`` None when removed."""
+
+    name: str
+    old: Optional[str]
+    new: Optional[str]
+
+
+class RevisionChange(TypedDict):
+    old: str
+    new: str
+
+
+class ReleaseDiff(TypedDict):
+    revision: Optional[RevisionChange]
+    images: list[ReleaseChange]
+    artifacts: list[ReleaseChange]
+
+
+@final
+class ReleaseManifest:
+    """A release manifest: the source revision and image digests of one
+    release, with its canonical id (``sha256:`` of the RFC 8785 JSON of its
+    spec). Reading one fails only on text that is not YAML or JSON;
+    ``verify()`` lists what is wrong in it."""
+
+    @staticmethod
+    def load(path: _Path) -> ReleaseManifest: ...
+    @staticmethod
+    def from_yaml(text: str, *, file: Optional[str] = None) -> ReleaseManifest: ...
+    @staticmethod
+    def create(
+        name: str,
+        repository: str,
+        revision: str,
+        *,
+        images: Optional[list[str]] = None,
+        artifacts: Optional[dict[str, str]] = None,
+        profile: Optional[str] = None,
+        labels: Optional[dict[str, str]] = None,
+    ) -> ReleaseManifest:
+        """``images`` as pinned references (``name@sha256:...``),
+        ``artifacts`` as ``{name: ref}`` or ``{name: ref@digest}``."""
+    @staticmethod
+    def from_manifests(name: str, repository: str, revision: str, manifests: ManifestSet) -> ReleaseManifest:
+        """The images a rendered overlay runs; every one must be pinned by digest."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def source(self) -> ReleaseSource: ...
+    @property
+    def images(self) -> list[ReleaseImage]: ...
+    @property
+    def artifacts(self) -> list[ReleaseArtifact]: ...
+    @property
+    def profile(self) -> Optional[str]: ...
+    @property
+    def labels(self) -> dict[str, str]: ...
+    def verify(self) -> list[ReleaseProblem]:
+        """What is wrong (each with its field path); empty when valid."""
+    def to_yaml(self) -> str: ...
+    def to_json(self) -> str: ...
+    def compare(self, other: ReleaseManifest) -> ReleaseDiff:
+        """What changed from this release to ``other``."""
+
+
+class FileEdit(TypedDict):
+    """A change to one file: ``old`` is None for a new file; ``diff`` is unified."""
+
+    path: str
+    old: Optional[bytes]
+    new: bytes
+    diff: str
+
+
+def apply_release(release: ReleaseManifest, overlay_dir: _Path, *, write: bool = True) -> list[FileEdit]:
+    """Pin the images ``overlay_dir`` renders to ``release``'s digests in its
+    kustomization.yaml, changing only the bytes that must change, and record
+    the release in ``release-manifest.ref``. With ``write=False`` nothing is
+    written. Returns the edits, empty when the overlay already runs it."""

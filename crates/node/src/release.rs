@@ -1,0 +1,380 @@
+//! `ReleaseManifest` and `applyRelease`: types and errors converted, the
+//! logic in trueup_core::release.
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use trueup_core::release::{ApplyOptions, ReleaseManifest as CoreRelease};
+
+use crate::{Job, ManifestSet, thrown};
+
+/// A release manifest: the source revision and image digests of one
+/// release, with its canonical id (`sha256:` of the RFC 8785 JSON of its
+/// spec). Reading one fails only on text that is not YAML or JSON;
+/// `verify()` lists what is wrong in it.
+#[napi]
+pub struct ReleaseManifest {
+    inner: CoreRelease,
+}
+
+/// Where a release was built from.
+#[napi(object)]
+pub struct ReleaseSource {
+    /// The repository (URL).
+    pub repository: String,
+    /// The commit.
+    pub revision: String,
+}
+
+/// An image of a release.
+#[napi(object)]
+pub struct ReleaseImage {
+    /// The name manifests reference it by, without tag or digest.
+    pub name: String,
+    /// `sha256:<64 hex>`, or `null` (which `verify` refuses).
+    #[napi(ts_type = "string | null")]
+    pub digest: Either<String, Null>,
+    /// The tag it was built as, or `null`.
+    #[napi(ts_type = "string | null")]
+    pub tag: Either<String, Null>,
+}
+
+/// Another artifact of a release.
+#[napi(object)]
+pub struct ReleaseArtifact {
+    /// Its name.
+    pub name: String,
+    /// Where it is.
+    #[napi(js_name = "ref")]
+    pub reference: String,
+    /// Its digest, or `null`.
+    #[napi(ts_type = "string | null")]
+    pub digest: Either<String, Null>,
+}
+
+/// One thing wrong with a release: the field's path and what is wrong.
+#[napi(object)]
+pub struct ReleaseProblem {
+    /// The field (`spec.images[1].digest`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// An image or artifact that differs between two releases.
+#[napi(object)]
+pub struct ReleaseChange {
+    /// Its name.
+    pub name: String,
+    /// Its reference before, `null` when added.
+    #[napi(ts_type = "string | null")]
+    pub old: Either<String, Null>,
+    /// Its reference after, `null` when removed.
+    #[napi(ts_type = "string | null")]
+    pub new: Either<String, Null>,
+}
+
+/// A revision that changed.
+#[napi(object)]
+pub struct RevisionChange {
+    /// Before.
+    pub old: String,
+    /// After.
+    pub new: String,
+}
+
+/// What changed from one release to another.
+#[napi(object)]
+pub struct ReleaseDiff {
+    /// The source revision, or `null` when it is the same.
+    #[napi(ts_type = "RevisionChange | null")]
+    pub revision: Either<RevisionChange, Null>,
+    /// Images added, removed or changed.
+    pub images: Vec<ReleaseChange>,
+    /// Artifacts added, removed or changed.
+    pub artifacts: Vec<ReleaseChange>,
+}
+
+/// `null` for `None`, as the `.d.ts` says (an absent field would be `undefined`).
+fn nullable<T>(value: Option<T>) -> Either<T, Null> {
+    match value {
+        Some(v) => Either::A(v),
+        None => Either::B(Null),
+    }
+}
+
+/// Options of `ReleaseManifest.fromYaml`.
+#[napi(object)]
+pub struct FromYamlOptions {
+    /// The name errors give the text.
+    /// @default '<memory>'
+    pub file: Option<String>,
+}
+
+/// Options of `ReleaseManifest.create`.
+#[napi(object)]
+pub struct CreateReleaseOptions {
+    /// Pinned references: `name@sha256:...` or `name:tag@sha256:...`.
+    pub images: Option<Vec<String>>,
+    /// Artifacts by name: `ref` or `ref@digest`.
+    pub artifacts: Option<HashMap<String, String>>,
+    /// `spec.profile`.
+    pub profile: Option<String>,
+    /// `spec.labels`.
+    pub labels: Option<HashMap<String, String>>,
+}
+
+/// A change to one file.
+#[napi(object)]
+pub struct FileEdit {
+    /// The file, as the caller named its folder.
+    pub path: String,
+    /// Its text before, `null` for a new file.
+    #[napi(ts_type = "string | null")]
+    pub old: Either<String, Null>,
+    /// Its text after.
+    pub new: String,
+    /// The change as a unified diff.
+    pub diff: String,
+}
+
+/// Options of `applyRelease`.
+#[napi(object)]
+pub struct ApplyReleaseOptions {
+    /// Write the changed files (atomically); `false` only works them out.
+    /// @default true
+    pub write: Option<bool>,
+}
+
+fn changes(items: Vec<trueup_core::release::ItemChange>) -> Vec<ReleaseChange> {
+    items
+        .into_iter()
+        .map(|c| ReleaseChange {
+            name: c.name,
+            old: nullable(c.old),
+            new: nullable(c.new),
+        })
+        .collect()
+}
+
+#[napi]
+impl ReleaseManifest {
+    /// Reads a release manifest file (YAML or JSON).
+    #[napi(factory)]
+    pub fn load(env: Env, path: String) -> Result<ReleaseManifest> {
+        CoreRelease::load(&path)
+            .map(|inner| ReleaseManifest { inner })
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// `load` on the thread pool.
+    #[napi(ts_return_type = "Promise<ReleaseManifest>")]
+    pub fn load_async(path: String) -> AsyncTask<Job<ReleaseManifest>> {
+        Job::spawn(move || CoreRelease::load(&path).map(|inner| ReleaseManifest { inner }))
+    }
+
+    /// Reads a release manifest from YAML or JSON text.
+    #[napi(factory)]
+    pub fn from_yaml(
+        env: Env,
+        text: String,
+        options: Option<FromYamlOptions>,
+    ) -> Result<ReleaseManifest> {
+        let file = options.and_then(|o| o.file);
+        CoreRelease::from_yaml(&text, file.as_deref().unwrap_or("<memory>"))
+            .map(|inner| ReleaseManifest { inner })
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// A release from its parts.
+    #[napi(factory)]
+    pub fn create(
+        name: String,
+        repository: String,
+        revision: String,
+        options: Option<CreateReleaseOptions>,
+    ) -> ReleaseManifest {
+        let mut inner = CoreRelease::new(&name, &repository, &revision);
+        let options = options.unwrap_or(CreateReleaseOptions {
+            images: None,
+            artifacts: None,
+            profile: None,
+            labels: None,
+        });
+        for image in options.images.unwrap_or_default() {
+            inner.add_image(&image);
+        }
+        let mut artifacts: Vec<(String, String)> =
+            options.artifacts.unwrap_or_default().into_iter().collect();
+        artifacts.sort();
+        for (artifact, reference) in artifacts {
+            let (reference, digest) = match reference.split_once('@') {
+                Some((r, d)) => (r.to_owned(), Some(d.to_owned())),
+                None => (reference, None),
+            };
+            inner.add_artifact(&artifact, &reference, digest.as_deref());
+        }
+        inner.set_profile(
+            options.profile.as_deref(),
+            options.labels.unwrap_or_default().into_iter().collect(),
+        );
+        ReleaseManifest { inner }
+    }
+
+    /// A release of the images a rendered overlay runs; every one must be
+    /// pinned by digest.
+    #[napi(factory)]
+    pub fn from_manifests(
+        env: Env,
+        name: String,
+        repository: String,
+        revision: String,
+        manifests: &ManifestSet,
+    ) -> Result<ReleaseManifest> {
+        CoreRelease::from_manifests(&name, &repository, &revision, manifests.set())
+            .map(|inner| ReleaseManifest { inner })
+            .map_err(|e| thrown(&env, e))
+    }
+
+    /// `sha256:` and the hex SHA-256 of the canonical JSON of `spec`.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id()
+    }
+
+    /// `metadata.name`.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// `spec.source`.
+    #[napi(getter)]
+    pub fn source(&self) -> ReleaseSource {
+        ReleaseSource {
+            repository: self.inner.source.repository.clone(),
+            revision: self.inner.source.revision.clone(),
+        }
+    }
+
+    /// `spec.images`.
+    #[napi(getter)]
+    pub fn images(&self) -> Vec<ReleaseImage> {
+        self.inner
+            .images
+            .iter()
+            .map(|i| ReleaseImage {
+                name: i.name.clone(),
+                digest: nullable(i.digest.clone()),
+                tag: nullable(i.tag.clone()),
+            })
+            .collect()
+    }
+
+    /// `spec.artifacts`.
+    #[napi(getter)]
+    pub fn artifacts(&self) -> Vec<ReleaseArtifact> {
+        self.inner
+            .artifacts
+            .iter()
+            .map(|a| ReleaseArtifact {
+                name: a.name.clone(),
+                reference: a.reference.clone(),
+                digest: nullable(a.digest.clone()),
+            })
+            .collect()
+    }
+
+    /// `spec.profile`, or `null`.
+    #[napi(getter, ts_return_type = "string | null")]
+    pub fn profile(&self) -> Either<String, Null> {
+        nullable(self.inner.profile.clone())
+    }
+
+    /// `spec.labels`.
+    #[napi(getter)]
+    pub fn labels(&self) -> HashMap<String, String> {
+        self.inner.labels.clone().into_iter().collect()
+    }
+
+    /// What is wrong, each with its field's path; empty when valid.
+    #[napi]
+    pub fn verify(&self) -> Vec<ReleaseProblem> {
+        self.inner
+            .verify()
+            .into_iter()
+            .map(|p| ReleaseProblem {
+                path: p.path,
+                message: p.message,
+            })
+            .collect()
+    }
+
+    /// The release as YAML.
+    #[napi]
+    pub fn to_yaml(&self) -> String {
+        self.inner.to_yaml()
+    }
+
+    /// The release as JSON.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// What changed from this release to `other`.
+    #[napi]
+    pub fn compare(&self, other: &ReleaseManifest) -> ReleaseDiff {
+        let diff = self.inner.compare(&other.inner);
+        ReleaseDiff {
+            revision: nullable(diff.revision.map(|(old, new)| RevisionChange { old, new })),
+            images: changes(diff.images),
+            artifacts: changes(diff.artifacts),
+        }
+    }
+}
+
+fn apply_impl(
+    release: &CoreRelease,
+    overlay_dir: &str,
+    options: Option<ApplyReleaseOptions>,
+) -> std::result::Result<Vec<FileEdit>, trueup_core::Error> {
+    let write = options.and_then(|o| o.write).unwrap_or(true);
+    let edits = trueup_core::release::apply_release(release, overlay_dir, &ApplyOptions { write })?;
+    Ok(edits
+        .into_iter()
+        .map(|e| FileEdit {
+            diff: e.unified_diff(),
+            path: e.path,
+            old: nullable(e.old.map(|b| String::from_utf8_lossy(&b).into_owned())),
+            new: String::from_utf8_lossy(&e.new).into_owned(),
+        })
+        .collect())
+}
+
+/// Pins the images the overlay in `overlayDir` renders to the release's
+/// digests in its kustomization.yaml, changing only the bytes that must
+/// change, and records the release in `release-manifest.ref`. With
+/// `{write: false}` nothing is written. Returns the edits, empty when the
+/// overlay already runs it.
+#[napi]
+pub fn apply_release(
+    env: Env,
+    release: &ReleaseManifest,
+    overlay_dir: String,
+    options: Option<ApplyReleaseOptions>,
+) -> Result<Vec<FileEdit>> {
+    apply_impl(&release.inner, &overlay_dir, options).map_err(|e| thrown(&env, e))
+}
+
+/// `applyRelease` on the thread pool.
+#[napi(ts_return_type = "Promise<Array<FileEdit>>")]
+pub fn apply_release_async(
+    release: &ReleaseManifest,
+    overlay_dir: String,
+    options: Option<ApplyReleaseOptions>,
+) -> AsyncTask<Job<Vec<FileEdit>>> {
+    let release = release.inner.clone();
+    Job::spawn(move || apply_impl(&release, &overlay_dir, options))
+}
