@@ -392,3 +392,115 @@ fn crds_given_tell_the_scope_of_custom_kinds() {
     assert!(!run(&[&crd]).contains("namespace"));
     std::fs::remove_dir_all(&dir).expect("removes");
 }
+
+/// `trueup release`: verify exits 0 valid, 1 with problems (listed with
+/// their fields), 2 when unreadable; diff exits 1 when releases differ;
+/// apply --dry-run prints the edit and writes nothing.
+#[test]
+fn release_commands_and_their_exit_codes() {
+    let dir = std::env::temp_dir().join(format!("trueup-cli-release-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let corpus = repo().join("tests/release_edits");
+    let run = |args: &[&str]| {
+        let out = trueup()
+            .args(args)
+            .current_dir(&corpus)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = run(&["release", "verify", "release.yaml"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, id, _) = run(&["release", "id", "release.yaml"]);
+    assert_eq!(
+        (code, id.as_str()),
+        (
+            Some(0),
+            "sha256:c7361a257e5c99096d96e9ee336c6d4302a25dab4b27f9753508a6d5b3ed006a\n"
+        )
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: trueup.dev/v1alpha1\nkind: ReleaseManifest\nmetadata:\n  name: x\nspec:\n  source: {repository: r, revision: main}\n  images:\n  - name: ghcr.io/acme/api\n    tag: '1'\n").unwrap();
+    let (code, stdout, _) = run(&["release", "verify", bad.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("spec.source.revision: not a commit id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("spec.images[0].digest: missing"),
+        "{stdout}"
+    );
+    std::fs::write(&bad, "[").unwrap();
+    assert_eq!(
+        run(&["release", "verify", bad.to_str().unwrap()]).0,
+        Some(2)
+    );
+    let created = dir.join("created.yaml");
+    let (code, _, stderr) = run(&[
+        "release",
+        "create",
+        "--name",
+        "n",
+        "--repository",
+        "https://github.com/acme/shop",
+        "--revision",
+        "0123456789abcdef0123456789abcdef01234567",
+        "--image",
+        &format!("ghcr.io/acme/api@sha256:{}", "a".repeat(64)),
+        "-o",
+        created.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, _) = run(&["release", "diff", "release.yaml", created.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("- ghcr.io/acme/worker: ghcr.io/acme/worker@sha256:bbbb"),
+        "{stdout}"
+    );
+    assert_eq!(
+        run(&["release", "diff", "release.yaml", "release.yaml"]).0,
+        Some(0)
+    );
+    let (code, _, stderr) = run(&[
+        "release",
+        "create",
+        "--name",
+        "n",
+        "--repository",
+        "r",
+        "--revision",
+        "main",
+        "--image",
+        "ghcr.io/acme/api:1",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("spec.images[0].digest: missing"),
+        "{stderr}"
+    );
+    // A dry run prints the edit and writes nothing.
+    let overlay = "cases/newtag-becomes-digest/input";
+    let before = std::fs::read(corpus.join(overlay).join("kustomization.yaml")).unwrap();
+    let (code, stdout, _) = run(&["release", "apply", "release.yaml", overlay, "--dry-run"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("-  newTag: \"1.3\"\n+  digest: \"sha256:aaaa"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+++ b/cases/newtag-becomes-digest/input/release-manifest.ref"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read(corpus.join(overlay).join("kustomization.yaml")).unwrap(),
+        before
+    );
+    assert!(!corpus.join(overlay).join("release-manifest.ref").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

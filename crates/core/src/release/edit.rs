@@ -287,10 +287,14 @@ impl<'t> Kustomization<'t> {
     /// the entries there are (or of the file's other lists).
     fn add_entries(&self, pins: &[&Pin<'_>]) -> Vec<(Range<usize>, String)> {
         let eol = self.eol;
+        // `- name: ...` with the keys as far from the dash as the file
+        // has them (`-   name:` when it writes `-   name:`).
         let block_item = |dash: usize, key_offset: usize, pin: &Pin<'_>| {
+            let key_offset = key_offset.max(2);
             format!(
-                "{}- name: {}{eol}{}digest: {}{eol}",
+                "{}-{}name: {}{eol}{}digest: {}{eol}",
                 " ".repeat(dash),
+                " ".repeat(key_offset - 1),
                 plain(pin.name),
                 " ".repeat(dash + key_offset),
                 plain(pin.digest)
