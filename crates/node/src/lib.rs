@@ -6,7 +6,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use trueup_core::ManifestSet as CoreManifestSet;
 
-mod release;
+pub mod release;
 
 /// The JS `Error` for an engine error: `message`, and as properties the
 /// stable `code` (`E_YAML`, ...), `file`, `line` and `column` (`null` when

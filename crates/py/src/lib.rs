@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 use trueup_core::{ErrorKind, LoadOptions, ManifestSet as CoreManifestSet, ParseLimits, Value};
 
-mod release;
+pub mod release;
 
 create_exception!(
     trueup,

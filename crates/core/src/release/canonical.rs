@@ -113,6 +113,8 @@ mod tests {
     }
 
     #[test]
+    // RFC 8785's example number, written as the RFC writes it.
+    #[allow(clippy::excessive_precision)]
     fn numbers_as_ecmascript_prints_them() {
         assert_eq!(number(1.0), "1");
         assert_eq!(number(0.5), "0.5");
