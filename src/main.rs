@@ -257,6 +257,40 @@ enum Command {
         #[arg(long, short, conflicts_with = "from_rev")]
         jobs: Option<usize>,
     },
+    /// Promote a release from one environment's overlay to the next as a
+    /// commit on a new branch `deploy/<env>-<release id>`, ready for a pull
+    /// request; digests the first environment never ran are refused. Exit 0
+    /// promoted (or already promoted), 1 refused as untested, 2 error.
+    #[command(after_help = "Examples:\n  \
+        trueup promote --from apps/shop/overlays/staging --to apps/shop/overlays/prod\n  \
+        trueup promote --from apps/shop/overlays/staging --to apps/shop/overlays/prod --release release.yaml -o json\n  \
+        git push origin deploy/prod-0123456789ab   # then open the pull request")]
+    Promote {
+        /// The overlay the release comes from (staging), relative to the repository's root.
+        #[arg(long, value_name = "PATH")]
+        from: String,
+        /// The overlay it goes to (prod).
+        #[arg(long, value_name = "PATH")]
+        to: String,
+        /// The release to promote; by default the images --from renders at the base tip.
+        #[arg(long, value_name = "FILE")]
+        release: Option<PathBuf>,
+        /// The branch promotions start from.
+        #[arg(long, default_value = "main")]
+        base: String,
+        /// The environment's name in the branch name (default: --to's last folder).
+        #[arg(long = "env", value_name = "NAME")]
+        environment: Option<String>,
+        /// Promote digests --from never ran, for this reason (recorded in the pull request).
+        #[arg(long, value_name = "REASON")]
+        allow_untested: Option<String>,
+        /// The repository (default: the one the current folder is in).
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Output: the pull request's title and body, or JSON (branch, commit, base, releaseId, title, body, images).
+        #[arg(long, short, value_enum, default_value_t = PromoteOutput::Text)]
+        output: PromoteOutput,
+    },
     /// Release manifests: create, id, verify, diff, apply to an overlay.
     Release {
         #[command(subcommand)]
@@ -271,6 +305,14 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PromoteOutput {
+    /// The branch and commit, then the pull request's title and body.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -313,6 +355,58 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let color = cli.color.enabled();
     match cli.command {
         Command::Release { command } => release_cmd::run(command),
+        Command::Promote {
+            from,
+            to,
+            release,
+            base,
+            environment,
+            allow_untested,
+            repo,
+            output,
+        } => {
+            let repo =
+                trueup_core::git::open_or_discover(repo.as_deref()).map_err(|e| e.to_string())?;
+            let from = repo.relative_path(&from).map_err(|e| e.to_string())?;
+            let to = repo.relative_path(&to).map_err(|e| e.to_string())?;
+            let release = release
+                .map(trueup_core::release::ReleaseManifest::load)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let options = trueup_core::git::PromoteOptions {
+                base,
+                release,
+                environment,
+                allow_untested,
+                ..Default::default()
+            };
+            match repo.promote(&from, &to, &options) {
+                Ok(promotion) => {
+                    let text = match output {
+                        PromoteOutput::Json => format!("{}\n", promotion.to_json()),
+                        PromoteOutput::Text => format!(
+                            "{} {} ({})\n\n# {}\n\n{}",
+                            promotion.branch,
+                            promotion.commit,
+                            if promotion.existing {
+                                "already there"
+                            } else {
+                                "new"
+                            },
+                            promotion.title,
+                            promotion.body
+                        ),
+                    };
+                    write_stdout(text.as_bytes())?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ trueup_core::Error::Untested { .. }) => {
+                    eprintln!("refused: {e}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "trueup", &mut script);

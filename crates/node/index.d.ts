@@ -522,6 +522,79 @@ export interface LoadOptions {
   maxDocumentSize?: number
 }
 
+/**
+ * Promotes a release from the overlay at `fromPath` (staging) to the one
+ * at `toPath` (prod) as a commit on a new branch
+ * `deploy/<environment>-<12 hex of the release id>` from the tip of the
+ * base branch, without touching the working tree. Digests `fromPath`
+ * never ran throw `E_UNTESTED` unless `allowUntested` gives the reason.
+ * Re-running finds the branch (`existing`) and writes nothing.
+ */
+export declare function promote(fromPath: string, toPath: string, options?: PromoteOptions | undefined | null): Promotion
+
+/** `promote` on the thread pool. */
+export declare function promoteAsync(fromPath: string, toPath: string, options?: PromoteOptions | undefined | null): Promise<Promotion>
+
+/** One image a promotion sets. */
+export interface PromotedImage {
+  /** The image's name. */
+  name: string
+  /** What the target runs before, or `null`. */
+  current: string | null
+  /** The digest it gets. */
+  digest: string
+  /** The release's tag for it, or `null`. */
+  tag: string | null
+  /** The commit at which the source environment ran it, or `null` (an exception). */
+  testedAt: string | null
+}
+
+/** Options of `promote`. */
+export interface PromoteOptions {
+  /**
+   * The release to promote.
+   * @default the images the `from` overlay renders at the base tip
+   */
+  release?: ReleaseManifest
+  /**
+   * The branch promotions start from.
+   * @default 'main'
+   */
+  base?: string
+  /**
+   * The environment's name in the branch name.
+   * @default the `to` overlay's last folder
+   */
+  environment?: string
+  /** Promote digests `from` never ran, for this reason. */
+  allowUntested?: string
+  /**
+   * The repository.
+   * @default the repository `from` is in
+   */
+  repo?: string
+}
+
+/** What `promote` did. */
+export interface Promotion {
+  /** The branch (`deploy/prod-0123456789ab`). */
+  branch: string
+  /** Its commit. */
+  commit: string
+  /** The base commit it starts from. */
+  base: string
+  /** The release's id. */
+  releaseId: string
+  /** The pull request's title. */
+  title: string
+  /** The pull request's body (Markdown). */
+  body: string
+  /** The images set. */
+  images: Array<PromotedImage>
+  /** Whether the branch already held this promotion. */
+  existing: boolean
+}
+
 /** Another artifact of a release. */
 export interface ReleaseArtifact {
   /** Its name. */
@@ -693,7 +766,7 @@ export interface Signature {
  */
 export interface TrueupError {
   /**
-   * `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_GIT`,
+   * `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_UNTESTED`, `E_GIT`,
    * `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
    */
   code: string
@@ -715,6 +788,11 @@ export interface TrueupError {
   expected?: string
   /** `E_BRANCH_MOVED`: where it is. */
   actual?: string
+  /**
+   * `E_UNTESTED`: the images (`name@digest`, comma-separated) the
+   * environment a promotion comes from never ran.
+   */
+  images?: string
 }
 
 /** The version of the engine. */

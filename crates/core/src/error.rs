@@ -93,6 +93,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A promotion would set digests the environment it comes from never
+    /// ran (production accepts only what staging ran).
+    #[error(
+        "{environment}: never ran {images} (no commit of its history renders it): promote what it ran, or allow it with a reason"
+    )]
+    Untested {
+        /// The environment the promotion comes from.
+        environment: String,
+        /// The images, `name@digest`, comma-separated.
+        images: String,
+    },
     /// A Git operation failed: not a repository, unknown revision, path not
     /// in the tree, nothing to roll back...
     #[error("{repo}: {message}")]
@@ -153,6 +164,8 @@ pub enum ErrorKind {
     Diff,
     /// [`Error::Release`]
     Release,
+    /// [`Error::Untested`]
+    Untested,
     /// [`Error::Git`]
     Git,
     /// [`Error::BranchMoved`]
@@ -166,7 +179,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_GIT`,
+    /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_UNTESTED`, `E_GIT`,
     /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_IO`.
     pub fn code(self) -> &'static str {
         match self {
@@ -175,6 +188,7 @@ impl ErrorKind {
             ErrorKind::Overlay => "E_OVERLAY",
             ErrorKind::Diff => "E_DIFF",
             ErrorKind::Release => "E_RELEASE",
+            ErrorKind::Untested => "E_UNTESTED",
             ErrorKind::Git => "E_GIT",
             ErrorKind::BranchMoved => "E_BRANCH_MOVED",
             ErrorKind::Conflict => "E_CONFLICT",
@@ -193,6 +207,7 @@ impl Error {
             Error::Overlay { .. } => ErrorKind::Overlay,
             Error::Diff { .. } => ErrorKind::Diff,
             Error::Release { .. } => ErrorKind::Release,
+            Error::Untested { .. } => ErrorKind::Untested,
             Error::Git { .. } => ErrorKind::Git,
             Error::BranchMoved { .. } => ErrorKind::BranchMoved,
             Error::Conflict { .. } => ErrorKind::Conflict,
@@ -212,6 +227,7 @@ impl Error {
             | Error::Release { file, .. }
             | Error::Unsupported { file, .. } => Some(file),
             Error::Git { repo, .. } => Some(repo),
+            Error::Untested { environment, .. } => Some(environment),
             Error::BranchMoved { .. } | Error::Conflict { .. } => None,
             Error::Io { path, .. } => Some(path),
         }
@@ -236,7 +252,7 @@ impl Error {
     /// The fields particular to this kind of error, by name, as the
     /// bindings expose them: `field` ([`Error::Unsupported`]), `repo`
     /// ([`Error::Git`]), `branch`, `expected` and `actual`
-    /// ([`Error::BranchMoved`]).
+    /// ([`Error::BranchMoved`]), `images` ([`Error::Untested`]).
     ///
     /// ```
     /// let err = trueup_core::Error::BranchMoved {
@@ -250,6 +266,7 @@ impl Error {
         match self {
             Error::Unsupported { field, .. } => vec![("field", field)],
             Error::Git { repo, .. } => vec![("repo", repo)],
+            Error::Untested { images, .. } => vec![("images", images)],
             Error::BranchMoved {
                 branch,
                 expected,
@@ -303,7 +320,10 @@ impl Error {
             | Error::Release { file, .. }
             | Error::Unsupported { file, .. }
             | Error::Io { path: file, .. } => rename(file),
-            Error::Git { .. } | Error::BranchMoved { .. } | Error::Conflict { .. } => {}
+            Error::Git { .. }
+            | Error::BranchMoved { .. }
+            | Error::Conflict { .. }
+            | Error::Untested { .. } => {}
         }
         self
     }

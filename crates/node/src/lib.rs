@@ -31,6 +31,7 @@ fn error_object<'env>(env: &'env Env, fields: &TrueupError) -> Result<Object<'en
         ("branch", &fields.branch),
         ("expected", &fields.expected),
         ("actual", &fields.actual),
+        ("images", &fields.images),
     ];
     for (name, value) in details {
         if let Some(value) = value {
@@ -44,7 +45,7 @@ fn error_object<'env>(env: &'env Env, fields: &TrueupError) -> Result<Object<'en
 /// the full message, with these properties.
 #[napi(object)]
 pub struct TrueupError {
-    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_GIT`,
+    /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_UNTESTED`, `E_GIT`,
     /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
     pub code: String,
     /// The message, naming the file and what is wrong.
@@ -68,6 +69,9 @@ pub struct TrueupError {
     pub expected: Option<String>,
     /// `E_BRANCH_MOVED`: where it is.
     pub actual: Option<String>,
+    /// `E_UNTESTED`: the images (`name@digest`, comma-separated) the
+    /// environment a promotion comes from never ran.
+    pub images: Option<String>,
 }
 
 impl From<&trueup_core::Error> for TrueupError {
@@ -84,6 +88,7 @@ impl From<&trueup_core::Error> for TrueupError {
             branch: None,
             expected: None,
             actual: None,
+            images: None,
         };
         for (name, detail) in error.details() {
             let slot = match name {
@@ -91,6 +96,7 @@ impl From<&trueup_core::Error> for TrueupError {
                 "repo" => &mut fields.repo,
                 "branch" => &mut fields.branch,
                 "expected" => &mut fields.expected,
+                "images" => &mut fields.images,
                 _ => &mut fields.actual,
             };
             *slot = Some(detail.to_owned());

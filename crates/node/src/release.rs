@@ -378,3 +378,164 @@ pub fn apply_release_async(
     let release = release.inner.clone();
     Job::spawn(move || apply_impl(&release, &overlay_dir, options))
 }
+
+/// Options of `promote`.
+#[napi(object)]
+pub struct PromoteOptions {
+    /// The release to promote.
+    /// @default the images the `from` overlay renders at the base tip
+    pub release: Option<ClassInstance<'static, ReleaseManifest>>,
+    /// The branch promotions start from.
+    /// @default 'main'
+    pub base: Option<String>,
+    /// The environment's name in the branch name.
+    /// @default the `to` overlay's last folder
+    pub environment: Option<String>,
+    /// Promote digests `from` never ran, for this reason.
+    pub allow_untested: Option<String>,
+    /// The repository.
+    /// @default the repository `from` is in
+    pub repo: Option<String>,
+}
+
+/// One image a promotion sets.
+#[napi(object)]
+pub struct PromotedImage {
+    /// The image's name.
+    pub name: String,
+    /// What the target runs before, or `null`.
+    #[napi(ts_type = "string | null")]
+    pub current: Either<String, Null>,
+    /// The digest it gets.
+    pub digest: String,
+    /// The release's tag for it, or `null`.
+    #[napi(ts_type = "string | null")]
+    pub tag: Either<String, Null>,
+    /// The commit at which the source environment ran it, or `null` (an exception).
+    #[napi(ts_type = "string | null")]
+    pub tested_at: Either<String, Null>,
+}
+
+/// What `promote` did.
+#[napi(object)]
+pub struct Promotion {
+    /// The branch (`deploy/prod-0123456789ab`).
+    pub branch: String,
+    /// Its commit.
+    pub commit: String,
+    /// The base commit it starts from.
+    pub base: String,
+    /// The release's id.
+    pub release_id: String,
+    /// The pull request's title.
+    pub title: String,
+    /// The pull request's body (Markdown).
+    pub body: String,
+    /// The images set.
+    pub images: Vec<PromotedImage>,
+    /// Whether the branch already held this promotion.
+    pub existing: bool,
+}
+
+fn promote_impl(
+    from_path: &str,
+    to_path: &str,
+    release: Option<CoreRelease>,
+    options: PromoteSettings,
+) -> std::result::Result<Promotion, trueup_core::Error> {
+    let (repo, from) = trueup_core::git::locate(
+        options.repo.as_deref().map(std::path::Path::new),
+        from_path.as_ref(),
+    )?;
+    let to = repo.relative_path(to_path)?;
+    let promotion = repo.promote(
+        &from,
+        &to,
+        &trueup_core::git::PromoteOptions {
+            base: options.base.unwrap_or_else(|| "main".to_owned()),
+            release,
+            environment: options.environment,
+            allow_untested: options.allow_untested,
+            ..Default::default()
+        },
+    )?;
+    Ok(Promotion {
+        branch: promotion.branch,
+        commit: promotion.commit,
+        base: promotion.base,
+        release_id: promotion.release_id,
+        title: promotion.title,
+        body: promotion.body,
+        images: promotion
+            .images
+            .into_iter()
+            .map(|i| PromotedImage {
+                name: i.name,
+                current: nullable(i.current),
+                digest: i.digest,
+                tag: nullable(i.tag),
+                tested_at: nullable(i.tested_at),
+            })
+            .collect(),
+        existing: promotion.existing,
+    })
+}
+
+/// `promote`'s options without the release (which stays on the JS side).
+struct PromoteSettings {
+    base: Option<String>,
+    environment: Option<String>,
+    allow_untested: Option<String>,
+    repo: Option<String>,
+}
+
+fn settings(options: Option<PromoteOptions>) -> (Option<CoreRelease>, PromoteSettings) {
+    match options {
+        Some(o) => (
+            o.release.map(|r| r.inner.clone()),
+            PromoteSettings {
+                base: o.base,
+                environment: o.environment,
+                allow_untested: o.allow_untested,
+                repo: o.repo,
+            },
+        ),
+        None => (
+            None,
+            PromoteSettings {
+                base: None,
+                environment: None,
+                allow_untested: None,
+                repo: None,
+            },
+        ),
+    }
+}
+
+/// Promotes a release from the overlay at `fromPath` (staging) to the one
+/// at `toPath` (prod) as a commit on a new branch
+/// `deploy/<environment>-<12 hex of the release id>` from the tip of the
+/// base branch, without touching the working tree. Digests `fromPath`
+/// never ran throw `E_UNTESTED` unless `allowUntested` gives the reason.
+/// Re-running finds the branch (`existing`) and writes nothing.
+#[napi]
+pub fn promote(
+    env: Env,
+    from_path: String,
+    to_path: String,
+    options: Option<PromoteOptions>,
+) -> Result<Promotion> {
+    let (release, settings) = settings(options);
+    promote_impl(&from_path, &to_path, release, settings).map_err(|e| thrown(&env, e))
+}
+
+/// `promote` on the thread pool.
+#[napi(ts_return_type = "Promise<Promotion>")]
+pub fn promote_async(
+    from_path: String,
+    to_path: String,
+    options: Option<PromoteOptions>,
+) -> AsyncTask<Job<Promotion>> {
+    let (release, settings) = settings(options);
+    Job::spawn(move || promote_impl(&from_path, &to_path, release, settings))
+}

@@ -641,3 +641,43 @@ test('applyRelease pins an overlay image in place and keeps its comments', async
   assert.throws(() => trueup.applyRelease(invalid, prod), { code: 'E_RELEASE' })
   fs.rmSync(dir, { recursive: true })
 })
+
+test('promote commits on a deploy branch, finds it again, refuses untested digests', async () => {
+  const { execFileSync } = require('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-promote-'))
+  const git = (...args) => execFileSync('git', args, {
+    cwd: dir,
+    env: { ...process.env, GIT_AUTHOR_DATE: '1790000000 +0000', GIT_COMMITTER_DATE: '1790000000 +0000', GIT_CONFIG_NOSYSTEM: '1', HOME: dir },
+  }).toString().trim()
+  git('init', '-q', '-b', 'main')
+  git('config', 'user.name', 'T')
+  git('config', 'user.email', 't@example.com')
+  const files = {
+    'base/kustomization.yaml': 'resources:\n- api.yaml\n',
+    'base/api.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n' +
+      '      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.0\n',
+    'staging/kustomization.yaml': `resources:\n- ../base\nimages:\n- name: ghcr.io/acme/api\n  digest: ${DIGEST}\n`,
+    'prod/kustomization.yaml': 'resources:\n- ../base # shared\n',
+  }
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+    fs.writeFileSync(path.join(dir, file), text)
+  }
+  git('add', '-A')
+  git('commit', '-q', '-m', 'shop')
+  const promotion = trueup.promote(path.join(dir, 'staging'), path.join(dir, 'prod'), { repo: dir })
+  assert.match(promotion.branch, /^deploy\/prod-[0-9a-f]{12}$/)
+  assert.equal(promotion.existing, false)
+  assert.equal(promotion.images[0].digest, DIGEST)
+  assert.equal(git('status', '--porcelain'), '')
+  const again = await trueup.promoteAsync(path.join(dir, 'staging'), path.join(dir, 'prod'), { repo: dir })
+  assert.equal(again.existing, true)
+  assert.equal(again.commit, promotion.commit)
+  const untested = trueup.ReleaseManifest.create('r', 'x', REVISION, { images: ['ghcr.io/acme/api@sha256:' + '9'.repeat(64)] })
+  assert.throws(() => trueup.promote(path.join(dir, 'staging'), path.join(dir, 'prod'), { repo: dir, release: untested }),
+    (err) => err.code === 'E_UNTESTED' && err.images.includes('9999'))
+  const allowed = trueup.promote(path.join(dir, 'staging'), path.join(dir, 'prod'), { repo: dir, release: untested, allowUntested: 'hotfix' })
+  assert.equal(allowed.images[0].testedAt, null)
+  assert.match(allowed.body, /hotfix/)
+  fs.rmSync(dir, { recursive: true })
+})

@@ -56,6 +56,12 @@ create_exception!(
 );
 create_exception!(
     trueup,
+    UntestedError,
+    ReleaseError,
+    "A promotion would set digests the environment it comes from never ran."
+);
+create_exception!(
+    trueup,
     GitError,
     TrueupError,
     "A Git operation failed: not a repository, unknown revision, path not in the tree..."
@@ -112,6 +118,7 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         ErrorKind::Overlay => OverlayError::new_err(message.clone()),
         ErrorKind::Diff => DiffError::new_err(message.clone()),
         ErrorKind::Release => ReleaseError::new_err(message.clone()),
+        ErrorKind::Untested => UntestedError::new_err(message.clone()),
         ErrorKind::Git => GitError::new_err(message.clone()),
         ErrorKind::BranchMoved => BranchMovedError::new_err(message.clone()),
         ErrorKind::Conflict => ConflictError::new_err(message.clone()),
@@ -607,6 +614,7 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rollback, m)?)?;
     m.add_class::<release::ReleaseManifest>()?;
     m.add_function(wrap_pyfunction!(release::apply_release, m)?)?;
+    m.add_function(wrap_pyfunction!(release::promote, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;
@@ -614,6 +622,7 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add("DiffError", py.get_type::<DiffError>())?;
     m.add("ReleaseError", py.get_type::<ReleaseError>())?;
+    m.add("UntestedError", py.get_type::<UntestedError>())?;
     m.add("GitError", py.get_type::<GitError>())?;
     m.add("BranchMovedError", py.get_type::<BranchMovedError>())?;
     m.add("ConflictError", py.get_type::<ConflictError>())?;

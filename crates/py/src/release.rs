@@ -218,3 +218,41 @@ pub(crate) fn apply_release<'py>(
     }
     Ok(list)
 }
+
+/// Promotes a release from the overlay at `from_path` (staging) to the one
+/// at `to_path` (prod): the byte-minimal edit of `to_path` committed on a
+/// new branch `deploy/<environment>-<12 hex of the release id>` from the
+/// tip of `base`, without touching the working tree. `release` defaults to
+/// the images `from_path` renders; digests it never ran raise
+/// `UntestedError` unless `allow_untested` gives the reason. Returns a
+/// dict: `branch`, `commit`, `base`, `releaseId`, `title`, `body`
+/// (Markdown), `images`, `existing` (the branch already held it).
+#[pyfunction]
+#[pyo3(signature = (from_path, to_path, *, release = None, base = "main", environment = None, allow_untested = None, repo = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn promote<'py>(
+    py: Python<'py>,
+    from_path: PathBuf,
+    to_path: PathBuf,
+    release: Option<&ReleaseManifest>,
+    base: &str,
+    environment: Option<String>,
+    allow_untested: Option<String>,
+    repo: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let options = trueup_core::git::PromoteOptions {
+        base: base.to_owned(),
+        release: release.map(|r| r.inner.clone()),
+        environment,
+        allow_untested,
+        ..Default::default()
+    };
+    let json = py
+        .detach(|| {
+            let (repo, from) = trueup_core::git::locate(repo.as_deref(), &from_path)?;
+            let to = repo.relative_path(&to_path)?;
+            repo.promote(&from, &to, &options).map(|p| p.to_json())
+        })
+        .map_err(to_py_err)?;
+    py.import("json")?.call_method1("loads", (json,))
+}

@@ -667,3 +667,45 @@ def test_apply_release_pins_images_and_keeps_comments(tmp_path):
     with pytest.raises(trueup.ReleaseError, match="spec.images.0..digest"):
         trueup.apply_release(invalid, prod)
     assert (prod / "kustomization.yaml").read_text() == original.replace('newTag: "1.3"', f'digest: "{DIGEST}"')
+
+
+def _git(cwd, *args):
+    env = dict(os.environ, GIT_AUTHOR_DATE="1790000000 +0000", GIT_COMMITTER_DATE="1790000000 +0000",
+               GIT_CONFIG_NOSYSTEM="1", HOME=str(cwd))
+    import subprocess
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _shop(root):
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "config", "user.name", "T")
+    _git(root, "config", "user.email", "t@example.com")
+    files = {
+        "base/kustomization.yaml": "resources:\n- api.yaml\n",
+        "base/api.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+                         "      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.0\n",
+        "staging/kustomization.yaml": f"resources:\n- ../base\nimages:\n- name: ghcr.io/acme/api\n  digest: {DIGEST}\n",
+        "prod/kustomization.yaml": "resources:\n- ../base # shared\n",
+    }
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "shop")
+
+
+def test_promote_commits_on_a_deploy_branch_and_refuses_untested_digests(tmp_path):
+    _shop(tmp_path)
+    promotion = trueup.promote(tmp_path / "staging", tmp_path / "prod", repo=tmp_path)
+    assert promotion["branch"].startswith("deploy/prod-") and not promotion["existing"]
+    assert promotion["images"][0]["digest"] == DIGEST
+    assert _git(tmp_path, "status", "--porcelain") == ""
+    shown = _git(tmp_path, "show", f"{promotion['branch']}:prod/kustomization.yaml")
+    assert shown == f"resources:\n- ../base # shared\nimages:\n- name: ghcr.io/acme/api\n  digest: {DIGEST}"
+    assert trueup.promote(tmp_path / "staging", tmp_path / "prod", repo=tmp_path)["existing"]
+    untested = trueup.ReleaseManifest.create("r", "x", REVISION, images=["ghcr.io/acme/api@sha256:" + "9" * 64])
+    with pytest.raises(trueup.UntestedError) as err:
+        trueup.promote(tmp_path / "staging", tmp_path / "prod", release=untested, repo=tmp_path)
+    assert err.value.code == "E_UNTESTED" and "9999" in err.value.images
+    allowed = trueup.promote(tmp_path / "staging", tmp_path / "prod", release=untested, allow_untested="hotfix", repo=tmp_path)
+    assert allowed["images"][0]["testedAt"] is None and "hotfix" in allowed["body"]

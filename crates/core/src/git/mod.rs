@@ -15,12 +15,14 @@
 
 mod commit_graph;
 mod history;
+mod promote;
 mod tree;
 mod write;
 
 use std::path::{Path, PathBuf};
 
 pub use history::{CommitInfo, HistoryOptions};
+pub use promote::{PromoteOptions, PromotedImage, Promotion};
 pub use tree::{MAX_LISTED_FILES, TreeSource};
 pub use write::{CommitRequest, FileChange, Rollback, RollbackOutcome, Signature, WriteOptions};
 

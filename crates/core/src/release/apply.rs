@@ -170,7 +170,7 @@ pub fn apply_release_source(
     let ref_path = source::normalize_join(&dir, RELEASE_REF_FILE);
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let ref_text = format!(
-        "# The release this environment runs (written by trueup release apply).{eol}id: {}{eol}name: {}{eol}",
+        "# The release this environment runs (written by trueup).{eol}id: {}{eol}name: {}{eol}",
         release.id(),
         super::scalar(&release.name)
     );

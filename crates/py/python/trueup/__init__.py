@@ -33,6 +33,7 @@ from ._trueup import (
     ReleaseManifest,
     TrueupError,
     UnsupportedError,
+    UntestedError,
     YamlError,
     __version__,
     apply_release,
@@ -44,6 +45,7 @@ from ._trueup import (
     history,
     load_manifests,
     load_manifests_file,
+    promote,
     resolve,
     rollback,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "ReleaseManifest",
     "TrueupError",
     "UnsupportedError",
+    "UntestedError",
     "YamlError",
     "__version__",
     "apply_release",
@@ -72,6 +75,7 @@ __all__ = [
     "history",
     "load_manifests",
     "load_manifests_file",
+    "promote",
     "resolve",
     "rollback",
 ]

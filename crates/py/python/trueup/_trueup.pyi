@@ -41,6 +41,12 @@ class DiffError(TrueupError):
 class ReleaseError(TrueupError):
     """A release manifest cannot be read, or a release cannot be applied."""
 
+class UntestedError(ReleaseError):
+    """A promotion would set digests the environment it comes from never ran."""
+
+    images: str
+    """The images, ``name@digest``, comma-separated."""
+
 class GitError(TrueupError):
     """A Git operation failed: not a repository, unknown revision, path not in the tree..."""
 
@@ -450,3 +456,44 @@ def apply_release(release: ReleaseManifest, overlay_dir: _Path, *, write: bool =
     kustomization.yaml, changing only the bytes that must change, and record
     the release in ``release-manifest.ref``. With ``write=False`` nothing is
     written. Returns the edits, empty when the overlay already runs it."""
+
+
+class PromotedImage(TypedDict):
+    name: str
+    current: Optional[str]
+    digest: str
+    tag: Optional[str]
+    testedAt: Optional[str]
+
+
+class Promotion(TypedDict):
+    """What ``promote`` did: the branch and its commit, the base commit, the
+    release id, the pull request's title and Markdown body."""
+
+    branch: str
+    commit: str
+    base: str
+    releaseId: str
+    title: str
+    body: str
+    images: list[PromotedImage]
+    existing: bool
+
+
+def promote(
+    from_path: _Path,
+    to_path: _Path,
+    *,
+    release: Optional[ReleaseManifest] = None,
+    base: str = "main",
+    environment: Optional[str] = None,
+    allow_untested: Optional[str] = None,
+    repo: Optional[_Path] = None,
+) -> Promotion:
+    """Promote a release from the overlay at ``from_path`` (staging) to the one
+    at ``to_path`` (prod) as a commit on a new branch
+    ``deploy/<environment>-<12 hex of the release id>`` from the tip of
+    ``base``; the working tree is not touched. ``release`` defaults to the
+    images ``from_path`` renders; digests it never ran raise
+    ``UntestedError`` unless ``allow_untested`` gives the reason. Re-running
+    finds the branch (``existing``) and writes nothing."""
