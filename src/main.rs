@@ -54,7 +54,7 @@ impl ColorChoice {
 }
 
 #[derive(Subcommand)]
-#[expect(
+#[allow(
     clippy::large_enum_variant,
     reason = "one command is parsed once per process; boxing its flags buys nothing"
 )]
@@ -291,6 +291,16 @@ enum Command {
         #[arg(long, short, value_enum, default_value_t = PromoteOutput::Text)]
         output: PromoteOutput,
     },
+    /// The evidence bundle of an environment at a sync revision: the
+    /// release, the hash of Git's desired state, the diff against live
+    /// state, live image drift, attached results and exceptions, with a
+    /// content id. Exit 0 ready, 1 not ready, 2 error; `evidence verify
+    /// FILE` checks a bundle's id.
+    #[command(after_help = "Examples:\n  \
+        kubectl get deploy,pods -n shop-prod -o json > live.json\n  \
+        trueup evidence --release release.yaml --env apps/shop/overlays/prod --rev $SYNC_REV --live live.json --results smoke.xml > evidence.json\n  \
+        trueup evidence verify evidence.json")]
+    Evidence(release_cmd::EvidenceArgs),
     /// Release manifests: create, id, verify, diff, apply to an overlay.
     Release {
         #[command(subcommand)]
@@ -355,6 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let color = cli.color.enabled();
     match cli.command {
         Command::Release { command } => release_cmd::run(command),
+        Command::Evidence(args) => release_cmd::evidence(args),
         Command::Promote {
             from,
             to,

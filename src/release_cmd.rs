@@ -218,3 +218,131 @@ pub(crate) fn run(command: ReleaseCommand) -> Result<ExitCode, String> {
         }
     }
 }
+
+/// `trueup evidence ...`.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct EvidenceArgs {
+    #[command(subcommand)]
+    command: Option<EvidenceCommand>,
+    /// The release intended.
+    #[arg(long, value_name = "FILE")]
+    release: Option<PathBuf>,
+    /// The environment's overlay path.
+    #[arg(long = "env", value_name = "PATH")]
+    environment: Option<PathBuf>,
+    /// The GitOps sync revision.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
+    /// The live objects (`kubectl get -o yaml|json`; `-` reads standard input).
+    #[arg(long, value_name = "LIVE")]
+    live: Option<PathBuf>,
+    /// A results file to attach (repeat): its name and sha256 are recorded.
+    #[arg(long = "results", value_name = "FILE")]
+    results: Vec<PathBuf>,
+    /// Approved exceptions: a YAML list of {id, rule, reason, approver, expires, match}.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// The namespace desired objects without one go to.
+    #[arg(long, short)]
+    namespace: Option<String>,
+    /// When the bundle is made (RFC 3339); default SOURCE_DATE_EPOCH, else now.
+    #[arg(long, value_name = "TIME")]
+    created_at: Option<String>,
+    /// The repository (default: the one the current folder is in).
+    #[arg(long, value_name = "DIR")]
+    repo: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = EvidenceOutput::Json)]
+    output: EvidenceOutput,
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Check a bundle's id against its content. Exit 0 valid and ready, 1
+    /// valid but not ready, 2 tampered or unreadable.
+    Verify {
+        /// The bundle (JSON).
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum EvidenceOutput {
+    /// The bundle as JSON.
+    Json,
+    /// The bundle as Markdown, for people.
+    Md,
+}
+
+pub(crate) fn evidence(args: EvidenceArgs) -> Result<ExitCode, String> {
+    let err = |e: trueup_core::Error| e.to_string();
+    if let Some(EvidenceCommand::Verify { file }) = args.command {
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let ready = trueup_core::release::verify_evidence(&text, &file.display().to_string())
+            .map_err(err)?;
+        write_stdout(
+            format!(
+                "{}: valid, {}\n",
+                file.display(),
+                if ready { "ready" } else { "not ready" }
+            )
+            .as_bytes(),
+        )?;
+        return Ok(if ready {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let need = |what: &str| format!("evidence needs --{what}");
+    let release = load(&args.release.ok_or_else(|| need("release"))?)?;
+    let environment = args.environment.ok_or_else(|| need("env"))?;
+    let rev = args.rev.ok_or_else(|| need("rev"))?;
+    let live_path = args.live.ok_or_else(|| need("live"))?;
+    let live = if live_path.as_os_str() == "-" {
+        trueup_core::load_manifests_reader(std::io::stdin().lock(), "<stdin>").map_err(err)?
+    } else {
+        trueup_core::diff::load_live(&live_path).map_err(err)?
+    };
+    let attachments = trueup_core::release::read_attachments(&args.results).map_err(err)?;
+    let exceptions = match &args.exceptions {
+        Some(path) => trueup_core::release::load_exceptions(path).map_err(err)?,
+        None => Vec::new(),
+    };
+    let repo = trueup_core::git::open_or_discover(args.repo.as_deref()).map_err(err)?;
+    let environment = repo.relative_path(&environment).map_err(err)?;
+    let bundle = repo
+        .evidence(&trueup_core::git::EvidenceRequest {
+            release: &release,
+            environment: &environment,
+            revision: &rev,
+            live: &live,
+            attachments: &attachments,
+            exceptions: &exceptions,
+            created_at: args.created_at,
+            diff: trueup_core::diff::DiffOptions {
+                namespace: args.namespace,
+                ..Default::default()
+            },
+        })
+        .map_err(err)?;
+    let text = match args.output {
+        EvidenceOutput::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&bundle).map_err(|e| e.to_string())?
+        ),
+        EvidenceOutput::Md => trueup_core::release::evidence_markdown(&bundle),
+    };
+    write_stdout(text.as_bytes())?;
+    let ready = matches!(
+        bundle.get_path(&["ready"]),
+        Some(trueup_core::Value::Bool(true))
+    );
+    Ok(if ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

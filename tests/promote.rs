@@ -1,64 +1,22 @@
 //! Promotion as a Git change, on real repositories built with the git CLI
 //! in temporary folders: staging ran digest 1 then 2; prod runs 0.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use trueup_core::ErrorKind;
 use trueup_core::git::{PromoteOptions, Repo, Signature, WriteOptions};
 use trueup_core::release::ReleaseManifest;
 
-fn digest(c: char) -> String {
-    format!("sha256:{}", c.to_string().repeat(64))
-}
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", "1790000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1790000000 +0000")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("UTF-8")
-        .trim_end()
-        .to_owned()
-}
-
-fn write(dir: &Path, path: &str, text: &str) {
-    let full = dir.join(path);
-    std::fs::create_dir_all(full.parent().expect("a folder")).expect("creates");
-    std::fs::write(full, text).expect("writes");
-}
+#[path = "common/git_scratch.rs"]
+mod git_scratch;
+use git_scratch::{Scratch, digest, git, write};
 
 const PROD: &str = "# prod: owned by the platform team\nresources:\n- ../../base\nimages:\n- name: ghcr.io/acme/api # the API\n  digest: DIGEST # pinned by promotion\n";
 
 /// The repository and its commits: staging at digest 1, then at digest 2.
 fn shop(name: &str) -> (Scratch, Vec<String>) {
-    let dir = std::env::temp_dir().join(format!("trueup-promote-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("creates");
-    let s = Scratch(dir);
+    let s = Scratch::repo(&format!("promote-{name}"));
     let d = &s.0;
-    git(d, &["init", "-q", "-b", "main"]);
-    git(d, &["config", "user.name", "Test Author"]);
-    git(d, &["config", "user.email", "author@example.com"]);
     write(
         d,
         "apps/shop/base/kustomization.yaml",

@@ -420,6 +420,41 @@ export interface DiffWarning {
   message: string
 }
 
+/**
+ * The evidence bundle of the environment at `environment` (an overlay
+ * path) at sync revision `rev`, diffed against `live` (a ManifestSet or
+ * paths): the release and its id, the sha256 of Git's desired state, live
+ * image drift, attached results, exceptions, `createdAt`, `ready`, and
+ * `id` over the rest.
+ */
+export declare function evidence(release: ReleaseManifest, environment: string, rev: string, live: ManifestSet | string | Array<string>, options?: EvidenceOptions | undefined | null): Record<string, any>
+
+/** `evidence` on the thread pool. */
+export declare function evidenceAsync(release: ReleaseManifest, environment: string, rev: string, live: ManifestSet | string | Array<string>, options?: EvidenceOptions | undefined | null): Promise<Record<string, any>>
+
+/** An evidence bundle as Markdown, for people. */
+export declare function evidenceMarkdown(bundle: Record<string, any>): string
+
+/** Options of `evidence`. */
+export interface EvidenceOptions {
+  /** Results files to attach (their names and sha256 are recorded). */
+  results?: Array<string>
+  /** Approved exceptions: a YAML file. */
+  exceptions?: string
+  /** The namespace desired objects without one go to. */
+  namespace?: string
+  /**
+   * When the bundle is made (RFC 3339).
+   * @default SOURCE_DATE_EPOCH, else now
+   */
+  createdAt?: string
+  /**
+   * The repository.
+   * @default the repository `environment` is in
+   */
+  repo?: string
+}
+
 /** One field that changes between two revisions. */
 export interface FieldChange {
   /** The field, as in diff reports (`spec.template.spec.containers[name=app].image`). */
@@ -794,6 +829,12 @@ export interface TrueupError {
    */
   images?: string
 }
+
+/**
+ * Checks an evidence bundle's `id` against its content (JSON text or an
+ * object); returns whether it says ready. A changed bundle throws `E_RELEASE`.
+ */
+export declare function verifyEvidence(bundle: string | Record<string, any>): boolean
 
 /** The version of the engine. */
 export declare function version(): string

@@ -106,7 +106,7 @@ impl From<&trueup_core::Error> for TrueupError {
 }
 
 /// Rejects a promise with the same error the sync variant throws.
-fn reject_with<T>(env: Env, error: trueup_core::Error) -> napi::Result<T> {
+pub(crate) fn reject_with<T>(env: Env, error: trueup_core::Error) -> napi::Result<T> {
     Err(thrown(&env, error))
 }
 
@@ -733,13 +733,15 @@ pub struct DiffOptions<'a> {
 
 /// Desired or live state for `diffAsync`: a copy of a set in hand, or paths
 /// read when the diff runs (off the main thread).
-enum Manifests {
+pub(crate) enum Manifests {
     Set(CoreManifestSet),
     Paths(Vec<String>),
 }
 
 impl Manifests {
-    fn from_js(value: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>) -> Self {
+    pub(crate) fn from_js(
+        value: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    ) -> Self {
         match value {
             Either3::A(set) => Manifests::Set(set.inner.clone()),
             Either3::B(path) => Manifests::Paths(vec![path]),
@@ -747,7 +749,7 @@ impl Manifests {
         }
     }
 
-    fn load(self) -> std::result::Result<CoreManifestSet, trueup_core::Error> {
+    pub(crate) fn load(self) -> std::result::Result<CoreManifestSet, trueup_core::Error> {
         match self {
             Manifests::Set(set) => Ok(set),
             Manifests::Paths(paths) => trueup_core::diff::load_desired(&paths),

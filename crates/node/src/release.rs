@@ -539,3 +539,183 @@ pub fn promote_async(
     let (release, settings) = settings(options);
     Job::spawn(move || promote_impl(&from_path, &to_path, release, settings))
 }
+
+/// Options of `evidence`.
+#[napi(object)]
+pub struct EvidenceOptions {
+    /// Results files to attach (their names and sha256 are recorded).
+    pub results: Option<Vec<String>>,
+    /// Approved exceptions: a YAML file.
+    pub exceptions: Option<String>,
+    /// The namespace desired objects without one go to.
+    pub namespace: Option<String>,
+    /// When the bundle is made (RFC 3339).
+    /// @default SOURCE_DATE_EPOCH, else now
+    pub created_at: Option<String>,
+    /// The repository.
+    /// @default the repository `environment` is in
+    pub repo: Option<String>,
+}
+
+/// `evidence`'s options, read on any thread.
+struct EvidenceSettings {
+    results: Vec<String>,
+    exceptions: Option<String>,
+    namespace: Option<String>,
+    created_at: Option<String>,
+    repo: Option<String>,
+}
+
+impl From<Option<EvidenceOptions>> for EvidenceSettings {
+    fn from(options: Option<EvidenceOptions>) -> Self {
+        let o = options.unwrap_or(EvidenceOptions {
+            results: None,
+            exceptions: None,
+            namespace: None,
+            created_at: None,
+            repo: None,
+        });
+        EvidenceSettings {
+            results: o.results.unwrap_or_default(),
+            exceptions: o.exceptions,
+            namespace: o.namespace,
+            created_at: o.created_at,
+            repo: o.repo,
+        }
+    }
+}
+
+fn evidence_impl(
+    release: &CoreRelease,
+    environment: &str,
+    rev: &str,
+    live: crate::Manifests,
+    settings: EvidenceSettings,
+) -> std::result::Result<serde_json::Value, trueup_core::Error> {
+    let live = live.load()?;
+    let attachments = trueup_core::release::read_attachments(&settings.results)?;
+    let exceptions = match &settings.exceptions {
+        Some(path) => trueup_core::release::load_exceptions(path)?,
+        None => Vec::new(),
+    };
+    let (repo, environment) = trueup_core::git::locate(
+        settings.repo.as_deref().map(std::path::Path::new),
+        environment.as_ref(),
+    )?;
+    let bundle = repo.evidence(&trueup_core::git::EvidenceRequest {
+        release,
+        environment: &environment,
+        revision: rev,
+        live: &live,
+        attachments: &attachments,
+        exceptions: &exceptions,
+        created_at: settings.created_at,
+        diff: trueup_core::diff::DiffOptions {
+            namespace: settings.namespace,
+            ..Default::default()
+        },
+    })?;
+    Ok(serde_json::to_value(&bundle).unwrap_or(serde_json::Value::Null))
+}
+
+/// The evidence bundle of the environment at `environment` (an overlay
+/// path) at sync revision `rev`, diffed against `live` (a ManifestSet or
+/// paths): the release and its id, the sha256 of Git's desired state, live
+/// image drift, attached results, exceptions, `createdAt`, `ready`, and
+/// `id` over the rest.
+#[napi(ts_return_type = "Record<string, any>")]
+pub fn evidence(
+    env: Env,
+    release: &ReleaseManifest,
+    environment: String,
+    rev: String,
+    live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    options: Option<EvidenceOptions>,
+) -> Result<serde_json::Value> {
+    evidence_impl(
+        &release.inner,
+        &environment,
+        &rev,
+        crate::Manifests::from_js(live),
+        options.into(),
+    )
+    .map_err(|e| thrown(&env, e))
+}
+
+/// The work of `evidenceAsync`, run off the main thread.
+pub struct EvidenceTask {
+    work: Option<(
+        CoreRelease,
+        String,
+        String,
+        crate::Manifests,
+        EvidenceSettings,
+    )>,
+}
+
+impl Task for EvidenceTask {
+    type Output = std::result::Result<serde_json::Value, trueup_core::Error>;
+    type JsValue = std::collections::HashMap<String, serde_json::Value>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let (release, environment, rev, live, settings) = self
+            .work
+            .take()
+            .ok_or_else(|| Error::from_reason("evidenceAsync ran twice"))?;
+        Ok(evidence_impl(&release, &environment, &rev, live, settings))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(serde_json::Value::Object(bundle)) => Ok(bundle.into_iter().collect()),
+            Ok(_) => Err(Error::from_reason("an evidence bundle is an object")),
+            Err(e) => crate::reject_with(env, e),
+        }
+    }
+}
+
+/// `evidence` on the thread pool.
+#[napi(ts_return_type = "Promise<Record<string, any>>")]
+pub fn evidence_async(
+    release: &ReleaseManifest,
+    environment: String,
+    rev: String,
+    live: Either3<ClassInstance<'_, ManifestSet>, String, Vec<String>>,
+    options: Option<EvidenceOptions>,
+) -> AsyncTask<EvidenceTask> {
+    AsyncTask::new(EvidenceTask {
+        work: Some((
+            release.inner.clone(),
+            environment,
+            rev,
+            crate::Manifests::from_js(live),
+            options.into(),
+        )),
+    })
+}
+
+/// Checks an evidence bundle's `id` against its content (JSON text or an
+/// object); returns whether it says ready. A changed bundle throws `E_RELEASE`.
+#[napi]
+pub fn verify_evidence(
+    env: Env,
+    #[napi(ts_arg_type = "string | Record<string, any>")] bundle: Either<
+        String,
+        std::collections::HashMap<String, serde_json::Value>,
+    >,
+) -> Result<bool> {
+    let text = match bundle {
+        Either::A(text) => text,
+        Either::B(value) => serde_json::to_string(&value).unwrap_or_default(),
+    };
+    trueup_core::release::verify_evidence(&text, "<evidence>").map_err(|e| thrown(&env, e))
+}
+
+/// An evidence bundle as Markdown, for people.
+#[napi]
+pub fn evidence_markdown(
+    #[napi(ts_arg_type = "Record<string, any>")] bundle: serde_json::Value,
+) -> Result<String> {
+    let value = trueup_core::Value::from_json(&bundle.to_string()).map_err(Error::from_reason)?;
+    Ok(trueup_core::release::evidence_markdown(&value))
+}

@@ -679,5 +679,23 @@ test('promote commits on a deploy branch, finds it again, refuses untested diges
   const allowed = trueup.promote(path.join(dir, 'staging'), path.join(dir, 'prod'), { repo: dir, release: untested, allowUntested: 'hotfix' })
   assert.equal(allowed.images[0].testedAt, null)
   assert.match(allowed.body, /hotfix/)
+
+  // The evidence bundle of staging: ready, reproducible, tamper-evident.
+  const rev = git('rev-parse', 'HEAD')
+  const release = trueup.ReleaseManifest.create('r', 'x', REVISION, { images: [`ghcr.io/acme/api@${DIGEST}`] })
+  const live = trueup.loadManifests(
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: default\n  generation: 1\nspec:\n' +
+    `  template:\n    spec:\n      containers:\n      - name: api\n        image: ghcr.io/acme/api@${DIGEST}\n` +
+    'status:\n  observedGeneration: 1\n  replicas: 1\n  updatedReplicas: 1\n  readyReplicas: 1\n  availableReplicas: 1\n')
+  const options = { repo: dir, createdAt: '2026-11-29T12:00:00Z' }
+  const bundle = trueup.evidence(release, path.join(dir, 'staging'), rev, live, options)
+  assert.equal(bundle.ready, true)
+  assert.deepEqual(bundle.imageDrift, [])
+  const sameAgain = await trueup.evidenceAsync(release, path.join(dir, 'staging'), rev, live, options)
+  assert.equal(sameAgain.id, bundle.id)
+  assert.equal(trueup.verifyEvidence(bundle), true)
+  assert.equal(trueup.verifyEvidence(JSON.stringify(sameAgain)), true)
+  assert.throws(() => trueup.verifyEvidence({ ...bundle, revision: '0'.repeat(40) }), { code: 'E_RELEASE' })
+  assert.match(trueup.evidenceMarkdown(bundle), /^# Evidence: r in `staging`/)
   fs.rmSync(dir, { recursive: true })
 })

@@ -351,13 +351,13 @@ fn build_all<'py>(
 /// A set of manifests: a `ManifestSet`'s own (not copied), or read from a
 /// path or a list of paths (overlay folders are rendered, see
 /// `trueup_core::diff::load_desired`).
-enum Manifests<'py> {
+pub(crate) enum Manifests<'py> {
     Given(Bound<'py, ManifestSet>),
     Read(CoreManifestSet),
 }
 
 impl Manifests<'_> {
-    fn set(&self) -> &CoreManifestSet {
+    pub(crate) fn set(&self) -> &CoreManifestSet {
         match self {
             Manifests::Given(set) => &set.get().inner,
             Manifests::Read(set) => set,
@@ -365,7 +365,10 @@ impl Manifests<'_> {
     }
 }
 
-fn manifests_arg<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Manifests<'py>> {
+pub(crate) fn manifests_arg<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Manifests<'py>> {
     if let Ok(set) = value.cast::<ManifestSet>() {
         return Ok(Manifests::Given(set.clone()));
     }
@@ -615,6 +618,9 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<release::ReleaseManifest>()?;
     m.add_function(wrap_pyfunction!(release::apply_release, m)?)?;
     m.add_function(wrap_pyfunction!(release::promote, m)?)?;
+    m.add_function(wrap_pyfunction!(release::evidence, m)?)?;
+    m.add_function(wrap_pyfunction!(release::verify_evidence, m)?)?;
+    m.add_function(wrap_pyfunction!(release::evidence_markdown, m)?)?;
     m.add("TrueupError", py.get_type::<TrueupError>())?;
     m.add("YamlError", py.get_type::<YamlError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;

@@ -256,3 +256,79 @@ pub(crate) fn promote<'py>(
         .map_err(to_py_err)?;
     py.import("json")?.call_method1("loads", (json,))
 }
+
+/// The evidence bundle of the environment at `environment` (an overlay
+/// path) at sync revision `rev`: the release and its id, the sha256 of the
+/// desired state Git renders there, the diff against `live` (a ManifestSet
+/// or a path), live image drift, the attached `results` files (hashed), the
+/// `exceptions` (a YAML file; an expired one raises ReleaseError),
+/// `createdAt` and `ready`, with `id` over the rest. Returns it as a dict.
+#[pyfunction]
+#[pyo3(signature = (release, environment, rev, live, *, results = None, exceptions = None, namespace = None, created_at = None, repo = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn evidence<'py>(
+    py: Python<'py>,
+    release: &ReleaseManifest,
+    environment: PathBuf,
+    rev: String,
+    live: &Bound<'py, PyAny>,
+    results: Option<Vec<PathBuf>>,
+    exceptions: Option<PathBuf>,
+    namespace: Option<String>,
+    created_at: Option<String>,
+    repo: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let live = crate::manifests_arg(py, live)?;
+    let live = live.set();
+    let json = py
+        .detach(|| {
+            let attachments = trueup_core::release::read_attachments(&results.unwrap_or_default())?;
+            let exceptions = match exceptions {
+                Some(path) => trueup_core::release::load_exceptions(&path)?,
+                None => Vec::new(),
+            };
+            let (repo, environment) = trueup_core::git::locate(repo.as_deref(), &environment)?;
+            let bundle = repo.evidence(&trueup_core::git::EvidenceRequest {
+                release: &release.inner,
+                environment: &environment,
+                revision: &rev,
+                live,
+                attachments: &attachments,
+                exceptions: &exceptions,
+                created_at,
+                diff: trueup_core::diff::DiffOptions {
+                    namespace,
+                    ..Default::default()
+                },
+            })?;
+            Ok::<String, trueup_core::Error>(serde_json::to_string(&bundle).unwrap_or_default())
+        })
+        .map_err(to_py_err)?;
+    py.import("json")?.call_method1("loads", (json,))
+}
+
+/// Checks an evidence bundle's `id` against its content (JSON text, or a
+/// dict); returns whether it says ready. A changed bundle raises ReleaseError.
+#[pyfunction]
+pub(crate) fn verify_evidence(py: Python<'_>, bundle: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let text: String = match bundle.extract::<String>() {
+        Ok(text) => text,
+        Err(_) => py
+            .import("json")?
+            .call_method1("dumps", (bundle,))?
+            .extract()?,
+    };
+    trueup_core::release::verify_evidence(&text, "<evidence>").map_err(to_py_err)
+}
+
+/// An evidence bundle (a dict) as Markdown, for people.
+#[pyfunction]
+pub(crate) fn evidence_markdown(py: Python<'_>, bundle: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text: String = py
+        .import("json")?
+        .call_method1("dumps", (bundle,))?
+        .extract()?;
+    let value =
+        trueup_core::Value::from_json(&text).map_err(pyo3::exceptions::PyValueError::new_err)?;
+    Ok(trueup_core::release::evidence_markdown(&value))
+}

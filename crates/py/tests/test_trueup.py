@@ -709,3 +709,27 @@ def test_promote_commits_on_a_deploy_branch_and_refuses_untested_digests(tmp_pat
     assert err.value.code == "E_UNTESTED" and "9999" in err.value.images
     allowed = trueup.promote(tmp_path / "staging", tmp_path / "prod", release=untested, allow_untested="hotfix", repo=tmp_path)
     assert allowed["images"][0]["testedAt"] is None and "hotfix" in allowed["body"]
+
+
+def test_evidence_bundle_ready_reproducible_and_tamper_evident(tmp_path):
+    _shop(tmp_path)
+    rev = _git(tmp_path, "rev-parse", "HEAD")
+    release = trueup.ReleaseManifest.create("r", "x", REVISION, images=[f"ghcr.io/acme/api@{DIGEST}"])
+    live = trueup.load_manifests(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: default\n  generation: 1\nspec:\n"
+        f"  template:\n    spec:\n      containers:\n      - name: api\n        image: ghcr.io/acme/api@{DIGEST}\n"
+        "status:\n  observedGeneration: 1\n  replicas: 1\n  updatedReplicas: 1\n  readyReplicas: 1\n  availableReplicas: 1\n"
+    )
+    results = tmp_path / "smoke.txt"
+    results.write_text("3 passed\n")
+    bundle = trueup.evidence(release, tmp_path / "staging", rev, live, results=[results], created_at="2026-11-29T12:00:00Z", repo=tmp_path)
+    assert bundle["ready"] is True and bundle["imageDrift"] == []
+    assert bundle["attachments"][0]["sha256"].startswith("sha256:")
+    again = trueup.evidence(release, tmp_path / "staging", rev, live, results=[results], created_at="2026-11-29T12:00:00Z", repo=tmp_path)
+    assert again["id"] == bundle["id"]
+    assert trueup.verify_evidence(bundle) is True
+    assert trueup.verify_evidence(json.dumps(bundle)) is True
+    bundle["revision"] = "0" * 40
+    with pytest.raises(trueup.ReleaseError, match="was changed"):
+        trueup.verify_evidence(bundle)
+    assert "# Evidence: r in `staging`" in trueup.evidence_markdown(again)

@@ -22,7 +22,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use history::{CommitInfo, HistoryOptions};
-pub use promote::{PromoteOptions, PromotedImage, Promotion};
+pub use promote::{EvidenceRequest, PromoteOptions, PromotedImage, Promotion};
 pub use tree::{MAX_LISTED_FILES, TreeSource};
 pub use write::{CommitRequest, FileChange, Rollback, RollbackOutcome, Signature, WriteOptions};
 

@@ -402,3 +402,51 @@ fn body(
     }
     out
 }
+
+/// What [`Repo::evidence`] records.
+#[derive(Debug, Clone)]
+pub struct EvidenceRequest<'a> {
+    /// The release intended.
+    pub release: &'a ReleaseManifest,
+    /// The environment's overlay path, relative to the repository's root.
+    pub environment: &'a str,
+    /// The GitOps sync revision.
+    pub revision: &'a str,
+    /// The live objects.
+    pub live: &'a ManifestSet,
+    /// Attached results.
+    pub attachments: &'a [crate::release::Attachment],
+    /// Approved exceptions.
+    pub exceptions: &'a [crate::release::Exception],
+    /// When the bundle is made (RFC 3339); `SOURCE_DATE_EPOCH` or now when `None`.
+    pub created_at: Option<String>,
+    /// How the diff against live state is made (namespace, ignore rules...).
+    pub diff: crate::diff::DiffOptions,
+}
+
+impl Repo {
+    /// The evidence bundle of an environment at a sync revision (see
+    /// [`crate::release::evidence_bundle`]): its overlay rendered at that
+    /// revision from Git objects, diffed against the live objects.
+    pub fn evidence(&self, request: &EvidenceRequest<'_>) -> Result<crate::yaml::Value, Error> {
+        let environment = tree_path(request.environment);
+        let revision = self.resolve(request.revision)?;
+        let desired = self.build(&environment, &revision, &Default::default())?;
+        let report = crate::diff::diff(&desired, request.live, &request.diff)?;
+        let created_at = request
+            .created_at
+            .clone()
+            .unwrap_or_else(crate::release::evidence_time);
+        crate::release::evidence_bundle(&crate::release::EvidenceInput {
+            release: request.release,
+            environment: &environment,
+            revision: &revision,
+            desired: &desired,
+            report: &report,
+            live: request.live,
+            attachments: request.attachments,
+            exceptions: request.exceptions,
+            created_at: &created_at,
+        })
+    }
+}

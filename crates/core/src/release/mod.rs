@@ -23,8 +23,13 @@
 mod apply;
 mod canonical;
 mod edit;
+mod evidence;
 
 pub use apply::{ApplyOptions, FileEdit, RELEASE_REF_FILE, apply_release, apply_release_source};
+pub use evidence::{
+    Attachment, EVIDENCE_KIND, EvidenceInput, Exception, evidence_bundle, evidence_markdown,
+    evidence_time, load_exceptions, parse_exceptions, read_attachments, rfc3339, verify_evidence,
+};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -42,12 +42,15 @@ from ._trueup import (
     commit,
     diff,
     diff_revisions,
+    evidence,
+    evidence_markdown,
     history,
     load_manifests,
     load_manifests_file,
     promote,
     resolve,
     rollback,
+    verify_evidence,
 )
 
 __all__ = [
@@ -72,10 +75,13 @@ __all__ = [
     "commit",
     "diff",
     "diff_revisions",
+    "evidence",
+    "evidence_markdown",
     "history",
     "load_manifests",
     "load_manifests_file",
     "promote",
     "resolve",
     "rollback",
+    "verify_evidence",
 ]

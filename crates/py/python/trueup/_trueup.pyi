@@ -497,3 +497,32 @@ def promote(
     images ``from_path`` renders; digests it never ran raise
     ``UntestedError`` unless ``allow_untested`` gives the reason. Re-running
     finds the branch (``existing``) and writes nothing."""
+
+
+def evidence(
+    release: ReleaseManifest,
+    environment: _Path,
+    rev: str,
+    live: _Manifests,
+    *,
+    results: Optional[list[_Path]] = None,
+    exceptions: Optional[_Path] = None,
+    namespace: Optional[str] = None,
+    created_at: Optional[str] = None,
+    repo: Optional[_Path] = None,
+) -> dict[str, Any]:
+    """The evidence bundle of the environment at ``environment`` at sync
+    revision ``rev``: the release and its id, the sha256 of Git's desired
+    state there, the diff against ``live``, live image drift, the attached
+    ``results`` files (hashed), the ``exceptions`` (a YAML file; an expired one
+    raises ReleaseError), ``createdAt`` (``created_at``, else
+    ``SOURCE_DATE_EPOCH``, else now) and ``ready``, with ``id`` over the rest."""
+
+
+def verify_evidence(bundle: Union[str, dict[str, Any]]) -> bool:
+    """Check a bundle's ``id`` against its content; whether it says ready.
+    A changed bundle raises ReleaseError."""
+
+
+def evidence_markdown(bundle: dict[str, Any]) -> str:
+    """An evidence bundle as Markdown, for people."""
