@@ -699,3 +699,71 @@ test('promote commits on a deploy branch, finds it again, refuses untested diges
   assert.match(trueup.evidenceMarkdown(bundle), /^# Evidence: r in `staging`/)
   fs.rmSync(dir, { recursive: true })
 })
+
+test('the GitHub action example pushes the promotion and opens the pull request', async () => {
+  const { execFileSync, execFile } = require('node:child_process')
+  const http = require('node:http')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-action-'))
+  const work = path.join(dir, 'work')
+  fs.mkdirSync(work)
+  const env = { ...process.env, GIT_AUTHOR_DATE: '1790000000 +0000', GIT_COMMITTER_DATE: '1790000000 +0000', GIT_CONFIG_NOSYSTEM: '1', HOME: dir }
+  const git = (cwd, ...args) => execFileSync('git', args, { cwd, env }).toString().trim()
+  git(dir, 'init', '-q', '--bare', 'origin.git')
+  git(work, 'init', '-q', '-b', 'main')
+  git(work, 'config', 'user.name', 'T')
+  git(work, 'config', 'user.email', 't@example.com')
+  const files = {
+    'base/kustomization.yaml': 'resources:\n- api.yaml\n',
+    'base/api.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n' +
+      '      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.0\n',
+    'staging/kustomization.yaml': `resources:\n- ../base\nimages:\n- name: ghcr.io/acme/api\n  digest: ${DIGEST}\n`,
+    'prod/kustomization.yaml': 'resources:\n- ../base\n',
+  }
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true })
+    fs.writeFileSync(path.join(work, file), text)
+  }
+  git(work, 'add', '-A')
+  git(work, 'commit', '-q', '-m', 'shop')
+  git(work, 'remote', 'add', 'origin', path.join(dir, 'origin.git'))
+  git(work, 'push', '-q', 'origin', 'main')
+  // GitHub's API, recording the pull request call.
+  const calls = []
+  const server = http.createServer((req, res) => {
+    let data = ''
+    req.on('data', (chunk) => { data += chunk })
+    req.on('end', () => {
+      calls.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(data) })
+      res.writeHead(201, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ html_url: 'http://forge.test/acme/shop/pull/1' }))
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const output = path.join(dir, 'github-output')
+  const action = path.resolve(__dirname, '..', '..', '..', 'examples', 'github-action', 'index.js')
+  const run = await new Promise((resolve) => execFile(process.execPath, [action], {
+    cwd: work,
+    env: {
+      ...env,
+      INPUT_FROM: 'staging',
+      INPUT_TO: 'prod',
+      'INPUT_GITHUB-TOKEN': 't0ken',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_API_URL: `http://127.0.0.1:${server.address().port}`,
+      GITHUB_OUTPUT: output,
+      TRUEUP_MODULE: path.resolve(__dirname, '..'),
+    },
+  }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr })))
+  server.close()
+  assert.equal(run.code, 0, run.stderr)
+  const branch = git(path.join(dir, 'origin.git'), 'for-each-ref', '--format=%(refname:short)', 'refs/heads/deploy/')
+  assert.match(branch, /^deploy\/prod-[0-9a-f]{12}$/)
+  assert.equal(calls.length, 1)
+  assert.equal(calls[0].path, '/repos/acme/shop/pulls')
+  assert.equal(calls[0].auth, 'Bearer t0ken')
+  assert.equal(calls[0].body.head, branch)
+  assert.equal(calls[0].body.base, 'main')
+  assert.match(calls[0].body.body, /ghcr\.io\/acme\/api/)
+  assert.match(fs.readFileSync(output, 'utf8'), new RegExp(`^branch=${branch}\\ncommit=[0-9a-f]{40}\\npull-request=http://forge.test/acme/shop/pull/1\\n$`))
+  fs.rmSync(dir, { recursive: true })
+})

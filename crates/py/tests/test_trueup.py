@@ -733,3 +733,66 @@ def test_evidence_bundle_ready_reproducible_and_tamper_evident(tmp_path):
     with pytest.raises(trueup.ReleaseError, match="was changed"):
         trueup.verify_evidence(bundle)
     assert "# Evidence: r in `staging`" in trueup.evidence_markdown(again)
+
+
+class _PullRequests:
+    """A local HTTP server that records pull request calls as GitHub's API
+    receives them: 201 the first time for a branch, 422 after."""
+
+    def __init__(self):
+        import http.server
+
+        calls = self.calls = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                calls.append((self.path, self.headers["Authorization"], body))
+                seen = sum(1 for _, _, b in calls if b["head"] == body["head"])
+                self.send_response(201 if seen == 1 else 422)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps({"html_url": "http://forge.test/acme/shop/pull/1"}).encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_promote_example_pushes_the_branch_and_opens_the_pull_request(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    origin = tmp_path / "origin.git"
+    work = tmp_path / "work"
+    work.mkdir()
+    _git(tmp_path, "init", "-q", "--bare", str(origin))
+    _shop(work)
+    _git(work, "remote", "add", "origin", str(origin))
+    _git(work, "push", "-q", "origin", "main")
+    spec = importlib.util.spec_from_file_location("promote_example", REPO / "examples" / "promote.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    server = _PullRequests()
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    args = ["--from", str(work / "staging"), "--to", str(work / "prod"), "--repo-slug", "acme/shop",
+            "--api", server.url, "--repo", str(work)]
+    try:
+        assert example.main(args) == 0
+        assert example.main(args) == 0  # again: the branch is there, the pull request too
+    finally:
+        server.close()
+    branch = _git(origin, "for-each-ref", "--format=%(refname:short)", "refs/heads/deploy/")
+    assert branch.startswith("deploy/prod-")
+    path, auth, body = server.calls[0]
+    assert (path, auth) == ("/repos/acme/shop/pulls", "Bearer t0ken")
+    assert body["head"] == branch and body["base"] == "main"
+    assert body["title"].endswith("to prod") and "ghcr.io/acme/api" in body["body"]
+    assert len(server.calls) == 2
+    assert "http://forge.test/acme/shop/pull/1" in capsys.readouterr().out
