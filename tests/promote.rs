@@ -1,6 +1,7 @@
 //! Promotion as a Git change, on real repositories built with the git CLI
 //! in temporary folders: staging ran digest 1 then 2; prod runs 0.
 
+use std::path::Path;
 use std::process::Command;
 
 use trueup_core::ErrorKind;
@@ -347,4 +348,55 @@ fn the_cli_promotes_and_refuses_with_exit_codes() {
         "apps/shop/overlays/prod",
     ]);
     assert_eq!(code, Some(2));
+}
+
+/// The promoted overlay is what kustomize renders from the expected bytes:
+/// `tests/promote_golden/` holds the repository's files, the edit prod must
+/// get (`overlays/prod-promoted/kustomization.yaml`, written by hand) and
+/// what the real kustomize renders from it (`expected.yaml`, from
+/// `../shared/oracle/kustomize-oracle golden tests/promote_golden`).
+#[test]
+fn the_promoted_overlay_renders_what_kustomize_renders_from_the_expected_bytes() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/promote_golden/apps/shop");
+    let s = Scratch::repo("promote-golden");
+    for file in [
+        "base/kustomization.yaml",
+        "base/api.yaml",
+        "base/worker.yaml",
+        "overlays/staging/kustomization.yaml",
+        "overlays/prod/kustomization.yaml",
+    ] {
+        let text = std::fs::read_to_string(golden.join(file)).expect("reads");
+        write(&s.0, &format!("apps/shop/{file}"), &text);
+    }
+    git(&s.0, &["add", "-A"]);
+    git(&s.0, &["commit", "-q", "-m", "shop"]);
+    let repo = Repo::open(&s.0).expect("repo");
+    let promotion = repo
+        .promote(
+            "apps/shop/overlays/staging",
+            "apps/shop/overlays/prod",
+            &options(None),
+        )
+        .expect("promotes");
+    let tree = repo.tree_source(&promotion.commit).expect("tree");
+    let edited = trueup_core::Source::read(&tree, "apps/shop/overlays/prod/kustomization.yaml")
+        .expect("reads");
+    let expected =
+        std::fs::read(golden.join("overlays/prod-promoted/kustomization.yaml")).expect("reads");
+    assert_eq!(
+        String::from_utf8_lossy(&edited),
+        String::from_utf8_lossy(&expected)
+    );
+    let rendered = repo
+        .build(
+            "apps/shop/overlays/prod",
+            &promotion.commit,
+            &Default::default(),
+        )
+        .expect("renders");
+    let oracle = std::fs::read_to_string(golden.join("overlays/prod-promoted/expected.yaml"))
+        .expect("golden");
+    assert_eq!(rendered.to_yaml(), oracle);
+    assert_eq!(promotion.images.len(), 2);
 }

@@ -691,6 +691,9 @@ test('promote commits on a deploy branch, finds it again, refuses untested diges
   const bundle = trueup.evidence(release, path.join(dir, 'staging'), rev, live, options)
   assert.equal(bundle.ready, true)
   assert.deepEqual(bundle.imageDrift, [])
+  // The same inputs give the same id in every language (the Python test asserts it too).
+  assert.equal(rev, '8993d80808ce9a68076e2118fbfd148f3a9c4114')
+  assert.equal(bundle.id, 'sha256:5c117a7398a0f2b806300640164b0aba5b8cc43c6f5ce3968266853df35b6182')
   const sameAgain = await trueup.evidenceAsync(release, path.join(dir, 'staging'), rev, live, options)
   assert.equal(sameAgain.id, bundle.id)
   assert.equal(trueup.verifyEvidence(bundle), true)

@@ -720,6 +720,11 @@ def test_evidence_bundle_ready_reproducible_and_tamper_evident(tmp_path):
         f"  template:\n    spec:\n      containers:\n      - name: api\n        image: ghcr.io/acme/api@{DIGEST}\n"
         "status:\n  observedGeneration: 1\n  replicas: 1\n  updatedReplicas: 1\n  readyReplicas: 1\n  availableReplicas: 1\n"
     )
+    # The same inputs give the same id in every language: the Node test
+    # builds the same repository and asserts the same id.
+    plain = trueup.evidence(release, tmp_path / "staging", rev, live, created_at="2026-11-29T12:00:00Z", repo=tmp_path)
+    assert rev == "8993d80808ce9a68076e2118fbfd148f3a9c4114"
+    assert plain["id"] == "sha256:5c117a7398a0f2b806300640164b0aba5b8cc43c6f5ce3968266853df35b6182"
     results = tmp_path / "smoke.txt"
     results.write_text("3 passed\n")
     bundle = trueup.evidence(release, tmp_path / "staging", rev, live, results=[results], created_at="2026-11-29T12:00:00Z", repo=tmp_path)
