@@ -1380,3 +1380,41 @@ fn endpoints_compare_whatever_the_order_of_their_subsets() {
     );
     assert_eq!(status(&git, &moved), SyncStatus::OutOfSync);
 }
+
+/// A Service's ports are keyed by port and protocol (the API's list-map
+/// keys): DNS's port 53 is two ports, TCP and UDP, and the order live
+/// lists them in is no difference.
+#[test]
+fn service_ports_are_keyed_by_port_and_protocol() {
+    let service = |ports: &str| {
+        set(&format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: dns\n  namespace: kube-system\nspec:\n  ports:\n{ports}"
+        ))
+    };
+    let desired = service(
+        "  - {name: dns, port: 53, protocol: UDP, targetPort: 53}\n  - {name: dns-tcp, port: 53, targetPort: 53}\n",
+    );
+    let live = |udp_target: u16| {
+        service(&format!(
+            "  - {{name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}}\n  - {{name: dns, port: 53, protocol: UDP, targetPort: {udp_target}}}\n"
+        ))
+    };
+    let report = diff::diff(&desired, &live(53), &DiffOptions::default()).unwrap();
+    assert_eq!(
+        report.resources[0].status,
+        SyncStatus::Synced,
+        "{:?}",
+        report.resources[0].changes
+    );
+    let report = diff::diff(&desired, &live(5353), &DiffOptions::default()).unwrap();
+    let paths: Vec<&str> = report.resources[0]
+        .changes
+        .iter()
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(paths, ["spec.ports[port=53,protocol=UDP].targetPort"]);
+    assert_eq!(
+        serde_json::to_value(report.resources[0].patch.clone().unwrap()).unwrap(),
+        serde_json::json!({"spec": {"ports": [{"port": 53, "protocol": "UDP", "targetPort": 53}]}})
+    );
+}

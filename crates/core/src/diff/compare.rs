@@ -499,14 +499,10 @@ fn same(x: &Value, y: &Value, eq: Equivalence) -> bool {
 
 /// Whether every item has a distinct value of the merge key (otherwise the
 /// list is compared by index or whole, so that no item is left out).
-fn uniquely_keyed(items: &[Value], key: &str) -> bool {
+fn uniquely_keyed(items: &[Value], key: MergeKey) -> bool {
     let mut seen = std::collections::HashSet::with_capacity(items.len());
     for item in items {
-        let Some(k) = item
-            .as_map()
-            .and_then(|m| m.get(key))
-            .and_then(Value::scalar_text)
-        else {
+        let Some(k) = key.of(item) else {
             return false;
         };
         if !seen.insert(k) {
@@ -514,6 +510,32 @@ fn uniquely_keyed(items: &[Value], key: &str) -> bool {
         }
     }
     true
+}
+
+/// What identifies an element of a keyed list: its merge key's value, and
+/// for ports also their protocol (TCP when left out) — a Service's DNS port
+/// 53 is two elements, TCP and UDP, as the API's list-map keys say.
+#[derive(Debug, Clone, Copy)]
+struct MergeKey {
+    name: &'static str,
+    with_protocol: bool,
+}
+
+impl MergeKey {
+    /// The element's identity: `53`, or `53,protocol=UDP` (so that paths
+    /// read `ports[port=53,protocol=UDP]`).
+    fn of(self, item: &Value) -> Option<String> {
+        let map = item.as_map()?;
+        let value = map.get(self.name).and_then(Value::scalar_text)?;
+        if !self.with_protocol {
+            return Some(value);
+        }
+        let protocol = map
+            .get("protocol")
+            .and_then(Value::scalar_text)
+            .unwrap_or_else(|| "TCP".to_owned());
+        Some(format!("{value},protocol={protocol}"))
+    }
 }
 
 /// Whether `owned` says the whole field at this place is ignored.
@@ -646,13 +668,27 @@ impl<'v> Walk<'v, '_> {
             (Some(Value::Seq(ds)), Some(Value::Seq(ls))) => {
                 let as_ = a.and_then(Value::as_seq);
                 let all_maps = ds.iter().chain(ls).all(|v| matches!(v, Value::Map(_)));
-                match list.and_then(|m| m.key) {
-                    Some(key)
-                        if all_maps
-                            && uniquely_keyed(ds, key)
-                            && uniquely_keyed(ls, key)
-                            && as_.is_none_or(|a| uniquely_keyed(a, key)) =>
-                    {
+                let usable = |key: MergeKey| {
+                    all_maps
+                        && uniquely_keyed(ds, key)
+                        && uniquely_keyed(ls, key)
+                        && as_.is_none_or(|a| uniquely_keyed(a, key))
+                };
+                let keys = list.and_then(|m| m.key).map(|name| {
+                    (
+                        MergeKey {
+                            name,
+                            with_protocol: false,
+                        },
+                        MergeKey {
+                            name,
+                            with_protocol: name == "port",
+                        },
+                    )
+                });
+                match keys {
+                    Some((key, _)) if usable(key) => self.keyed_list(ty, eq, key, ds, as_, ls, n),
+                    Some((_, key)) if key.with_protocol && usable(key) => {
                         self.keyed_list(ty, eq, key, ds, as_, ls, n)
                     }
                     _ if all_maps && ds.len() == ls.len() => {
@@ -734,17 +770,14 @@ impl<'v> Walk<'v, '_> {
         &mut self,
         ty: Type,
         eq: Equivalence,
-        key: &'static str,
+        merge_key: MergeKey,
         ds: &'v [Value],
         as_: Option<&'v [Value]>,
         ls: &'v [Value],
         n: Node<'v, '_>,
     ) -> Option<Value> {
-        let key_of = |item: &Value| {
-            item.as_map()
-                .and_then(|m| m.get(key))
-                .and_then(Value::scalar_text)
-        };
+        let key = merge_key.name;
+        let key_of = |item: &Value| merge_key.of(item);
         let ds_keys: Vec<Option<String>> = ds.iter().map(key_of).collect();
         let as_keys: Vec<Option<String>> = as_.unwrap_or_default().iter().map(key_of).collect();
         let ls_keys: Vec<Option<String>> = ls.iter().map(key_of).collect();
@@ -804,18 +837,22 @@ impl<'v> Walk<'v, '_> {
                 .and_then(|m| m.get(key))
                 .cloned()
                 .unwrap_or_else(|| Value::String(wanted.clone()));
+            // The element's identity first: its key (and protocol).
+            let mut element = Mapping::default();
+            element.insert(key.to_owned(), key_value);
+            if merge_key.with_protocol
+                && let Some(protocol) = probe.as_map().and_then(|m| m.get("protocol"))
+            {
+                element.insert("protocol".into(), protocol.clone());
+            }
             elements.push(match patch {
                 Value::Null => {
-                    let mut element = Mapping::default();
-                    element.insert(key.to_owned(), key_value);
                     element.insert("$patch".into(), Value::String("delete".into()));
                     Value::Map(element)
                 }
                 Value::Map(fields) => {
-                    let mut element = Mapping::default();
-                    element.insert(key.to_owned(), key_value);
                     for (k, v) in fields {
-                        if k != key {
+                        if !element.contains_key(&k) {
                             element.insert(k, v);
                         }
                     }
