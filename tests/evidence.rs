@@ -315,3 +315,79 @@ fn the_cli_exits_0_ready_1_not_ready_and_verify_catches_tampering() {
     assert_ne!(std::fs::read_to_string(&tampered).expect("reads"), ready);
     assert_eq!(verify(&tampered), Some(2));
 }
+
+/// A bundle whose `ready` was set by hand (id recomputed) fails verify;
+/// a misspelt `match` is an error, not an exception to everything; the
+/// time must be RFC 3339; Docker Hub names match as runtimes report them.
+#[test]
+fn ready_is_what_the_content_says_and_exceptions_are_exact() {
+    let (s, rev) = shop("forged");
+    let repo = Repo::open(&s.0).expect("repo");
+    let b = bundle(&repo, &rev, &live('c', 1, 'a'), &[]);
+    assert_eq!(b.get_path(&["ready"]), Some(&Value::Bool(false)));
+    // A forger sets `ready` and recomputes the id over the canonical JSON
+    // (keys sorted, no spaces: RFC 8785 for this ASCII content).
+    fn canonical(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Object(m) => {
+                let sorted: std::collections::BTreeMap<&String, String> =
+                    m.iter().map(|(k, v)| (k, canonical(v))).collect();
+                let members: Vec<String> = sorted
+                    .into_iter()
+                    .map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).expect("json")))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            }
+            serde_json::Value::Array(items) => {
+                format!(
+                    "[{}]",
+                    items.iter().map(canonical).collect::<Vec<_>>().join(",")
+                )
+            }
+            other => other.to_string(),
+        }
+    }
+    let mut forged = serde_json::to_value(&b).expect("json");
+    let object = forged.as_object_mut().expect("an object");
+    object.remove("id");
+    object.insert("ready".into(), serde_json::Value::Bool(true));
+    use sha2::Digest as _;
+    let id = sha2::Sha256::digest(canonical(&forged).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    forged.as_object_mut().expect("an object").insert(
+        "id".into(),
+        serde_json::Value::String(format!("sha256:{id}")),
+    );
+    let err = verify_evidence(&forged.to_string(), "e.json").unwrap_err();
+    assert!(err.to_string().contains("ready: says true"), "{err}");
+    let typo = parse_exceptions(
+        "- {id: X, rule: image-drift, match: {images: ghcr.io/acme/api}, reason: r, approver: a, expires: 2027-01-01}\n",
+        "exceptions.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        typo.to_string()
+            .contains("match: expected {image: NAME} or {resource: ID}"),
+        "{typo}"
+    );
+    let release = release();
+    let err = repo
+        .evidence(&EvidenceRequest {
+            release: &release,
+            environment: "prod",
+            revision: &rev,
+            live: &live('a', 1, 'a'),
+            attachments: &[],
+            exceptions: &[],
+            created_at: Some("yesterday".into()),
+            diff: Default::default(),
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("createdAt: \"yesterday\" is not an RFC 3339"),
+        "{err}"
+    );
+}

@@ -366,6 +366,19 @@ fn bad_input_changes_no_file() {
         "the overlay still runs ghcr.io/acme/worker:9",
     );
     std::fs::write(&kustomization, &original).unwrap();
+    // A release-manifest.ref that is a link (to a file outside the overlay)
+    // is neither read nor replaced.
+    #[cfg(unix)]
+    {
+        let outside = scratch.0.join("outside.txt");
+        std::fs::write(&outside, "secret\n").unwrap();
+        std::os::unix::fs::symlink(&outside, overlay.join(RELEASE_REF_FILE)).unwrap();
+        let err = apply_release(&release, &overlay, &ApplyOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert!(!err.to_string().contains("secret"));
+        assert_eq!(std::fs::read(&kustomization).unwrap(), original);
+        std::fs::remove_file(overlay.join(RELEASE_REF_FILE)).unwrap();
+    }
     // An invalid release.
     let mut invalid = ReleaseManifest::new("bad", "x", "main");
     invalid.add_image("ghcr.io/acme/api:1.4");

@@ -241,7 +241,7 @@ impl Repo {
         match written {
             Ok(commit) => promotion.commit = commit,
             Err(tip) => {
-                if !self.holds(&tip, &changes)? {
+                if !self.holds(&tip, &base, &changes)? {
                     return Err(self.error(format!(
                         "branch {branch} exists with other content: delete it, or promote another release"
                     )));
@@ -310,16 +310,34 @@ impl Repo {
         Ok(())
     }
 
-    /// Whether the tree of commit `tip` holds exactly these files.
-    fn holds(&self, tip: &str, changes: &[FileChange]) -> Result<bool, Error> {
-        let tree = self.tree_source(tip)?;
-        for change in changes {
-            let have = crate::Source::read(&tree, &change.path).ok();
-            if have.as_deref() != change.content.as_deref() {
-                return Ok(false);
+    /// Whether commit `tip` is exactly this promotion: one commit whose
+    /// tree is its parent's with `changes` made, nothing else, on a parent
+    /// the base branch holds (the base tip, or an older commit of it when
+    /// the base moved since the branch was made).
+    fn holds(&self, tip: &str, base: &str, changes: &[FileChange]) -> Result<bool, Error> {
+        let (parents, tree) = self.commit_shape(tip)?;
+        let [parent] = parents[..] else {
+            return Ok(false);
+        };
+        if tree != self.tree_with(parent, changes)? {
+            return Ok(false);
+        }
+        let base = self.resolve_id(base)?;
+        if parent == base {
+            return Ok(true);
+        }
+        let repo = self.local();
+        let walk = repo.rev_walk([base]).all().map_err(|e| self.error(e))?;
+        for (seen, info) in walk.enumerate() {
+            let info = info.map_err(|e| self.error(e))?;
+            if info.id == parent {
+                return Ok(true);
+            }
+            if seen > 100_000 {
+                break;
             }
         }
-        Ok(true)
+        Ok(false)
     }
 }
 

@@ -160,6 +160,23 @@ impl Repo {
                 None => self.resolve_id("HEAD")?,
             },
         };
+        let tree = self.tree_with(parent, &request.changes)?;
+        self.write_commit(
+            &request.branch,
+            current,
+            parent,
+            tree,
+            &request.message,
+            &request.options,
+        )
+    }
+
+    /// The tree of `parent` with `changes` made (its objects written).
+    pub(crate) fn tree_with(
+        &self,
+        parent: gix::ObjectId,
+        changes: &[FileChange],
+    ) -> Result<gix::ObjectId, Error> {
         let repo = self.local();
         let err = |e: gix::Error| self.error(e);
         let base_tree = repo
@@ -168,7 +185,7 @@ impl Repo {
             .map_err(err)?
             .detach();
         let mut editor = repo.edit_tree(base_tree).map_err(err)?;
-        for change in &request.changes {
+        for change in changes {
             let path = tree_path(&change.path);
             if path.is_empty() || path.starts_with("..") {
                 return Err(self.error(format!(
@@ -188,15 +205,20 @@ impl Repo {
                 }
             }
         }
-        let tree = editor.write().map_err(err)?.detach();
-        self.write_commit(
-            &request.branch,
-            current,
-            parent,
-            tree,
-            &request.message,
-            &request.options,
-        )
+        Ok(editor.write().map_err(err)?.detach())
+    }
+
+    /// The parents and the tree of a commit.
+    pub(crate) fn commit_shape(
+        &self,
+        commit: &str,
+    ) -> Result<(Vec<gix::ObjectId>, gix::ObjectId), Error> {
+        let repo = self.local();
+        let id = self.resolve_id(commit)?;
+        let commit = repo.find_commit(id).map_err(|e| self.error(e))?;
+        let parents = commit.parent_ids().map(|p| p.detach()).collect();
+        let tree = commit.tree_id().map_err(|e| self.error(e))?.detach();
+        Ok((parents, tree))
     }
 
     /// Writes the commit object and moves the branch from `expected` (which

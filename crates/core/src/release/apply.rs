@@ -113,6 +113,17 @@ pub fn apply_release_source(
     }
     let dir = source::normalize(dir);
     let file = find_kustomization(source, &dir)?;
+    let no_link = |path: &str| {
+        if source.is_symlink(path) {
+            Err(Error::release(
+                source::display(path),
+                "is a symbolic link; a release edits files, not links",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    no_link(&file)?;
     let bytes = source.read(&file)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Error::release(source::display(&file), "is not UTF-8 text"))?;
@@ -161,6 +172,15 @@ pub fn apply_release_source(
                 ));
             }
         }
+        // Nothing but the pinned images may change: no entry lost, no
+        // other image renamed or retagged by the edit.
+        let names: std::collections::HashSet<&str> = pins.iter().map(|p| p.name).collect();
+        if masked(&rendered, &names) != masked(&after, &names) {
+            return Err(Error::release(
+                source::display(&file),
+                "the edit would change more than the pinned images; edit this kustomization by hand",
+            ));
+        }
         edits.push(FileEdit {
             path: file.clone(),
             old: Some(bytes.clone()),
@@ -174,6 +194,7 @@ pub fn apply_release_source(
         release.id(),
         super::scalar(&release.name)
     );
+    no_link(&ref_path)?;
     let old_ref = match source.entry(&ref_path) {
         Some(EntryKind::File) => Some(source.read(&ref_path)?),
         Some(_) => {
@@ -189,6 +210,45 @@ pub fn apply_release_source(
         });
     }
     Ok(edits)
+}
+
+/// The rendered objects as YAML, with the references of images named in
+/// `pinned` replaced by their name (what the edit may change, left out).
+fn masked(set: &crate::resource::ManifestSet, pinned: &std::collections::HashSet<&str>) -> String {
+    use crate::yaml::Value;
+    fn walk(value: &mut Value, in_containers: bool, pinned: &std::collections::HashSet<&str>) {
+        match value {
+            Value::Map(map) => {
+                if in_containers && let Some(Value::String(image)) = map.get_mut("image") {
+                    let name = split_reference(image).0.to_owned();
+                    if pinned.contains(name.as_str()) {
+                        *image = name;
+                    }
+                }
+                for (key, child) in map.iter_mut() {
+                    let containers = matches!(
+                        key.as_str(),
+                        "containers" | "initContainers" | "ephemeralContainers"
+                    );
+                    walk(child, containers, pinned);
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    walk(item, in_containers, pinned);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    for r in set {
+        let mut value = r.value().clone();
+        walk(&mut value, false, pinned);
+        out.push_str(&crate::yaml::to_yaml(&value));
+        out.push_str("---\n");
+    }
+    out
 }
 
 fn release_label(release: &ReleaseManifest) -> String {
@@ -234,28 +294,53 @@ pub fn apply_release(
     Ok(edits)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder,
-/// renamed over it: a reader sees the old file or the new one, never half.
+/// Writes `bytes` to `path` through a new temporary file in the same folder
+/// (never an existing file or link: `create_new`), renamed over it: a
+/// reader sees the old file or the new one, never half. A `path` that is a
+/// symbolic link is refused (the rename would replace the link, and its
+/// target may be anywhere).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let shown = path.display().to_string();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::release(
+            shown,
+            "is a symbolic link; trueup edits files, not links",
+        ));
+    }
     let folder = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = folder.join(format!(".{name}.trueup-{}", std::process::id()));
+    let unique = format!(
+        "{}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let temporary = folder.join(format!(".{name}.trueup-{unique}"));
+    let mut created = false;
     let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        created = true;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temporary, meta.permissions())?;
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            file.set_permissions(meta.permissions())?;
         }
+        file.sync_all()?;
         std::fs::rename(&temporary, path)
     })();
     result.map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
+        if created {
+            let _ = std::fs::remove_file(&temporary);
+        }
         Error::io(shown, e)
     })
 }

@@ -133,6 +133,7 @@ impl<'t> Kustomization<'t> {
         }
         i += 1;
         let mut top_sequence_indent = None;
+        let mut images_seen = false;
         while let Some((event, span)) = events.get(i) {
             match event {
                 Event::MappingEnd => {
@@ -143,7 +144,17 @@ impl<'t> Kustomization<'t> {
                     let key = key.to_string();
                     let key_end = byte(span.end.index());
                     i += 1;
-                    if key == "images" {
+                    // kustomize reads field names ignoring ASCII case
+                    // (`Images:`), the last of several winning: edit the one
+                    // it reads, and refuse to guess between several.
+                    if key.eq_ignore_ascii_case("images") {
+                        if images_seen {
+                            return Err(Error::release(
+                                file,
+                                "images: the field is given more than once; keep one",
+                            ));
+                        }
+                        images_seen = true;
                         let (images, next) = read_images(&events, i, text, &byte, file)?;
                         k.images = match images {
                             Some(images) => images,
@@ -232,8 +243,12 @@ impl<'t> Kustomization<'t> {
             splices.extend(self.add_entries(&added));
         }
         let mut out = self.text.to_owned();
-        splices.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
-        for (range, replacement) in splices {
+        // From the end, so that earlier offsets stay right; of insertions at
+        // one offset the later one goes in first, so they end up in order.
+        let mut splices: Vec<(usize, (Range<usize>, String))> =
+            splices.into_iter().enumerate().collect();
+        splices.sort_by_key(|(order, (range, _))| std::cmp::Reverse((range.start, *order)));
+        for (_, (range, replacement)) in splices {
             out.replace_range(range, &replacement);
         }
         Ok(out)
@@ -389,6 +404,24 @@ fn read_images(
             format!("images: {what}; only a list of mappings is edited"),
         ))
     };
+    // Anchors, aliases and tags move where a value starts and what it
+    // means: such a block is not edited (the error says so).
+    let end = skip_node(events, i);
+    for (event, _) in events.get(i..end).unwrap_or_default() {
+        let marked = match event {
+            Event::Scalar(_, _, anchor, tag)
+            | Event::MappingStart(anchor, tag)
+            | Event::SequenceStart(anchor, tag) => *anchor != 0 || tag.is_some(),
+            Event::Alias(_) => true,
+            _ => false,
+        };
+        if marked {
+            return Err(Error::release(
+                file,
+                "images: anchors, aliases and tags are not edited; write the entries plainly",
+            ));
+        }
+    }
     match events.get(i) {
         Some((Event::Scalar(value, ScalarStyle::Plain, ..), _))
             if value.is_empty() || value == "~" || value == "null" =>
@@ -680,9 +713,61 @@ mod tests {
             pin("images:\n- name: a\n  digest:\n", "a"),
             format!("images:\n- name: a\n  digest: {D}\n")
         );
+        // kustomize reads `Images:` as `images:`.
+        assert_eq!(
+            pin("Images:\n- name: a\n  newTag: x\n", "a"),
+            format!("Images:\n- name: a\n  digest: {D}\n")
+        );
         assert_eq!(
             pin("images: ~ # none yet\n", "a"),
             format!("images: # none yet\n- name: a\n  digest: {D}\n")
         );
+    }
+
+    #[test]
+    fn insertions_at_one_place_keep_their_order() {
+        let k = Kustomization::read("images:\n- name: a\n", "k.yaml").unwrap();
+        let b = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+        let out = k
+            .pin(
+                &[
+                    Pin {
+                        name: "a",
+                        digest: D,
+                    },
+                    Pin {
+                        name: "b",
+                        digest: b,
+                    },
+                ],
+                "k.yaml",
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            format!("images:\n- name: a\n  digest: {D}\n- name: b\n  digest: {b}\n")
+        );
+    }
+
+    #[test]
+    fn what_is_not_edited_is_refused() {
+        let refused = |text: &str| {
+            Kustomization::read(text, "k.yaml")
+                .and_then(|k| {
+                    k.pin(
+                        &[Pin {
+                            name: "a",
+                            digest: D,
+                        }],
+                        "k.yaml",
+                    )
+                })
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused("images:\n- name: a\n  newTag: &t \"1.0\"\n").contains("anchors"));
+        assert!(refused("images: !!null ~\n").contains("tags"));
+        assert!(refused("images: []\nImages: []\n").contains("more than once"));
+        assert!(refused("{images: []}\n").contains("flow mapping"));
     }
 }

@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 
 use super::{ReleaseManifest, canonical::canonical_json, split_reference};
-use crate::diff::{AppSync, DiffReport, SyncStatus};
+use crate::diff::{AppSync, DiffReport};
 use crate::error::Error;
 use crate::health::HealthStatus;
 use crate::resource::ManifestSet;
@@ -163,13 +163,19 @@ pub fn parse_exceptions(text_in: &str, file: &str) -> Result<Vec<Exception>, Err
                     "expires: {expires:?} is not a date (YYYY-MM-DD)"
                 )));
             }
+            // No `match`: the rule is excused everywhere. A `match` names
+            // exactly one image or resource: a misspelt one must not widen
+            // the exception to everything.
             let target = match m.get("match") {
                 None | Some(Value::Null) => None,
-                Some(Value::Map(t)) => t
-                    .get("image")
-                    .or_else(|| t.get("resource"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                Some(Value::Map(t)) if t.len() == 1 => match (t.get("image"), t.get("resource")) {
+                    (Some(Value::String(v)), None) | (None, Some(Value::String(v)))
+                        if !v.is_empty() =>
+                    {
+                        Some(v.clone())
+                    }
+                    _ => return Err(at("match: expected {image: NAME} or {resource: ID}")),
+                },
                 Some(_) => return Err(at("match: expected {image: NAME} or {resource: ID}")),
             };
             out.push(Exception {
@@ -195,13 +201,31 @@ fn is_date(s: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
+/// An image name as registries mean it: Docker Hub's `docker.io/library/`
+/// (what a runtime reports in `status.containerStatuses[].image`) and
+/// `docker.io/` dropped, so `nginx` and `docker.io/library/nginx` are one.
+fn normalized(name: &str) -> &str {
+    let name = name.strip_prefix("docker-pullable://").unwrap_or(name);
+    for prefix in [
+        "docker.io/library/",
+        "index.docker.io/library/",
+        "docker.io/",
+        "index.docker.io/",
+    ] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return rest.strip_prefix("library/").unwrap_or(rest);
+        }
+    }
+    name.strip_prefix("library/").unwrap_or(name)
+}
+
 /// One container whose image is not at the release's digest.
 fn image_drift(live: &ManifestSet, release: &ReleaseManifest) -> Vec<Value> {
     let wanted = |name: &str| {
         release
             .images
             .iter()
-            .find(|i| i.name == name)
+            .find(|i| normalized(&i.name) == normalized(name))
             .and_then(|i| i.digest.clone())
     };
     let mut out = Vec::new();
@@ -305,7 +329,16 @@ fn health_name(h: Option<HealthStatus>) -> Value {
 /// Makes the evidence bundle (see the [module docs](self)), its `id` set.
 /// An expired exception is an error.
 pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
-    let today = input.created_at.get(..10).unwrap_or("");
+    if !is_timestamp(input.created_at) {
+        return Err(Error::release(
+            "createdAt",
+            format!(
+                "{:?} is not an RFC 3339 UTC time (2026-11-29T12:00:00Z)",
+                input.created_at
+            ),
+        ));
+    }
+    let today = &input.created_at[..10];
     for e in input.exceptions {
         if e.expires.as_str() < today {
             return Err(Error::release(
@@ -314,17 +347,10 @@ pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
             ));
         }
     }
-    let excused = |rule: &str, target: &str| {
-        input
-            .exceptions
-            .iter()
-            .find(|e| e.rule == rule && e.target.as_deref().is_none_or(|t| t == target))
-    };
     let release_json: Value =
         Value::from_json(&input.release.to_json()).map_err(|e| Error::release("release", e))?;
     let desired_sha = hex_sha256(input.desired.to_yaml().as_bytes());
     let mut resources = Vec::new();
-    let mut all_excused = true;
     for r in &input.report.resources {
         let drift: Vec<Value> = r
             .changes
@@ -346,16 +372,6 @@ pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
             .ok()
             .and_then(|v| v.as_str().map(text))
             .unwrap_or(Value::Null);
-        if r.status != SyncStatus::Synced && excused("out-of-sync", &r.id).is_none() {
-            all_excused = false;
-        }
-        let unhealthy = matches!(
-            r.health,
-            Some(HealthStatus::Degraded | HealthStatus::Missing | HealthStatus::Progressing)
-        );
-        if unhealthy && excused("unhealthy", &r.id).is_none() {
-            all_excused = false;
-        }
         resources.push(map(vec![
             ("id", text(&r.id)),
             ("status", status),
@@ -364,17 +380,7 @@ pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
         ]));
     }
     let drift = image_drift(input.live, input.release);
-    let unexcused_drift = drift.iter().any(|d| {
-        let image = d.get_path(&["image"]).and_then(Value::as_str).unwrap_or("");
-        excused(
-            "image-drift",
-            split_reference(image.rsplit("//").next().unwrap_or(image)).0,
-        )
-        .is_none()
-    });
     let synced = input.report.sync == AppSync::Synced;
-    let healthy = matches!(input.report.health, Some(HealthStatus::Healthy) | None);
-    let ready = (synced && healthy || all_excused) && !unexcused_drift;
     let attachments: Vec<Value> = input
         .attachments
         .iter()
@@ -429,8 +435,11 @@ pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
         ("imageDrift", Value::Seq(drift)),
         ("attachments", Value::Seq(attachments)),
         ("exceptions", Value::Seq(exceptions)),
-        ("ready", Value::Bool(ready)),
     ]);
+    let ready = ready_of(&bundle);
+    if let Value::Map(m) = &mut bundle {
+        m.insert("ready".into(), Value::Bool(ready));
+    }
     let id = hex_sha256(canonical_json(&bundle).as_bytes());
     if let Value::Map(m) = &mut bundle {
         m.insert("id".into(), text(&id));
@@ -438,8 +447,78 @@ pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
     Ok(bundle)
 }
 
+/// Whether a bundle's content says the environment is ready: synced and
+/// healthy (or every resource that is not excused by an `out-of-sync` or
+/// `unhealthy` exception), and every image drift excused by an
+/// `image-drift` exception.
+fn ready_of(bundle: &Value) -> bool {
+    let get =
+        |v: &'_ Value, path: &[&str]| v.get_path(path).and_then(Value::as_str).map(str::to_owned);
+    let exceptions: Vec<(String, Option<String>)> = match bundle.get_path(&["exceptions"]) {
+        Some(Value::Seq(items)) => items
+            .iter()
+            .map(|e| (get(e, &["rule"]).unwrap_or_default(), get(e, &["match"])))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let excused = |rule: &str, target: &str, same: &dyn Fn(&str, &str) -> bool| {
+        exceptions
+            .iter()
+            .any(|(r, t)| r == rule && t.as_deref().is_none_or(|t| same(t, target)))
+    };
+    let equal = |a: &str, b: &str| a == b;
+    let same_image = |a: &str, b: &str| normalized(a) == normalized(b);
+    let synced = get(bundle, &["sync", "status"]).as_deref() == Some("Synced");
+    let healthy = matches!(
+        get(bundle, &["sync", "health"]).as_deref(),
+        None | Some("Healthy")
+    );
+    let resources = match bundle.get_path(&["sync", "resources"]) {
+        Some(Value::Seq(items)) => items.as_slice(),
+        _ => &[],
+    };
+    let every_resource_excused = resources.iter().all(|r| {
+        let id = get(r, &["id"]).unwrap_or_default();
+        let status_ok =
+            get(r, &["status"]).as_deref() == Some("Synced") || excused("out-of-sync", &id, &equal);
+        let health = get(r, &["health"]);
+        let health_ok = !matches!(
+            health.as_deref(),
+            Some("Degraded" | "Missing" | "Progressing")
+        ) || excused("unhealthy", &id, &equal);
+        status_ok && health_ok
+    });
+    let drift_excused = match bundle.get_path(&["imageDrift"]) {
+        Some(Value::Seq(items)) => items.iter().all(|d| {
+            let image = get(d, &["image"]).unwrap_or_default();
+            excused(
+                "image-drift",
+                split_reference(normalized(&image)).0,
+                &same_image,
+            )
+        }),
+        _ => true,
+    };
+    ((synced && healthy) || every_resource_excused) && drift_excused
+}
+
+/// Whether `s` is an RFC 3339 UTC time to the second: `2026-11-29T12:00:00Z`.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && is_date(&s[..10])
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z'
+        && [11, 12, 14, 15, 17, 18]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit())
+}
+
 /// Checks an evidence bundle (JSON or YAML text): its `id` must be the
-/// SHA-256 of the canonical JSON of the rest. Returns whether it says ready.
+/// SHA-256 of the canonical JSON of the rest, and its `ready` what its
+/// content says. Returns whether it is ready.
 pub fn verify_evidence(text_in: &str, file: &str) -> Result<bool, Error> {
     let value = if text_in.trim_start().starts_with('{') {
         Value::from_json(text_in).map_err(|e| Error::release(file, e))?
@@ -466,7 +545,17 @@ pub fn verify_evidence(text_in: &str, file: &str) -> Result<bool, Error> {
             format!("id: {claimed} does not match the content ({actual}): the bundle was changed"),
         ));
     }
-    Ok(matches!(m.get("ready"), Some(Value::Bool(true))))
+    let claimed_ready = matches!(m.get("ready"), Some(Value::Bool(true)));
+    let ready = ready_of(&Value::Map(m));
+    if claimed_ready != ready {
+        return Err(Error::release(
+            file,
+            format!(
+                "ready: says {claimed_ready}, but its sync, health, drift and exceptions say {ready}"
+            ),
+        ));
+    }
+    Ok(ready)
 }
 
 /// The bundle as Markdown, for people.

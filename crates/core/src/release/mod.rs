@@ -904,14 +904,19 @@ fn is_image_name(s: &str) -> bool {
     })
 }
 
-/// A string as a YAML scalar: plain when it reads back as itself.
+/// A string as a one-line YAML scalar: plain when it reads back as itself,
+/// else double-quoted (JSON's quoting, which YAML reads): never folded or a
+/// block, which would need the indentation of where it goes.
 fn scalar(s: &str) -> String {
     let mut out = Vec::new();
     crate::yaml::write_yaml(&mut out, &Value::String(s.to_owned()));
-    String::from_utf8(out)
-        .unwrap_or_default()
-        .trim_end_matches('\n')
-        .to_owned()
+    let text = String::from_utf8(out).unwrap_or_default();
+    let text = text.trim_end_matches('\n');
+    if text.contains('\n') {
+        serde_json::to_string(s).unwrap_or_default()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// A value as block YAML at `depth` (two spaces each), keys in their order.
@@ -979,6 +984,21 @@ mod tests {
             split_reference("reg:5000/a/b"),
             ("reg:5000/a/b", None, None)
         );
+    }
+
+    #[test]
+    fn long_and_multi_line_values_read_back() {
+        let mut release =
+            ReleaseManifest::new(&"a long name with spaces ".repeat(6), "r", &"1".repeat(40));
+        release.set_profile(
+            Some("line one\nline two"),
+            [("note".to_owned(), "x ".repeat(60))].into_iter().collect(),
+        );
+        let again = ReleaseManifest::from_yaml(&release.to_yaml(), "r.yaml").unwrap();
+        assert_eq!(again.name, release.name);
+        assert_eq!(again.profile, release.profile);
+        assert_eq!(again.labels, release.labels);
+        assert_eq!(again.id(), release.id());
     }
 
     #[test]
