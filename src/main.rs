@@ -81,6 +81,11 @@ enum Command {
         /// With --all: how many overlays render at once [default: cores].
         #[arg(long, short, requires = "all")]
         jobs: Option<usize>,
+        /// With --all: only shard INDEX of COUNT (`2/4`), a deterministic
+        /// split by overlay path: COUNT CI jobs, one shard each, render
+        /// every overlay exactly once.
+        #[arg(long, value_name = "INDEX/COUNT", requires = "all")]
+        shard: Option<trueup_core::kustomize::Shard>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
@@ -428,6 +433,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             all: Some(root),
             out,
             jobs,
+            shard,
             output,
             load_restrictor,
             ..
@@ -437,6 +443,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 &root,
                 &out,
                 jobs,
+                shard,
                 output,
                 trueup_core::BuildOptions { load_restrictor },
             )
@@ -705,6 +712,7 @@ fn build_all(
     root: &Path,
     out: &Path,
     jobs: Option<usize>,
+    shard: Option<trueup_core::kustomize::Shard>,
     output: Output,
     build: trueup_core::BuildOptions,
 ) -> Result<ExitCode, String> {
@@ -724,6 +732,7 @@ fn build_all(
         overlays: None,
         build,
         progress,
+        shard,
     };
     let results = trueup_core::build_all(root, &options).map_err(|e| e.to_string())?;
     let extension = match output {

@@ -185,3 +185,49 @@ fn render_all_survives_links_and_clashing_names() {
     );
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// `shard: i/n`: n CI jobs, one shard each, render every overlay exactly
+/// once, and an overlay's shard depends only on its path.
+#[test]
+fn shards_cover_every_overlay_exactly_once() {
+    let mut files: Vec<(String, String)> =
+        vec![("base/kustomization.yaml".into(), "resources: []\n".into())];
+    for i in 0..40 {
+        files.push((
+            format!("apps/app-{i:02}/prod/kustomization.yaml"),
+            "resources: [../../../base]\n".into(),
+        ));
+    }
+    let source: trueup_core::MemorySource = files.into_iter().collect();
+    let paths = |shard: Option<&str>| -> Vec<String> {
+        let options = BuildAllOptions {
+            shard: shard.map(|s| s.parse().expect("a shard")),
+            ..BuildAllOptions::default()
+        };
+        trueup_core::kustomize::build_all_source(&source, "", &options)
+            .expect("renders")
+            .into_iter()
+            .map(|r| r.path)
+            .collect()
+    };
+    let all = paths(None);
+    assert_eq!(all.len(), 40);
+    for count in 1..=5 {
+        let mut union = Vec::new();
+        for index in 1..=count {
+            let part = paths(Some(&format!("{index}/{count}")));
+            if count > 1 {
+                assert!(part.len() < all.len(), "{index}/{count} holds everything");
+            }
+            union.extend(part);
+        }
+        union.sort();
+        assert_eq!(union, all, "{count} shards");
+    }
+    for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
+        assert!(
+            bad.parse::<trueup_core::kustomize::Shard>().is_err(),
+            "{bad}"
+        );
+    }
+}

@@ -157,6 +157,8 @@ export interface BuildAllOptions {
    * @default 'root-only'
    */
   loadRestrictor?: string
+  /** Only this shard of a deterministic split by path: `'2/4'`. */
+  shard?: string
 }
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */

@@ -467,21 +467,24 @@ pub struct BuildAllOptions {
     /// `'none'` lets kustomizations read files outside their folder.
     /// @default 'root-only'
     pub load_restrictor: Option<String>,
+    /// Only this shard of a deterministic split by path: `'2/4'`.
+    pub shard: Option<String>,
 }
 
 fn build_all_impl(
     root: &str,
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
-    let (jobs, restrictor) = match options {
-        Some(o) => (o.jobs, o.load_restrictor),
-        None => (None, None),
+    let (jobs, restrictor, shard) = match options {
+        Some(o) => (o.jobs, o.load_restrictor, o.shard),
+        None => (None, None, None),
     };
     let options = trueup_core::BuildAllOptions {
         jobs: jobs.map(|j| j as usize),
         overlays: None,
         build: core_build_options(restrictor.as_deref())?,
         progress: None,
+        shard: shard.as_deref().map(str::parse).transpose()?,
     };
     Ok(trueup_core::build_all(root, &options)?
         .into_iter()

@@ -770,3 +770,11 @@ test('the GitHub action example pushes the promotion and opens the pull request'
   assert.match(fs.readFileSync(output, 'utf8'), new RegExp(`^branch=${branch}\\ncommit=[0-9a-f]{40}\\npull-request=http://forge.test/acme/shop/pull/1\\n$`))
   fs.rmSync(dir, { recursive: true })
 })
+
+test('buildAll shards cover every overlay exactly once', () => {
+  const root = path.resolve(__dirname, '..', '..', '..', 'examples', 'gitops')
+  const every = trueup.buildAll(root).map((o) => o.path)
+  const parts = [1, 2, 3].flatMap((i) => trueup.buildAll(root, { shard: `${i}/3` }).map((o) => o.path))
+  assert.deepEqual([...parts].sort(), [...every].sort())
+  assert.throws(() => trueup.buildAll(root, { shard: '4/3' }), { code: 'E_OVERLAY' })
+})

@@ -312,19 +312,22 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 /// kustomization no other kustomization under the root uses). Returns one
 /// dict per overlay, in path order: `path`, and `manifests` (a ManifestSet)
 /// or `error` (a TrueupError) — one failing overlay stops no other.
+/// `shard="2/4"` renders only that shard of a deterministic split by path.
 #[pyfunction]
-#[pyo3(signature = (root, *, jobs = None, load_restrictor = None))]
+#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None))]
 fn build_all<'py>(
     py: Python<'py>,
     root: PathBuf,
     jobs: Option<usize>,
     load_restrictor: Option<&str>,
+    shard: Option<&str>,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = trueup_core::BuildAllOptions {
         jobs,
         overlays: None,
         build: build_options(load_restrictor)?,
         progress: None,
+        shard: shard.map(str::parse).transpose().map_err(to_py_err)?,
     };
     let results = py
         .detach(|| trueup_core::build_all(&root, &options))

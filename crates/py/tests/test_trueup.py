@@ -801,3 +801,12 @@ def test_promote_example_pushes_the_branch_and_opens_the_pull_request(tmp_path, 
     assert body["title"].endswith("to prod") and "ghcr.io/acme/api" in body["body"]
     assert len(server.calls) == 2
     assert "http://forge.test/acme/shop/pull/1" in capsys.readouterr().out
+
+
+def test_build_all_shards_cover_every_overlay_once():
+    root = REPO / "examples" / "gitops"
+    every = [o["path"] for o in trueup.build_all(root)]
+    parts = [[o["path"] for o in trueup.build_all(root, shard=f"{i}/3")] for i in (1, 2, 3)]
+    assert sorted(p for part in parts for p in part) == sorted(every)
+    with pytest.raises(trueup.OverlayError, match="shard"):
+        trueup.build_all(root, shard="4/3")

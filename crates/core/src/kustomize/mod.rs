@@ -34,7 +34,7 @@ pub use kustomization::{
     PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
 };
 pub use render_all::{
-    BuildAllOptions, OverlayResult, Progress, build_all, build_all_source, find_overlays,
+    BuildAllOptions, OverlayResult, Progress, Shard, build_all, build_all_source, find_overlays,
     output_file_name,
 };
 pub use replacement::{

@@ -23,6 +23,62 @@ pub struct BuildAllOptions {
     /// Called after each overlay renders, from the rendering thread, with
     /// how many are done and how many there are (a progress display).
     pub progress: Option<Progress>,
+    /// Only the overlays of this shard (n CI jobs, one shard each, cover
+    /// every overlay exactly once); all of them when `None`.
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` deterministic parts of a set of overlays, by path: an
+/// overlay is in shard `index` (from 1) when the SHA-256 of its path, as a
+/// number, is `index - 1` modulo `count`. The same path is always in the
+/// same shard, whatever else there is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 1.
+    pub index: usize,
+    /// How many shards there are.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether the overlay at `path` is in this shard.
+    ///
+    /// ```
+    /// use trueup_core::kustomize::Shard;
+    /// let shards: Vec<Shard> = (1..=3).map(|i| format!("{i}/3").parse().unwrap()).collect();
+    /// let holding = shards.iter().filter(|s| s.holds("apps/web/prod")).count();
+    /// assert_eq!(holding, 1);
+    /// # Ok::<(), trueup_core::Error>(())
+    /// ```
+    pub fn holds(&self, path: &str) -> bool {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(path.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        let count = self.count.max(1) as u64;
+        u64::from_be_bytes(first) % count == (self.index.saturating_sub(1)) as u64
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = Error;
+
+    /// `INDEX/COUNT`, 1 ≤ INDEX ≤ COUNT (`2/4`).
+    fn from_str(text: &str) -> Result<Shard, Error> {
+        let bad = || {
+            Error::overlay(
+                "shard",
+                format!("{text:?}: expected INDEX/COUNT with 1 <= INDEX <= COUNT (2/4)"),
+            )
+        };
+        let (index, count) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = index.trim().parse().map_err(|_| bad())?;
+        let count: usize = count.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 /// A progress callback of [`BuildAllOptions`]: `(done, total)`.
@@ -164,6 +220,20 @@ pub fn build_all_source(
             .map(|p| source::normalize_join(&root, p))
             .collect(),
         None => find_overlays(source, &root)?,
+    };
+    let overlays: Vec<String> = match options.shard {
+        // By the path relative to the root, so a shard does not depend on
+        // where the repository is.
+        Some(shard) => overlays
+            .into_iter()
+            .filter(|dir| {
+                let relative = dir
+                    .strip_prefix(root.as_str())
+                    .map_or(dir.as_str(), |r| r.trim_start_matches('/'));
+                shard.holds(relative)
+            })
+            .collect(),
+        None => overlays,
     };
     let jobs = options
         .jobs

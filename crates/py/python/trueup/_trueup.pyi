@@ -129,11 +129,17 @@ class OverlayResult(TypedDict):
     """Why it does not render, when it does not."""
 
 def build_all(
-    root: Union[str, os.PathLike[str]], *, jobs: Optional[int] = None, load_restrictor: Optional[str] = None
+    root: Union[str, os.PathLike[str]],
+    *,
+    jobs: Optional[int] = None,
+    load_restrictor: Optional[str] = None,
+    shard: Optional[str] = None,
 ) -> list[OverlayResult]:
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
-    overlay stops no other. ``jobs`` defaults to the number of cores."""
+    overlay stops no other. ``jobs`` defaults to the number of cores.
+    ``shard="2/4"`` renders only that shard of a deterministic split by
+    overlay path (the shards of a count cover every overlay exactly once)."""
 
 _Path = Union[str, os.PathLike[str]]
 _Manifests = Union[ManifestSet, _Path, Sequence[_Path]]
