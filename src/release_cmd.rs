@@ -136,11 +136,7 @@ pub(crate) fn run(command: ReleaseCommand) -> Result<ExitCode, String> {
                 }
             };
             for (artifact, reference) in pairs(&artifacts, "artifact")? {
-                let (reference, digest) = match reference.split_once('@') {
-                    Some((r, d)) => (r.to_owned(), Some(d.to_owned())),
-                    None => (reference, None),
-                };
-                release.add_artifact(&artifact, &reference, digest.as_deref());
+                release.add_artifact_reference(&artifact, &reference);
             }
             let labels: BTreeMap<String, String> = pairs(&labels, "label")?.into_iter().collect();
             release.set_profile(profile.as_deref(), labels);

@@ -209,11 +209,7 @@ impl ReleaseManifest {
             options.artifacts.unwrap_or_default().into_iter().collect();
         artifacts.sort();
         for (artifact, reference) in artifacts {
-            let (reference, digest) = match reference.split_once('@') {
-                Some((r, d)) => (r.to_owned(), Some(d.to_owned())),
-                None => (reference, None),
-            };
-            inner.add_artifact(&artifact, &reference, digest.as_deref());
+            inner.add_artifact_reference(&artifact, &reference);
         }
         inner.set_profile(
             options.profile.as_deref(),

@@ -59,11 +59,7 @@ impl ReleaseManifest {
             inner.add_image(&image);
         }
         for (artifact, reference) in artifacts.unwrap_or_default() {
-            let (reference, digest) = match reference.split_once('@') {
-                Some((r, d)) => (r.to_owned(), Some(d.to_owned())),
-                None => (reference, None),
-            };
-            inner.add_artifact(&artifact, &reference, digest.as_deref());
+            inner.add_artifact_reference(&artifact, &reference);
         }
         inner.set_profile(profile, labels.unwrap_or_default());
         ReleaseManifest { inner }

@@ -236,6 +236,17 @@ impl ReleaseManifest {
         self.spec = self.spec_value();
     }
 
+    /// Adds an artifact given as one reference, its digest after `@` when
+    /// pinned (`oci://ghcr.io/acme/schema:1.4@sha256:...`), as the CLI and
+    /// the bindings take them.
+    pub fn add_artifact_reference(&mut self, name: &str, reference: &str) {
+        let (reference, digest) = match reference.split_once('@') {
+            Some((reference, digest)) => (reference, Some(digest)),
+            None => (reference, None),
+        };
+        self.add_artifact(name, reference, digest);
+    }
+
     /// Sets the profile and labels.
     pub fn set_profile(&mut self, profile: Option<&str>, labels: BTreeMap<String, String>) {
         self.profile = profile.map(str::to_owned);
@@ -623,26 +634,9 @@ fn read(top: &Mapping) -> ReleaseManifest {
         )
         .unwrap_or_default(),
     };
-    let mut images = Vec::new();
-    for (i, item) in list_at(spec_map, "images", "spec.images", &mut problem)
-        .iter()
-        .enumerate()
-    {
-        let at = format!("spec.images[{i}]");
-        let Value::Map(m) = item else {
-            problem(
-                &at,
-                format!("expected a mapping, found {}", item.type_name()),
-            );
-            continue;
-        };
-        unknown(
-            m,
-            &format!("{at}."),
-            &["name", "digest", "tag"],
-            &mut problem,
-        );
-        images.push(ReleaseImage {
+    let images = entries_at(spec_map, "images", &["name", "digest", "tag"], &mut problem)
+        .into_iter()
+        .map(|(at, m)| ReleaseImage {
             name: string_at(Some(m), "name", &format!("{at}.name"), true, &mut problem)
                 .unwrap_or_default(),
             digest: string_at(
@@ -653,41 +647,29 @@ fn read(top: &Mapping) -> ReleaseManifest {
                 &mut problem,
             ),
             tag: string_at(Some(m), "tag", &format!("{at}.tag"), false, &mut problem),
-        });
-    }
-    let mut artifacts = Vec::new();
-    for (i, item) in list_at(spec_map, "artifacts", "spec.artifacts", &mut problem)
-        .iter()
-        .enumerate()
-    {
-        let at = format!("spec.artifacts[{i}]");
-        let Value::Map(m) = item else {
-            problem(
-                &at,
-                format!("expected a mapping, found {}", item.type_name()),
-            );
-            continue;
-        };
-        unknown(
-            m,
-            &format!("{at}."),
-            &["name", "ref", "digest"],
+        })
+        .collect();
+    let artifacts = entries_at(
+        spec_map,
+        "artifacts",
+        &["name", "ref", "digest"],
+        &mut problem,
+    )
+    .into_iter()
+    .map(|(at, m)| ReleaseArtifact {
+        name: string_at(Some(m), "name", &format!("{at}.name"), true, &mut problem)
+            .unwrap_or_default(),
+        reference: string_at(Some(m), "ref", &format!("{at}.ref"), true, &mut problem)
+            .unwrap_or_default(),
+        digest: string_at(
+            Some(m),
+            "digest",
+            &format!("{at}.digest"),
+            false,
             &mut problem,
-        );
-        artifacts.push(ReleaseArtifact {
-            name: string_at(Some(m), "name", &format!("{at}.name"), true, &mut problem)
-                .unwrap_or_default(),
-            reference: string_at(Some(m), "ref", &format!("{at}.ref"), true, &mut problem)
-                .unwrap_or_default(),
-            digest: string_at(
-                Some(m),
-                "digest",
-                &format!("{at}.digest"),
-                false,
-                &mut problem,
-            ),
-        });
-    }
+        ),
+    })
+    .collect();
     let profile = string_at(spec_map, "profile", "spec.profile", false, &mut problem);
     let mut labels = BTreeMap::new();
     if let Some(m) = spec_map.and_then(|s| map_at(s, "labels", "spec.labels", &mut problem)) {
@@ -769,6 +751,35 @@ fn list_at<'m>(
             &[]
         }
     }
+}
+
+/// The mappings of the list `spec.<key>`, each with its path
+/// (`spec.images[1]`); an entry that is not a mapping, or has fields the
+/// format does not have, is a problem.
+fn entries_at<'m>(
+    spec: Option<&'m Mapping>,
+    key: &str,
+    allowed: &[&str],
+    problem: &mut impl FnMut(&str, String),
+) -> Vec<(String, &'m Mapping)> {
+    let mut out = Vec::new();
+    for (i, item) in list_at(spec, key, &format!("spec.{key}"), problem)
+        .iter()
+        .enumerate()
+    {
+        let at = format!("spec.{key}[{i}]");
+        match item {
+            Value::Map(m) => {
+                unknown(m, &format!("{at}."), allowed, problem);
+                out.push((at, m));
+            }
+            other => problem(
+                &at,
+                format!("expected a mapping, found {}", other.type_name()),
+            ),
+        }
+    }
+    out
 }
 
 fn string_at(
