@@ -579,7 +579,7 @@ fn diff_one(
     if let Some(a) = &mut applied {
         normalize_desired(a, id, options, scopes);
     }
-    let replaced = strategy::ReplacedFields::of(&id.api_version(), &id.kind, &desired_value);
+    let replaced = strategy::ReplacedFields::of(id, &desired_value);
     let mut sides = Sides {
         desired: desired_value,
         applied,

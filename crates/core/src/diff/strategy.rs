@@ -9,7 +9,7 @@
 //! other part of it, so the patch must carry the whole field.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use crate::yaml::Value;
 
@@ -21,11 +21,19 @@ struct Field {
     replace: bool,
 }
 
+/// The fields replaced whole in one group and version of a kind.
+struct ReplacedIn {
+    group: &'static str,
+    version: &'static str,
+    paths: Vec<Vec<&'static str>>,
+}
+
 struct Schema {
-    /// `apiVersion` and kind → definition.
-    kinds: HashMap<(&'static str, &'static str), &'static str>,
     /// Definition → its fields that refer to other definitions.
     fields: HashMap<&'static str, Vec<Field>>,
+    /// Kind → (group, version, the paths of its fields replaced whole), for
+    /// the kinds that have any (worked out once, when the table is read).
+    replaced: HashMap<&'static str, Vec<ReplacedIn>>,
 }
 
 fn schema() -> &'static Schema {
@@ -36,10 +44,6 @@ fn schema() -> &'static Schema {
                 .filter(|l| !l.starts_with('#') && !l.is_empty())
                 .map(|l| l.split('\t').collect::<Vec<&'static str>>())
         };
-        let kinds = rows(include_str!("../../data/smp_kinds.tsv"))
-            .filter(|cells| cells.len() >= 3)
-            .map(|cells| ((cells[0], cells[1]), cells[2]))
-            .collect();
         let mut fields: HashMap<&'static str, Vec<Field>> = HashMap::new();
         for cells in rows(include_str!("../../data/smp_schema.tsv")) {
             let [definition, name, type_ref, is_list, _key, strategy, ..] = cells[..] else {
@@ -52,36 +56,45 @@ fn schema() -> &'static Schema {
                 replace: strategy.split(',').any(|s| s == "replace"),
             });
         }
-        Schema { kinds, fields }
+        let mut schema = Schema {
+            fields,
+            replaced: HashMap::new(),
+        };
+        let mut reaches = HashMap::new();
+        for cells in rows(include_str!("../../data/smp_kinds.tsv")) {
+            let [api_version, kind, root, ..] = cells[..] else {
+                continue;
+            };
+            let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+            let mut found = Vec::new();
+            collect(&schema, root, &mut Vec::new(), &mut found, &mut reaches);
+            if !found.is_empty() {
+                schema.replaced.entry(kind).or_default().push(ReplacedIn {
+                    group,
+                    version,
+                    paths: found,
+                });
+            }
+        }
+        schema
     })
 }
 
 /// The paths (keys from the object's top) of the fields a strategic merge
-/// patch replaces whole, for an object of this `apiVersion` and kind: fields
-/// reached through nested objects (never through lists or maps).
-///
-/// The answer for each kind is worked out once and kept.
-pub(crate) fn replaced_fields(api_version: &str, kind: &str) -> &'static [Vec<&'static str>] {
-    type Paths = &'static [Vec<&'static str>];
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), Paths>>> = OnceLock::new();
-    let schema = schema();
-    let Some(&root) = schema.kinds.get(&(api_version, kind)) else {
-        return &[];
-    };
-    let cache = CACHE.get_or_init(Default::default);
-    let key = (api_version.to_owned(), kind.to_owned());
-    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).copied()) {
-        return found;
-    }
-    let mut found = Vec::new();
-    let mut path = Vec::new();
-    collect(schema, root, &mut path, &mut found);
-    // Kinds are few (a few hundred built-in ones), so what is kept is bounded.
-    let found: &'static [Vec<&'static str>] = Box::leak(found.into_boxed_slice());
-    if let Ok(mut c) = cache.lock() {
-        c.insert(key, found);
-    }
-    found
+/// patch replaces whole, for an object of this group, version and kind:
+/// fields reached through nested objects (never through lists or maps).
+pub(crate) fn replaced_fields(
+    group: &str,
+    version: &str,
+    kind: &str,
+) -> &'static [Vec<&'static str>] {
+    schema()
+        .replaced
+        .get(kind)
+        .into_iter()
+        .flatten()
+        .find(|r| r.group == group && r.version == version)
+        .map_or(&[], |r| r.paths.as_slice())
 }
 
 /// Git's value of each field replaced whole, kept before ignore rules take
@@ -92,9 +105,9 @@ pub(crate) struct ReplacedFields {
 
 impl ReplacedFields {
     /// Keeps Git's value of each field of `desired` an object of this
-    /// `apiVersion` and kind replaces whole (nothing for most kinds).
-    pub(crate) fn of(api_version: &str, kind: &str, desired: &Value) -> ReplacedFields {
-        let fields = replaced_fields(api_version, kind)
+    /// group, version and kind replaces whole (nothing for most kinds).
+    pub(crate) fn of(id: &crate::resource::ResId, desired: &Value) -> ReplacedFields {
+        let fields = replaced_fields(&id.group, &id.version, &id.kind)
             .iter()
             .filter_map(|path| Some((path.as_slice(), desired.get_path(path)?.clone())))
             .collect();
@@ -136,14 +149,41 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Whether a field replaced whole is reached from `definition` (through
+/// nested objects), remembered per definition; a definition met again on
+/// its own path (`JSONSchemaProps`) counts as reaching none.
+fn reaches(
+    schema: &Schema,
+    definition: &'static str,
+    memo: &mut HashMap<&'static str, bool>,
+) -> bool {
+    if let Some(&known) = memo.get(definition) {
+        return known;
+    }
+    memo.insert(definition, false);
+    let found = schema
+        .fields
+        .get(definition)
+        .into_iter()
+        .flatten()
+        .any(|field| {
+            field.replace
+                || field
+                    .definition
+                    .is_some_and(|next| reaches(schema, next, memo))
+        });
+    memo.insert(definition, found);
+    found
+}
+
 fn collect(
     schema: &Schema,
     definition: &'static str,
     path: &mut Vec<&'static str>,
     found: &mut Vec<Vec<&'static str>>,
+    memo: &mut HashMap<&'static str, bool>,
 ) {
-    // Schemas recurse (JSONSchemaProps); strategies sit a few levels deep.
-    if path.len() > 8 {
+    if !reaches(schema, definition, memo) {
         return;
     }
     for field in schema.fields.get(definition).into_iter().flatten() {
@@ -151,7 +191,7 @@ fn collect(
         if field.replace {
             found.push(path.clone());
         } else if let Some(next) = field.definition {
-            collect(schema, next, path, found);
+            collect(schema, next, path, found, memo);
         }
         path.pop();
     }
@@ -164,14 +204,14 @@ mod tests {
     #[test]
     fn a_disruption_budget_selector_is_replaced_whole() {
         assert_eq!(
-            replaced_fields("policy/v1", "PodDisruptionBudget"),
+            replaced_fields("policy", "v1", "PodDisruptionBudget"),
             [vec!["spec", "selector"]]
         );
         assert_eq!(
-            replaced_fields("policy/v1beta1", "PodDisruptionBudget"),
+            replaced_fields("policy", "v1beta1", "PodDisruptionBudget"),
             [vec!["spec", "selector"]]
         );
-        assert!(replaced_fields("apps/v1", "Deployment").is_empty());
-        assert!(replaced_fields("example.com/v1", "PodDisruptionBudget").is_empty());
+        assert!(replaced_fields("apps", "v1", "Deployment").is_empty());
+        assert!(replaced_fields("example.com", "v1", "PodDisruptionBudget").is_empty());
     }
 }
