@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::write::{CommitRequest, FileChange, WriteOptions};
 use super::{HistoryOptions, Repo, tree_path};
 use crate::error::Error;
-use crate::release::{ReleaseManifest, apply_release_source};
+use crate::release::ReleaseManifest;
 use crate::resource::ManifestSet;
 
 /// Options of [`Repo::promote`].
@@ -173,12 +173,11 @@ impl Repo {
                 images: untested.join(", "),
             });
         }
-        let edits = apply_release_source(&release, &tree, &to)?;
-        if !edits.iter().any(|e| {
-            e.path.ends_with("kustomization.yaml")
-                || e.path.ends_with("Kustomization")
-                || e.path.ends_with("kustomization.yml")
-        }) {
+        // B's render from above serves as the edit's "before"; its "after"
+        // gives the pull request's desired-state difference.
+        let (edits, rendered_after) =
+            crate::release::plan_release(&release, &tree, &to, Some(&rendered_to))?;
+        let Some(rendered_after) = rendered_after else {
             return Err(Error::release(
                 crate::source::display(&to),
                 format!(
@@ -187,7 +186,7 @@ impl Repo {
                     options.base
                 ),
             ));
-        }
+        };
         let environment = options
             .environment
             .clone()
@@ -250,7 +249,7 @@ impl Repo {
                 promotion.existing = true;
             }
         }
-        let delta = self.diff_revisions(&to, &base, &promotion.commit, &Default::default())?;
+        let delta = crate::diff::compare_desired(&rendered_to, &rendered_after);
         promotion.body = body(
             &release,
             &from,

@@ -103,6 +103,18 @@ pub fn apply_release_source(
     source: &dyn Source,
     dir: &str,
 ) -> Result<Vec<FileEdit>, Error> {
+    plan_release(release, source, dir, None).map(|(edits, _)| edits)
+}
+
+/// [`apply_release_source`] given the overlay's render when the caller has
+/// it already; also returns the overlay's render after the edit (`None`
+/// when its kustomization needs no change).
+pub(crate) fn plan_release(
+    release: &ReleaseManifest,
+    source: &dyn Source,
+    dir: &str,
+    rendered: Option<&crate::resource::ManifestSet>,
+) -> Result<(Vec<FileEdit>, Option<crate::resource::ManifestSet>), Error> {
     let problems = release.verify();
     if !problems.is_empty() {
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -127,7 +139,10 @@ pub fn apply_release_source(
     let bytes = source.read(&file)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Error::release(source::display(&file), "is not UTF-8 text"))?;
-    let rendered = build_source(source, &dir)?;
+    let rendered = match rendered {
+        Some(rendered) => std::borrow::Cow::Borrowed(rendered),
+        None => std::borrow::Cow::Owned(build_source(source, &dir)?),
+    };
     let used: std::collections::HashSet<String> = images_in(&rendered)
         .iter()
         .map(|image| split_reference(image).0.to_owned())
@@ -146,6 +161,7 @@ pub fn apply_release_source(
     let kustomization = Kustomization::read(text, source::display(&file))?;
     let new_text = kustomization.pin(&pins, source::display(&file))?;
     let mut edits = Vec::new();
+    let mut rendered_after = None;
     if new_text != text {
         let edited = Edited {
             inner: source,
@@ -186,6 +202,7 @@ pub fn apply_release_source(
             old: Some(bytes.clone()),
             new: new_text.into_bytes(),
         });
+        rendered_after = Some(after);
     }
     let ref_path = source::normalize_join(&dir, RELEASE_REF_FILE);
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
@@ -209,7 +226,7 @@ pub fn apply_release_source(
             new: ref_text.into_bytes(),
         });
     }
-    Ok(edits)
+    Ok((edits, rendered_after))
 }
 
 /// The rendered objects as YAML, with the references of images named in

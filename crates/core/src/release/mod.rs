@@ -25,6 +25,7 @@ mod canonical;
 mod edit;
 mod evidence;
 
+pub(crate) use apply::plan_release;
 pub use apply::{ApplyOptions, FileEdit, RELEASE_REF_FILE, apply_release, apply_release_source};
 pub use evidence::{
     Attachment, EVIDENCE_KIND, EvidenceInput, Exception, evidence_bundle, evidence_markdown,
