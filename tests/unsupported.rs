@@ -29,7 +29,18 @@ fn refused(kustomization: &str, field: &str) {
 #[test]
 fn unrendered_fields_are_refused() {
     refused("helmCharts:\n- name: x\n", "helmCharts");
-    refused("resources: [cm.yaml]\nvars:\n- name: X\n", "vars");
+    refused(
+        "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: someteam.example.com/v1\n  kind: ChartInflator\n  metadata:\n    name: x\n",
+        "external plugin ChartInflator",
+    );
+    refused(
+        "resources: [cm.yaml]\ngenerators:\n- |-\n  apiVersion: example.com/v1\n  kind: Gen\n  metadata:\n    name: x\n    annotations:\n      config.kubernetes.io/function: |\n        container:\n          image: example/gen:1\n",
+        "KRM function",
+    );
+    refused(
+        "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: HashTransformer\n  metadata:\n    name: x\n",
+        "HashTransformer",
+    );
     refused(
         "resources:\n- https://github.com/org/repo//base?ref=v1\n",
         "remote",

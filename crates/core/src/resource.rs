@@ -266,6 +266,8 @@ pub struct Resource {
     /// Where the object as read mapped a key to nothing (`key:`), until a
     /// strategic merge patch drops those as kustomize does.
     empty_nulls: Vec<Vec<PathStep>>,
+    /// The `vars` whose objref names this object (kustomize's refVarNames).
+    var_names: Vec<String>,
     value: Value,
     origin: Origin,
 }
@@ -320,6 +322,7 @@ impl Resource {
             name_affixes: NameAffixes::default(),
             identity_recorded: false,
             empty_nulls: Vec::new(),
+            var_names: Vec::new(),
             id,
             value,
             origin,
@@ -359,6 +362,11 @@ impl Resource {
     /// prefixes, suffixes, hashes, namespaces), oldest first.
     pub fn previous_ids(&self) -> &[ResId] {
         &self.previous_ids
+    }
+
+    /// The names of the `vars` whose value this object holds.
+    pub(crate) fn var_names(&self) -> &[String] {
+        &self.var_names
     }
 
     /// The object as a value (always a mapping).
@@ -541,6 +549,31 @@ impl ManifestSet {
             set.insert(resource, file)?;
         }
         Ok(set)
+    }
+
+    /// [`ManifestSet::from_yaml_with`], keeping local-config objects (for a
+    /// build, which drops them at its end).
+    pub(crate) fn from_yaml_keeping_local(
+        text: &str,
+        file: &str,
+        limits: &ParseLimits,
+    ) -> Result<ManifestSet, Error> {
+        let mut set = ManifestSet::new();
+        for resource in resources_from_yaml_keeping(text, file, limits, true)? {
+            set.insert(resource, file)?;
+        }
+        Ok(set)
+    }
+
+    /// Drops the objects annotated `config.kubernetes.io/local-config: "true"`.
+    pub(crate) fn drop_local_config(&mut self) {
+        if self.resources.iter().any(Resource::is_local_config) {
+            self.resources.retain(|r| !r.is_local_config());
+            self.index.clear();
+            for i in 0..self.resources.len() {
+                self.index.insert(&self.resources, i);
+            }
+        }
     }
 
     /// Adds a resource; an object with the same identity already in the set is an error.
@@ -826,6 +859,11 @@ impl ManifestSet {
         self.reindex(file, what)
     }
 
+    /// Records that the var `name` takes its value from the object at `position`.
+    pub(crate) fn add_var_name(&mut self, position: usize, name: &str) {
+        self.resources[position].var_names.push(name.to_owned());
+    }
+
     /// Stops the object at `position` from getting a name suffix unless
     /// `keep` (a generator merged into it did not want one).
     pub(crate) fn keep_name_suffix_at(&mut self, position: usize, keep: bool) {
@@ -1101,6 +1139,17 @@ pub fn resources_from_yaml(
     file: &str,
     limits: &ParseLimits,
 ) -> Result<Vec<Resource>, Error> {
+    resources_from_yaml_keeping(text, file, limits, false)
+}
+
+/// [`resources_from_yaml`], keeping local-config objects when `keep_local`
+/// (kustomize keeps them through a build and drops them at its end).
+pub(crate) fn resources_from_yaml_keeping(
+    text: &str,
+    file: &str,
+    limits: &ParseLimits,
+    keep_local: bool,
+) -> Result<Vec<Resource>, Error> {
     let docs = match json_document(text, file, limits)? {
         Some(doc) => vec![doc],
         None => yaml::parse_documents_as(text, limits, yaml::Schema::Resources)
@@ -1163,7 +1212,7 @@ pub fn resources_from_yaml(
         normalize_annotations(&mut value);
         let mut resource = Resource::new(value, origin)?;
         resource.empty_nulls = empty_nulls;
-        if !resource.is_local_config() {
+        if keep_local || !resource.is_local_config() {
             out.push(resource);
         }
     }

@@ -239,6 +239,8 @@ pub struct TransformerConfig {
     pub images: Vec<FieldSpec>,
     /// Further name references.
     pub name_references: Vec<CustomReferral>,
+    /// Where `$(VAR)` of `vars` is substituted.
+    pub var_reference: Vec<FieldSpec>,
 }
 
 /// Adds the specs of `extra` that `into` does not have yet; as in kustomize,
@@ -268,6 +270,7 @@ impl TransformerConfig {
         merge_specs(&mut self.namespace, &other.namespace);
         merge_specs(&mut self.replicas, &other.replicas);
         merge_specs(&mut self.images, &other.images);
+        merge_specs(&mut self.var_reference, &other.var_reference);
         for referral in &other.name_references {
             match self
                 .name_references
@@ -291,6 +294,7 @@ impl TransformerConfig {
             replicas: Vec::new(),
             images: Vec::new(),
             name_references: Vec::new(),
+            var_reference: Vec::new(),
         };
         let Some(map) = value.as_map() else {
             return if value.is_null() {
@@ -313,8 +317,7 @@ impl TransformerConfig {
                 "namespace" => config.namespace = list()?,
                 "replicas" => config.replicas = list()?,
                 "images" => config.images = list()?,
-                // Only `vars` use these, and `vars` are refused.
-                "varReference" => {}
+                "varReference" => config.var_reference = list()?,
                 "nameReference" => {
                     let items = specs
                         .as_seq()
@@ -533,6 +536,152 @@ const REPLICAS: &str = "
   kind: StatefulSet
 ";
 
+/// kustomize's built-in `varReference` field specs.
+const VAR_REFERENCE: &str = "
+- path: spec/jobTemplate/spec/template/spec/containers/args
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/containers/command
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/containers/env/value
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/containers/volumeMounts/mountPath
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/initContainers/args
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/initContainers/command
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/initContainers/env/value
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/spec/initContainers/volumeMounts/mountPath
+  kind: CronJob
+- path: spec/jobTemplate/spec/template/volumes/nfs/server
+  kind: CronJob
+- path: spec/template/spec/containers/args
+  kind: DaemonSet
+- path: spec/template/spec/containers/command
+  kind: DaemonSet
+- path: spec/template/spec/containers/env/value
+  kind: DaemonSet
+- path: spec/template/spec/containers/volumeMounts/mountPath
+  kind: DaemonSet
+- path: spec/template/spec/initContainers/args
+  kind: DaemonSet
+- path: spec/template/spec/initContainers/command
+  kind: DaemonSet
+- path: spec/template/spec/initContainers/env/value
+  kind: DaemonSet
+- path: spec/template/spec/initContainers/volumeMounts/mountPath
+  kind: DaemonSet
+- path: spec/template/spec/volumes/nfs/server
+  kind: DaemonSet
+- path: spec/template/spec/containers/args
+  kind: Deployment
+- path: spec/template/spec/containers/command
+  kind: Deployment
+- path: spec/template/spec/containers/env/value
+  kind: Deployment
+- path: spec/template/spec/containers/volumeMounts/mountPath
+  kind: Deployment
+- path: spec/template/spec/initContainers/args
+  kind: Deployment
+- path: spec/template/spec/initContainers/command
+  kind: Deployment
+- path: spec/template/spec/initContainers/env/value
+  kind: Deployment
+- path: spec/template/spec/initContainers/volumeMounts/mountPath
+  kind: Deployment
+- path: spec/template/spec/volumes/nfs/server
+  kind: Deployment
+- path: spec/template/metadata/annotations
+  kind: Deployment
+- path: spec/rules/host
+  kind: Ingress
+- path: spec/tls/hosts
+  kind: Ingress
+- path: spec/tls/secretName
+  kind: Ingress
+- path: spec/template/spec/containers/args
+  kind: Job
+- path: spec/template/spec/containers/command
+  kind: Job
+- path: spec/template/spec/containers/env/value
+  kind: Job
+- path: spec/template/spec/containers/volumeMounts/mountPath
+  kind: Job
+- path: spec/template/spec/initContainers/args
+  kind: Job
+- path: spec/template/spec/initContainers/command
+  kind: Job
+- path: spec/template/spec/initContainers/env/value
+  kind: Job
+- path: spec/template/spec/initContainers/volumeMounts/mountPath
+  kind: Job
+- path: spec/template/spec/volumes/nfs/server
+  kind: Job
+- path: spec/containers/args
+  kind: Pod
+- path: spec/containers/command
+  kind: Pod
+- path: spec/containers/env/value
+  kind: Pod
+- path: spec/containers/volumeMounts/mountPath
+  kind: Pod
+- path: spec/initContainers/args
+  kind: Pod
+- path: spec/initContainers/command
+  kind: Pod
+- path: spec/initContainers/env/value
+  kind: Pod
+- path: spec/initContainers/volumeMounts/mountPath
+  kind: Pod
+- path: spec/volumes/nfs/server
+  kind: Pod
+- path: spec/template/spec/containers/args
+  kind: ReplicaSet
+- path: spec/template/spec/containers/command
+  kind: ReplicaSet
+- path: spec/template/spec/containers/env/value
+  kind: ReplicaSet
+- path: spec/template/spec/containers/volumeMounts/mountPath
+  kind: ReplicaSet
+- path: spec/template/spec/initContainers/args
+  kind: ReplicaSet
+- path: spec/template/spec/initContainers/command
+  kind: ReplicaSet
+- path: spec/template/spec/initContainers/env/value
+  kind: ReplicaSet
+- path: spec/template/spec/initContainers/volumeMounts/mountPath
+  kind: ReplicaSet
+- path: spec/template/spec/volumes/nfs/server
+  kind: ReplicaSet
+- path: spec/ports/port
+  kind: Service
+- path: spec/ports/targetPort
+  kind: Service
+- path: spec/template/spec/containers/args
+  kind: StatefulSet
+- path: spec/template/spec/containers/command
+  kind: StatefulSet
+- path: spec/template/spec/containers/env/value
+  kind: StatefulSet
+- path: spec/template/spec/containers/volumeMounts/mountPath
+  kind: StatefulSet
+- path: spec/template/spec/initContainers/args
+  kind: StatefulSet
+- path: spec/template/spec/initContainers/command
+  kind: StatefulSet
+- path: spec/template/spec/initContainers/env/value
+  kind: StatefulSet
+- path: spec/template/spec/initContainers/volumeMounts/mountPath
+  kind: StatefulSet
+- path: spec/volumeClaimTemplates/spec/nfs/server
+  kind: StatefulSet
+- path: spec/nfs/server
+  kind: PersistentVolume
+- path: metadata/labels
+- path: metadata/annotations
+";
+
 fn parse_list(text: &str) -> Vec<FieldSpec> {
     let docs = parse_documents(text).expect("built-in field specs are valid YAML");
     FieldSpec::list_from_value(&docs[0].value, "<built-in>", "fieldSpecs")
@@ -560,6 +709,7 @@ pub(crate) fn defaults() -> &'static TransformerConfig {
             replicas: parse_list(REPLICAS),
             images: Vec::new(),
             name_references: Vec::new(),
+            var_reference: parse_list(VAR_REFERENCE),
         }
     })
 }

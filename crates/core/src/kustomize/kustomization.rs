@@ -6,6 +6,7 @@ use super::fieldspec::FieldSpec;
 use super::generator::{Behavior, GeneratorArgs, GeneratorOptions};
 use super::replacement::{self, Replacement};
 use super::selector::Selector;
+use super::vars::Var;
 use crate::error::Error;
 use crate::yaml::fields;
 use crate::yaml::{self, Mapping, Value};
@@ -78,6 +79,9 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "sortOptions",
     "replacements",
     "configurations",
+    "vars",
+    "generators",
+    "transformers",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -131,6 +135,12 @@ pub struct Kustomization {
     pub replacements: Vec<ReplacementEntry>,
     /// `configurations`: files of field specs for custom kinds.
     pub configurations: Vec<String>,
+    /// `vars`: `$(NAME)` substitutions (deprecated in kustomize, still rendered).
+    pub vars: Vec<Var>,
+    /// `generators`: files, folders or inline YAML of builtin generator configurations.
+    pub generator_plugins: Vec<String>,
+    /// `transformers`: files, folders or inline YAML of builtin transformer configurations.
+    pub transformer_plugins: Vec<String>,
 }
 
 /// One entry of `replacements`.
@@ -230,7 +240,7 @@ fn is_empty_value(v: &Value) -> bool {
     }
 }
 
-fn string_list(map: &Mapping, field: &str, file: &str) -> Result<Vec<String>, Error> {
+pub(super) fn string_list(map: &Mapping, field: &str, file: &str) -> Result<Vec<String>, Error> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Seq(items)) => items
@@ -397,11 +407,22 @@ impl Kustomization {
             sort_options: sort_options(&map, file)?,
             replacements: replacement_entries(&map, file)?,
             configurations: string_list(&map, "configurations", file)?,
+            generator_plugins: string_list(&map, "generators", file)?,
+            transformer_plugins: string_list(&map, "transformers", file)?,
+            vars: match map.get("vars") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Seq(items)) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| Var::from_value(item, file, &format!("vars[{i}]")))
+                    .collect::<Result<_, _>>()?,
+                Some(other) => return Err(expected(file, "vars", "a list", other)),
+            },
         })
     }
 }
 
-fn expected(file: &str, field: &str, what: &str, found: &Value) -> Error {
+pub(super) fn expected(file: &str, field: &str, what: &str, found: &Value) -> Error {
     Error::overlay(
         file,
         format!("{field}: expected {what}, found {}", found.type_name()),
@@ -413,7 +434,7 @@ fn optional_string(map: &Mapping, key: &str, file: &str) -> Result<Option<String
 }
 
 /// A `string: string` mapping, as kustomize's Go types require.
-fn string_map(
+pub(super) fn string_map(
     value: Option<&Value>,
     file: &str,
     field: &str,
@@ -520,7 +541,7 @@ fn label_set(value: &Value, file: &str, at: &str) -> Result<LabelSet, Error> {
     })
 }
 
-fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Error> {
+pub(super) fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Error> {
     only_keys(
         m,
         &["name", "newName", "newTag", "digest", "tagSuffix"],
@@ -540,7 +561,10 @@ fn image_rewrite(m: &Mapping, file: &str, at: &str) -> Result<ImageRewrite, Erro
     })
 }
 
-fn replacement_entries(map: &Mapping, file: &str) -> Result<Vec<ReplacementEntry>, Error> {
+pub(super) fn replacement_entries(
+    map: &Mapping,
+    file: &str,
+) -> Result<Vec<ReplacementEntry>, Error> {
     let items = match map.get("replacements") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Seq(items)) => items,
@@ -643,22 +667,25 @@ fn generator_options(m: &Mapping, file: &str, at: &str) -> Result<GeneratorOptio
     })
 }
 
-fn generator_args(
+/// The keys of a `configMapGenerator` entry (a `secretGenerator` one also has `type`).
+pub(super) const GENERATOR_KEYS: [&str; 8] = [
+    "name",
+    "namespace",
+    "behavior",
+    "literals",
+    "files",
+    "envs",
+    "env",
+    "options",
+];
+
+pub(super) fn generator_args(
     m: &Mapping,
     file: &str,
     at: &str,
     kind: &'static str,
 ) -> Result<GeneratorArgs, Error> {
-    let mut allowed = vec![
-        "name",
-        "namespace",
-        "behavior",
-        "literals",
-        "files",
-        "envs",
-        "env",
-        "options",
-    ];
+    let mut allowed = GENERATOR_KEYS.to_vec();
     if kind == "Secret" {
         allowed.push("type");
     }
@@ -716,7 +743,7 @@ fn patch_source(m: &Mapping, file: &str, at: &str) -> Result<PatchSource, Error>
     }
 }
 
-fn patch_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
+pub(super) fn patch_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
     only_keys(m, &["path", "patch", "target", "options"], file, at)?;
     let target = match m.get("target") {
         None | Some(Value::Null) => None,
@@ -773,7 +800,7 @@ fn patch_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
     })
 }
 
-fn json6902_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
+pub(super) fn json6902_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error> {
     only_keys(m, &["path", "patch", "target"], file, at)?;
     let target = match m.get("target") {
         None | Some(Value::Null) => {
@@ -794,7 +821,7 @@ fn json6902_entry(m: &Mapping, file: &str, at: &str) -> Result<PatchEntry, Error
     })
 }
 
-fn replica_count(m: &Mapping, file: &str, at: &str) -> Result<ReplicaCount, Error> {
+pub(super) fn replica_count(m: &Mapping, file: &str, at: &str) -> Result<ReplicaCount, Error> {
     only_keys(m, &["name", "count"], file, at)?;
     let name = optional_string(m, "name", file)?.unwrap_or_default();
     let count = match m.get("count") {
@@ -826,8 +853,8 @@ mod tests {
             err.to_string().contains("unknown field \"resource\""),
             "{err}"
         );
-        let err = Kustomization::parse("vars:\n- name: X\n", "k.yaml").expect_err("unsupported");
-        assert_eq!(err.to_string(), "not supported yet: vars (in k.yaml)");
+        let err = Kustomization::parse("crds:\n- crd.yaml\n", "k.yaml").expect_err("unsupported");
+        assert_eq!(err.to_string(), "not supported yet: crds (in k.yaml)");
         let err = Kustomization::parse("resources: a.yaml\n", "k.yaml").expect_err("type");
         assert!(err.to_string().contains("expected a list"), "{err}");
         assert!(Kustomization::parse("patches: []\n", "k.yaml").is_ok());

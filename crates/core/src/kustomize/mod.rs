@@ -20,10 +20,12 @@ mod generator;
 mod kustomization;
 mod nameref;
 mod patches;
+mod plugins;
 mod render_all;
 mod replacement;
 mod selector;
 mod transform;
+mod vars;
 
 use std::path::Path;
 
@@ -41,11 +43,13 @@ pub use replacement::{
     DelimitedPart, IdSelector, Replacement, ReplacementSource, ReplacementTarget,
 };
 pub use selector::Selector;
+pub use vars::Var;
 
 use crate::error::Error;
-use crate::resource::ManifestSet;
+use crate::resource::{ManifestSet, Resource};
 use crate::source::{self, DirSource, EntryKind, Source};
 use crate::yaml::{ParseLimits, Value};
+use vars::VarSet;
 
 /// Renders the kustomization in the folder `path`, as `kustomize build path` does.
 ///
@@ -169,10 +173,12 @@ pub fn build_source_opts(
         restrict: options.load_restrictor == LoadRestrictor::RootOnly,
         folder_stack: Vec::new(),
     };
-    let (mut set, config) = renderer.render(&dir)?;
+    let (mut set, config, vars) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
     generator::apply_name_hashes(&mut set, &root_file)?;
     nameref::fix_references(&mut set, &config, &root_file)?;
+    vars.resolve(&mut set, &config.var_reference, &root_file)?;
+    set.drop_local_config();
     check_role_binding_subjects(&set, &root_file)?;
     set.normalize_annotations();
     match renderer.root_sort {
@@ -267,12 +273,19 @@ impl Renderer<'_> {
         })
     }
 
-    fn render(&mut self, dir: &str) -> Result<(ManifestSet, Config), Error> {
+    fn render(&mut self, dir: &str) -> Result<(ManifestSet, Config, VarSet), Error> {
         let mut set = ManifestSet::new();
         // The built-in configuration, copied only when `configurations` add to it.
         let mut config = Config::Borrowed(fieldspec::defaults());
-        self.accumulate(dir, &mut set, &mut config, KustomizationKind::Kustomization)?;
-        Ok((set, config))
+        let mut vars = VarSet::default();
+        self.accumulate(
+            dir,
+            &mut set,
+            &mut config,
+            &mut vars,
+            KustomizationKind::Kustomization,
+        )?;
+        Ok((set, config, vars))
     }
 
     /// kustomize's `accumulateTarget`: resources, generators, components
@@ -282,6 +295,7 @@ impl Renderer<'_> {
         dir: &str,
         set: &mut ManifestSet,
         config: &mut Config,
+        vars: &mut VarSet,
         expected: KustomizationKind,
     ) -> Result<(), Error> {
         let file = find_kustomization(self.source, dir)?;
@@ -327,10 +341,13 @@ impl Renderer<'_> {
         self.stack.push(dir.to_owned());
         self.folder_stack.push(folder);
         for entry in &kustomization.resources {
-            let (loaded, child_config) = self.load_resource(dir, &file, entry)?;
+            let (loaded, child) = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
-            if let Some(Config::Owned(child_config)) = child_config {
-                config.to_mut().merge(&child_config);
+            if let Some((child_config, child_vars)) = child {
+                if let Config::Owned(child_config) = child_config {
+                    config.to_mut().merge(&child_config);
+                }
+                vars.merge_set(child_vars, &file)?;
             }
         }
         for path in &kustomization.configurations {
@@ -352,6 +369,38 @@ impl Renderer<'_> {
                 generator::generate(args, &kustomization.generator_options, &file, &read)?;
             generator::absorb(set, generated, &file)?;
         }
+        for (config, origin) in self.plugin_configs(dir, &file, &kustomization.generator_plugins)? {
+            match plugins::generator(&config, &origin)? {
+                plugins::Generator::Data(args) => {
+                    let read = |path: &str| -> Result<Vec<u8>, Error> {
+                        let full = self.restricted_file(dir, &file, path)?;
+                        self.source.read(&full)
+                    };
+                    let generated =
+                        generator::generate(&args, &plugins::no_global_options(), &file, &read)?;
+                    generator::absorb(set, generated, &file)?;
+                }
+                plugins::Generator::IamPolicy {
+                    service_account,
+                    namespace,
+                    gcp_account,
+                    project,
+                } => {
+                    let value = plugins::Generator::iam_service_account(
+                        &service_account,
+                        &namespace,
+                        &gcp_account,
+                        &project,
+                    );
+                    let generated = generator::Generated {
+                        value,
+                        behavior: Behavior::Create,
+                        needs_hash: false,
+                    };
+                    generator::absorb(set, generated, &file)?;
+                }
+            }
+        }
         for component in &kustomization.components {
             let path = source::normalize_join(dir, component);
             if self.stack.contains(&path) {
@@ -366,7 +415,7 @@ impl Renderer<'_> {
                     format!("components: '{component}' is not a folder"),
                 ));
             }
-            self.accumulate(&path, set, config, KustomizationKind::Component)?;
+            self.accumulate(&path, set, config, vars, KustomizationKind::Component)?;
         }
         self.stack.pop();
         self.folder_stack.pop();
@@ -379,10 +428,110 @@ impl Renderer<'_> {
         apply_transformers(set, &kustomization, config, &file)?;
         patches::apply(set, &json_patches, &file, patches::Kind::Json6902)?;
         // replicas and images come after patchesJson6902 in kustomize's order.
-        transform::replicas(set, &kustomization.replicas, config, &file)?;
-        transform::images(set, &kustomization.images, config, &file)?;
+        transform::replicas(set, &kustomization.replicas, &config.replicas, &file)?;
+        transform::images(set, &kustomization.images, &config.images, &file)?;
         let replacements = self.load_replacements(dir, &file, &kustomization.replacements)?;
         replacement::apply(set, &replacements, &file)?;
+        for (config, origin) in
+            self.plugin_configs(dir, &file, &kustomization.transformer_plugins)?
+        {
+            let transformer = plugins::transformer(&config, &origin)?;
+            self.run_transformer(dir, &file, set, transformer)?;
+        }
+        vars.declare(set, &kustomization.vars, &file)?;
+        Ok(())
+    }
+
+    /// The plugin configurations of `generators:` or `transformers:`, in
+    /// order, each with the file it came from: inline YAML, files of them,
+    /// or folders whose kustomization renders them (kustomize's
+    /// accumulateResources, so that two with one identity are an error).
+    fn plugin_configs(
+        &mut self,
+        dir: &str,
+        file: &str,
+        entries: &[String],
+    ) -> Result<Vec<(Resource, String)>, Error> {
+        // kustomize takes every inline configuration first, then the files
+        // and folders, whatever the order they are listed in.
+        let is_inline = |entry: &str| {
+            entry.contains('\n')
+                || crate::yaml::parse_documents(entry)
+                    .is_ok_and(|docs| docs.iter().any(|d| d.value.as_map().is_some()))
+        };
+        let mut configs = ManifestSet::new();
+        for entry in entries.iter().filter(|e| is_inline(e)) {
+            let set = ManifestSet::from_yaml_keeping_local(entry, file, &ParseLimits::default())?;
+            configs.extend(set, file)?;
+        }
+        for entry in entries.iter().filter(|e| !is_inline(e)) {
+            let (set, _) = self.load_resource(dir, file, entry)?;
+            configs.extend(set, file)?;
+        }
+        Ok(configs
+            .into_iter()
+            .map(|r| {
+                let origin = r.origin().file.clone().unwrap_or_else(|| file.to_owned());
+                (r, origin)
+            })
+            .collect())
+    }
+
+    /// Runs one builtin transformer of `transformers:`; files it names are
+    /// relative to the kustomization's folder, as in kustomize.
+    fn run_transformer(
+        &self,
+        dir: &str,
+        file: &str,
+        set: &mut ManifestSet,
+        transformer: plugins::Transformer,
+    ) -> Result<(), Error> {
+        use plugins::Transformer as T;
+        match transformer {
+            T::Namespace {
+                namespace,
+                specs,
+                unset_only,
+                subjects,
+            } => {
+                if !namespace.is_empty() {
+                    transform::namespace(set, &namespace, &specs, unset_only, subjects, file)?;
+                }
+            }
+            T::Affix {
+                prefix,
+                suffix,
+                specs,
+            } => transform::prefix_suffix_at(set, &prefix, &suffix, &specs, file, "prefix/suffix")?,
+            T::Labels { pairs, specs } => {
+                transform::apply_pairs(set, file, "LabelTransformer", &pairs, &specs)?
+            }
+            T::Annotations { pairs, specs } => {
+                transform::apply_pairs(set, file, "AnnotationsTransformer", &pairs, &specs)?
+            }
+            T::Image { rewrite, specs } => transform::images(set, &[rewrite], &specs, file)?,
+            T::Replicas { replica, specs } => transform::replicas(set, &[replica], &specs, file)?,
+            T::Patch { entry, json6902 } => {
+                let loaded = self.load_patches(dir, file, &[entry])?;
+                let kind = if json6902 {
+                    patches::Kind::Json6902
+                } else {
+                    patches::Kind::Detect
+                };
+                patches::apply(set, &loaded, file, kind)?;
+            }
+            T::StrategicMerge { paths, patches } => {
+                let mut loaded = self.load_legacy_patches(dir, file, &paths)?;
+                if let Some(text) = patches {
+                    loaded.extend(self.load_patches(dir, file, &[plugins::inline_patch(&text)])?);
+                }
+                patches::apply(set, &loaded, file, patches::Kind::StrategicMerge)?;
+            }
+            T::Replacements(entries) => {
+                let replacements = self.load_replacements(dir, file, &entries)?;
+                replacement::apply(set, &replacements, file)?;
+            }
+        }
         Ok(())
     }
 
@@ -562,7 +711,7 @@ impl Renderer<'_> {
         dir: &str,
         file: &str,
         entry: &str,
-    ) -> Result<(ManifestSet, Option<Config>), Error> {
+    ) -> Result<(ManifestSet, Option<(Config, VarSet)>), Error> {
         if is_remote(entry) {
             return Err(Error::Unsupported {
                 field: format!("resources: remote {entry}"),
@@ -574,7 +723,8 @@ impl Renderer<'_> {
             Some((EntryKind::File, is_link)) => {
                 self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
-                let set = ManifestSet::from_yaml_with(&text, &path, &ParseLimits::default())?;
+                let set =
+                    ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?;
                 Ok((set, None))
             }
             Some((EntryKind::Dir, _)) => {
@@ -587,8 +737,8 @@ impl Renderer<'_> {
                         format!("cycle detected: {}", chain.join(" -> ")),
                     ));
                 }
-                let (set, config) = self.render(&path)?;
-                Ok((set, Some(config)))
+                let (set, config, vars) = self.render(&path)?;
+                Ok((set, Some((config, vars))))
             }
             None => Err(Error::overlay(
                 file,
@@ -610,7 +760,14 @@ fn apply_transformers(
     file: &str,
 ) -> Result<(), Error> {
     if let Some(ns) = &k.namespace {
-        transform::namespace(set, ns, config, file)?;
+        transform::namespace(
+            set,
+            ns,
+            &config.namespace,
+            false,
+            transform::SubjectMode::DefaultOnly,
+            file,
+        )?;
     }
     transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, file)?;
     transform::labels(set, k, config, file)?;

@@ -567,7 +567,9 @@ fn rewrite(
                 .to_owned();
             if let Some(c) = pick(candidates, &name, Some(&namespace), referrer)? {
                 map.insert("name".into(), Value::String(c.current.name.clone()));
-                if !c.current.namespace.is_empty() || map.contains_key("namespace") {
+                // An empty namespace is a wildcard, not `default`: kustomize
+                // leaves the subject's namespace as written then.
+                if !c.current.namespace.is_empty() {
                     map.insert(
                         "namespace".into(),
                         Value::String(c.current.namespace.clone()),

@@ -145,7 +145,7 @@ pub struct Replacement {
 /// as in kustomize.
 /// A `\.` is a dot inside a part (`metadata.labels.example\.com/x`), as
 /// kyaml's PathSplitter reads it.
-fn split_path(path: &str) -> Vec<String> {
+pub(super) fn split_path(path: &str) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     let mut escaped = false;
     for part in super::fieldspec::split_outside_brackets(path, '.') {
@@ -174,7 +174,7 @@ fn map_key(segment: &str) -> &str {
 }
 
 /// Reads the value at `path`, if there is exactly one place.
-fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+pub(super) fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
     let Some((segment, rest)) = path.split_first() else {
         return Some(value);
     };
@@ -303,6 +303,30 @@ fn part_of(text: &str, part: &DelimitedPart) -> Result<String, String> {
         })
 }
 
+/// kustomize's setFieldValue: a scalar target keeps its type and takes
+/// only the value's text (`targetPort: http` replaced by 8081 is the
+/// string "8081"); anything else is replaced whole.
+fn set_keeping_type(place: &mut Value, value: &Value) {
+    use crate::yaml::{Resolved, ResolvedNumber, resolve_plain_v3};
+    let Some(text) = value.scalar_text() else {
+        *place = value.clone();
+        return;
+    };
+    *place = match place {
+        Value::String(_) => Value::String(text),
+        Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_) => {
+            match resolve_plain_v3(&text) {
+                Resolved::Number(ResolvedNumber::Int(i)) => Value::Int(i),
+                Resolved::Number(ResolvedNumber::UInt(u)) => Value::UInt(u),
+                Resolved::Number(ResolvedNumber::Float(f)) => Value::Float(f),
+                Resolved::Bool(b) => Value::Bool(b),
+                _ => Value::String(text),
+            }
+        }
+        _ => value.clone(),
+    };
+}
+
 /// Applies the replacements in order.
 pub(crate) fn apply(
     set: &mut ManifestSet,
@@ -398,7 +422,7 @@ pub(crate) fn apply(
                                 }
                                 *place = Value::String(parts.join(&part.delimiter));
                             }
-                            None => *place = value.clone(),
+                            None => set_keeping_type(place, &value),
                         }
                         Ok(())
                     })?;

@@ -9,19 +9,41 @@ use crate::error::Error;
 use crate::resource::{ManifestSet, ResId, Resource};
 use crate::yaml::{Resolved, ResolvedNumber, Value, resolve_plain_v3};
 
+/// Which (Cluster)RoleBinding subjects get the namespace
+/// (NamespaceTransformer's `setRoleBindingSubjects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum SubjectMode {
+    /// `defaultOnly`: subjects named `default` (the kustomization field's way).
+    #[default]
+    DefaultOnly,
+    /// `allServiceAccounts`: every ServiceAccount subject.
+    AllServiceAccounts,
+    /// `none`: no subject.
+    None,
+}
+
 /// `namespace`: sets `metadata.namespace` on namespaced objects, renames
-/// `Namespace` objects, and fills the other built-in namespace fields.
+/// `Namespace` objects, and fills the other namespace fields `specs` lists.
+/// With `unset_only`, only fields that are empty are set.
 pub(crate) fn namespace(
     set: &mut ManifestSet,
     namespace: &str,
-    config: &TransformerConfig,
+    specs: &[FieldSpec],
+    unset_only: bool,
+    subjects: SubjectMode,
     file: &str,
 ) -> Result<(), Error> {
-    let specs = &config.namespace;
     set.record_identities(|_| true);
     set.transform_each(file, "namespace", |id, value| {
         let mut set_namespace = |v: &mut Value| {
-            *v = Value::String(namespace.to_owned());
+            let empty = match v {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if !unset_only || empty {
+                *v = Value::String(namespace.to_owned());
+            }
             Ok(())
         };
         if !id.is_cluster_scoped_for_kustomize() {
@@ -32,8 +54,9 @@ pub(crate) fn namespace(
             };
             fieldspec::apply(value, &spec, CreateKind::Scalar, &mut set_namespace)?;
         }
-        if matches!(id.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
-            role_binding_subjects(value, namespace);
+        let binding = matches!(id.kind.as_str(), "RoleBinding" | "ClusterRoleBinding");
+        if binding {
+            role_binding_subjects(value, subjects, &mut set_namespace)?;
         }
         // kustomize's removeUnneededMetaFieldSpecs: metadata/namespace is the
         // special case above, and metadata/name (renaming a Namespace) applies
@@ -43,6 +66,12 @@ pub(crate) fn namespace(
             match spec.path.as_str() {
                 "metadata/namespace" => continue,
                 "metadata/name" if !core_v1 => continue,
+                "subjects/namespace" | "subjects[]/namespace"
+                    if binding
+                        && matches!(spec.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") =>
+                {
+                    continue;
+                }
                 _ => fieldspec::apply(value, spec, CreateKind::Scalar, &mut set_namespace)?,
             }
         }
@@ -50,20 +79,41 @@ pub(crate) fn namespace(
     })
 }
 
-/// (Cluster)RoleBinding subjects: a subject named `default` gets the
-/// namespace (kustomize's default mode). Subjects naming service accounts
-/// that moved follow them through the name references fixed at the end.
-fn role_binding_subjects(value: &mut Value, namespace: &str) {
+/// (Cluster)RoleBinding subjects: by default a subject named `default`
+/// gets the namespace. Subjects naming service accounts that moved follow
+/// them through the name references fixed at the end.
+fn role_binding_subjects(
+    value: &mut Value,
+    mode: SubjectMode,
+    set_namespace: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
     let Some(Value::Seq(subjects)) = value.as_map_mut().and_then(|m| m.get_mut("subjects")) else {
-        return;
+        return Ok(());
     };
     for subject in subjects {
-        if let Value::Map(m) = subject
-            && m.get("name").and_then(Value::as_str) == Some("default")
-        {
-            m.insert("namespace".into(), Value::String(namespace.to_owned()));
+        if let Value::Map(m) = subject {
+            let chosen = match mode {
+                SubjectMode::DefaultOnly => {
+                    m.get("name").and_then(Value::as_str) == Some("default")
+                }
+                SubjectMode::AllServiceAccounts => {
+                    m.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+                }
+                SubjectMode::None => false,
+            };
+            if chosen {
+                set_namespace(m.entry("namespace".to_owned()).or_insert(Value::Null))?;
+            }
         }
     }
+    Ok(())
+}
+
+/// Whether prefixes and suffixes leave this object's name alone:
+/// Namespaces, CustomResourceDefinitions and APIServices.
+fn keeps_name(id: &ResId) -> bool {
+    matches!(id.kind.as_str(), "Namespace" | "CustomResourceDefinition")
+        || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
 }
 
 /// `namePrefix` and `nameSuffix`: every name but those of Namespaces,
@@ -74,25 +124,70 @@ pub(crate) fn prefix_suffix(
     suffix: &str,
     file: &str,
 ) -> Result<(), Error> {
+    let metadata_name = [FieldSpec {
+        path: "metadata/name".into(),
+        ..FieldSpec::default()
+    }];
+    prefix_suffix_at(
+        set,
+        prefix,
+        suffix,
+        &metadata_name,
+        file,
+        "namePrefix/nameSuffix",
+    )
+}
+
+/// A prefix and a suffix put on the string fields `specs` name (the
+/// Prefix/Suffix transformers): `metadata/name` renames the object (with
+/// its identity recorded for name references), other paths just get the
+/// text. Objects whose names prefixes leave alone are not touched at all.
+pub(crate) fn prefix_suffix_at(
+    set: &mut ManifestSet,
+    prefix: &str,
+    suffix: &str,
+    specs: &[FieldSpec],
+    file: &str,
+    what: &str,
+) -> Result<(), Error> {
     if prefix.is_empty() && suffix.is_empty() {
         return Ok(());
     }
-    let skipped = |id: &ResId| {
-        matches!(id.kind.as_str(), "Namespace" | "CustomResourceDefinition")
-            || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
+    let renames = |id: &ResId| {
+        !keeps_name(id)
+            && specs
+                .iter()
+                .any(|s| s.path == "metadata/name" && s.selects(id))
     };
-    set.record_identities(|id| !skipped(id));
-    set.record_name_affixes(prefix, suffix, |id| !skipped(id));
-    set.transform_each(file, "namePrefix/nameSuffix", |id, value| {
-        let skipped = skipped(id);
-        if skipped {
+    set.record_identities(renames);
+    set.record_name_affixes(prefix, suffix, renames);
+    set.transform_each(file, what, |id, value| {
+        if keeps_name(id) {
             return Ok(());
         }
-        if let Some(Value::Map(meta)) = value.as_map_mut().and_then(|m| m.get_mut("metadata")) {
-            meta.insert(
-                "name".into(),
-                Value::String(format!("{prefix}{}{suffix}", id.name)),
-            );
+        for spec in specs.iter().filter(|s| s.selects(id)) {
+            if spec.path == "metadata/name" {
+                if let Some(Value::Map(meta)) =
+                    value.as_map_mut().and_then(|m| m.get_mut("metadata"))
+                {
+                    let name = meta
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(&id.name)
+                        .to_owned();
+                    meta.insert(
+                        "name".into(),
+                        Value::String(format!("{prefix}{name}{suffix}")),
+                    );
+                }
+                continue;
+            }
+            fieldspec::apply(value, spec, CreateKind::Scalar, &mut |v: &mut Value| {
+                if let Value::String(text) = v {
+                    *text = format!("{prefix}{text}{suffix}");
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     })
@@ -130,7 +225,8 @@ fn check_plain_key(key: &str) -> Result<(), String> {
     }
 }
 
-fn apply_pairs(
+/// Sets `pairs` in the mappings `specs` name (labels, annotations).
+pub(crate) fn apply_pairs(
     set: &mut ManifestSet,
     file: &str,
     what: &str,
@@ -223,10 +319,9 @@ pub(crate) fn annotations(
 pub(crate) fn replicas(
     set: &mut ManifestSet,
     replicas: &[ReplicaCount],
-    config: &TransformerConfig,
+    specs: &[FieldSpec],
     file: &str,
 ) -> Result<(), Error> {
-    let specs = &config.replicas;
     for replica in replicas {
         // kustomize matches the name the object has now or had before.
         let named = |r: &Resource| {
@@ -258,11 +353,12 @@ pub(crate) fn replicas(
 }
 
 /// `images`: rewrites `image` in every `containers` and `initContainers`
-/// list anywhere in an object (not in CustomResourceDefinitions).
+/// list anywhere in an object (not in CustomResourceDefinitions), and in
+/// the further image fields `specs` name.
 pub(crate) fn images(
     set: &mut ManifestSet,
     images: &[ImageRewrite],
-    config: &TransformerConfig,
+    specs: &[FieldSpec],
     file: &str,
 ) -> Result<(), Error> {
     for rewrite in images {
@@ -276,7 +372,7 @@ pub(crate) fn images(
                 rewrite_containers(value, &matcher, rewrite);
             }
             // Image fields that `configurations` name.
-            for spec in config.images.iter().filter(|s| s.selects(id)) {
+            for spec in specs.iter().filter(|s| s.selects(id)) {
                 let mut rewrite_one = |v: &mut Value| {
                     if let Value::String(image) = v
                         && matcher.is_match(image)
