@@ -287,7 +287,21 @@ pub(crate) fn absorb(set: &mut ManifestSet, generated: Generated, file: &str) ->
         )),
         (&[i], behavior) => {
             let mut value = resource.into_value();
-            merge_into_existing(&mut value, set.at(i).value(), behavior == Behavior::Merge);
+            let old = set.at(i).value();
+            merge_into_existing(&mut value, old, behavior == Behavior::Merge);
+            // kustomize: a merge keeps where the object came from.
+            if behavior == Behavior::Merge
+                && let Some(origin) = old
+                    .get_path(&["metadata", "annotations", super::origin::ORIGIN_ANNOTATION])
+                    .cloned()
+                && let Some(Value::Map(annotations)) = value
+                    .as_map_mut()
+                    .and_then(|m| m.get_mut("metadata"))
+                    .and_then(|m| m.as_map_mut())
+                    .and_then(|m| m.get_mut("annotations"))
+            {
+                annotations.insert(super::origin::ORIGIN_ANNOTATION.into(), origin);
+            }
             // The oracle: the name gets a hash only if the base generator and
             // this one both want it.
             set.keep_name_suffix_at(i, generated.needs_hash);

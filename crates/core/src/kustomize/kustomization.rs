@@ -82,6 +82,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "vars",
     "generators",
     "transformers",
+    "buildMetadata",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -141,6 +142,9 @@ pub struct Kustomization {
     pub generator_plugins: Vec<String>,
     /// `transformers`: files, folders or inline YAML of builtin transformer configurations.
     pub transformer_plugins: Vec<String>,
+    /// `buildMetadata`: `originAnnotations`, `transformerAnnotations`,
+    /// `managedByLabel` (only the top kustomization's count).
+    pub build_metadata: Vec<String>,
 }
 
 /// One entry of `replacements`.
@@ -408,6 +412,7 @@ impl Kustomization {
             replacements: replacement_entries(&map, file)?,
             configurations: string_list(&map, "configurations", file)?,
             generator_plugins: string_list(&map, "generators", file)?,
+            build_metadata: string_list(&map, "buildMetadata", file)?,
             transformer_plugins: string_list(&map, "transformers", file)?,
             vars: match map.get("vars") {
                 None | Some(Value::Null) => Vec::new(),

@@ -19,6 +19,7 @@ mod fieldspec;
 mod generator;
 mod kustomization;
 mod nameref;
+mod origin;
 mod patches;
 mod plugins;
 mod render_all;
@@ -172,6 +173,8 @@ pub fn build_source_opts(
         root_file: String::new(),
         restrict: options.load_restrictor == LoadRestrictor::RootOnly,
         folder_stack: Vec::new(),
+        metadata: origin::BuildMetadata::default(),
+        origin: None,
     };
     let (mut set, config, vars) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
@@ -179,6 +182,7 @@ pub fn build_source_opts(
     nameref::fix_references(&mut set, &config, &root_file)?;
     vars.resolve(&mut set, &config.var_reference, &root_file)?;
     set.drop_local_config();
+    origin::finish(&mut set, renderer.metadata);
     check_role_binding_subjects(&set, &root_file)?;
     set.normalize_annotations();
     match renderer.root_sort {
@@ -262,6 +266,11 @@ struct Renderer<'s> {
     /// The identities of the folders being rendered ([`Source::folder_id`]),
     /// for cycles through links.
     folder_stack: Vec<String>,
+    /// The top kustomization's `buildMetadata`.
+    metadata: origin::BuildMetadata,
+    /// While origins are tracked (the top kustomization has
+    /// `buildMetadata`): the folder being rendered, relative to the top one.
+    origin: Option<String>,
 }
 
 impl Renderer<'_> {
@@ -307,10 +316,25 @@ impl Renderer<'_> {
             .is_some_and(|(_, link)| link);
         self.check_restriction(dir, &file, &file, is_link)?;
         let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
-        if self.stack.is_empty() {
+        if self.root_file.is_empty() {
             self.root_sort = kustomization.sort_options.clone();
             self.root_file = file.clone();
+            self.metadata = origin::BuildMetadata::from_options(&kustomization.build_metadata);
+            if !kustomization.build_metadata.is_empty() {
+                self.origin = Some(String::new());
+            }
         }
+        let file_name = file.rsplit('/').next().unwrap_or(&file).to_owned();
+        // Where the builtin plugins of this kustomization are configured.
+        let configured_in = self.origin.as_deref().map(|o| origin::join(o, &file_name));
+        let record = |set: &mut ManifestSet, kind: &str, times: usize| {
+            if let Some(configured_in) = &configured_in {
+                let by = origin::Origin::builtin(configured_in.clone(), kind);
+                for _ in 0..times {
+                    origin::record_transformation(set, &by);
+                }
+            }
+        };
         match (expected, kustomization.kind) {
             (KustomizationKind::Component, KustomizationKind::Kustomization) => {
                 return Err(Error::overlay(
@@ -365,19 +389,31 @@ impl Renderer<'_> {
                 let full = self.restricted_file(dir, &file, path)?;
                 self.source.read(&full)
             };
-            let generated =
+            let mut generated =
                 generator::generate(args, &kustomization.generator_options, &file, &read)?;
+            if let Some(configured_in) = &configured_in {
+                let kind = format!("{}Generator", args.kind);
+                let by = origin::Origin::builtin(configured_in.clone(), &kind);
+                origin::set_origin_if_missing(&mut generated.value, &by);
+            }
             generator::absorb(set, generated, &file)?;
         }
         for (config, origin) in self.plugin_configs(dir, &file, &kustomization.generator_plugins)? {
+            let by = self
+                .origin
+                .as_ref()
+                .and_then(|_| origin::Origin::of_plugin(config.value()));
             match plugins::generator(&config, &origin)? {
                 plugins::Generator::Data(args) => {
                     let read = |path: &str| -> Result<Vec<u8>, Error> {
                         let full = self.restricted_file(dir, &file, path)?;
                         self.source.read(&full)
                     };
-                    let generated =
+                    let mut generated =
                         generator::generate(&args, &plugins::no_global_options(), &file, &read)?;
+                    if let Some(by) = &by {
+                        origin::set_origin_if_missing(&mut generated.value, by);
+                    }
                     generator::absorb(set, generated, &file)?;
                 }
                 plugins::Generator::IamPolicy {
@@ -386,12 +422,15 @@ impl Renderer<'_> {
                     gcp_account,
                     project,
                 } => {
-                    let value = plugins::Generator::iam_service_account(
+                    let mut value = plugins::Generator::iam_service_account(
                         &service_account,
                         &namespace,
                         &gcp_account,
                         &project,
                     );
+                    if let Some(by) = &by {
+                        origin::set_origin_if_missing(&mut value, by);
+                    }
                     let generated = generator::Generated {
                         value,
                         behavior: Behavior::Create,
@@ -415,30 +454,91 @@ impl Renderer<'_> {
                     format!("components: '{component}' is not a folder"),
                 ));
             }
-            self.accumulate(&path, set, config, vars, KustomizationKind::Component)?;
+            let saved = self.origin.clone();
+            if let Some(o) = &mut self.origin {
+                *o = origin::join(o, component);
+            }
+            let done = self.accumulate(&path, set, config, vars, KustomizationKind::Component);
+            self.origin = saved;
+            done?;
         }
-        self.stack.pop();
-        self.folder_stack.pop();
-        let legacy_patches =
-            self.load_legacy_patches(dir, &file, &kustomization.patches_strategic_merge)?;
+        // kustomize's builtin transformers, in its order; with build
+        // metadata, each instance is recorded on every object after it ran.
+        let k = &kustomization;
+        let legacy_patches = self.load_legacy_patches(dir, &file, &k.patches_strategic_merge)?;
         patches::apply(set, &legacy_patches, &file, patches::Kind::StrategicMerge)?;
-        let patches = self.load_patches(dir, &file, &kustomization.patches)?;
-        let json_patches = self.load_patches(dir, &file, &kustomization.patches_json6902)?;
+        record(
+            set,
+            "PatchStrategicMergeTransformer",
+            usize::from(!legacy_patches.is_empty()),
+        );
+        let patches = self.load_patches(dir, &file, &k.patches)?;
+        let json_patches = self.load_patches(dir, &file, &k.patches_json6902)?;
         patches::apply(set, &patches, &file, patches::Kind::Detect)?;
-        apply_transformers(set, &kustomization, config, &file)?;
+        record(set, "PatchTransformer", patches.len());
+        if let Some(ns) = &k.namespace {
+            transform::namespace(
+                set,
+                ns,
+                &config.namespace,
+                false,
+                transform::SubjectMode::DefaultOnly,
+                &file,
+            )?;
+            record(set, "NamespaceTransformer", 1);
+        }
+        transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, &file)?;
+        record(
+            set,
+            "PrefixTransformer",
+            usize::from(!k.name_prefix.is_empty()),
+        );
+        record(
+            set,
+            "SuffixTransformer",
+            usize::from(!k.name_suffix.is_empty()),
+        );
+        transform::labels(set, k, config, &file)?;
+        let label_transformers = if k.labels.is_empty() && k.common_labels.is_empty() {
+            0
+        } else {
+            k.labels.len() + 1
+        };
+        record(set, "LabelTransformer", label_transformers);
+        transform::annotations(set, k, config, &file)?;
+        record(
+            set,
+            "AnnotationsTransformer",
+            usize::from(!k.common_annotations.is_empty()),
+        );
         patches::apply(set, &json_patches, &file, patches::Kind::Json6902)?;
+        record(set, "PatchJson6902Transformer", json_patches.len());
         // replicas and images come after patchesJson6902 in kustomize's order.
-        transform::replicas(set, &kustomization.replicas, &config.replicas, &file)?;
-        transform::images(set, &kustomization.images, &config.images, &file)?;
-        let replacements = self.load_replacements(dir, &file, &kustomization.replacements)?;
+        transform::replicas(set, &k.replicas, &config.replicas, &file)?;
+        record(set, "ReplicaCountTransformer", k.replicas.len());
+        transform::images(set, &k.images, &config.images, &file)?;
+        record(set, "ImageTagTransformer", k.images.len());
+        let replacements = self.load_replacements(dir, &file, &k.replacements)?;
         replacement::apply(set, &replacements, &file)?;
-        for (config, origin) in
-            self.plugin_configs(dir, &file, &kustomization.transformer_plugins)?
-        {
+        record(
+            set,
+            "ReplacementTransformer",
+            usize::from(!k.replacements.is_empty()),
+        );
+        for (config, origin) in self.plugin_configs(dir, &file, &k.transformer_plugins)? {
+            let by = self
+                .origin
+                .as_ref()
+                .and_then(|_| origin::Origin::of_plugin(config.value()));
             let transformer = plugins::transformer(&config, &origin)?;
             self.run_transformer(dir, &file, set, transformer)?;
+            if let Some(by) = &by {
+                origin::record_transformation(set, by);
+            }
         }
         vars.declare(set, &kustomization.vars, &file)?;
+        self.stack.pop();
+        self.folder_stack.pop();
         Ok(())
     }
 
@@ -461,7 +561,12 @@ impl Renderer<'_> {
         };
         let mut configs = ManifestSet::new();
         for entry in entries.iter().filter(|e| is_inline(e)) {
-            let set = ManifestSet::from_yaml_keeping_local(entry, file, &ParseLimits::default())?;
+            let mut set =
+                ManifestSet::from_yaml_keeping_local(entry, file, &ParseLimits::default())?;
+            if let Some(o) = &self.origin {
+                let file_name = file.rsplit('/').next().unwrap_or(file);
+                self.annotate_origin(&mut set, &origin::join(o, file_name));
+            }
             configs.extend(set, file)?;
         }
         for entry in entries.iter().filter(|e| !is_inline(e)) {
@@ -533,6 +638,19 @@ impl Renderer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Sets the origin annotation `path` on every object of `set`.
+    fn annotate_origin(&self, set: &mut ManifestSet, path: &str) {
+        let by = origin::Origin {
+            path: path.to_owned(),
+            ..origin::Origin::default()
+        };
+        let mut values = set.take_values();
+        for value in &mut values {
+            origin::set_origin(value, &by);
+        }
+        set.put_values(values);
     }
 
     /// The replacements of a kustomization, files read.
@@ -723,8 +841,11 @@ impl Renderer<'_> {
             Some((EntryKind::File, is_link)) => {
                 self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
-                let set =
+                let mut set =
                     ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?;
+                if let Some(o) = &self.origin {
+                    self.annotate_origin(&mut set, &origin::join(o, entry));
+                }
                 Ok((set, None))
             }
             Some((EntryKind::Dir, _)) => {
@@ -737,7 +858,13 @@ impl Renderer<'_> {
                         format!("cycle detected: {}", chain.join(" -> ")),
                     ));
                 }
-                let (set, config, vars) = self.render(&path)?;
+                let saved = self.origin.clone();
+                if let Some(o) = &mut self.origin {
+                    *o = origin::join(o, entry);
+                }
+                let rendered = self.render(&path);
+                self.origin = saved;
+                let (set, config, vars) = rendered?;
                 Ok((set, Some((config, vars))))
             }
             None => Err(Error::overlay(
@@ -749,30 +876,6 @@ impl Renderer<'_> {
             )),
         }
     }
-}
-
-/// The built-in transformers between `patches` and `patchesJson6902`, in
-/// kustomize's order: namespace, prefix and suffix, labels, annotations.
-fn apply_transformers(
-    set: &mut ManifestSet,
-    k: &Kustomization,
-    config: &TransformerConfig,
-    file: &str,
-) -> Result<(), Error> {
-    if let Some(ns) = &k.namespace {
-        transform::namespace(
-            set,
-            ns,
-            &config.namespace,
-            false,
-            transform::SubjectMode::DefaultOnly,
-            file,
-        )?;
-    }
-    transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, file)?;
-    transform::labels(set, k, config, file)?;
-    transform::annotations(set, k, config, file)?;
-    Ok(())
 }
 
 /// Whether a `resources` entry names a remote target (Git URL, HTTP file).
