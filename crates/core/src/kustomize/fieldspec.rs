@@ -241,25 +241,84 @@ pub struct TransformerConfig {
     pub name_references: Vec<CustomReferral>,
     /// Where `$(VAR)` of `vars` is substituted.
     pub var_reference: Vec<FieldSpec>,
+    /// Where `namePrefix` goes (`metadata/name`, and what `configurations`
+    /// or `crds` add).
+    pub name_prefix: Vec<FieldSpec>,
+    /// Where `nameSuffix` goes.
+    pub name_suffix: Vec<FieldSpec>,
 }
 
-/// Adds the specs of `extra` that `into` does not have yet; as in kustomize,
-/// a spec with the same group, version, kind and path is the same spec.
+/// Adds the specs of `extra` that `into` does not have yet, as kustomize's
+/// `FsSlice.MergeOne` does: a spec is there already when one with the same
+/// path is selected by its group, version and kind (so `metadata/name` of
+/// all kinds is not added to a list that has `metadata/name` of `Foo`).
 pub(crate) fn merge_specs(into: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
     for spec in extra {
-        let same = |s: &FieldSpec| {
+        let there = |s: &FieldSpec| {
             s.path == spec.path
-                && s.kind == spec.kind
-                && s.group == spec.group
-                && s.version == spec.version
+                && (spec.group.is_empty() || s.group == spec.group)
+                && (spec.version.is_empty() || s.version == spec.version)
+                && (spec.kind.is_empty() || s.kind == spec.kind)
         };
-        if !into.iter().any(same) {
+        if !into.iter().any(there) {
             into.push(spec.clone());
         }
     }
 }
 
+/// Sorts specs as kustomize sorts a merged configuration (`Gvk.IsLessThan`:
+/// kind rank in the legacy order, then `group_version_kind` with `~G`, `~V`,
+/// `~K` for empty parts); which specs a later merge keeps depends on it.
+fn sort_specs(specs: &mut [FieldSpec]) {
+    let (first, last) = crate::resource::legacy_kind_order();
+    let rank = |kind: &str| -> isize {
+        if let Some(i) = first.iter().position(|k| *k == kind) {
+            i as isize - first.len() as isize
+        } else if let Some(i) = last.iter().position(|k| *k == kind) {
+            i as isize + 1
+        } else {
+            0
+        }
+    };
+    let key = |s: &FieldSpec| {
+        let or = |v: &str, empty: &'static str| {
+            if v.is_empty() {
+                empty.to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        (
+            rank(&s.kind),
+            format!(
+                "{}_{}_{}",
+                or(&s.group, "~G"),
+                or(&s.version, "~V"),
+                or(&s.kind, "~K")
+            ),
+        )
+    };
+    specs.sort_by_cached_key(key);
+}
+
 impl TransformerConfig {
+    /// A configuration without any field spec.
+    pub(crate) fn empty() -> TransformerConfig {
+        TransformerConfig {
+            common_labels: Vec::new(),
+            template_labels: Vec::new(),
+            labels: Vec::new(),
+            common_annotations: Vec::new(),
+            namespace: Vec::new(),
+            replicas: Vec::new(),
+            images: Vec::new(),
+            name_references: Vec::new(),
+            var_reference: Vec::new(),
+            name_prefix: Vec::new(),
+            name_suffix: Vec::new(),
+        }
+    }
+
     /// Adds another configuration's field specs (kustomize merges the
     /// configurations of a kustomization and of everything it includes).
     pub fn merge(&mut self, other: &TransformerConfig) {
@@ -271,6 +330,8 @@ impl TransformerConfig {
         merge_specs(&mut self.replicas, &other.replicas);
         merge_specs(&mut self.images, &other.images);
         merge_specs(&mut self.var_reference, &other.var_reference);
+        merge_specs(&mut self.name_prefix, &other.name_prefix);
+        merge_specs(&mut self.name_suffix, &other.name_suffix);
         for referral in &other.name_references {
             match self
                 .name_references
@@ -281,21 +342,25 @@ impl TransformerConfig {
                 None => self.name_references.push(referral.clone()),
             }
         }
+        for specs in [
+            &mut self.common_labels,
+            &mut self.template_labels,
+            &mut self.labels,
+            &mut self.common_annotations,
+            &mut self.namespace,
+            &mut self.replicas,
+            &mut self.images,
+            &mut self.var_reference,
+            &mut self.name_prefix,
+            &mut self.name_suffix,
+        ] {
+            sort_specs(specs);
+        }
     }
 
     /// Reads a `configurations` file.
     pub(crate) fn from_value(value: &Value, file: &str) -> Result<TransformerConfig, Error> {
-        let empty = TransformerConfig {
-            common_labels: Vec::new(),
-            template_labels: Vec::new(),
-            labels: Vec::new(),
-            common_annotations: Vec::new(),
-            namespace: Vec::new(),
-            replicas: Vec::new(),
-            images: Vec::new(),
-            name_references: Vec::new(),
-            var_reference: Vec::new(),
-        };
+        let empty = TransformerConfig::empty();
         let Some(map) = value.as_map() else {
             return if value.is_null() {
                 Ok(empty)
@@ -347,12 +412,8 @@ impl TransformerConfig {
                         });
                     }
                 }
-                "namePrefix" | "nameSuffix" => {
-                    return Err(Error::Unsupported {
-                        field: format!("configurations: {key}"),
-                        file: file.to_owned(),
-                    });
-                }
+                "namePrefix" => config.name_prefix = list()?,
+                "nameSuffix" => config.name_suffix = list()?,
                 other => {
                     return Err(Error::overlay(
                         file,
@@ -692,6 +753,27 @@ fn parse_list(text: &str) -> Vec<FieldSpec> {
 pub(crate) fn defaults() -> &'static TransformerConfig {
     static DEFAULTS: OnceLock<TransformerConfig> = OnceLock::new();
     DEFAULTS.get_or_init(|| {
+        // Merged into nothing, as kustomize makes its default configuration
+        // (sorted, so that merging it again changes nothing).
+        let mut sorted = TransformerConfig::empty();
+        sorted.merge(&raw_defaults());
+        sorted
+    })
+}
+
+/// A configuration without field specs: what a kustomization's
+/// accumulator starts from.
+pub(crate) fn empty_config() -> &'static TransformerConfig {
+    static EMPTY: OnceLock<TransformerConfig> = OnceLock::new();
+    EMPTY.get_or_init(TransformerConfig::empty)
+}
+
+fn raw_defaults() -> TransformerConfig {
+    {
+        let metadata_name = vec![FieldSpec {
+            path: "metadata/name".into(),
+            ..FieldSpec::default()
+        }];
         let metadata = parse_list(METADATA_LABELS);
         let mut common_labels = metadata.clone();
         common_labels.extend(parse_list(SELECTOR_LABELS));
@@ -710,8 +792,10 @@ pub(crate) fn defaults() -> &'static TransformerConfig {
             images: Vec::new(),
             name_references: Vec::new(),
             var_reference: parse_list(VAR_REFERENCE),
+            name_prefix: metadata_name.clone(),
+            name_suffix: metadata_name,
         }
-    })
+    }
 }
 
 #[cfg(test)]
@@ -723,7 +807,34 @@ mod tests {
         let d = defaults();
         assert_eq!(d.common_labels.len(), 32);
         assert_eq!(d.template_labels.len(), 9);
-        assert!(d.common_labels[0].create && d.common_labels[0].path == "metadata/labels");
+        assert!(
+            d.common_labels
+                .iter()
+                .any(|s| s.create && s.kind.is_empty() && s.path == "metadata/labels")
+        );
+        let mut again = d.clone();
+        again.merge(d);
+        assert_eq!(&again, d, "merging the defaults again changes nothing");
+    }
+
+    #[test]
+    fn a_kind_specific_spec_stands_for_the_general_one() {
+        // kustomize (TestIssue4884): `namePrefix: [{path: metadata/name,
+        // kind: Foo}]` in configurations ends up as the only name spec.
+        let mut own = defaults().clone();
+        let foo = FieldSpec {
+            kind: "Foo".into(),
+            path: "metadata/name".into(),
+            ..FieldSpec::default()
+        };
+        own.merge(&TransformerConfig {
+            name_prefix: vec![foo.clone()],
+            ..TransformerConfig::empty()
+        });
+        assert_eq!(own.name_prefix.len(), 2);
+        let mut accumulated = TransformerConfig::empty();
+        accumulated.merge(&own);
+        assert_eq!(accumulated.name_prefix, [foo]);
     }
 
     #[test]

@@ -83,6 +83,7 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "generators",
     "transformers",
     "buildMetadata",
+    "crds",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -145,6 +146,8 @@ pub struct Kustomization {
     /// `buildMetadata`: `originAnnotations`, `transformerAnnotations`,
     /// `managedByLabel` (only the top kustomization's count).
     pub build_metadata: Vec<String>,
+    /// `crds`: files of OpenAPI definitions whose markers add field specs.
+    pub crds: Vec<String>,
 }
 
 /// One entry of `replacements`.
@@ -413,6 +416,7 @@ impl Kustomization {
             configurations: string_list(&map, "configurations", file)?,
             generator_plugins: string_list(&map, "generators", file)?,
             build_metadata: string_list(&map, "buildMetadata", file)?,
+            crds: string_list(&map, "crds", file)?,
             transformer_plugins: string_list(&map, "transformers", file)?,
             vars: match map.get("vars") {
                 None | Some(Value::Null) => Vec::new(),
@@ -858,8 +862,9 @@ mod tests {
             err.to_string().contains("unknown field \"resource\""),
             "{err}"
         );
-        let err = Kustomization::parse("crds:\n- crd.yaml\n", "k.yaml").expect_err("unsupported");
-        assert_eq!(err.to_string(), "not supported yet: crds (in k.yaml)");
+        let err =
+            Kustomization::parse("openapi:\n  path: s.json\n", "k.yaml").expect_err("unsupported");
+        assert_eq!(err.to_string(), "not supported yet: openapi (in k.yaml)");
         let err = Kustomization::parse("resources: a.yaml\n", "k.yaml").expect_err("type");
         assert!(err.to_string().contains("expected a list"), "{err}");
         assert!(Kustomization::parse("patches: []\n", "k.yaml").is_ok());

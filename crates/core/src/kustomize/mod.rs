@@ -15,6 +15,7 @@
 //! transformers, `patches`, `generator`, `replacement`, `nameref` the rest,
 //! `render_all` renders every overlay of a tree in parallel.
 
+mod crds;
 mod fieldspec;
 mod generator;
 mod kustomization;
@@ -284,8 +285,10 @@ impl Renderer<'_> {
 
     fn render(&mut self, dir: &str) -> Result<(ManifestSet, Config, VarSet), Error> {
         let mut set = ManifestSet::new();
-        // The built-in configuration, copied only when `configurations` add to it.
-        let mut config = Config::Borrowed(fieldspec::defaults());
+        // kustomize's accumulator starts with no field specs; each base's
+        // configuration and then this kustomization's own (the built-in one,
+        // copied only when `configurations` or `crds` add to it) merge in.
+        let mut config = Config::Borrowed(fieldspec::empty_config());
         let mut vars = VarSet::default();
         self.accumulate(
             dir,
@@ -368,21 +371,37 @@ impl Renderer<'_> {
             let (loaded, child) = self.load_resource(dir, &file, entry)?;
             set.extend(loaded, &file)?;
             if let Some((child_config, child_vars)) = child {
-                if let Config::Owned(child_config) = child_config {
-                    config.to_mut().merge(&child_config);
-                }
+                merge_config(config, &child_config);
                 vars.merge_set(child_vars, &file)?;
             }
         }
-        for path in &kustomization.configurations {
-            let full = self.restricted_file(dir, &file, path)?;
-            let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
-                .map_err(|e| e.in_file(&full))?;
-            for doc in docs {
-                config
-                    .to_mut()
-                    .merge(&TransformerConfig::from_value(&doc.value, &full)?);
+        let own = if kustomization.configurations.is_empty() {
+            Config::Borrowed(fieldspec::defaults())
+        } else {
+            let mut files = TransformerConfig::empty();
+            for path in &kustomization.configurations {
+                let full = self.restricted_file(dir, &file, path)?;
+                let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
+                    .map_err(|e| e.in_file(&full))?;
+                for doc in docs {
+                    files.merge(&TransformerConfig::from_value(&doc.value, &full)?);
+                }
             }
+            let mut own = fieldspec::defaults().clone();
+            own.merge(&files);
+            Config::Owned(own)
+        };
+        merge_config(config, &own);
+        if !kustomization.crds.is_empty() {
+            let mut found = TransformerConfig::empty();
+            for path in &kustomization.crds {
+                let full = self.restricted_file(dir, &file, path)?;
+                found.merge(&crds::config_from_definitions(
+                    &self.read_text(&full)?,
+                    &full,
+                )?);
+            }
+            merge_config(config, &Config::Owned(found));
         }
         for args in &kustomization.generators {
             let read = |path: &str| -> Result<Vec<u8>, Error> {
@@ -487,7 +506,7 @@ impl Renderer<'_> {
             )?;
             record(set, "NamespaceTransformer", 1);
         }
-        transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, &file)?;
+        transform::prefix_suffix(set, &k.name_prefix, &k.name_suffix, config, &file)?;
         record(
             set,
             "PrefixTransformer",
@@ -875,6 +894,19 @@ impl Renderer<'_> {
                 ),
             )),
         }
+    }
+}
+
+/// kustomize's `TransformerConfig.Merge` into an accumulator, without
+/// copying while only the built-in configuration is involved.
+fn merge_config(into: &mut Config, other: &Config) {
+    let empty = fieldspec::empty_config();
+    let is =
+        |c: &Config, t: &TransformerConfig| matches!(c, Config::Borrowed(b) if std::ptr::eq(*b, t));
+    match other {
+        Config::Borrowed(o) if std::ptr::eq(*o, empty) => {}
+        Config::Borrowed(o) if is(into, empty) || is(into, o) => *into = Config::Borrowed(o),
+        _ => into.to_mut().merge(other),
     }
 }
 

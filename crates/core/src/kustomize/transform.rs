@@ -117,25 +117,22 @@ fn keeps_name(id: &ResId) -> bool {
 }
 
 /// `namePrefix` and `nameSuffix`: every name but those of Namespaces,
-/// CustomResourceDefinitions and APIServices.
+/// CustomResourceDefinitions and APIServices, and the further fields the
+/// configuration names.
 pub(crate) fn prefix_suffix(
     set: &mut ManifestSet,
     prefix: &str,
     suffix: &str,
+    config: &TransformerConfig,
     file: &str,
 ) -> Result<(), Error> {
-    let metadata_name = [FieldSpec {
-        path: "metadata/name".into(),
-        ..FieldSpec::default()
-    }];
-    prefix_suffix_at(
-        set,
-        prefix,
-        suffix,
-        &metadata_name,
-        file,
-        "namePrefix/nameSuffix",
-    )
+    let what = "namePrefix/nameSuffix";
+    if config.name_prefix == config.name_suffix {
+        prefix_suffix_at(set, prefix, suffix, &config.name_prefix, file, what)
+    } else {
+        prefix_suffix_at(set, prefix, "", &config.name_prefix, file, what)?;
+        prefix_suffix_at(set, "", suffix, &config.name_suffix, file, what)
+    }
 }
 
 /// A prefix and a suffix put on the string fields `specs` name (the
