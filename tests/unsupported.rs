@@ -48,6 +48,40 @@ fn unrendered_fields_are_refused() {
 }
 
 #[test]
+fn validators_run_builtin_plugins_on_a_copy() {
+    let src: MemorySource = [
+        (
+            "app/kustomization.yaml",
+            "resources: [cm.yaml]\nvalidators:\n- |-\n  apiVersion: builtin\n  kind: LabelTransformer\n  metadata:\n    name: x\n  labels:\n    a: b\n  fieldSpecs:\n  - path: metadata/labels\n    create: true\n",
+        ),
+        ("app/cm.yaml", CM),
+    ]
+    .into_iter()
+    .collect();
+    let err = build_source(&src, "app").expect_err("a validator may not change objects");
+    assert!(
+        err.to_string().contains("validator shouldn't modify"),
+        "{err}"
+    );
+    let src: MemorySource = [
+        (
+            "app/kustomization.yaml",
+            "resources: [cm.yaml]\nvalidators:\n- |-\n  apiVersion: example.com/v1\n  kind: Kubeval\n  metadata:\n    name: x\n",
+        ),
+        ("app/cm.yaml", CM),
+    ]
+    .into_iter()
+    .collect();
+    let err = build_source(&src, "app").expect_err("external validator");
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert!(
+        err.to_string()
+            .contains("validators: external plugin Kubeval"),
+        "{err}"
+    );
+}
+
+#[test]
 fn patches_json6902_needs_a_target() {
     let src: MemorySource = [
         (

@@ -2,7 +2,7 @@
 //! an ordered set of them ([`ManifestSet`]) that prints as kustomize prints.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -69,11 +69,12 @@ const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "VolumeAttachment",
 ];
 
-/// The (group, version, kind)s that kustomize's built-in schema marks
-/// cluster-scoped: `data/namespace_scope.tsv`, extracted from kyaml by
-/// `data/extract.py`.
-fn kustomize_cluster_scoped() -> &'static HashSet<(&'static str, &'static str, &'static str)> {
-    static TABLE: std::sync::OnceLock<HashSet<(&str, &str, &str)>> = std::sync::OnceLock::new();
+/// kustomize's built-in scope table (kyaml's precomputed one):
+/// (group, version, kind) → cluster-scoped, from `data/namespace_scope.tsv`,
+/// extracted from kyaml by `data/extract.py`.
+fn kustomize_scope_table() -> &'static HashMap<(&'static str, &'static str, &'static str), bool> {
+    static TABLE: std::sync::OnceLock<HashMap<(&str, &str, &str), bool>> =
+        std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         include_str!("../data/namespace_scope.tsv")
             .lines()
@@ -82,13 +83,23 @@ fn kustomize_cluster_scoped() -> &'static HashSet<(&'static str, &'static str, &
                 let mut fields = line.split('\t');
                 let (api_version, kind, scope) = (fields.next()?, fields.next()?, fields.next()?);
                 let (group, version) = ResId::split_api_version(api_version);
-                (scope == "cluster").then_some((group, version, kind))
+                Some(((group, version, kind), scope == "cluster"))
             })
             .collect()
     })
 }
 
 impl ResId {
+    /// Whether kustomize's built-in scope table (kyaml's precomputed one)
+    /// lists this group, version and kind.
+    pub(crate) fn in_kustomize_scope_table(&self) -> bool {
+        kustomize_scope_table().contains_key(&(
+            self.group.as_str(),
+            self.version.as_str(),
+            self.kind.as_str(),
+        ))
+    }
+
     /// Splits an `apiVersion` into group and version: `apps/v1` → (`apps`, `v1`), `v1` → (``, `v1`).
     pub fn split_api_version(api_version: &str) -> (&str, &str) {
         api_version.rsplit_once('/').unwrap_or(("", api_version))
@@ -115,11 +126,11 @@ impl ResId {
     /// kinds included (`flowcontrol.apiserver.k8s.io/v1` FlowSchema,
     /// `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicy).
     pub fn is_cluster_scoped_for_kustomize(&self) -> bool {
-        kustomize_cluster_scoped().contains(&(
+        kustomize_scope_table().get(&(
             self.group.as_str(),
             self.version.as_str(),
             self.kind.as_str(),
-        ))
+        )) == Some(&true)
     }
 
     /// The namespace as the API server sees it: `default` when none is named,

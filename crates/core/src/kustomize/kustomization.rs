@@ -84,6 +84,8 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "transformers",
     "buildMetadata",
     "crds",
+    "openapi",
+    "validators",
 ];
 
 /// The kinds a kustomization file may declare.
@@ -148,7 +150,23 @@ pub struct Kustomization {
     pub build_metadata: Vec<String>,
     /// `crds`: files of OpenAPI definitions whose markers add field specs.
     pub crds: Vec<String>,
+    /// `openapi`: the schema strategic merge patches follow.
+    pub openapi: Option<OpenApi>,
+    /// `validators`: plugin configurations run on a copy, which they must not change.
+    pub validator_plugins: Vec<String>,
 }
+
+/// `openapi`: a custom schema file, or the built-in schema by version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenApi {
+    /// `path`: a Swagger document (JSON or YAML) that replaces the built-in schema.
+    Path(String),
+    /// `version: v1.21.2`, the one built-in version (kustomize has no other).
+    BuiltinVersion,
+}
+
+/// The Kubernetes version of kustomize's built-in schema.
+const BUILTIN_OPENAPI_VERSION: &str = "v1.21.2";
 
 /// One entry of `replacements`.
 #[derive(Debug, Clone, PartialEq)]
@@ -417,6 +435,8 @@ impl Kustomization {
             generator_plugins: string_list(&map, "generators", file)?,
             build_metadata: string_list(&map, "buildMetadata", file)?,
             crds: string_list(&map, "crds", file)?,
+            openapi: openapi(&map, file)?,
+            validator_plugins: string_list(&map, "validators", file)?,
             transformer_plugins: string_list(&map, "transformers", file)?,
             vars: match map.get("vars") {
                 None | Some(Value::Null) => Vec::new(),
@@ -593,6 +613,37 @@ pub(super) fn replacement_entries(
             }
         })
         .collect()
+}
+
+fn openapi(map: &Mapping, file: &str) -> Result<Option<OpenApi>, Error> {
+    let m = match map.get("openapi") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Map(m)) => m,
+        Some(other) => return Err(expected(file, "openapi", "a mapping", other)),
+    };
+    let strings = string_map(Some(&Value::Map(m.clone())), file, "openapi")?;
+    let get = |key: &str| {
+        strings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    match (get("path"), get("version")) {
+        (Some(_), Some(_)) => Err(Error::overlay(
+            file,
+            "openapi: builtin version and custom schema provided, cannot use both",
+        )),
+        (Some(path), None) => Ok(Some(OpenApi::Path(path))),
+        (None, Some(v)) if v == BUILTIN_OPENAPI_VERSION => Ok(Some(OpenApi::BuiltinVersion)),
+        (None, Some(v)) if v.is_empty() => Ok(None),
+        (None, Some(v)) => Err(Error::overlay(
+            file,
+            format!(
+                "openapi: the specified OpenAPI version {v:?} is not built in (kustomize has {BUILTIN_OPENAPI_VERSION})"
+            ),
+        )),
+        (None, None) => Ok(None),
+    }
 }
 
 fn sort_options(map: &Mapping, file: &str) -> Result<Option<SortOptions>, Error> {
@@ -863,8 +914,8 @@ mod tests {
             "{err}"
         );
         let err =
-            Kustomization::parse("openapi:\n  path: s.json\n", "k.yaml").expect_err("unsupported");
-        assert_eq!(err.to_string(), "not supported yet: openapi (in k.yaml)");
+            Kustomization::parse("helmCharts:\n- name: x\n", "k.yaml").expect_err("unsupported");
+        assert_eq!(err.to_string(), "not supported yet: helmCharts (in k.yaml)");
         let err = Kustomization::parse("resources: a.yaml\n", "k.yaml").expect_err("type");
         assert!(err.to_string().contains("expected a list"), "{err}");
         assert!(Kustomization::parse("patches: []\n", "k.yaml").is_ok());

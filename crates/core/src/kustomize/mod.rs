@@ -34,8 +34,8 @@ use std::path::Path;
 pub use fieldspec::{CustomReferral, FieldSpec, TransformerConfig};
 pub use generator::{Behavior, GeneratorArgs, GeneratorOptions, content_hash};
 pub use kustomization::{
-    ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, PatchEntry,
-    PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
+    ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, OpenApi,
+    PatchEntry, PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
 };
 pub use render_all::{
     BuildAllOptions, OverlayResult, Progress, Shard, build_all, build_all_source, find_overlays,
@@ -176,6 +176,9 @@ pub fn build_source_opts(
         folder_stack: Vec::new(),
         metadata: origin::BuildMetadata::default(),
         origin: None,
+        schema: None,
+        schema_set: false,
+        unknown_kind_read: false,
     };
     let (mut set, config, vars) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
@@ -269,6 +272,16 @@ struct Renderer<'s> {
     folder_stack: Vec<String>,
     /// The top kustomization's `buildMetadata`.
     metadata: origin::BuildMetadata,
+    /// The custom OpenAPI schema strategic merges follow, once a
+    /// kustomization named one (`openapi`); kustomize keeps the first one
+    /// set for the rest of the build.
+    schema: patches::Schema,
+    /// Whether `openapi` set the schema (a later one is then ignored).
+    schema_set: bool,
+    /// Whether an object of a kind outside kustomize's built-in scope table
+    /// was read before the schema was set: kyaml then loads its built-in
+    /// schema beside a custom one.
+    unknown_kind_read: bool,
     /// While origins are tracked (the top kustomization has
     /// `buildMetadata`): the folder being rendered, relative to the top one.
     origin: Option<String>,
@@ -326,6 +339,24 @@ impl Renderer<'_> {
             if !kustomization.build_metadata.is_empty() {
                 self.origin = Some(String::new());
             }
+        }
+        if !self.schema_set
+            && let Some(openapi) = &kustomization.openapi
+        {
+            self.schema_set = true;
+            self.schema = match openapi {
+                OpenApi::Path(path) => {
+                    let full = self.restricted_file(dir, &file, path)?;
+                    let text = self.read_text(&full)?;
+                    let custom = crate::patch::openapi::CustomSchema::intern(&text)
+                        .map_err(|e| Error::overlay(&full, format!("invalid schema file: {e}")))?;
+                    Some(crate::patch::strategic_merge::SchemaChoice {
+                        custom,
+                        with_builtin: self.unknown_kind_read,
+                    })
+                }
+                OpenApi::BuiltinVersion => None,
+            };
         }
         let file_name = file.rsplit('/').next().unwrap_or(&file).to_owned();
         // Where the builtin plugins of this kustomization are configured.
@@ -485,7 +516,13 @@ impl Renderer<'_> {
         // metadata, each instance is recorded on every object after it ran.
         let k = &kustomization;
         let legacy_patches = self.load_legacy_patches(dir, &file, &k.patches_strategic_merge)?;
-        patches::apply(set, &legacy_patches, &file, patches::Kind::StrategicMerge)?;
+        patches::apply(
+            set,
+            &legacy_patches,
+            &file,
+            patches::Kind::StrategicMerge,
+            self.schema,
+        )?;
         record(
             set,
             "PatchStrategicMergeTransformer",
@@ -493,7 +530,7 @@ impl Renderer<'_> {
         );
         let patches = self.load_patches(dir, &file, &k.patches)?;
         let json_patches = self.load_patches(dir, &file, &k.patches_json6902)?;
-        patches::apply(set, &patches, &file, patches::Kind::Detect)?;
+        patches::apply(set, &patches, &file, patches::Kind::Detect, self.schema)?;
         record(set, "PatchTransformer", patches.len());
         if let Some(ns) = &k.namespace {
             transform::namespace(
@@ -530,7 +567,13 @@ impl Renderer<'_> {
             "AnnotationsTransformer",
             usize::from(!k.common_annotations.is_empty()),
         );
-        patches::apply(set, &json_patches, &file, patches::Kind::Json6902)?;
+        patches::apply(
+            set,
+            &json_patches,
+            &file,
+            patches::Kind::Json6902,
+            self.schema,
+        )?;
         record(set, "PatchJson6902Transformer", json_patches.len());
         // replicas and images come after patchesJson6902 in kustomize's order.
         transform::replicas(set, &k.replicas, &config.replicas, &file)?;
@@ -549,10 +592,25 @@ impl Renderer<'_> {
                 .origin
                 .as_ref()
                 .and_then(|_| origin::Origin::of_plugin(config.value()));
-            let transformer = plugins::transformer(&config, &origin)?;
+            let transformer = plugins::transformer(&config, &origin, "transformers")?;
             self.run_transformer(dir, &file, set, transformer)?;
             if let Some(by) = &by {
                 origin::record_transformation(set, by);
+            }
+        }
+        // kustomize's runValidators: each runs on a copy it must not change.
+        for (config, origin) in self.plugin_configs(dir, &file, &k.validator_plugins)? {
+            let transformer = plugins::transformer(&config, &origin, "validators")?;
+            let mut copy = set.clone();
+            self.run_transformer(dir, &file, &mut copy, transformer)?;
+            if copy.to_yaml() != set.to_yaml() {
+                return Err(Error::overlay(
+                    &origin,
+                    format!(
+                        "validator shouldn't modify the resource map: {} changed it",
+                        config.id()
+                    ),
+                ));
             }
         }
         vars.declare(set, &kustomization.vars, &file)?;
@@ -586,6 +644,7 @@ impl Renderer<'_> {
                 let file_name = file.rsplit('/').next().unwrap_or(file);
                 self.annotate_origin(&mut set, &origin::join(o, file_name));
             }
+            self.note_kinds(&set);
             configs.extend(set, file)?;
         }
         for entry in entries.iter().filter(|e| !is_inline(e)) {
@@ -642,14 +701,20 @@ impl Renderer<'_> {
                 } else {
                     patches::Kind::Detect
                 };
-                patches::apply(set, &loaded, file, kind)?;
+                patches::apply(set, &loaded, file, kind, self.schema)?;
             }
             T::StrategicMerge { paths, patches } => {
                 let mut loaded = self.load_legacy_patches(dir, file, &paths)?;
                 if let Some(text) = patches {
                     loaded.extend(self.load_patches(dir, file, &[plugins::inline_patch(&text)])?);
                 }
-                patches::apply(set, &loaded, file, patches::Kind::StrategicMerge)?;
+                patches::apply(
+                    set,
+                    &loaded,
+                    file,
+                    patches::Kind::StrategicMerge,
+                    self.schema,
+                )?;
             }
             T::Replacements(entries) => {
                 let replacements = self.load_replacements(dir, file, &entries)?;
@@ -657,6 +722,14 @@ impl Renderer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Notes whether `set` holds a kind kyaml's built-in scope table lacks,
+    /// while no schema is set yet.
+    fn note_kinds(&mut self, set: &ManifestSet) {
+        if !self.schema_set && !self.unknown_kind_read {
+            self.unknown_kind_read = set.iter().any(|r| !r.id().in_kustomize_scope_table());
+        }
     }
 
     /// Sets the origin annotation `path` on every object of `set`.
@@ -865,6 +938,7 @@ impl Renderer<'_> {
                 if let Some(o) = &self.origin {
                     self.annotate_origin(&mut set, &origin::join(o, entry));
                 }
+                self.note_kinds(&set);
                 Ok((set, None))
             }
             Some((EntryKind::Dir, _)) => {

@@ -27,12 +27,17 @@ pub(crate) enum Kind {
     StrategicMerge,
 }
 
+/// The schema strategic merges follow: the built-in Kubernetes one
+/// (`None`), or a custom one from a kustomization's `openapi`.
+pub(crate) type Schema = Option<strategic_merge::SchemaChoice>;
+
 /// Applies the patches in order.
 pub(crate) fn apply(
     set: &mut ManifestSet,
     patches: &[LoadedPatch],
     file: &str,
     kind: Kind,
+    schema: Schema,
 ) -> Result<(), Error> {
     let mut any_document = false;
     for patch in patches {
@@ -52,7 +57,7 @@ pub(crate) fn apply(
             || (kind == Kind::Detect && matches!(docs.as_slice(), [Value::Seq(_)]));
         if !is_json_patch {
             for doc in &docs {
-                apply_strategic_merge(set, patch, doc, file)?;
+                apply_strategic_merge(set, patch, doc, file, schema)?;
             }
             continue;
         }
@@ -150,7 +155,11 @@ fn apply_strategic_merge(
     patch: &LoadedPatch,
     doc: &Value,
     file: &str,
+    schema: Schema,
 ) -> Result<(), Error> {
+    let drop_empty_nulls = |id: &ResId, value: &mut Value, paths: &[Vec<crate::yaml::PathStep>]| {
+        drop_empty_nulls(id, value, paths, schema)
+    };
     if !matches!(doc, Value::Map(_)) {
         return Err(Error::overlay(
             &patch.origin,
@@ -168,6 +177,7 @@ fn apply_strategic_merge(
                 id,
                 entry.allow_name_change,
                 entry.allow_kind_change,
+                schema,
             )
         })?;
         return Ok(());
@@ -188,7 +198,7 @@ fn apply_strategic_merge(
         file,
         "patch",
         |r| is_patch_target(r, &id),
-        |target, value| merge_keeping_identity(value, doc, target, false, false),
+        |target, value| merge_keeping_identity(value, doc, target, false, false, schema),
     )?;
     if picked == 0 {
         return Err(Error::overlay(
@@ -204,8 +214,13 @@ fn apply_strategic_merge(
 
 /// What kyaml's merge does to the keys an object maps to nothing, before a
 /// strategic merge patch goes into it.
-fn drop_empty_nulls(id: &ResId, value: &mut Value, paths: &[Vec<crate::yaml::PathStep>]) {
-    let ty = strategic_merge::Type::for_object(&id.group, &id.kind);
+fn drop_empty_nulls(
+    id: &ResId,
+    value: &mut Value,
+    paths: &[Vec<crate::yaml::PathStep>],
+    schema: Schema,
+) {
+    let ty = strategic_merge::Type::for_object_in(schema, &id.group, &id.version, &id.kind);
     strategic_merge::drop_empty_nulls(value, paths, ty);
 }
 
@@ -218,8 +233,9 @@ fn merge_keeping_identity(
     id: &ResId,
     allow_name_change: bool,
     allow_kind_change: bool,
+    schema: Schema,
 ) -> Result<bool, String> {
-    let ty = strategic_merge::Type::for_object(&id.group, &id.kind);
+    let ty = strategic_merge::Type::for_object_in(schema, &id.group, &id.version, &id.kind);
     if !strategic_merge::apply(value, patch, ty)? {
         return Ok(false);
     }

@@ -185,9 +185,9 @@ const GENERATOR_KINDS: &[&str] = &[
     "HelmChartInflationGenerator",
 ];
 
-/// Reads a `transformers:` configuration.
-pub(crate) fn transformer(r: &Resource, file: &str) -> Result<Transformer, Error> {
-    let kind = builtin_kind(r, file, "transformers")?;
+/// Reads a `transformers:` (or `validators:`, the `field`) configuration.
+pub(crate) fn transformer(r: &Resource, file: &str, field: &str) -> Result<Transformer, Error> {
+    let kind = builtin_kind(r, file, field)?;
     let at = format!("{kind} {}", r.id().name);
     let at = at.as_str();
     let fields = |known: &[&str]| config_fields(r, known);
@@ -327,7 +327,7 @@ pub(crate) fn transformer(r: &Resource, file: &str) -> Result<Transformer, Error
                 ),
             ));
         }
-        other => return Err(unknown_builtin(other, "transformers", file)),
+        other => return Err(unknown_builtin(other, field, file)),
     })
 }
 

@@ -8,6 +8,7 @@
 //! Objects of kinds outside the built-in scheme (custom resources) have no
 //! merge keys: their lists are replaced.
 
+use super::openapi::CustomSchema;
 use crate::yaml::{Mapping, PathStep, Value};
 
 /// How a list field merges.
@@ -40,7 +41,64 @@ pub(crate) enum Type {
     Container,
     /// A Service spec.
     ServiceSpec,
+    /// A type of a custom schema (kustomization `openapi`).
+    Custom(CustomType),
 }
+
+/// The schema in effect for strategic merges: a custom one (kustomization
+/// `openapi`), and whether kyaml loaded its built-in one as well (it does
+/// when an object of a kind its built-in table lacks was read before the
+/// custom schema was set); built-in definitions then win.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SchemaChoice {
+    /// The custom schema.
+    pub(crate) custom: &'static CustomSchema,
+    /// Whether the built-in definitions are loaded too.
+    pub(crate) with_builtin: bool,
+}
+
+/// A definition of a custom schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CustomType {
+    choice: SchemaChoice,
+    def: u32,
+}
+
+impl PartialEq for CustomType {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.choice.custom, other.choice.custom)
+            && self.choice.with_builtin == other.choice.with_builtin
+            && self.def == other.def
+    }
+}
+
+/// The built-in types trueup knows by their OpenAPI definition names.
+fn builtin_definition(name: &str) -> Option<Type> {
+    Some(match name {
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" => Type::ObjectMeta,
+        "io.k8s.api.core.v1.PodTemplateSpec" => Type::PodTemplate,
+        "io.k8s.api.core.v1.PodSpec" => Type::PodSpec,
+        "io.k8s.api.core.v1.Container" | "io.k8s.api.core.v1.EphemeralContainer" => Type::Container,
+        "io.k8s.api.core.v1.ServiceSpec" => Type::ServiceSpec,
+        "io.k8s.api.batch.v1.JobTemplateSpec" | "io.k8s.api.batch.v1beta1.JobTemplateSpec" => {
+            Type::JobTemplate
+        }
+        "io.k8s.api.batch.v1.CronJobSpec" | "io.k8s.api.batch.v1beta1.CronJobSpec" => {
+            Type::CronJobSpec
+        }
+        "io.k8s.api.apps.v1.DeploymentSpec"
+        | "io.k8s.api.apps.v1.StatefulSetSpec"
+        | "io.k8s.api.apps.v1.DaemonSetSpec"
+        | "io.k8s.api.apps.v1.ReplicaSetSpec"
+        | "io.k8s.api.core.v1.ReplicationControllerSpec"
+        | "io.k8s.api.batch.v1.JobSpec" => Type::WorkloadSpec,
+        // Other built-in definitions have no merging lists trueup models.
+        other if other.starts_with("io.k8s.") => Type::Opaque,
+        _ => return None,
+    })
+}
+
+impl Eq for CustomType {}
 
 /// What a built-in object's `spec` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +162,30 @@ const CORE_KINDS: &[&str] = &[
 ];
 
 impl Type {
+    /// The schema of an object of this group, version and kind: from the
+    /// custom schema when there is one (which then stands alone, as in
+    /// kustomize), else the built-in one.
+    pub(crate) fn for_object_in(
+        schema: Option<SchemaChoice>,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Type {
+        let Some(choice) = schema else {
+            return Type::for_object(group, kind);
+        };
+        if choice.with_builtin {
+            let builtin = Type::for_object(group, kind);
+            if builtin != Type::Opaque {
+                return builtin;
+            }
+        }
+        choice
+            .custom
+            .resource(group, version, kind)
+            .map_or(Type::Opaque, |def| Type::Custom(CustomType { choice, def }))
+    }
+
     /// The schema of an object of this group and kind.
     pub(crate) fn for_object(group: &str, kind: &str) -> Type {
         let builtin = if group.is_empty() {
@@ -139,6 +221,19 @@ impl Type {
     pub(crate) fn field(self, name: &str) -> (Type, Option<ListMerge>) {
         let merge = |key| Some(ListMerge { key: Some(key) });
         let none = (Type::Opaque, None);
+        if let Type::Custom(CustomType { choice, def }) = self {
+            let (child, list) = choice.custom.field(def, name);
+            let builtin = child
+                .name
+                .filter(|_| choice.with_builtin)
+                .and_then(builtin_definition);
+            let child = match (builtin, child.def) {
+                (Some(ty), _) => ty,
+                (None, Some(def)) => Type::Custom(CustomType { choice, def }),
+                (None, None) => Type::Opaque,
+            };
+            return (child, list);
+        }
         match (self, name) {
             (Type::BuiltinObject(_), "metadata") => (Type::ObjectMeta, None),
             (Type::BuiltinObject(WorkloadShape::Workload), "spec") => (Type::WorkloadSpec, None),
