@@ -93,6 +93,11 @@ enum Command {
         /// (kustomize's default) or `none`.
         #[arg(long, default_value = "root-only", value_name = "root-only|none")]
         load_restrictor: trueup_core::LoadRestrictor,
+        /// Never fetch remote resources (HTTP files, Git repositories): a
+        /// kustomization that needs one fails, naming it. Repositories are
+        /// cached in TRUEUP_CACHE_DIR (default ~/.cache/trueup).
+        #[arg(long)]
+        no_remote: bool,
         /// Render the folder as it is at this Git revision, from Git objects
         /// (no checkout; the working tree is not read).
         #[arg(long, value_name = "REV", conflicts_with = "all")]
@@ -436,6 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             shard,
             output,
             load_restrictor,
+            no_remote,
             ..
         } => {
             let out = out.ok_or("--all needs --out DIR")?;
@@ -445,7 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 jobs,
                 shard,
                 output,
-                trueup_core::BuildOptions { load_restrictor },
+                build_options(load_restrictor, no_remote),
             )
         }
         Command::Diff {
@@ -626,12 +632,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             dir,
             output,
             load_restrictor,
+            no_remote,
             rev: Some(rev),
             repo,
             ..
         } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            let options = trueup_core::BuildOptions { load_restrictor };
+            let options = build_options(load_restrictor, no_remote);
             let set = trueup_core::git::build_path(&dir, Some(&rev), repo.as_deref(), &options)
                 .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output).as_bytes())?;
@@ -644,15 +651,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             dir,
             output,
             load_restrictor,
+            no_remote,
             ..
         } => {
             // As `kustomize build` with no argument: the current folder.
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            let set = trueup_core::build_opts(&dir, &trueup_core::BuildOptions { load_restrictor })
+            let set = trueup_core::build_opts(&dir, &build_options(load_restrictor, no_remote))
                 .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The build options of `--load-restrictor` and `--no-remote`.
+fn build_options(
+    load_restrictor: trueup_core::LoadRestrictor,
+    no_remote: bool,
+) -> trueup_core::BuildOptions {
+    trueup_core::BuildOptions {
+        load_restrictor,
+        remote: (!no_remote).into(),
+        cache_dir: None,
     }
 }
 

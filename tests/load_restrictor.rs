@@ -17,6 +17,7 @@ fn files_outside_the_root_need_an_opt_out() {
 
     let open = BuildOptions {
         load_restrictor: LoadRestrictor::None,
+        ..BuildOptions::default()
     };
     let set = build_opts(case(), &open).expect("allowed when opted out");
     // What `kustomize-oracle --load-restrictor none build` prints for this case.
@@ -203,6 +204,7 @@ fn devices_pipes_and_link_cycles_are_refused() {
     assert_refused(&t.path("dev"), "a link to /dev/zero");
     let open = BuildOptions {
         load_restrictor: LoadRestrictor::None,
+        ..BuildOptions::default()
     };
     let err = build_opts(t.path("dev"), &open).expect_err("a device, even unrestricted");
     assert!(err.to_string().contains("not a regular file"), "{err}");

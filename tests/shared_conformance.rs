@@ -90,6 +90,7 @@ fn agrees(case: &Path) -> Result<(), (bool, String)> {
         } else {
             LoadRestrictor::RootOnly
         },
+        ..BuildOptions::default()
     };
     let result = trueup_core::build_opts(case, &options);
     let golden = case.join("expected.yaml");

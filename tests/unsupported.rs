@@ -41,10 +41,6 @@ fn unrendered_fields_are_refused() {
         "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: HashTransformer\n  metadata:\n    name: x\n",
         "HashTransformer",
     );
-    refused(
-        "resources:\n- https://github.com/org/repo//base?ref=v1\n",
-        "remote",
-    );
 }
 
 #[test]

@@ -40,8 +40,8 @@ pub mod yaml;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use kustomize::{
-    BuildAllOptions, BuildOptions, LoadRestrictor, OverlayResult, build, build_all, build_opts,
-    build_source,
+    BuildAllOptions, BuildOptions, LoadRestrictor, OverlayResult, RemoteAccess, build, build_all,
+    build_opts, build_source,
 };
 pub use resource::{ManifestSet, Origin, ResId, Resource};
 

@@ -249,6 +249,9 @@ pub struct BuildOptions {
     pub load_restrictor: Option<String>,
     /// Render the folder as it is at this Git revision (from Git objects, no checkout).
     pub rev: Option<String>,
+    /// `false` refuses remote resources (HTTP files, Git repositories) instead of fetching them.
+    /// @default true
+    pub remote: Option<bool>,
     /// With `rev`: the repository.
     /// @default the repository containing the current folder
     pub repo: Option<String>,
@@ -256,12 +259,15 @@ pub struct BuildOptions {
 
 fn core_build_options(
     load_restrictor: Option<&str>,
+    remote: Option<bool>,
 ) -> std::result::Result<trueup_core::BuildOptions, trueup_core::Error> {
     Ok(trueup_core::BuildOptions {
         load_restrictor: match load_restrictor {
             Some(text) => text.parse()?,
             None => Default::default(),
         },
+        remote: remote.unwrap_or(true).into(),
+        cache_dir: None,
     })
 }
 
@@ -269,15 +275,15 @@ fn build_impl(
     path: &str,
     options: Option<BuildOptions>,
 ) -> std::result::Result<CoreManifestSet, trueup_core::Error> {
-    let (restrictor, rev, repo) = match options {
-        Some(o) => (o.load_restrictor, o.rev, o.repo),
-        None => (None, None, None),
+    let (restrictor, rev, repo, remote) = match options {
+        Some(o) => (o.load_restrictor, o.rev, o.repo, o.remote),
+        None => (None, None, None, None),
     };
     trueup_core::git::build_path(
         path.as_ref(),
         rev.as_deref(),
         repo.as_deref().map(std::path::Path::new),
-        &core_build_options(restrictor.as_deref())?,
+        &core_build_options(restrictor.as_deref(), remote)?,
     )
 }
 
@@ -469,20 +475,23 @@ pub struct BuildAllOptions {
     pub load_restrictor: Option<String>,
     /// Only this shard of a deterministic split by path: `'2/4'`.
     pub shard: Option<String>,
+    /// `false` refuses remote resources instead of fetching them.
+    /// @default true
+    pub remote: Option<bool>,
 }
 
 fn build_all_impl(
     root: &str,
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
-    let (jobs, restrictor, shard) = match options {
-        Some(o) => (o.jobs, o.load_restrictor, o.shard),
-        None => (None, None, None),
+    let (jobs, restrictor, shard, remote) = match options {
+        Some(o) => (o.jobs, o.load_restrictor, o.shard, o.remote),
+        None => (None, None, None, None),
     };
     let options = trueup_core::BuildAllOptions {
         jobs: jobs.map(|j| j as usize),
         overlays: None,
-        build: core_build_options(restrictor.as_deref())?,
+        build: core_build_options(restrictor.as_deref(), remote)?,
         progress: None,
         shard: shard.as_deref().map(str::parse).transpose()?,
     };

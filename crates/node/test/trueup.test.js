@@ -152,6 +152,35 @@ test('broken JSON is called JSON, with line and column', () => {
   fs.rmSync(dir, { recursive: true })
 })
 
+test('remote bases from a local repository, and refused when remote is false', () => {
+  const { execFileSync } = require('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-remote-'))
+  const src = path.join(dir, 'src')
+  fs.mkdirSync(path.join(src, 'base'), { recursive: true })
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote\n'
+  fs.writeFileSync(path.join(src, 'base', 'kustomization.yaml'), 'resources: [cm.yaml]\n')
+  fs.writeFileSync(path.join(src, 'base', 'cm.yaml'), cm)
+  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
+  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'one'], ['tag', 'v1']]) {
+    execFileSync('git', args, { cwd: src, env })
+  }
+  const bare = path.join(dir, 'repo.git')
+  execFileSync('git', ['clone', '-q', '--bare', src, bare], { env })
+  const app = path.join(dir, 'app')
+  fs.mkdirSync(app)
+  fs.writeFileSync(path.join(app, 'kustomization.yaml'), `resources:\n- file://${bare}//base?ref=v1\n`)
+  process.env.TRUEUP_CACHE_DIR = path.join(dir, 'cache')
+  try {
+    assert.equal(trueup.build(app).toYaml(), cm)
+    assert.throws(() => trueup.build(app, { remote: false }), { code: 'E_UNSUPPORTED', message: /network access is off/ })
+    const [overlay] = trueup.buildAll(app, { remote: false })
+    assert.equal(overlay.error.code, 'E_UNSUPPORTED')
+  } finally {
+    delete process.env.TRUEUP_CACHE_DIR
+    fs.rmSync(dir, { recursive: true })
+  }
+})
+
 test('manifest, overlay and unsupported errors', () => {
   assert.throws(
     () => trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', { file: 'cm.yaml' }),

@@ -242,12 +242,17 @@ impl ManifestSet {
 }
 
 /// The engine's build options from keyword arguments.
-fn build_options(load_restrictor: Option<&str>) -> PyResult<trueup_core::BuildOptions> {
+fn build_options(
+    load_restrictor: Option<&str>,
+    remote: bool,
+) -> PyResult<trueup_core::BuildOptions> {
     Ok(trueup_core::BuildOptions {
         load_restrictor: match load_restrictor {
             Some(text) => text.parse().map_err(to_py_err)?,
             None => Default::default(),
         },
+        remote: remote.into(),
+        cache_dir: None,
     })
 }
 
@@ -255,17 +260,19 @@ fn build_options(load_restrictor: Option<&str>) -> PyResult<trueup_core::BuildOp
 /// `load_restrictor="none"` lets kustomizations read files outside their folder.
 /// With `rev`, renders the folder as it is at that Git revision of `repo`
 /// (default: the repository containing the current folder), from Git
-/// objects, without a checkout.
+/// objects, without a checkout. `remote=False` refuses remote resources
+/// (HTTP files, Git repositories) instead of fetching them.
 #[pyfunction]
-#[pyo3(signature = (path, *, load_restrictor = None, rev = None, repo = None))]
+#[pyo3(signature = (path, *, load_restrictor = None, rev = None, repo = None, remote = true))]
 fn build(
     py: Python<'_>,
     path: PathBuf,
     load_restrictor: Option<&str>,
     rev: Option<String>,
     repo: Option<PathBuf>,
+    remote: bool,
 ) -> PyResult<ManifestSet> {
-    let options = build_options(load_restrictor)?;
+    let options = build_options(load_restrictor, remote)?;
     let inner = py
         .detach(|| trueup_core::git::build_path(&path, rev.as_deref(), repo.as_deref(), &options))
         .map_err(to_py_err)?;
@@ -314,18 +321,19 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 /// or `error` (a TrueupError) — one failing overlay stops no other.
 /// `shard="2/4"` renders only that shard of a deterministic split by path.
 #[pyfunction]
-#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None))]
+#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true))]
 fn build_all<'py>(
     py: Python<'py>,
     root: PathBuf,
     jobs: Option<usize>,
     load_restrictor: Option<&str>,
     shard: Option<&str>,
+    remote: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = trueup_core::BuildAllOptions {
         jobs,
         overlays: None,
-        build: build_options(load_restrictor)?,
+        build: build_options(load_restrictor, remote)?,
         progress: None,
         shard: shard.map(str::parse).transpose().map_err(to_py_err)?,
     };

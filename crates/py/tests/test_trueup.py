@@ -123,6 +123,31 @@ def test_manifest_error_names_file_and_document():
     assert "cm.yaml" in str(info.value) and "metadata.name" in str(info.value)
 
 
+def test_remote_bases_from_a_local_repository(tmp_path, monkeypatch):
+    import subprocess
+
+    src = tmp_path / "src"
+    (src / "base").mkdir(parents=True)
+    (src / "base" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote\n"
+    (src / "base" / "cm.yaml").write_text(cm)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "one"], ["tag", "v1"]):
+        subprocess.run(["git", *args], cwd=src, check=True, env=env)
+    bare = tmp_path / "repo.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(src), str(bare)], check=True, env=env)
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "kustomization.yaml").write_text(f"resources:\n- file://{bare}//base?ref=v1\n")
+    monkeypatch.setenv("TRUEUP_CACHE_DIR", str(tmp_path / "cache"))
+    assert trueup.build(app).to_yaml() == cm
+    with pytest.raises(trueup.UnsupportedError, match="network access is off"):
+        trueup.build(app, remote=False)
+    [overlay] = trueup.build_all(app, remote=False)
+    assert isinstance(overlay["error"], trueup.UnsupportedError)
+
+
 def test_overlay_and_unsupported_errors(tmp_path):
     (tmp_path / "kustomization.yaml").write_text("helmCharts:\n- name: redis\nresources: [cm.yaml]\n")
     with pytest.raises(trueup.UnsupportedError) as info:

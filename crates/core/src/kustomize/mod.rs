@@ -23,6 +23,7 @@ mod nameref;
 mod origin;
 mod patches;
 mod plugins;
+mod remote;
 mod render_all;
 mod replacement;
 mod selector;
@@ -37,6 +38,7 @@ pub use kustomization::{
     ImageRewrite, KUSTOMIZATION_FILE_NAMES, Kustomization, KustomizationKind, LabelSet, OpenApi,
     PatchEntry, PatchSource, ReplacementEntry, ReplicaCount, SortOptions,
 };
+pub use remote::{RemoteAccess, RepoSpec, default_cache_dir, repo_spec};
 pub use render_all::{
     BuildAllOptions, OverlayResult, Progress, Shard, build_all, build_all_source, find_overlays,
     output_file_name,
@@ -94,6 +96,10 @@ impl std::str::FromStr for LoadRestrictor {
 pub struct BuildOptions {
     /// Whether files outside a kustomization's folder may be read.
     pub load_restrictor: LoadRestrictor,
+    /// Whether remote resources (HTTP files, Git repositories) may be fetched.
+    pub remote: RemoteAccess,
+    /// Where fetched Git repositories are cached ([`default_cache_dir`] when `None`).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// [`build`] with options.
@@ -168,7 +174,13 @@ pub fn build_source_opts(
 ) -> Result<ManifestSet, Error> {
     let dir = source::normalize(dir);
     let mut renderer = Renderer {
-        source,
+        source: SourceHandle::Local(source),
+        remote: options.remote,
+        cache_dir: options
+            .cache_dir
+            .clone()
+            .unwrap_or_else(remote::default_cache_dir),
+        remote_stack: Vec::new(),
         stack: Vec::new(),
         root_sort: None,
         root_file: String::new(),
@@ -257,8 +269,34 @@ pub fn find_kustomization(source: &dyn Source, dir: &str) -> Result<String, Erro
 /// `configurations`.
 type Config = std::borrow::Cow<'static, TransformerConfig>;
 
+/// What one `resources` entry gives: its objects, and for a kustomization
+/// its transformer configuration and vars.
+type Loaded = (ManifestSet, Option<(Config, VarSet)>);
+
+/// The files being read: the caller's source, or a fetched repository's.
+#[derive(Clone)]
+enum SourceHandle<'s> {
+    Local(&'s dyn Source),
+    Remote(std::sync::Arc<crate::git::TreeSource>),
+}
+
+impl SourceHandle<'_> {
+    fn get(&self) -> &dyn Source {
+        match self {
+            SourceHandle::Local(source) => *source,
+            SourceHandle::Remote(tree) => tree.as_ref(),
+        }
+    }
+}
+
 struct Renderer<'s> {
-    source: &'s dyn Source,
+    source: SourceHandle<'s>,
+    /// Whether remote resources may be fetched.
+    remote: RemoteAccess,
+    /// Where fetched repositories are cached.
+    cache_dir: std::path::PathBuf,
+    /// The remote repositories being rendered (URL, path, reference), for cycles.
+    remote_stack: Vec<String>,
     /// The folders being rendered, outermost first, for cycle detection.
     stack: Vec<String>,
     /// The top kustomization's `sortOptions`.
@@ -289,7 +327,7 @@ struct Renderer<'s> {
 
 impl Renderer<'_> {
     fn read_text(&self, path: &str) -> Result<String, Error> {
-        let bytes = self.source.read(path)?;
+        let bytes = self.source.get().read(path)?;
         String::from_utf8(bytes).map_err(|e| Error::Yaml {
             location: crate::error::Location::file(path),
             message: format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
@@ -323,11 +361,12 @@ impl Renderer<'_> {
         vars: &mut VarSet,
         expected: KustomizationKind,
     ) -> Result<(), Error> {
-        let file = find_kustomization(self.source, dir)?;
+        let file = find_kustomization(self.source.get(), dir)?;
         // The kustomization file itself is held to the same rule: a link to
         // one outside its folder is refused, as kustomize refuses it.
         let is_link = self
             .source
+            .get()
             .entry_no_follow(&file)
             .is_some_and(|(_, link)| link);
         self.check_restriction(dir, &file, &file, is_link)?;
@@ -346,8 +385,7 @@ impl Renderer<'_> {
             self.schema_set = true;
             self.schema = match openapi {
                 OpenApi::Path(path) => {
-                    let full = self.restricted_file(dir, &file, path)?;
-                    let text = self.read_text(&full)?;
+                    let (full, text) = self.read_entry_text(dir, &file, path)?;
                     let custom = crate::patch::openapi::CustomSchema::intern(&text)
                         .map_err(|e| Error::overlay(&full, format!("invalid schema file: {e}")))?;
                     Some(crate::patch::strategic_merge::SchemaChoice {
@@ -386,7 +424,7 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        let folder = self.source.folder_id(dir)?;
+        let folder = self.source.get().folder_id(dir)?;
         if self.folder_stack.contains(&folder) {
             return Err(Error::overlay(
                 &file,
@@ -411,9 +449,8 @@ impl Renderer<'_> {
         } else {
             let mut files = TransformerConfig::empty();
             for path in &kustomization.configurations {
-                let full = self.restricted_file(dir, &file, path)?;
-                let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
-                    .map_err(|e| e.in_file(&full))?;
+                let (full, text) = self.read_entry_text(dir, &file, path)?;
+                let docs = crate::yaml::parse_documents(&text).map_err(|e| e.in_file(&full))?;
                 for doc in docs {
                     files.merge(&TransformerConfig::from_value(&doc.value, &full)?);
                 }
@@ -426,18 +463,14 @@ impl Renderer<'_> {
         if !kustomization.crds.is_empty() {
             let mut found = TransformerConfig::empty();
             for path in &kustomization.crds {
-                let full = self.restricted_file(dir, &file, path)?;
-                found.merge(&crds::config_from_definitions(
-                    &self.read_text(&full)?,
-                    &full,
-                )?);
+                let (full, text) = self.read_entry_text(dir, &file, path)?;
+                found.merge(&crds::config_from_definitions(&text, &full)?);
             }
             merge_config(config, &Config::Owned(found));
         }
         for args in &kustomization.generators {
             let read = |path: &str| -> Result<Vec<u8>, Error> {
-                let full = self.restricted_file(dir, &file, path)?;
-                self.source.read(&full)
+                self.read_entry(dir, &file, path).map(|(_, bytes)| bytes)
             };
             let mut generated =
                 generator::generate(args, &kustomization.generator_options, &file, &read)?;
@@ -456,8 +489,7 @@ impl Renderer<'_> {
             match plugins::generator(&config, &origin)? {
                 plugins::Generator::Data(args) => {
                     let read = |path: &str| -> Result<Vec<u8>, Error> {
-                        let full = self.restricted_file(dir, &file, path)?;
-                        self.source.read(&full)
+                        self.read_entry(dir, &file, path).map(|(_, bytes)| bytes)
                     };
                     let mut generated =
                         generator::generate(&args, &plugins::no_global_options(), &file, &read)?;
@@ -492,13 +524,21 @@ impl Renderer<'_> {
         }
         for component in &kustomization.components {
             let path = source::normalize_join(dir, component);
+            if self.source.get().entry(&path).is_none()
+                && let Some(spec) = remote::repo_spec(component)
+            {
+                self.in_repo(&file, component, &spec, |r, path| {
+                    r.accumulate(path, set, config, vars, KustomizationKind::Component)
+                })?;
+                continue;
+            }
             if self.stack.contains(&path) {
                 return Err(Error::overlay(
                     &file,
                     format!("cycle detected at component {component}"),
                 ));
             }
-            if self.source.entry(&path) != Some(EntryKind::Dir) {
+            if self.source.get().entry(&path) != Some(EntryKind::Dir) {
                 return Err(Error::overlay(
                     &file,
                     format!("components: '{component}' is not a folder"),
@@ -757,9 +797,8 @@ impl Renderer<'_> {
             match entry {
                 ReplacementEntry::Inline(r) => out.push(r.clone()),
                 ReplacementEntry::File(path) => {
-                    let full = self.restricted_file(dir, file, path)?;
-                    let docs = crate::yaml::parse_documents(&self.read_text(&full)?)
-                        .map_err(|e| e.in_file(&full))?;
+                    let (full, text) = self.read_entry_text(dir, file, path)?;
+                    let docs = crate::yaml::parse_documents(&text).map_err(|e| e.in_file(&full))?;
                     for doc in docs.into_iter().filter(|d| !d.value.is_null()) {
                         match &doc.value {
                             Value::Seq(items) => {
@@ -795,8 +834,8 @@ impl Renderer<'_> {
                 let (text, origin) = match &entry.source {
                     PatchSource::Inline(text) => (text.clone(), file.to_owned()),
                     PatchSource::File(path) => {
-                        let full = self.restricted_file(dir, file, path)?;
-                        (self.read_text(&full)?, full)
+                        let (full, text) = self.read_entry_text(dir, file, path)?;
+                        (text, full)
                     }
                 };
                 Ok(patches::LoadedPatch {
@@ -820,8 +859,8 @@ impl Renderer<'_> {
             .iter()
             .map(|entry| {
                 let path = source::normalize_join(dir, entry);
-                let is_file =
-                    !entry.contains('\n') && self.source.entry(&path) == Some(EntryKind::File);
+                let is_file = !entry.contains('\n')
+                    && self.source.get().entry(&path) == Some(EntryKind::File);
                 let looks_inline = entry.contains('\n') || entry.contains(": ");
                 let source = if is_file || !looks_inline {
                     PatchSource::File(entry.clone())
@@ -839,10 +878,158 @@ impl Renderer<'_> {
         self.load_patches(dir, file, &as_entries)
     }
 
+    /// A file a kustomization names: an `http(s)://` URL (fetched, as
+    /// kustomize's loader does), or a path in or below its folder. Returns
+    /// its name for messages and its bytes.
+    fn read_entry(&self, dir: &str, file: &str, entry: &str) -> Result<(String, Vec<u8>), Error> {
+        if remote::is_http(entry) {
+            if self.remote == RemoteAccess::Refused {
+                return Err(remote::refused(entry, file));
+            }
+            let bytes = remote::fetch_http(entry).map_err(|failure| {
+                Error::overlay(file, format!("{entry}: {}", remote::describe(&failure)))
+            })?;
+            return Ok((entry.to_owned(), bytes));
+        }
+        let full = self.restricted_file(dir, file, entry)?;
+        let bytes = self.source.get().read(&full)?;
+        Ok((full, bytes))
+    }
+
+    /// [`Renderer::read_entry`] as UTF-8 text.
+    fn read_entry_text(
+        &self,
+        dir: &str,
+        file: &str,
+        entry: &str,
+    ) -> Result<(String, String), Error> {
+        let (name, bytes) = self.read_entry(dir, file, entry)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Yaml {
+            location: crate::error::Location::file(&name),
+            message: format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        })?;
+        Ok((name, text))
+    }
+
+    /// A remote `resources` entry: a file over HTTP(S) when the URL gives
+    /// one, else a Git repository target (kustomize tries them in that order).
+    fn load_remote(
+        &mut self,
+        file: &str,
+        entry: &str,
+    ) -> Result<Option<Loaded>, Error> {
+        let spec = remote::repo_spec(entry);
+        if remote::is_http(entry) || spec.is_some() {
+            if self.remote == RemoteAccess::Refused {
+                return Err(remote::refused(entry, file));
+            }
+        } else {
+            return Ok(None);
+        }
+        if remote::is_http(entry) {
+            let failure = match remote::fetch_http(entry) {
+                Ok(bytes) => {
+                    let parsed = String::from_utf8(bytes)
+                        .map_err(|_| Error::overlay(file, format!("{entry}: not UTF-8 text")))
+                        .and_then(|text| {
+                            ManifestSet::from_yaml_keeping_local(
+                                &text,
+                                entry,
+                                &ParseLimits::default(),
+                            )
+                        });
+                    match parsed {
+                        Ok(mut set) => {
+                            if let Some(o) = &self.origin {
+                                self.annotate_origin(&mut set, &origin::join(o, entry));
+                            }
+                            self.note_kinds(&set);
+                            return Ok(Some((set, None)));
+                        }
+                        Err(e) if spec.is_none() => return Err(e),
+                        Err(e) => e.to_string(),
+                    }
+                }
+                Err(failure) if spec.is_none() => {
+                    return Err(Error::overlay(
+                        file,
+                        format!("resources: {entry}: {}", remote::describe(&failure)),
+                    ));
+                }
+                Err(failure) => remote::describe(&failure),
+            };
+            let Some(spec) = spec else {
+                return Err(Error::overlay(file, failure));
+            };
+            return self.load_repo(file, entry, &spec).map(Some);
+        }
+        let spec = spec.expect("checked");
+        self.load_repo(file, entry, &spec).map(Some)
+    }
+
+    /// Renders the kustomization at a Git repository target, read from the
+    /// fetched repository's objects.
+    fn load_repo(
+        &mut self,
+        file: &str,
+        entry: &str,
+        spec: &RepoSpec,
+    ) -> Result<Loaded, Error> {
+        let (set, config, vars) = self.in_repo(file, entry, spec, |r, path| r.render(path))?;
+        Ok((set, Some((config, vars))))
+    }
+
+    /// Runs `f` with the files of a fetched Git repository target as the
+    /// source (given the target's folder in it), then restores the source.
+    fn in_repo<T>(
+        &mut self,
+        file: &str,
+        entry: &str,
+        spec: &RepoSpec,
+        f: impl FnOnce(&mut Self, &str) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if self.remote == RemoteAccess::Refused {
+            return Err(remote::refused(entry, file));
+        }
+        let key = format!("{}//{}?ref={}", spec.clone_url, spec.path, spec.reference);
+        if self.remote_stack.contains(&key) {
+            return Err(Error::overlay(
+                file,
+                format!("cycle detected: {entry} is being rendered already"),
+            ));
+        }
+        let tree = remote::fetch_repo(spec, &self.cache_dir)
+            .map_err(|m| Error::overlay(file, format!("{entry}: {m}")))?;
+        let source = std::mem::replace(
+            &mut self.source,
+            SourceHandle::Remote(std::sync::Arc::new(tree)),
+        );
+        let stack = std::mem::take(&mut self.stack);
+        let folders = std::mem::take(&mut self.folder_stack);
+        let saved_origin = self.origin.clone();
+        if let Some(o) = &mut self.origin {
+            *o = origin::join(o, entry);
+        }
+        self.remote_stack.push(key);
+        let done = f(self, &crate::source::normalize(&spec.path));
+        self.remote_stack.pop();
+        self.origin = saved_origin;
+        self.folder_stack = folders;
+        self.stack = stack;
+        self.source = source;
+        done.map_err(|e| match e {
+            Error::Unsupported { field, file: inner } => Error::Unsupported {
+                field,
+                file: format!("{entry} ({inner})"),
+            },
+            other => Error::overlay(file, format!("{entry}: {other}")),
+        })
+    }
+
     /// A file a kustomization names, which must be in or below its folder.
     fn restricted_file(&self, dir: &str, file: &str, entry: &str) -> Result<String, Error> {
         let path = source::normalize_join(dir, entry);
-        let found = self.source.entry_no_follow(&path);
+        let found = self.source.get().entry_no_follow(&path);
         self.check_restriction(dir, file, &path, found.is_some_and(|(_, link)| link))?;
         match found {
             Some((EntryKind::File, _)) => Ok(path),
@@ -901,13 +1088,13 @@ impl Renderer<'_> {
                 break;
             }
             step = source::normalize_join(&step, part);
-            linked = self.source.is_symlink(&step);
+            linked = self.source.get().is_symlink(&step);
         }
-        if !linked || self.source.entry(path).is_none() {
+        if !linked || self.source.get().entry(path).is_none() {
             return Ok(()); // a missing file is reported by the caller
         }
-        let real = self.source.real_path(path)?;
-        let real_dir = self.source.real_path(dir)?;
+        let real = self.source.get().real_path(path)?;
+        let real_dir = self.source.get().real_path(dir)?;
         if !source::is_within(&real, &real_dir) {
             return Err(refuse(" (through a symbolic link)"));
         }
@@ -921,15 +1108,14 @@ impl Renderer<'_> {
         dir: &str,
         file: &str,
         entry: &str,
-    ) -> Result<(ManifestSet, Option<(Config, VarSet)>), Error> {
-        if is_remote(entry) {
-            return Err(Error::Unsupported {
-                field: format!("resources: remote {entry}"),
-                file: file.to_owned(),
-            });
+    ) -> Result<Loaded, Error> {
+        if remote::is_http(entry)
+            && let Some(loaded) = self.load_remote(file, entry)?
+        {
+            return Ok(loaded);
         }
         let path = source::normalize_join(dir, entry);
-        match self.source.entry_no_follow(&path) {
+        match self.source.get().entry_no_follow(&path) {
             Some((EntryKind::File, is_link)) => {
                 self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
@@ -960,13 +1146,16 @@ impl Renderer<'_> {
                 let (set, config, vars) = rendered?;
                 Ok((set, Some((config, vars))))
             }
-            None => Err(Error::overlay(
-                file,
-                format!(
-                    "resources: '{entry}' does not exist (looked for {})",
-                    source::display(&path)
-                ),
-            )),
+            None => match self.load_remote(file, entry)? {
+                Some(loaded) => Ok(loaded),
+                None => Err(Error::overlay(
+                    file,
+                    format!(
+                        "resources: '{entry}' does not exist (looked for {})",
+                        source::display(&path)
+                    ),
+                )),
+            },
         }
     }
 }
@@ -982,13 +1171,4 @@ fn merge_config(into: &mut Config, other: &Config) {
         Config::Borrowed(o) if is(into, empty) || is(into, o) => *into = Config::Borrowed(o),
         _ => into.to_mut().merge(other),
     }
-}
-
-/// Whether a `resources` entry names a remote target (Git URL, HTTP file).
-fn is_remote(entry: &str) -> bool {
-    entry.contains("://")
-        || entry.starts_with("git@")
-        || entry.starts_with("github.com/")
-        || entry.starts_with("gitlab.com/")
-        || entry.starts_with("bitbucket.org/")
 }

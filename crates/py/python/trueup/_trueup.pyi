@@ -92,13 +92,17 @@ def build(
     load_restrictor: Optional[str] = None,
     rev: Optional[str] = None,
     repo: Optional[Union[str, os.PathLike[str]]] = None,
+    remote: bool = True,
 ) -> ManifestSet:
     """Render the kustomization in folder ``path``, as ``kustomize build path`` does.
 
     ``load_restrictor="none"`` lets kustomizations read files outside their folder
     (default ``"root-only"``, as in kustomize). With ``rev``, render the folder as
     it is at that Git revision of ``repo`` (default: the repository containing
-    the current folder), from Git objects, without a checkout."""
+    the current folder), from Git objects, without a checkout. Remote resources
+    (HTTP files, Git repositories, cached in ``TRUEUP_CACHE_DIR``) are fetched
+    as kustomize fetches them; ``remote=False`` refuses them instead
+    (``UnsupportedError``)."""
 
 def load_manifests(
     text: Union[str, bytes],
@@ -134,6 +138,7 @@ def build_all(
     jobs: Optional[int] = None,
     load_restrictor: Optional[str] = None,
     shard: Optional[str] = None,
+    remote: bool = True,
 ) -> list[OverlayResult]:
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
