@@ -913,11 +913,7 @@ impl Renderer<'_> {
 
     /// A remote `resources` entry: a file over HTTP(S) when the URL gives
     /// one, else a Git repository target (kustomize tries them in that order).
-    fn load_remote(
-        &mut self,
-        file: &str,
-        entry: &str,
-    ) -> Result<Option<Loaded>, Error> {
+    fn load_remote(&mut self, file: &str, entry: &str) -> Result<Option<Loaded>, Error> {
         let spec = remote::repo_spec(entry);
         if remote::is_http(entry) || spec.is_some() {
             if self.remote == RemoteAccess::Refused {
@@ -969,12 +965,7 @@ impl Renderer<'_> {
 
     /// Renders the kustomization at a Git repository target, read from the
     /// fetched repository's objects.
-    fn load_repo(
-        &mut self,
-        file: &str,
-        entry: &str,
-        spec: &RepoSpec,
-    ) -> Result<Loaded, Error> {
+    fn load_repo(&mut self, file: &str, entry: &str, spec: &RepoSpec) -> Result<Loaded, Error> {
         let (set, config, vars) = self.in_repo(file, entry, spec, |r, path| r.render(path))?;
         Ok((set, Some((config, vars))))
     }
@@ -1103,12 +1094,7 @@ impl Renderer<'_> {
 
     /// One `resources` entry: a file of objects, or a folder with its own
     /// kustomization (whose transformer configuration comes along).
-    fn load_resource(
-        &mut self,
-        dir: &str,
-        file: &str,
-        entry: &str,
-    ) -> Result<Loaded, Error> {
+    fn load_resource(&mut self, dir: &str, file: &str, entry: &str) -> Result<Loaded, Error> {
         if remote::is_http(entry)
             && let Some(loaded) = self.load_remote(file, entry)?
         {
