@@ -97,6 +97,49 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A bare repository, a loopback server, an app folder and a cache, all
+/// removed at the end.
+struct Setup {
+    work: Scratch,
+    bare: PathBuf,
+    http: String,
+    app: Scratch,
+    cache: Scratch,
+}
+
+impl Setup {
+    fn new(name: &str) -> Setup {
+        let (work, bare) = bare_repo(name);
+        Setup {
+            http: serve_http(),
+            app: Scratch(bare.with_extension("app")),
+            cache: Scratch(bare.with_extension("cache")),
+            work,
+            bare,
+        }
+    }
+
+    /// Writes the app's kustomization.
+    fn kustomization(&self, text: &str) {
+        write(&self.app.0, "kustomization.yaml", text);
+    }
+
+    /// The kustomization of `template` with the repository and server filled in.
+    fn fill(&self, template: &str) -> String {
+        template
+            .replace("{REPO}", self.bare.to_str().expect("UTF-8"))
+            .replace("{HTTP}", &self.http)
+    }
+
+    fn build(&self) -> trueup_core::Result<trueup_core::ManifestSet> {
+        build_opts(&self.app.0, &options(&self.cache.0))
+    }
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(fixture().join(name)).expect("a fixture file")
+}
+
 fn options(cache: &Path) -> BuildOptions {
     BuildOptions {
         cache_dir: Some(cache.to_owned()),
@@ -106,25 +149,13 @@ fn options(cache: &Path) -> BuildOptions {
 
 #[test]
 fn git_and_http_resources_render_as_kustomize_renders_them() {
-    let (_work, bare) = bare_repo("golden");
-    let http = serve_http();
-    let app = Scratch(bare.with_extension("app"));
-    let template =
-        std::fs::read_to_string(fixture().join("app/kustomization.yaml.in")).expect("reads");
-    write(
-        &app.0,
-        "kustomization.yaml",
-        &template
-            .replace("{REPO}", bare.to_str().expect("UTF-8"))
-            .replace("{HTTP}", &http),
-    );
-    let cache = Scratch(bare.with_extension("cache"));
-    let set = build_opts(&app.0, &options(&cache.0)).expect("renders");
-    let want = std::fs::read_to_string(fixture().join("expected.yaml")).expect("golden");
-    assert_eq!(set.to_yaml(), want);
+    let setup = Setup::new("golden");
+    setup.kustomization(&setup.fill(&fixture_text("app/kustomization.yaml.in")));
+    let set = setup.build().expect("renders");
+    assert_eq!(set.to_yaml(), fixture_text("expected.yaml"));
 
     // The cache holds one repository, fetched once for base and component.
-    let cached: Vec<_> = std::fs::read_dir(cache.0.join("git"))
+    let cached: Vec<_> = std::fs::read_dir(setup.cache.0.join("git"))
         .expect("a cache")
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
@@ -132,13 +163,52 @@ fn git_and_http_resources_render_as_kustomize_renders_them() {
     assert_eq!(cached.len(), 1);
 
     // Without a ref: the default branch, which moved on.
+    setup.kustomization(&format!(
+        "resources:\n- file://{}//base\n",
+        setup.bare.display()
+    ));
+    let set = setup.build().expect("renders");
+    assert!(set.to_yaml().contains("catalog:1.5.0-rc.1"));
+}
+
+#[test]
+fn origins_name_the_repository_and_reference_as_kustomize_does() {
+    let setup = Setup::new("origins");
+    setup.kustomization(&setup.fill(&fixture_text("app-origins/kustomization.yaml.in")));
+    let set = setup.build().expect("renders");
+    assert_eq!(
+        set.to_yaml(),
+        setup.fill(&fixture_text("expected-origins.yaml"))
+    );
+}
+
+#[test]
+fn a_remote_component_listed_in_resources_is_an_error() {
+    let setup = Setup::new("component");
+    setup.kustomization(&format!(
+        "resources:\n- file://{}//components/probes?ref=v1.4.0\n",
+        setup.bare.display()
+    ));
+    let err = setup.build().expect_err("a component");
+    assert!(err.to_string().contains("list it in components"), "{err}");
+}
+
+#[test]
+fn local_names_with_any_characters_are_not_urls() {
+    let app = Scratch(std::env::temp_dir().join(format!("trueup-names-{}", std::process::id())));
     write(
         &app.0,
         "kustomization.yaml",
-        &format!("resources:\n- file://{}//base\n", bare.display()),
+        "resources:\n- deploy-ñ.yaml\nconfigMapGenerator:\n- name: cfg\n  files:\n  - 本番.txt\n",
     );
-    let set = build_opts(&app.0, &options(&cache.0)).expect("renders");
-    assert!(set.to_yaml().contains("catalog:1.5.0-rc.1"));
+    write(
+        &app.0,
+        "deploy-ñ.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    );
+    write(&app.0, "本番.txt", "x");
+    let set = build_opts(&app.0, &BuildOptions::default()).expect("renders");
+    assert_eq!(set.len(), 2);
 }
 
 #[test]
@@ -181,48 +251,29 @@ fn remote_targets_are_refused_by_name_when_network_access_is_off() {
 
 #[test]
 fn missing_files_refs_and_cycles_are_errors_naming_them() {
-    let (work, bare) = bare_repo("errors");
-    let http = serve_http();
-    let app = Scratch(bare.with_extension("app"));
-    let cache = Scratch(bare.with_extension("cache"));
-
-    write(
-        &app.0,
-        "kustomization.yaml",
-        &format!("resources:\n- http://{http}/no-such-file.yaml\n"),
-    );
-    let err = build_opts(&app.0, &options(&cache.0)).expect_err("404");
+    let setup = Setup::new("errors");
+    setup.kustomization(&setup.fill("resources:\n- http://{HTTP}/no-such-file.yaml\n"));
+    let err = setup.build().expect_err("404");
     assert!(
         err.to_string().contains("no-such-file.yaml") && err.to_string().contains("404"),
         "{err}"
     );
 
-    write(
-        &app.0,
-        "kustomization.yaml",
-        &format!("resources:\n- file://{}//base?ref=v9.9.9\n", bare.display()),
-    );
-    let err = build_opts(&app.0, &options(&cache.0)).expect_err("no such tag");
+    setup.kustomization(&setup.fill("resources:\n- file://{REPO}//base?ref=v9.9.9\n"));
+    let err = setup.build().expect_err("no such tag");
     assert!(err.to_string().contains("\"v9.9.9\""), "{err}");
 
-    // A kustomization in the repository that includes itself.
-    let url = format!("file://{}//loop?ref=main", bare.display());
-    write(
-        &work.0,
-        "loop/kustomization.yaml",
-        &format!("resources:\n- {url}\n"),
-    );
-    git(&work.0, &["add", "-A"]);
-    git(&work.0, &["commit", "-qm", "loop"]);
+    // A kustomization in the repository that includes itself (fetched anew:
+    // the cached clone is brought up to date).
+    let entry = setup.fill("resources:\n- file://{REPO}//loop?ref=main\n");
+    write(&setup.work.0, "loop/kustomization.yaml", &entry);
+    git(&setup.work.0, &["add", "-A"]);
+    git(&setup.work.0, &["commit", "-qm", "loop"]);
     git(
-        &work.0,
-        &["push", "-q", bare.to_str().expect("UTF-8"), "main"],
+        &setup.work.0,
+        &["push", "-q", setup.bare.to_str().expect("UTF-8"), "main"],
     );
-    write(
-        &app.0,
-        "kustomization.yaml",
-        &format!("resources:\n- {url}\n"),
-    );
-    let err = build_opts(&app.0, &options(&cache.0)).expect_err("a cycle");
+    setup.kustomization(&entry);
+    let err = setup.build().expect_err("a cycle");
     assert!(err.to_string().contains("cycle detected"), "{err}");
 }

@@ -159,6 +159,11 @@ export interface BuildAllOptions {
   loadRestrictor?: string
   /** Only this shard of a deterministic split by path: `'2/4'`. */
   shard?: string
+  /**
+   * `false` refuses remote resources instead of fetching them.
+   * @default true
+   */
+  remote?: boolean
 }
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */
@@ -173,6 +178,11 @@ export interface BuildOptions {
   loadRestrictor?: string
   /** Render the folder as it is at this Git revision (from Git objects, no checkout). */
   rev?: string
+  /**
+   * `false` refuses remote resources (HTTP files, Git repositories) instead of fetching them.
+   * @default true
+   */
+  remote?: boolean
   /**
    * With `rev`: the repository.
    * @default the repository containing the current folder

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Writes tests/remote/expected.yaml: what the real kustomize (the oracle)
-# prints for tests/remote/app/kustomization.yaml.in, with the repository of
+# Writes tests/remote/expected.yaml and expected-origins.yaml: what the real
+# kustomize (the oracle) prints for tests/remote/app/kustomization.yaml.in
+# and app-origins/kustomization.yaml.in, with the repository of
 # tests/remote/repo (tag v1.4.0, then a later commit) as a local bare
 # repository and tests/remote/http served on a loopback port — the same
 # inputs tests/remote.rs builds at run time.
@@ -24,3 +25,9 @@ mkdir "$work/app"
 sed -e "s#{REPO}#$work/repo.git#g" -e "s#{HTTP}#127.0.0.1:$port#g" \
   "$here/app/kustomization.yaml.in" > "$work/app/kustomization.yaml"
 "$oracle" build "$work/app" > "$here/expected.yaml"
+# The origins name the repository and the server: written as placeholders.
+mkdir "$work/app-origins"
+sed -e "s#{REPO}#$work/repo.git#g" -e "s#{HTTP}#127.0.0.1:$port#g" \
+  "$here/app-origins/kustomization.yaml.in" > "$work/app-origins/kustomization.yaml"
+"$oracle" build "$work/app-origins" \
+  | sed -e "s#$work/repo.git#{REPO}#g" -e "s#127.0.0.1:$port#{HTTP}#g" > "$here/expected-origins.yaml"

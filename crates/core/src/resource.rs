@@ -147,7 +147,7 @@ impl ResId {
     }
 
     /// kustomize's form of this id in its messages: `ConfigMap.v1.[noGrp]/x.[noNs]`.
-    fn kustomize_form(&self) -> String {
+    pub(crate) fn kustomize_form(&self) -> String {
         let group = if self.group.is_empty() {
             "[noGrp]"
         } else {

@@ -54,7 +54,11 @@ test('every conformance case through Node', () => {
   assert.ok(cases.length >= 40)
   for (const folder of cases) {
     const golden = path.join(folder, 'expected.yaml')
-    if (fs.existsSync(golden)) {
+    // A kustomize behaviour trueup does not reproduce yet (tests/conformance.rs).
+    const knownDifference = fs.readFileSync(path.join(folder, '.case'), 'utf8').includes('known-difference:')
+    if (fs.existsSync(golden) && knownDifference) {
+      assert.notEqual(trueup.build(folder).toYaml(), fs.readFileSync(golden, 'utf8'), folder)
+    } else if (fs.existsSync(golden)) {
       assert.equal(trueup.build(folder).toYaml(), fs.readFileSync(golden, 'utf8'), folder)
     } else {
       assert.throws(() => trueup.build(folder), (err) => err.code.startsWith('E_'), folder)

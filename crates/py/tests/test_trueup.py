@@ -55,7 +55,11 @@ def test_every_conformance_case_through_python():
     assert len(cases) >= 40
     for folder in cases:
         golden = folder / "expected.yaml"
-        if golden.exists():
+        # A kustomize behaviour trueup does not reproduce yet (tests/conformance.rs).
+        known_difference = "known-difference:" in (folder / ".case").read_text()
+        if golden.exists() and known_difference:
+            assert trueup.build(folder).to_yaml() != golden.read_text(), folder.name
+        elif golden.exists():
             assert trueup.build(folder).to_yaml() == golden.read_text(), folder.name
         else:
             with pytest.raises(trueup.TrueupError):

@@ -13,7 +13,7 @@ pub(crate) fn config_from_definitions(text: &str, file: &str) -> Result<Transfor
     let bad = |m: String| {
         Error::overlay(
             file,
-            format!("unable to parse open API definition from '{file}': {m}"),
+            format!("crds: unable to parse open API definition: {m}"),
         )
     };
     let value = if text.starts_with('{') {

@@ -6,9 +6,11 @@
 //! `namePrefix` / `nameSuffix` with name-reference rewriting, `commonLabels`,
 //! `labels`, `commonAnnotations`, `images`, `replicas`, `patches`,
 //! `patchesStrategicMerge`, `patchesJson6902`, `replacements`,
-//! `configurations` and `sortOptions`, in kustomize's order. Every other
-//! kustomization field (`helmCharts`, `vars`, plugins, remote resources) is
-//! refused by name rather than rendered differently.
+//! `configurations`, `sortOptions`, `vars`, builtin `generators`,
+//! `transformers` and `validators`, `buildMetadata`, `crds`, `openapi` and
+//! remote resources (Git repositories and HTTP files), in kustomize's order.
+//! `helmCharts` and external plugins (exec, Go, KRM functions) are refused
+//! by name rather than rendered differently.
 //!
 //! One module per concern: `kustomization` reads the file strictly,
 //! `fieldspec` says where transformers write, `transform` holds the simple
@@ -321,8 +323,9 @@ struct Renderer<'s> {
     /// schema beside a custom one.
     unknown_kind_read: bool,
     /// While origins are tracked (the top kustomization has
-    /// `buildMetadata`): the folder being rendered, relative to the top one.
-    origin: Option<String>,
+    /// `buildMetadata`): the folder being rendered, relative to the top one
+    /// (or to a remote repository's root).
+    origin: Option<origin::Place>,
 }
 
 impl Renderer<'_> {
@@ -371,12 +374,13 @@ impl Renderer<'_> {
             .is_some_and(|(_, link)| link);
         self.check_restriction(dir, &file, &file, is_link)?;
         let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
-        if self.root_file.is_empty() {
+        let is_root = self.root_file.is_empty();
+        if is_root {
             self.root_sort = kustomization.sort_options.clone();
             self.root_file = file.clone();
             self.metadata = origin::BuildMetadata::from_options(&kustomization.build_metadata);
             if !kustomization.build_metadata.is_empty() {
-                self.origin = Some(String::new());
+                self.origin = Some(origin::Place::default());
             }
         }
         if !self.schema_set
@@ -398,10 +402,11 @@ impl Renderer<'_> {
         }
         let file_name = file.rsplit('/').next().unwrap_or(&file).to_owned();
         // Where the builtin plugins of this kustomization are configured.
-        let configured_in = self.origin.as_deref().map(|o| origin::join(o, &file_name));
+        // Where the builtin plugins of this kustomization are configured.
+        let place = self.origin.clone();
         let record = |set: &mut ManifestSet, kind: &str, times: usize| {
-            if let Some(configured_in) = &configured_in {
-                let by = origin::Origin::builtin(configured_in.clone(), kind);
+            if let Some(place) = &place {
+                let by = place.builtin(&file_name, kind);
                 for _ in 0..times {
                     origin::record_transformation(set, &by);
                 }
@@ -414,9 +419,7 @@ impl Renderer<'_> {
                     "listed in components, so it must be a kustomization of kind: Component",
                 ));
             }
-            (KustomizationKind::Kustomization, KustomizationKind::Component)
-                if !self.stack.is_empty() =>
-            {
+            (KustomizationKind::Kustomization, KustomizationKind::Component) if !is_root => {
                 return Err(Error::overlay(
                     &file,
                     "a kind: Component cannot be listed in resources; list it in components",
@@ -474,9 +477,9 @@ impl Renderer<'_> {
             };
             let mut generated =
                 generator::generate(args, &kustomization.generator_options, &file, &read)?;
-            if let Some(configured_in) = &configured_in {
+            if let Some(place) = &place {
                 let kind = format!("{}Generator", args.kind);
-                let by = origin::Origin::builtin(configured_in.clone(), &kind);
+                let by = place.builtin(&file_name, &kind);
                 origin::set_origin_if_missing(&mut generated.value, &by);
             }
             generator::absorb(set, generated, &file)?;
@@ -546,7 +549,7 @@ impl Renderer<'_> {
             }
             let saved = self.origin.clone();
             if let Some(o) = &mut self.origin {
-                *o = origin::join(o, component);
+                *o = o.join(component);
             }
             let done = self.accumulate(&path, set, config, vars, KustomizationKind::Component);
             self.origin = saved;
@@ -682,7 +685,7 @@ impl Renderer<'_> {
                 ManifestSet::from_yaml_keeping_local(entry, file, &ParseLimits::default())?;
             if let Some(o) = &self.origin {
                 let file_name = file.rsplit('/').next().unwrap_or(file);
-                self.annotate_origin(&mut set, &origin::join(o, file_name));
+                self.annotate_origin(&mut set, &o.file(file_name));
             }
             self.note_kinds(&set);
             configs.extend(set, file)?;
@@ -773,14 +776,10 @@ impl Renderer<'_> {
     }
 
     /// Sets the origin annotation `path` on every object of `set`.
-    fn annotate_origin(&self, set: &mut ManifestSet, path: &str) {
-        let by = origin::Origin {
-            path: path.to_owned(),
-            ..origin::Origin::default()
-        };
+    fn annotate_origin(&self, set: &mut ManifestSet, by: &origin::Origin) {
         let mut values = set.take_values();
         for value in &mut values {
-            origin::set_origin(value, &by);
+            origin::set_origin(value, by);
         }
         set.put_values(values);
     }
@@ -915,52 +914,52 @@ impl Renderer<'_> {
     /// one, else a Git repository target (kustomize tries them in that order).
     fn load_remote(&mut self, file: &str, entry: &str) -> Result<Option<Loaded>, Error> {
         let spec = remote::repo_spec(entry);
-        if remote::is_http(entry) || spec.is_some() {
-            if self.remote == RemoteAccess::Refused {
-                return Err(remote::refused(entry, file));
-            }
-        } else {
-            return Ok(None);
+        if !remote::is_http(entry) {
+            return match spec {
+                Some(spec) => self.load_repo(file, entry, &spec).map(Some),
+                None => Ok(None),
+            };
         }
-        if remote::is_http(entry) {
-            let failure = match remote::fetch_http(entry) {
-                Ok(bytes) => {
-                    let parsed = String::from_utf8(bytes)
-                        .map_err(|_| Error::overlay(file, format!("{entry}: not UTF-8 text")))
-                        .and_then(|text| {
-                            ManifestSet::from_yaml_keeping_local(
-                                &text,
-                                entry,
-                                &ParseLimits::default(),
-                            )
-                        });
-                    match parsed {
-                        Ok(mut set) => {
-                            if let Some(o) = &self.origin {
-                                self.annotate_origin(&mut set, &origin::join(o, entry));
-                            }
-                            self.note_kinds(&set);
-                            return Ok(Some((set, None)));
+        if self.remote == RemoteAccess::Refused {
+            return Err(remote::refused(entry, file));
+        }
+        // What the URL gave when it was not a file of objects.
+        let not_a_file = match remote::fetch_http(entry) {
+            Ok(bytes) => {
+                let parsed = String::from_utf8(bytes)
+                    .map_err(|_| Error::overlay(file, format!("{entry}: not UTF-8 text")))
+                    .and_then(|text| {
+                        ManifestSet::from_yaml_keeping_local(&text, entry, &ParseLimits::default())
+                    });
+                match parsed {
+                    Ok(mut set) => {
+                        if let Some(o) = &self.origin {
+                            self.annotate_origin(&mut set, &o.file(entry));
                         }
-                        Err(e) if spec.is_none() => return Err(e),
-                        Err(e) => e.to_string(),
+                        self.note_kinds(&set);
+                        return Ok(Some((set, None)));
                     }
+                    Err(e) => e.to_string(),
                 }
-                Err(failure) if spec.is_none() => {
-                    return Err(Error::overlay(
-                        file,
-                        format!("resources: {entry}: {}", remote::describe(&failure)),
-                    ));
+            }
+            Err(failure) => remote::describe(&failure),
+        };
+        let Some(spec) = spec else {
+            return Err(Error::overlay(
+                file,
+                format!("resources: {entry}: {not_a_file}"),
+            ));
+        };
+        // kustomize then takes the URL as a Git repository; when that fails
+        // too, both reasons are told.
+        self.load_repo(file, entry, &spec)
+            .map(Some)
+            .map_err(|e| match e {
+                Error::Overlay { .. } => {
+                    Error::overlay(file, format!("{e} (as a file over HTTP: {not_a_file})"))
                 }
-                Err(failure) => remote::describe(&failure),
-            };
-            let Some(spec) = spec else {
-                return Err(Error::overlay(file, failure));
-            };
-            return self.load_repo(file, entry, &spec).map(Some);
-        }
-        let spec = spec.expect("checked");
-        self.load_repo(file, entry, &spec).map(Some)
+                other => other,
+            })
     }
 
     /// Renders the kustomization at a Git repository target, read from the
@@ -989,20 +988,30 @@ impl Renderer<'_> {
                 format!("cycle detected: {entry} is being rendered already"),
             ));
         }
-        let tree = remote::fetch_repo(spec, &self.cache_dir)
-            .map_err(|m| Error::overlay(file, format!("{entry}: {m}")))?;
+        let tree = std::sync::Arc::new(
+            remote::fetch_repo(spec, &self.cache_dir)
+                .map_err(|m| Error::overlay(file, format!("{entry}: {m}")))?,
+        );
         let source = std::mem::replace(
             &mut self.source,
-            SourceHandle::Remote(std::sync::Arc::new(tree)),
+            SourceHandle::Remote(std::sync::Arc::clone(&tree)),
         );
+        // kustomize reads a fetched repository root-only, whatever the flag.
+        let restrict = std::mem::replace(&mut self.restrict, true);
         let stack = std::mem::take(&mut self.stack);
         let folders = std::mem::take(&mut self.folder_stack);
         let saved_origin = self.origin.clone();
-        if let Some(o) = &mut self.origin {
-            *o = origin::join(o, entry);
+        if self.origin.is_some() {
+            self.origin = Some(origin::Place {
+                path: crate::source::normalize(&spec.path),
+                repo: spec.clone_url.clone(),
+                reference: spec.reference.clone(),
+            });
         }
         self.remote_stack.push(key);
-        let done = f(self, &crate::source::normalize(&spec.path));
+        let done = f(self, &crate::source::normalize(&spec.path))
+            .and_then(|value| tree.check_intact().map(|()| value));
+        self.restrict = restrict;
         self.remote_stack.pop();
         self.origin = saved_origin;
         self.folder_stack = folders;
@@ -1108,7 +1117,7 @@ impl Renderer<'_> {
                 let mut set =
                     ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?;
                 if let Some(o) = &self.origin {
-                    self.annotate_origin(&mut set, &origin::join(o, entry));
+                    self.annotate_origin(&mut set, &o.file(entry));
                 }
                 self.note_kinds(&set);
                 Ok((set, None))
@@ -1125,7 +1134,7 @@ impl Renderer<'_> {
                 }
                 let saved = self.origin.clone();
                 if let Some(o) = &mut self.origin {
-                    *o = origin::join(o, entry);
+                    *o = o.join(entry);
                 }
                 let rendered = self.render(&path);
                 self.origin = saved;

@@ -44,12 +44,58 @@ impl BuildMetadata {
     }
 }
 
+/// Where the kustomization being rendered is, for origins: its folder
+/// relative to the top kustomization (or, in a remote repository, to the
+/// repository's root, with the repository and reference).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Place {
+    /// The folder.
+    pub path: String,
+    /// The remote repository's clone URL, if any.
+    pub repo: String,
+    /// Its `ref`.
+    pub reference: String,
+}
+
+impl Place {
+    /// The place of `entry` (a file or folder named from here).
+    pub(crate) fn join(&self, entry: &str) -> Place {
+        Place {
+            path: join(&self.path, entry),
+            ..self.clone()
+        }
+    }
+
+    /// The origin of objects read from file `entry`.
+    pub(crate) fn file(&self, entry: &str) -> Origin {
+        Origin {
+            path: join(&self.path, entry),
+            repo: self.repo.clone(),
+            reference: self.reference.clone(),
+            ..Origin::default()
+        }
+    }
+
+    /// A builtin plugin configured by the kustomization `file_name` here.
+    pub(crate) fn builtin(&self, file_name: &str, kind: &str) -> Origin {
+        Origin {
+            repo: self.repo.clone(),
+            reference: self.reference.clone(),
+            ..Origin::builtin(join(&self.path, file_name), kind)
+        }
+    }
+}
+
 /// An origin: a file (`path`), or the plugin that made or changed an
 /// object (`configuredIn`, `configuredBy`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Origin {
     /// The file the object was read from, relative to the top kustomization.
     pub path: String,
+    /// The remote repository it came from, if any.
+    pub repo: String,
+    /// That repository's `ref`.
+    pub reference: String,
     /// The file configuring the plugin.
     pub configured_in: String,
     /// The plugin: apiVersion, kind, name, namespace.
@@ -61,6 +107,8 @@ impl Origin {
     pub(crate) fn builtin(configured_in: String, kind: &str) -> Origin {
         Origin {
             path: String::new(),
+            repo: String::new(),
+            reference: String::new(),
             configured_in,
             configured_by: Some([
                 "builtin".to_owned(),
@@ -87,6 +135,8 @@ impl Origin {
         };
         Some(Origin {
             path: String::new(),
+            repo: read.repo,
+            reference: read.reference,
             configured_in: read.path,
             configured_by: Some([
                 text(&["apiVersion"]),
@@ -121,6 +171,12 @@ impl Origin {
         let mut lines: Vec<String> = Vec::new();
         if !self.path.is_empty() {
             lines.push(format!("path: {}", scalar(&self.path)));
+        }
+        if !self.repo.is_empty() {
+            lines.push(format!("repo: {}", scalar(&self.repo)));
+        }
+        if !self.reference.is_empty() {
+            lines.push(format!("ref: {}", scalar(&self.reference)));
         }
         if !self.configured_in.is_empty() {
             lines.push(format!("configuredIn: {}", scalar(&self.configured_in)));

@@ -1,8 +1,11 @@
 //! Remote resources as kustomize fetches them: files over HTTP(S), and Git
 //! repositories (`https://github.com/org/repo//path?ref=v1`,
 //! `git@host:org/repo.git/path`, `ssh://`, `file://`), parsed by
-//! kustomize's rules (its `RepoSpec`), fetched with gix into a cache keyed
-//! by URL and read straight from Git objects at the revision asked for.
+//! kustomize's rules (its `RepoSpec`), cloned bare with gix into a cache
+//! (one clone per URL, fetched into when a build needs a reference again)
+//! and read straight from Git objects at the revision asked for. Not
+//! followed, unlike kustomize: submodules, and symbolic links inside the
+//! fetched repository (both are errors naming the path).
 //!
 //! Network access can be turned off ([`RemoteAccess::Refused`]): a build
 //! that needs a remote target then fails, naming it.
@@ -54,6 +57,8 @@ pub struct RepoSpec {
     pub path: String,
     /// `?ref=` (or `?version=`): branch, tag or commit; empty for the default branch.
     pub reference: String,
+    /// `?timeout=`: seconds (or a Go duration such as `2m`) a fetch may take.
+    pub timeout: Option<Duration>,
 }
 
 const FILE_SCHEME: &str = "file://";
@@ -65,7 +70,7 @@ pub fn repo_spec(entry: &str) -> Option<RepoSpec> {
         return None;
     }
     let (rest, query) = entry.split_once('?').unwrap_or((entry, ""));
-    let reference = query_ref(query);
+    let (reference, timeout) = query_ref(query);
     let (host, rest) = extract_host(rest)?;
     let segments = if host.starts_with(FILE_SCHEME) {
         None
@@ -84,30 +89,79 @@ pub fn repo_spec(entry: &str) -> Option<RepoSpec> {
         clone_url: format!("{host}{repo_path}"),
         path: root,
         reference,
+        timeout,
     })
 }
 
-/// `ref=` wins over `version=`, as in kustomize.
-fn query_ref(query: &str) -> String {
+/// The reference (`ref=` wins over `version=`, as in kustomize) and the
+/// timeout of a query, its values percent-decoded as Go's `url.ParseQuery`
+/// decodes them.
+fn query_ref(query: &str) -> (String, Option<Duration>) {
     let mut reference = String::new();
     let mut version = String::new();
+    let mut timeout = None;
     for pair in query.split('&') {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = percent_decode(v);
         match k {
-            "ref" if !v.is_empty() => reference = v.to_owned(),
-            "version" if !v.is_empty() => version = v.to_owned(),
+            "ref" if !v.is_empty() => reference = v,
+            "version" if !v.is_empty() => version = v,
+            "timeout" => timeout = go_duration(&v),
             _ => {}
         }
     }
-    if reference.is_empty() {
+    let reference = if reference.is_empty() {
         version
     } else {
         reference
-    }
+    };
+    (reference, timeout)
 }
 
+/// `%2F` → `/`, `+` → space; text that does not decode stays as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex_digit = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'+', _, _) => out.push(b' '),
+            (b'%', Some(&hi), Some(&lo)) if hex_digit(hi).is_some() && hex_digit(lo).is_some() => {
+                let value = hex_digit(hi).unwrap_or(0) * 16 + hex_digit(lo).unwrap_or(0);
+                out.push(value as u8);
+                i += 2;
+            }
+            (b, _, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+/// kustomize's timeout: whole seconds, or a Go duration (`90s`, `2m`).
+fn go_duration(text: &str) -> Option<Duration> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return (seconds > 0).then(|| Duration::from_secs(seconds));
+    }
+    let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic())?);
+    let value: f64 = number.parse().ok()?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return None,
+    };
+    (seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
+}
+
+/// `s` without an ASCII `prefix` matched in any case (byte-wise, so any
+/// text is safe).
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+    let head = s.as_bytes().get(..prefix.len())?;
+    // The prefix is ASCII, so a match ends on a character boundary.
+    head.eq_ignore_ascii_case(prefix.as_bytes())
         .then(|| &s[prefix.len()..])
 }
 
@@ -288,9 +342,16 @@ fn fetched() -> &'static Mutex<HashMap<(PathBuf, String), String>> {
     FETCHED.get_or_init(Default::default)
 }
 
-/// The files of a repository target at its revision: fetched once per
-/// process and reference (a commit id already in the cache needs no
-/// network at all).
+/// How long one fetch of a repository may take (kustomize's `?timeout=`
+/// sets it; trueup fetches whole histories, so its default is longer than
+/// kustomize's 27 seconds for a shallow clone).
+const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The files of a repository target at its revision. The repository is
+/// cloned bare once into the cache and afterwards brought up to date by
+/// fetching (never deleted, so concurrent builds keep reading it); a
+/// reference is fetched once per process, and a commit id the cache holds
+/// already needs no network at all.
 pub(crate) fn fetch_repo(spec: &RepoSpec, cache: &Path) -> Result<TreeSource, String> {
     let key: [u8; 32] = Sha256::digest(spec.clone_url.as_bytes()).into();
     let dir = cache.join("git").join(hex(&key[..16]));
@@ -307,17 +368,19 @@ pub(crate) fn fetch_repo(spec: &RepoSpec, cache: &Path) -> Result<TreeSource, St
     }
     let pinned =
         spec.reference.len() == 40 && spec.reference.chars().all(|c| c.is_ascii_hexdigit());
-    let cached_commit = dir
-        .is_dir()
-        .then(|| resolve(&dir, &spec.reference).ok())
-        .flatten()
-        .filter(|_| pinned);
-    let commit = match cached_commit {
-        Some(commit) => commit,
-        None => {
-            clone_fresh(&spec.clone_url, &dir)?;
-            resolve(&dir, &spec.reference)?
+    let commit = if dir.join("HEAD").is_file() {
+        match resolve(&dir, &spec.reference).ok().filter(|_| pinned) {
+            Some(commit) => commit,
+            None => {
+                with_timeout(spec.timeout, |interrupt| update(&dir, interrupt))?;
+                resolve(&dir, &spec.reference)?
+            }
         }
+    } else {
+        with_timeout(spec.timeout, |interrupt| {
+            clone_into(&spec.clone_url, &dir, interrupt)
+        })?;
+        resolve(&dir, &spec.reference)?
     };
     fetched()
         .lock()
@@ -326,30 +389,82 @@ pub(crate) fn fetch_repo(spec: &RepoSpec, cache: &Path) -> Result<TreeSource, St
     open_at(&dir, &commit)
 }
 
+/// Runs `f` with a flag that is raised (interrupting gix) after `timeout`.
+fn with_timeout<T>(
+    timeout: Option<Duration>,
+    f: impl FnOnce(&AtomicBool) -> Result<T, String>,
+) -> Result<T, String> {
+    let timeout = timeout.unwrap_or(DEFAULT_FETCH_TIMEOUT);
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let flag = Arc::clone(&interrupt);
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(timeout) {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let result = f(&interrupt);
+    drop(done);
+    if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(format!("timed out after {} s", timeout.as_secs()));
+    }
+    result
+}
+
 fn open_at(dir: &Path, commit: &str) -> Result<TreeSource, String> {
     let repo = Repo::open(dir).map_err(|e| e.to_string())?;
     repo.tree_source(commit).map_err(|e| e.to_string())
 }
 
-/// A bare clone of `url` into `dir` (replacing an older one), made in a
-/// temporary folder beside it and moved into place.
-fn clone_fresh(url: &str, dir: &Path) -> Result<(), String> {
+/// A bare clone of `url` at `dir`, made in a temporary folder beside it and
+/// moved into place (another process that got there first wins).
+fn clone_into(url: &str, dir: &Path, interrupt: &AtomicBool) -> Result<(), String> {
     let parent = dir.parent().ok_or("no cache folder")?;
     std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     let staging = parent.join(format!(
-        ".{}-{}",
+        ".{}-{}-{:?}",
         dir.file_name().and_then(|n| n.to_str()).unwrap_or("repo"),
-        std::process::id()
+        std::process::id(),
+        std::thread::current().id()
     ));
     let _ = std::fs::remove_dir_all(&staging);
-    let interrupt = AtomicBool::new(false);
     let mut prepare = gix::prepare_clone_bare(url, &staging).map_err(|e| e.to_string())?;
     prepare
-        .fetch_only(gix::progress::Discard, &interrupt)
+        .fetch_only(gix::progress::Discard, interrupt)
         .map_err(|e| format!("fetching {url}: {e}"))?;
     drop(prepare);
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&staging, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if std::fs::rename(&staging, dir).is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+        if !dir.join("HEAD").is_file() {
+            return Err(format!(
+                "{}: could not move the clone into place",
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Fetches what changed since the cached clone was made.
+fn update(dir: &Path, interrupt: &AtomicBool) -> Result<(), String> {
+    let repo = gix::open(dir).map_err(|e| e.to_string())?;
+    // A bare clone maps branches and tags onto themselves.
+    let remote = repo
+        .find_default_remote(gix::remote::Direction::Fetch)
+        .ok_or("the cached clone has no remote")?
+        .map_err(|e| e.to_string())?
+        .with_refspecs(
+            ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+            gix::remote::Direction::Fetch,
+        )
+        .map_err(|e| e.to_string())?;
+    remote
+        .connect(gix::remote::Direction::Fetch)
+        .map_err(|e| e.to_string())?
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| e.to_string())?
+        .receive(gix::progress::Discard, interrupt)
+        .map_err(|e| format!("fetching: {e}"))?;
     Ok(())
 }
 

@@ -166,27 +166,31 @@ fn effective(namespace: &str) -> &str {
 /// The vars accumulated so far (kustomize's VarSet): one per name.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VarSet {
-    vars: Vec<Var>,
+    /// Each var, with where it was declared (file and `vars[i]`).
+    vars: Vec<(Var, String, usize)>,
 }
 
 impl VarSet {
     /// Adds vars; a name already there is an error, as in kustomize.
-    pub(crate) fn merge(&mut self, incoming: &[Var], file: &str) -> Result<(), Error> {
-        for var in incoming {
-            if self.vars.iter().any(|v| v.name == var.name) {
+    fn merge(&mut self, incoming: Vec<(Var, String, usize)>, file: &str) -> Result<(), Error> {
+        for (var, declared_in, index) in incoming {
+            if let Some((_, first, _)) = self.vars.iter().find(|(v, _, _)| v.name == var.name) {
                 return Err(Error::overlay(
                     file,
-                    format!("var '{}' already encountered", var.name),
+                    format!(
+                        "var '{}' already encountered (declared in {first} and in {declared_in})",
+                        var.name
+                    ),
                 ));
             }
-            self.vars.push(var.clone());
+            self.vars.push((var, declared_in, index));
         }
         Ok(())
     }
 
     /// Adds the vars of an included kustomization.
     pub(crate) fn merge_set(&mut self, other: VarSet, file: &str) -> Result<(), Error> {
-        self.merge(&other.vars, file)
+        self.merge(other.vars, file)
     }
 
     /// Adds the vars of a kustomization after its transformers ran: each is
@@ -217,7 +221,7 @@ impl VarSet {
                     return Err(Error::overlay(
                         file,
                         format!(
-                            "found {} resId matches for var {} (unable to disambiguate)",
+                            "vars: found {} resId matches for var {} (unable to disambiguate)",
                             many.len(),
                             var.describe()
                         ),
@@ -225,7 +229,12 @@ impl VarSet {
                 }
             }
         }
-        self.merge(vars, file)
+        let declared = vars
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.clone(), file.to_owned(), i))
+            .collect();
+        self.merge(declared, file)
     }
 
     /// Writes every var's value wherever `$(NAME)` appears in the fields
@@ -240,12 +249,12 @@ impl VarSet {
             return Ok(());
         }
         let mut values: Vec<(&str, Value)> = Vec::with_capacity(self.vars.len());
-        for var in &self.vars {
+        for (var, declared_in, index) in &self.vars {
             let Some(found) = set.iter().find(|r| r.var_names().contains(&var.name)) else {
                 return Err(Error::overlay(
-                    file,
+                    declared_in,
                     format!(
-                        "var '{}' cannot be mapped to a field in the set of known resources",
+                        "vars[{index}]: var '{}' cannot be mapped to a field in the set of known resources",
                         var.describe()
                     ),
                 ));
@@ -254,11 +263,11 @@ impl VarSet {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             let value = replacement::lookup(found.value(), &path).ok_or_else(|| {
                 Error::overlay(
-                    file,
+                    declared_in,
                     format!(
-                        "field specified in var '{}' not found in corresponding resource {}",
+                        "vars[{index}].fieldref.fieldPath: field specified in var '{}' not found in corresponding resource {}",
                         var.describe(),
-                        found.id()
+                        found.id().kustomize_form()
                     ),
                 )
             })?;

@@ -6,7 +6,8 @@
 //! other `$` keys (`$retainKeys`, `$deleteFromPrimitiveList/...`,
 //! `$setElementOrder/...`) are kept as ordinary fields, as kustomize keeps them.
 //! Objects of kinds outside the built-in scheme (custom resources) have no
-//! merge keys: their lists are replaced.
+//! merge keys, so their lists are replaced, unless a custom schema
+//! (kustomization `openapi`) gives them some.
 
 use super::openapi::CustomSchema;
 use crate::yaml::{Mapping, PathStep, Value};
