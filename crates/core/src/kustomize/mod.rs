@@ -672,6 +672,9 @@ impl Renderer<'_> {
         file: &str,
         entries: &[String],
     ) -> Result<Vec<(Resource, String)>, Error> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
         // kustomize takes every inline configuration first, then the files
         // and folders, whatever the order they are listed in.
         let is_inline = |entry: &str| {
