@@ -38,8 +38,8 @@ fn unrendered_fields_are_refused() {
         "KRM function",
     );
     refused(
-        "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: HashTransformer\n  metadata:\n    name: x\n",
-        "HashTransformer",
+        "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: ValueAddTransformer\n  metadata:\n    name: x\n",
+        "ValueAddTransformer",
     );
 }
 

@@ -766,6 +766,7 @@ impl Renderer<'_> {
                 let replacements = self.load_replacements(dir, file, &entries)?;
                 replacement::apply(set, &replacements, file)?;
             }
+            T::Hash => generator::apply_name_hashes(set, file)?,
         }
         Ok(())
     }

@@ -61,6 +61,9 @@ pub(crate) enum Transformer {
     },
     /// ReplacementTransformer.
     Replacements(Vec<ReplacementEntry>),
+    /// HashTransformer: generated objects get their content hash now (and,
+    /// as in kustomize, again at the end of the build).
+    Hash,
 }
 
 /// A builtin generator, configured.
@@ -318,6 +321,7 @@ pub(crate) fn transformer(r: &Resource, file: &str, field: &str) -> Result<Trans
             let m = fields(&["replacements"]);
             Transformer::Replacements(kustomization::replacement_entries(&m, file)?)
         }
+        "HashTransformer" => Transformer::Hash,
         k if GENERATOR_KINDS.contains(&k) => {
             return Err(Error::overlay(
                 file,
@@ -413,7 +417,7 @@ fn is_builtin_transformer(kind: &str) -> bool {
 
 fn unknown_builtin(kind: &str, field: &str, file: &str) -> Error {
     match kind {
-        "HashTransformer" | "ValueAddTransformer" => Error::Unsupported {
+        "ValueAddTransformer" => Error::Unsupported {
             field: format!("{field}: builtin {kind}"),
             file: file.to_owned(),
         },
