@@ -86,6 +86,11 @@ enum Command {
         /// every overlay exactly once.
         #[arg(long, value_name = "INDEX/COUNT", requires = "all")]
         shard: Option<trueup_core::kustomize::Shard>,
+        /// With --all: only the overlays whose inputs (any file they read,
+        /// bases and components included) differ from Git revision REV —
+        /// the set a pull request changes; compared from Git objects.
+        #[arg(long, value_name = "REV", requires = "all")]
+        changed_since: Option<String>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
@@ -439,20 +444,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
             jobs,
             shard,
+            changed_since,
             output,
             load_restrictor,
             no_remote,
             ..
         } => {
             let out = out.ok_or("--all needs --out DIR")?;
-            build_all(
-                &root,
-                &out,
+            let options = trueup_core::BuildAllOptions {
                 jobs,
                 shard,
-                output,
-                build_options(load_restrictor, no_remote),
-            )
+                changed_since,
+                build: build_options(load_restrictor, no_remote),
+                ..Default::default()
+            };
+            build_all(&root, &out, options, output)
         }
         Command::Diff {
             desired,
@@ -731,10 +737,8 @@ fn render(set: &trueup_core::ManifestSet, output: Output) -> String {
 fn build_all(
     root: &Path,
     out: &Path,
-    jobs: Option<usize>,
-    shard: Option<trueup_core::kustomize::Shard>,
+    mut options: trueup_core::BuildAllOptions,
     output: Output,
-    build: trueup_core::BuildOptions,
 ) -> Result<ExitCode, String> {
     // On a terminal, a progress line on standard error, redrawn in place.
     let progress = std::io::stderr().is_terminal().then(|| {
@@ -747,13 +751,7 @@ fn build_all(
             }
         })
     });
-    let options = trueup_core::BuildAllOptions {
-        jobs,
-        overlays: None,
-        build,
-        progress,
-        shard,
-    };
+    options.progress = progress;
     let results = trueup_core::build_all(root, &options).map_err(|e| e.to_string())?;
     let extension = match output {
         Output::Yaml => "yaml",

@@ -231,3 +231,121 @@ fn shards_cover_every_overlay_exactly_once() {
         );
     }
 }
+
+#[allow(dead_code)]
+#[path = "common/git_scratch.rs"]
+mod git_scratch;
+
+/// The overlays `build_all` keeps with `changed_since: rev` under `root`.
+fn changed(root: &std::path::Path, rev: &str, shard: Option<&str>) -> Vec<String> {
+    let options = BuildAllOptions {
+        changed_since: Some(rev.to_owned()),
+        shard: shard.map(|s| s.parse().expect("a shard")),
+        ..BuildAllOptions::default()
+    };
+    build_all(root, &options)
+        .expect("renders")
+        .into_iter()
+        .map(|r| {
+            assert!(r.result.is_ok(), "{}: {:?}", r.path, r.result.err());
+            r.path
+        })
+        .collect()
+}
+
+#[test]
+fn changed_since_keeps_the_overlays_whose_inputs_changed() {
+    use git_scratch::{Scratch, git, write};
+    let repo = Scratch::repo("changed-since");
+    let deploy = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n      - name: {name}\n        image: example/{name}:1\n"
+        )
+    };
+    write(
+        &repo.0,
+        "apps/web/base/kustomization.yaml",
+        "resources: [deploy.yaml]\n",
+    );
+    write(&repo.0, "apps/web/base/deploy.yaml", &deploy("web"));
+    for env in ["dev", "prod"] {
+        write(
+            &repo.0,
+            &format!("apps/web/overlays/{env}/kustomization.yaml"),
+            &format!("resources: [../../base]\nnamespace: {env}\n"),
+        );
+    }
+    write(
+        &repo.0,
+        "apps/api/base/kustomization.yaml",
+        "resources: [deploy.yaml]\n",
+    );
+    write(&repo.0, "apps/api/base/deploy.yaml", &deploy("api"));
+    write(
+        &repo.0,
+        "apps/api/overlays/prod/kustomization.yaml",
+        "resources: [../../base]\ncomponents: [../../../../components/probes]\n",
+    );
+    write(
+        &repo.0,
+        "components/probes/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- path: probe.yaml\n  target:\n    kind: Deployment\n",
+    );
+    let probe = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  minReadySeconds: 5\n";
+    write(&repo.0, "components/probes/probe.yaml", probe);
+    git(&repo.0, &["add", "-A"]);
+    git(&repo.0, &["commit", "-qm", "one"]);
+
+    let none: Vec<String> = Vec::new();
+    assert_eq!(changed(&repo.0, "HEAD", None), none);
+
+    // An uncommitted change to a base: the overlays built on it.
+    write(
+        &repo.0,
+        "apps/web/base/deploy.yaml",
+        &deploy("web").replace(":1", ":2"),
+    );
+    let web = ["apps/web/overlays/dev", "apps/web/overlays/prod"];
+    assert_eq!(changed(&repo.0, "HEAD", None), web);
+    git(&repo.0, &["commit", "-qam", "two"]);
+    assert_eq!(changed(&repo.0, "HEAD", None), none);
+    assert_eq!(changed(&repo.0, "HEAD~1", None), web);
+
+    // A component's patch file reaches the overlay that uses it; a new
+    // overlay (absent at the revision) is kept too.
+    write(
+        &repo.0,
+        "components/probes/probe.yaml",
+        &probe.replace('5', "9"),
+    );
+    write(
+        &repo.0,
+        "apps/web/overlays/staging/kustomization.yaml",
+        "resources: [../../base]\nnamespace: staging\n",
+    );
+    let now = ["apps/api/overlays/prod", "apps/web/overlays/staging"];
+    assert_eq!(changed(&repo.0, "HEAD", None), now);
+
+    // The shards of the changed set cover it exactly once.
+    let mut union: Vec<String> = (1..=3)
+        .flat_map(|i| changed(&repo.0, "HEAD", Some(&format!("{i}/3"))))
+        .collect();
+    union.sort();
+    assert_eq!(union, now);
+
+    // A render root below the repository's root: paths relative to it.
+    assert_eq!(
+        changed(&repo.0.join("apps/web"), "HEAD", None),
+        ["overlays/staging"]
+    );
+    // Not a revision: an error naming it.
+    let err = build_all(
+        &repo.0,
+        &BuildAllOptions {
+            changed_since: Some("no-such-rev".into()),
+            ..BuildAllOptions::default()
+        },
+    )
+    .expect_err("no such revision");
+    assert!(err.to_string().contains("no-such-rev"), "{err}");
+}

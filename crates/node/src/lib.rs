@@ -478,15 +478,23 @@ pub struct BuildAllOptions {
     /// `false` refuses remote resources instead of fetching them.
     /// @default true
     pub remote: Option<bool>,
+    /// Only the overlays whose inputs (any file they read) differ from this Git revision.
+    pub changed_since: Option<String>,
 }
 
 fn build_all_impl(
     root: &str,
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
-    let (jobs, restrictor, shard, remote) = match options {
-        Some(o) => (o.jobs, o.load_restrictor, o.shard, o.remote),
-        None => (None, None, None, None),
+    let (jobs, restrictor, shard, remote, changed_since) = match options {
+        Some(o) => (
+            o.jobs,
+            o.load_restrictor,
+            o.shard,
+            o.remote,
+            o.changed_since,
+        ),
+        None => (None, None, None, None, None),
     };
     let options = trueup_core::BuildAllOptions {
         jobs: jobs.map(|j| j as usize),
@@ -494,6 +502,7 @@ fn build_all_impl(
         build: core_build_options(restrictor.as_deref(), remote)?,
         progress: None,
         shard: shard.as_deref().map(str::parse).transpose()?,
+        changed_since,
     };
     Ok(trueup_core::build_all(root, &options)?
         .into_iter()

@@ -185,6 +185,30 @@ test('remote bases from a local repository, and refused when remote is false', (
   }
 })
 
+test('buildAll keeps the overlays changed since a revision', () => {
+  const { execFileSync } = require('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-changed-'))
+  const cm = (name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`
+  for (const app of ['a', 'b']) {
+    fs.mkdirSync(path.join(dir, app))
+    fs.writeFileSync(path.join(dir, app, 'kustomization.yaml'), 'resources: [cm.yaml]\n')
+    fs.writeFileSync(path.join(dir, app, 'cm.yaml'), cm(app))
+  }
+  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
+  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'one']]) {
+    execFileSync('git', args, { cwd: dir, env })
+  }
+  try {
+    assert.deepEqual(trueup.buildAll(dir, { changedSince: 'HEAD' }), [])
+    fs.writeFileSync(path.join(dir, 'a', 'cm.yaml'), cm('a2'))
+    const results = trueup.buildAll(dir, { changedSince: 'HEAD' })
+    assert.deepEqual(results.map((r) => r.path), ['a'])
+    assert.deepEqual(results[0].manifests.ids(), ['/ConfigMap//a2'])
+  } finally {
+    fs.rmSync(dir, { recursive: true })
+  }
+})
+
 test('manifest, overlay and unsupported errors', () => {
   assert.throws(
     () => trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', { file: 'cm.yaml' }),

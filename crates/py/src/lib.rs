@@ -319,9 +319,12 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 /// kustomization no other kustomization under the root uses). Returns one
 /// dict per overlay, in path order: `path`, and `manifests` (a ManifestSet)
 /// or `error` (a TrueupError) — one failing overlay stops no other.
-/// `shard="2/4"` renders only that shard of a deterministic split by path.
+/// `shard="2/4"` renders only that shard of a deterministic split by path;
+/// `changed_since="origin/main"` only the overlays whose inputs differ from
+/// that Git revision.
 #[pyfunction]
-#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true))]
+#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true, changed_since = None))]
+#[allow(clippy::too_many_arguments)]
 fn build_all<'py>(
     py: Python<'py>,
     root: PathBuf,
@@ -329,6 +332,7 @@ fn build_all<'py>(
     load_restrictor: Option<&str>,
     shard: Option<&str>,
     remote: bool,
+    changed_since: Option<String>,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = trueup_core::BuildAllOptions {
         jobs,
@@ -336,6 +340,7 @@ fn build_all<'py>(
         build: build_options(load_restrictor, remote)?,
         progress: None,
         shard: shard.map(str::parse).transpose().map_err(to_py_err)?,
+        changed_since,
     };
     let results = py
         .detach(|| trueup_core::build_all(&root, &options))

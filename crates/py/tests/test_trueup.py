@@ -152,6 +152,24 @@ def test_remote_bases_from_a_local_repository(tmp_path, monkeypatch):
     assert isinstance(overlay["error"], trueup.UnsupportedError)
 
 
+def test_build_all_changed_since_a_revision(tmp_path):
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    for app in ("a", "b"):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+        (tmp_path / app / "cm.yaml").write_text(cm.format(app))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "one"]):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, env=env)
+    assert trueup.build_all(tmp_path, changed_since="HEAD") == []
+    (tmp_path / "b" / "cm.yaml").write_text(cm.format("b2"))
+    [overlay] = trueup.build_all(tmp_path, changed_since="HEAD")
+    assert overlay["path"] == "b" and overlay["manifests"].ids() == ["/ConfigMap//b2"]
+
+
 def test_overlay_and_unsupported_errors(tmp_path):
     (tmp_path / "kustomization.yaml").write_text("helmCharts:\n- name: redis\nresources: [cm.yaml]\n")
     with pytest.raises(trueup.UnsupportedError) as info:

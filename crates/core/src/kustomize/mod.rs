@@ -17,6 +17,7 @@
 //! transformers, `patches`, `generator`, `replacement`, `nameref` the rest,
 //! `render_all` renders every overlay of a tree in parallel.
 
+mod changed;
 mod crds;
 mod fieldspec;
 mod generator;

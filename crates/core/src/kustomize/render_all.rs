@@ -26,6 +26,11 @@ pub struct BuildAllOptions {
     /// Only the overlays of this shard (n CI jobs, one shard each, cover
     /// every overlay exactly once); all of them when `None`.
     pub shard: Option<Shard>,
+    /// Only the overlays whose inputs (every file they read: bases,
+    /// components, patches, generator files) changed since this Git
+    /// revision, compared with the revision's files from Git objects; for
+    /// [`build_all`] (a folder on disk inside a repository).
+    pub changed_since: Option<String>,
 }
 
 /// One of `count` deterministic parts of a set of overlays, by path: an
@@ -213,6 +218,23 @@ pub fn build_all_source(
     root: &str,
     options: &BuildAllOptions,
 ) -> Result<Vec<OverlayResult>, Error> {
+    if options.changed_since.is_some() {
+        return Err(Error::overlay(
+            "changed_since",
+            "only for a folder on disk (build_all): it compares the files there with a Git revision",
+        ));
+    }
+    render_selected(source, root, options, None)
+}
+
+/// [`build_all_source`], keeping only the overlays that read a file that
+/// `baseline` says changed.
+fn render_selected(
+    source: &dyn Source,
+    root: &str,
+    options: &BuildAllOptions,
+    baseline: Option<&super::changed::Baseline>,
+) -> Result<Vec<OverlayResult>, Error> {
     let root = source::normalize(root);
     let overlays: Vec<String> = match &options.overlays {
         Some(list) => list
@@ -241,12 +263,24 @@ pub fn build_all_source(
         .clamp(1, overlays.len().max(1));
     let done = AtomicUsize::new(0);
     let rendered = crate::parallel::map(jobs, &overlays, |dir| {
-        let result = build_source_opts(source, dir, &options.build);
+        let outcome = match baseline {
+            // Which files the overlay reads, to tell whether any changed.
+            Some(baseline) => {
+                let recording = super::changed::Recording::new(source);
+                let result = build_source_opts(&recording, dir, &options.build);
+                let reads = recording.into_reads();
+                // One whose render fails before reading anything is kept,
+                // so that the failure is seen.
+                let changed = reads.is_empty() || reads.iter().any(|p| baseline.changed(p));
+                changed.then_some(result)
+            }
+            None => Some(build_source_opts(source, dir, &options.build)),
+        };
         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(Progress(report)) = &options.progress {
             report(finished, overlays.len());
         }
-        result
+        outcome
     });
     let relative = |dir: &str| -> String {
         if root.is_empty() {
@@ -262,9 +296,11 @@ pub fn build_all_source(
     Ok(overlays
         .iter()
         .zip(rendered)
-        .map(|(dir, result)| OverlayResult {
-            path: relative(dir),
-            result,
+        .filter_map(|(dir, result)| {
+            Some(OverlayResult {
+                path: relative(dir),
+                result: result?,
+            })
         })
         .collect())
 }
@@ -307,8 +343,13 @@ pub fn build_all(
     crate::kustomize::check_folder(root, &shown)?;
     let source = crate::source::DirSource::new(root);
     let names = crate::kustomize::folder_for_names(root);
-    let results =
-        build_all_source(&source, "", options).map_err(|e| e.relative_to_folder(&names))?;
+    let baseline = options
+        .changed_since
+        .as_deref()
+        .map(|rev| super::changed::Baseline::new(root, rev))
+        .transpose()?;
+    let results = render_selected(&source, "", options, baseline.as_ref())
+        .map_err(|e| e.relative_to_folder(&names))?;
     Ok(results
         .into_iter()
         .map(|overlay| OverlayResult {

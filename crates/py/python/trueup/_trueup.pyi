@@ -139,12 +139,16 @@ def build_all(
     load_restrictor: Optional[str] = None,
     shard: Optional[str] = None,
     remote: bool = True,
+    changed_since: Optional[str] = None,
 ) -> list[OverlayResult]:
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
     overlay stops no other. ``jobs`` defaults to the number of cores.
     ``shard="2/4"`` renders only that shard of a deterministic split by
-    overlay path (the shards of a count cover every overlay exactly once)."""
+    overlay path (the shards of a count cover every overlay exactly once).
+    ``changed_since="origin/main"`` keeps only the overlays whose inputs (any
+    file they read, bases and components included) differ from that Git
+    revision, compared from Git objects without a checkout."""
 
 _Path = Union[str, os.PathLike[str]]
 _Manifests = Union[ManifestSet, _Path, Sequence[_Path]]
