@@ -164,6 +164,8 @@ export interface BuildAllOptions {
    * @default true
    */
   remote?: boolean
+  /** Only the overlays whose inputs (any file they read) differ from this Git revision. */
+  changedSince?: string
 }
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */
