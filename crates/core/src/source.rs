@@ -160,7 +160,7 @@ impl Source for DirSource {
         })
     }
 
-    /// Reads a regular file (see [`read_regular_file`]).
+    /// Reads a regular file (as `read_regular_file` does).
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         read_regular_file(&self.full(path), display(path))
     }

@@ -82,7 +82,7 @@ impl JsonPatch {
         self.apply_in(doc, Dialect::Rfc6902)
     }
 
-    /// Applies the patch as `kustomize build` does (see [`Dialect::Kustomize`]).
+    /// Applies the patch as `kustomize build` does (its dialect: `Dialect::Kustomize`).
     ///
     /// ```
     /// use trueup_core::patch::JsonPatch;

@@ -326,7 +326,7 @@ fn health_name(h: Option<HealthStatus>) -> Value {
     }
 }
 
-/// Makes the evidence bundle (see the [module docs](self)), its `id` set.
+/// Makes the evidence bundle (see the module docs), its `id` set.
 /// An expired exception is an error.
 pub fn evidence_bundle(input: &EvidenceInput<'_>) -> Result<Value, Error> {
     if !is_timestamp(input.created_at) {
