@@ -259,6 +259,16 @@ fn missing_files_refs_and_cycles_are_errors_naming_them() {
         "{err}"
     );
 
+    // Neither a file nor a repository: both reasons, the file named once.
+    setup.kustomization(&setup.fill("resources:\n- http://{HTTP}/org/repo/missing.yaml\n"));
+    let err = setup.build().expect_err("neither");
+    let message = err.to_string();
+    assert!(
+        message.contains("as a file over HTTP: HTTP status 404")
+            && message.matches("kustomization.yaml").count() == 1,
+        "{message}"
+    );
+
     setup.kustomization(&setup.fill("resources:\n- file://{REPO}//base?ref=v9.9.9\n"));
     let err = setup.build().expect_err("no such tag");
     assert!(err.to_string().contains("\"v9.9.9\""), "{err}");

@@ -960,9 +960,10 @@ impl Renderer<'_> {
         self.load_repo(file, entry, &spec)
             .map(Some)
             .map_err(|e| match e {
-                Error::Overlay { .. } => {
-                    Error::overlay(file, format!("{e} (as a file over HTTP: {not_a_file})"))
-                }
+                Error::Overlay { file, message } => Error::overlay(
+                    file,
+                    format!("{message} (as a file over HTTP: {not_a_file})"),
+                ),
                 other => other,
             })
     }
