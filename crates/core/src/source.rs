@@ -60,6 +60,51 @@ pub trait Source: Send + Sync {
     }
 }
 
+/// A source that is `inner` in every way but how files are read: `read`
+/// gets `inner` and the path (one file replaced by its edit, reads
+/// recorded...).
+pub(crate) struct ReadVia<'s, F> {
+    inner: &'s dyn Source,
+    read: F,
+}
+
+impl<'s, F> ReadVia<'s, F>
+where
+    F: Fn(&dyn Source, &str) -> Result<Vec<u8>, Error> + Send + Sync,
+{
+    /// `inner`, its files read through `read`.
+    pub(crate) fn new(inner: &'s dyn Source, read: F) -> Self {
+        ReadVia { inner, read }
+    }
+}
+
+impl<F> Source for ReadVia<'_, F>
+where
+    F: Fn(&dyn Source, &str) -> Result<Vec<u8>, Error> + Send + Sync,
+{
+    fn entry(&self, path: &str) -> Option<EntryKind> {
+        self.inner.entry(path)
+    }
+    fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
+        (self.read)(self.inner, path)
+    }
+    fn list(&self, path: &str) -> Result<Vec<String>, Error> {
+        self.inner.list(path)
+    }
+    fn real_path(&self, path: &str) -> Result<String, Error> {
+        self.inner.real_path(path)
+    }
+    fn is_symlink(&self, path: &str) -> bool {
+        self.inner.is_symlink(path)
+    }
+    fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
+        self.inner.entry_no_follow(path)
+    }
+    fn folder_id(&self, path: &str) -> Result<String, Error> {
+        self.inner.folder_id(path)
+    }
+}
+
 /// Joins `base` and `relative` and normalizes the result lexically:
 /// `normalize_join("apps/web/overlays/prod", "../../base")` is `apps/web/base`.
 pub fn normalize_join(base: &str, relative: &str) -> String {

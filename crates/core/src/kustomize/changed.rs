@@ -10,60 +10,28 @@ use std::sync::Mutex;
 
 use crate::error::Error;
 use crate::git::{Repo, TreeSource};
-use crate::source::{EntryKind, Source};
+use crate::source::Source;
 
-/// A source that remembers every file read through it.
-pub(crate) struct Recording<'s> {
-    inner: &'s dyn Source,
-    reads: Mutex<BTreeSet<String>>,
-}
-
-impl<'s> Recording<'s> {
-    pub(crate) fn new(inner: &'s dyn Source) -> Self {
-        Recording {
-            inner,
-            reads: Mutex::new(BTreeSet::new()),
-        }
-    }
-
-    /// The files read, sorted.
-    pub(crate) fn into_reads(self) -> BTreeSet<String> {
-        self.reads.into_inner().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Source for Recording<'_> {
-    fn entry(&self, path: &str) -> Option<EntryKind> {
-        self.inner.entry(path)
-    }
-
-    fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
-        self.reads
+/// Renders `dir` of `source` and tells which files the render read.
+pub(crate) fn render_recording(
+    source: &dyn Source,
+    dir: &str,
+    options: &super::BuildOptions,
+) -> (
+    Result<crate::resource::ManifestSet, Error>,
+    BTreeSet<String>,
+) {
+    let reads = Mutex::new(BTreeSet::new());
+    let recording = crate::source::ReadVia::new(source, |inner: &dyn Source, path: &str| {
+        reads
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(path.to_owned());
-        self.inner.read(path)
-    }
-
-    fn list(&self, path: &str) -> Result<Vec<String>, Error> {
-        self.inner.list(path)
-    }
-
-    fn real_path(&self, path: &str) -> Result<String, Error> {
-        self.inner.real_path(path)
-    }
-
-    fn is_symlink(&self, path: &str) -> bool {
-        self.inner.is_symlink(path)
-    }
-
-    fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
-        self.inner.entry_no_follow(path)
-    }
-
-    fn folder_id(&self, path: &str) -> Result<String, Error> {
-        self.inner.folder_id(path)
-    }
+        inner.read(path)
+    });
+    let result = super::build_source_opts(&recording, dir, options);
+    let reads = std::mem::take(&mut *reads.lock().unwrap_or_else(|e| e.into_inner()));
+    (result, reads)
 }
 
 /// Which files, under a folder on disk, differ from a Git revision.

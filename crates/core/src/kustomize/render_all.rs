@@ -266,9 +266,7 @@ fn render_selected(
         let outcome = match baseline {
             // Which files the overlay reads, to tell whether any changed.
             Some(baseline) => {
-                let recording = super::changed::Recording::new(source);
-                let result = build_source_opts(&recording, dir, &options.build);
-                let reads = recording.into_reads();
+                let (result, reads) = super::changed::render_recording(source, dir, &options.build);
                 // One whose render fails before reading anything is kept,
                 // so that the failure is seen.
                 let changed = reads.is_empty() || reads.iter().any(|p| baseline.changed(p));

@@ -59,41 +59,6 @@ impl FileEdit {
     }
 }
 
-/// A source with one file's bytes replaced: the overlay as it will be.
-struct Edited<'s> {
-    inner: &'s dyn Source,
-    path: String,
-    bytes: Vec<u8>,
-}
-
-impl Source for Edited<'_> {
-    fn entry(&self, path: &str) -> Option<EntryKind> {
-        self.inner.entry(path)
-    }
-    fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
-        if source::normalize(path) == self.path {
-            Ok(self.bytes.clone())
-        } else {
-            self.inner.read(path)
-        }
-    }
-    fn list(&self, path: &str) -> Result<Vec<String>, Error> {
-        self.inner.list(path)
-    }
-    fn real_path(&self, path: &str) -> Result<String, Error> {
-        self.inner.real_path(path)
-    }
-    fn is_symlink(&self, path: &str) -> bool {
-        self.inner.is_symlink(path)
-    }
-    fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
-        self.inner.entry_no_follow(path)
-    }
-    fn folder_id(&self, path: &str) -> Result<String, Error> {
-        self.inner.folder_id(path)
-    }
-}
-
 /// The edits that apply `release` to the overlay in folder `dir` of
 /// `source` (a folder on disk, a Git tree...), paths as the source names
 /// them; nothing is written. The release must verify; the overlay must
@@ -163,11 +128,14 @@ pub(crate) fn plan_release(
     let mut edits = Vec::new();
     let mut rendered_after = None;
     if new_text != text {
-        let edited = Edited {
-            inner: source,
-            path: file.clone(),
-            bytes: new_text.clone().into_bytes(),
-        };
+        // The overlay as it will be: the kustomization's bytes replaced.
+        let edited = source::ReadVia::new(source, |inner: &dyn Source, path: &str| {
+            if source::normalize(path) == *file {
+                Ok(new_text.clone().into_bytes())
+            } else {
+                inner.read(path)
+            }
+        });
         let after = build_source(&edited, &dir).map_err(|e| {
             Error::release(
                 source::display(&file),
