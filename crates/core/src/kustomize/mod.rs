@@ -683,8 +683,10 @@ impl Renderer<'_> {
                 || crate::yaml::parse_documents(entry)
                     .is_ok_and(|docs| docs.iter().any(|d| d.value.as_map().is_some()))
         };
+        let (inline, paths): (Vec<&String>, Vec<&String>) =
+            entries.iter().partition(|e| is_inline(e));
         let mut configs = ManifestSet::new();
-        for entry in entries.iter().filter(|e| is_inline(e)) {
+        for entry in inline {
             let mut set =
                 ManifestSet::from_yaml_keeping_local(entry, file, &ParseLimits::default())?;
             if let Some(o) = &self.origin {
@@ -694,7 +696,7 @@ impl Renderer<'_> {
             self.note_kinds(&set);
             configs.extend(set, file)?;
         }
-        for entry in entries.iter().filter(|e| !is_inline(e)) {
+        for entry in paths {
             let (set, _) = self.load_resource(dir, file, entry)?;
             configs.extend(set, file)?;
         }
@@ -886,14 +888,15 @@ impl Renderer<'_> {
     /// kustomize's loader does), or a path in or below its folder. Returns
     /// its name for messages and its bytes.
     fn read_entry(&self, dir: &str, file: &str, entry: &str) -> Result<(String, Vec<u8>), Error> {
+        let shown = remote::shown(entry);
         if remote::is_http(entry) {
             if self.remote == RemoteAccess::Refused {
                 return Err(remote::refused(entry, file));
             }
             let bytes = remote::fetch_http(entry).map_err(|failure| {
-                Error::overlay(file, format!("{entry}: {}", remote::describe(&failure)))
+                Error::overlay(file, format!("{shown}: {}", remote::describe(&failure)))
             })?;
-            return Ok((entry.to_owned(), bytes));
+            return Ok((shown.into_owned(), bytes));
         }
         let full = self.restricted_file(dir, file, entry)?;
         let bytes = self.source.get().read(&full)?;
@@ -918,6 +921,7 @@ impl Renderer<'_> {
     /// A remote `resources` entry: a file over HTTP(S) when the URL gives
     /// one, else a Git repository target (kustomize tries them in that order).
     fn load_remote(&mut self, file: &str, entry: &str) -> Result<Option<Loaded>, Error> {
+        let shown = remote::shown(entry);
         let spec = remote::repo_spec(entry);
         if !remote::is_http(entry) {
             return match spec {
@@ -932,9 +936,9 @@ impl Renderer<'_> {
         let not_a_file = match remote::fetch_http(entry) {
             Ok(bytes) => {
                 let parsed = String::from_utf8(bytes)
-                    .map_err(|_| Error::overlay(file, format!("{entry}: not UTF-8 text")))
+                    .map_err(|_| Error::overlay(file, format!("{shown}: not UTF-8 text")))
                     .and_then(|text| {
-                        ManifestSet::from_yaml_keeping_local(&text, entry, &ParseLimits::default())
+                        ManifestSet::from_yaml_keeping_local(&text, &shown, &ParseLimits::default())
                     });
                 match parsed {
                     Ok(mut set) => {
@@ -952,7 +956,7 @@ impl Renderer<'_> {
         let Some(spec) = spec else {
             return Err(Error::overlay(
                 file,
-                format!("resources: {entry}: {not_a_file}"),
+                format!("resources: {shown}: {not_a_file}"),
             ));
         };
         // kustomize then takes the URL as a Git repository; when that fails
@@ -984,6 +988,7 @@ impl Renderer<'_> {
         spec: &RepoSpec,
         f: impl FnOnce(&mut Self, &str) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let shown = remote::shown(entry);
         if self.remote == RemoteAccess::Refused {
             return Err(remote::refused(entry, file));
         }
@@ -991,12 +996,12 @@ impl Renderer<'_> {
         if self.remote_stack.contains(&key) {
             return Err(Error::overlay(
                 file,
-                format!("cycle detected: {entry} is being rendered already"),
+                format!("cycle detected: {shown} is being rendered already"),
             ));
         }
         let tree = std::sync::Arc::new(
             remote::fetch_repo(spec, &self.cache_dir)
-                .map_err(|m| Error::overlay(file, format!("{entry}: {m}")))?,
+                .map_err(|m| Error::overlay(file, format!("{shown}: {m}")))?,
         );
         let source = std::mem::replace(
             &mut self.source,
@@ -1026,9 +1031,9 @@ impl Renderer<'_> {
         done.map_err(|e| match e {
             Error::Unsupported { field, file: inner } => Error::Unsupported {
                 field,
-                file: format!("{entry} ({inner})"),
+                file: format!("{shown} ({inner})"),
             },
-            other => Error::overlay(file, format!("{entry}: {other}")),
+            other => Error::overlay(file, format!("{shown}: {other}")),
         })
     }
 

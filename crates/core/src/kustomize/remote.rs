@@ -288,7 +288,7 @@ pub(crate) fn fetch_http(url: &str) -> Result<Vec<u8>, HttpFailure> {
     let response = client
         .get(url)
         .send()
-        .map_err(|e| HttpFailure::Other(e.to_string()))?;
+        .map_err(|e| HttpFailure::Other(e.without_url().to_string()))?;
     let status = response.status();
     if !status.is_success() {
         return Err(HttpFailure::Status(status.as_u16()));
@@ -431,7 +431,7 @@ fn clone_into(url: &str, dir: &Path, interrupt: &AtomicBool) -> Result<(), Strin
     let mut prepare = gix::prepare_clone_bare(url, &staging).map_err(|e| e.to_string())?;
     prepare
         .fetch_only(gix::progress::Discard, interrupt)
-        .map_err(|e| format!("fetching {url}: {e}"))?;
+        .map_err(|e| format!("fetching {}: {e}", shown(url)))?;
     drop(prepare);
     if std::fs::rename(&staging, dir).is_err() {
         let _ = std::fs::remove_dir_all(&staging);
@@ -496,8 +496,32 @@ fn resolve(dir: &Path, reference: &str) -> Result<String, String> {
     ))
 }
 
-/// How errors name a remote target.
+/// A remote target as messages show it: a password or token in the URL
+/// (`https://user:token@host/...`) written `***`.
+pub(crate) fn shown(entry: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = entry.find("://").map(|i| i + 3) else {
+        return entry.into();
+    };
+    let authority_end = entry[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(entry.len(), |i| scheme_end + i);
+    let Some(at) = entry[scheme_end..authority_end]
+        .rfind('@')
+        .map(|i| scheme_end + i)
+    else {
+        return entry.into();
+    };
+    let user_info = &entry[scheme_end..at];
+    let user = match user_info.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None => "***".to_owned(),
+    };
+    format!("{}{user}{}", &entry[..scheme_end], &entry[at..]).into()
+}
+
+/// How errors name a remote target refused.
 pub(crate) fn refused(entry: &str, file: &str) -> Error {
+    let entry = shown(entry);
     Error::Unsupported {
         field: format!("remote {entry} (network access is off)"),
         file: file.to_owned(),
