@@ -35,7 +35,7 @@ python_tests() {
     python3 -m venv .venv || return 1
   fi
   .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.16,<2" "pytest>=8" "mypy>=1.10" || return 1
+    "maturin>=1.16,<2" "pytest>=8" "mypy>=1.10" "jsonschema>=4.18" "pyyaml>=6" || return 1
   .venv/bin/maturin develop --quiet --manifest-path crates/py/Cargo.toml || return 1
   (cd crates/py && ../../.venv/bin/python -m pytest -q) || return 1
   # The committed stubs must describe the built module.

@@ -321,6 +321,42 @@ enum Command {
         #[command(subcommand)]
         command: release_cmd::ReleaseCommand,
     },
+    /// Guardrails: render every overlay under ROOT and check the rendered
+    /// objects and every file of the repository: no secret values, private
+    /// keys, kubeconfigs or credentials in Git; images pinned by digest
+    /// where required; `images:` entries that match; one owner per object;
+    /// environments isolated by namespace; schema-valid objects; valid
+    /// names. Configured by ROOT/.trueup/verify.yaml. Exit 0 when no
+    /// finding is an error, 1 when one is, 2 on error.
+    #[command(after_help = "Examples:\n  \
+        trueup verify                                # the current folder\n  \
+        trueup verify . -o sarif > trueup.sarif       # for GitHub code scanning\n  \
+        trueup verify . --shard 2/4 -o json          # one of 4 CI jobs")]
+    Verify {
+        /// The repository root [default: the current folder].
+        root: Option<PathBuf>,
+        /// The configuration [default: ROOT/.trueup/verify.yaml, if there].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = VerifyOutput::Text)]
+        output: VerifyOutput,
+        /// How many overlays render at once [default: cores].
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Only shard INDEX of COUNT (`2/4`) of the overlays and files, split
+        /// as `build --all --shard` splits them. Rules across overlays
+        /// (ownership, isolation) then see only the shard's overlays.
+        #[arg(long, value_name = "INDEX/COUNT")]
+        shard: Option<trueup_core::kustomize::Shard>,
+        /// May kustomizations read files outside their folder? `root-only`
+        /// (kustomize's default) or `none`.
+        #[arg(long, default_value = "root-only", value_name = "root-only|none")]
+        load_restrictor: trueup_core::LoadRestrictor,
+        /// Never fetch remote resources (HTTP files, Git repositories).
+        #[arg(long)]
+        no_remote: bool,
+    },
     /// Print a completion script for a shell.
     #[command(after_help = "Examples:\n  \
         trueup completions bash > ~/.local/share/bash-completion/completions/trueup\n  \
@@ -355,6 +391,16 @@ enum DiffOutput {
     /// One JSON object (with --live: summary, sync, health, resources,
     /// warnings; with --from-rev: summary and resources).
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum VerifyOutput {
+    /// One line per finding: `file:line:column: rule: message`.
+    Text,
+    /// `{"findings": [...], "exceptions": [...]}`.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -432,6 +478,58 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
                 Err(e) => Err(e.to_string()),
             }
+        }
+        Command::Verify {
+            root,
+            config,
+            output,
+            jobs,
+            shard,
+            load_restrictor,
+            no_remote,
+        } => {
+            let root = root.unwrap_or_else(|| PathBuf::from("."));
+            let config = config
+                .map(trueup_core::guard::VerifyConfig::load)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let options = trueup_core::guard::VerifyOptions {
+                config,
+                jobs,
+                shard,
+                build: build_options(load_restrictor, no_remote),
+                today: None,
+            };
+            let report = trueup_core::guard::verify(&root, &options).map_err(|e| e.to_string())?;
+            let text = match output {
+                VerifyOutput::Text => report.to_text(),
+                VerifyOutput::Json => format!("{}\n", report.to_json()),
+                VerifyOutput::Sarif => format!("{}\n", report.to_sarif()),
+            };
+            write_stdout(text.as_bytes())?;
+            if matches!(output, VerifyOutput::Text) {
+                let errors = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == trueup_core::guard::Severity::Error)
+                    .count();
+                eprintln!(
+                    "{} overlays, {} files: {errors} errors, {} warnings, {} accepted by exceptions",
+                    report.overlays,
+                    report.files,
+                    report.findings.len() - errors,
+                    report
+                        .exceptions
+                        .iter()
+                        .map(|e| e.findings.len())
+                        .sum::<usize>()
+                );
+            }
+            Ok(if report.failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Completions { shell } => {
             let mut script = Vec::new();

@@ -111,6 +111,32 @@ export declare class ReleaseManifest {
   compare(other: ReleaseManifest): ReleaseDiff
 }
 
+/** The outcome of `verify`. */
+export declare class VerifyReport {
+  /**
+   * The findings no exception accepted, by file, line and column: rule,
+   * severity, file, line, column, message, resource, overlays, image.
+   */
+  get findings(): Array<Finding>
+  /**
+   * The exceptions that accepted findings (rule, match, reason,
+   * approver, expires, findings).
+   */
+  get exceptions(): Array<Record<string, any>>
+  /** How many overlays were rendered. */
+  get overlays(): number
+  /** How many files were scanned for secrets. */
+  get files(): number
+  /** Whether any finding is an error (`trueup verify` exits 1). */
+  get failed(): boolean
+  /** One line per finding: `file:line:column: rule: message`. */
+  toText(): string
+  /** `{"findings": [...], "exceptions": [...], "overlays": n, "files": n}`. */
+  toJson(): string
+  /** SARIF 2.1.0, as GitHub code scanning reads it. */
+  toSarif(): string
+}
+
 /**
  * Pins the images the overlay in `overlayDir` renders to the release's
  * digests in its kustomization.yaml, changing only the bytes that must
@@ -499,6 +525,32 @@ export interface FileEdit {
   diff: string
 }
 
+/** One problem `verify` found, where it comes from. */
+export interface Finding {
+  /**
+   * secret-value, private-key, kubeconfig, credential, mutable-image,
+   * unused-image-override, ownership, isolation, schema, names, render,
+   * expired-exception.
+   */
+  rule: string
+  /** How bad it is. */
+  severity: 'error' | 'warning'
+  /** The source file, relative to the root. */
+  file: string
+  /** The 1-based line. */
+  line: number
+  /** The 1-based column. */
+  column: number
+  /** What is wrong and what to do; never a secret's value. */
+  message: string
+  /** `Kind/namespace/name` of the object it is about. */
+  resource?: string | null
+  /** The overlays whose rendering showed it. */
+  overlays: Array<string>
+  /** The image it is about. */
+  image?: string | null
+}
+
 /** Options of `ReleaseManifest.fromYaml`. */
 export interface FromYamlOptions {
   /**
@@ -845,10 +897,52 @@ export interface TrueupError {
 }
 
 /**
+ * Guardrails over the repository at `root`: every overlay rendered, the
+ * objects and every file checked (secrets, credentials, mutable images,
+ * unused `images:` entries, ownership, namespace isolation, schema,
+ * names). Throws (`E_VERIFY`) for a bad configuration.
+ */
+export declare function verify(root: string, options?: VerifyOptions | undefined | null): VerifyReport
+
+/** `verify` on the thread pool. */
+export declare function verifyAsync(root: string, options?: VerifyOptions | undefined | null): Promise<VerifyReport>
+
+/**
  * Checks an evidence bundle's `id` against its content (JSON text or an
  * object); returns whether it says ready. A changed bundle throws `E_RELEASE`.
  */
 export declare function verifyEvidence(bundle: string | Record<string, any>): boolean
+
+/** Options of `verify`. */
+export interface VerifyOptions {
+  /**
+   * A `.trueup/verify.yaml`-style configuration file.
+   * @default ROOT/.trueup/verify.yaml, if there
+   */
+  config?: string
+  /**
+   * How many overlays render at once.
+   * @default the number of cores
+   */
+  jobs?: number
+  /** Only this shard of the overlays and files: `'2/4'`. */
+  shard?: string
+  /**
+   * `'none'` lets kustomizations read files outside their folder.
+   * @default 'root-only'
+   */
+  loadRestrictor?: string
+  /**
+   * `false` refuses remote resources instead of fetching them.
+   * @default true
+   */
+  remote?: boolean
+  /**
+   * The day exceptions' `expires` are checked against (`YYYY-MM-DD`).
+   * @default today (UTC)
+   */
+  today?: string
+}
 
 /** The version of the engine. */
 export declare function version(): string

@@ -139,6 +139,14 @@ pub enum Error {
         /// The kustomization file.
         file: String,
     },
+    /// `trueup verify` could not run: its configuration is wrong.
+    #[error("{file}: {message}")]
+    Verify {
+        /// The configuration file (with its line) or option.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -174,13 +182,15 @@ pub enum ErrorKind {
     Conflict,
     /// [`Error::Unsupported`]
     Unsupported,
+    /// [`Error::Verify`]
+    Verify,
     /// [`Error::Io`]
     Io,
 }
 
 impl ErrorKind {
     /// The stable code: `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_UNTESTED`, `E_GIT`,
-    /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_IO`.
+    /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_VERIFY`, `E_IO`.
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Yaml => "E_YAML",
@@ -193,6 +203,7 @@ impl ErrorKind {
             ErrorKind::BranchMoved => "E_BRANCH_MOVED",
             ErrorKind::Conflict => "E_CONFLICT",
             ErrorKind::Unsupported => "E_UNSUPPORTED",
+            ErrorKind::Verify => "E_VERIFY",
             ErrorKind::Io => "E_IO",
         }
     }
@@ -212,6 +223,7 @@ impl Error {
             Error::BranchMoved { .. } => ErrorKind::BranchMoved,
             Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::Verify { .. } => ErrorKind::Verify,
             Error::Io { .. } => ErrorKind::Io,
         }
     }
@@ -225,7 +237,8 @@ impl Error {
             Error::Overlay { file, .. }
             | Error::Diff { file, .. }
             | Error::Release { file, .. }
-            | Error::Unsupported { file, .. } => Some(file),
+            | Error::Unsupported { file, .. }
+            | Error::Verify { file, .. } => Some(file),
             Error::Git { repo, .. } => Some(repo),
             Error::Untested { environment, .. } => Some(environment),
             Error::BranchMoved { .. } | Error::Conflict { .. } => None,
@@ -319,6 +332,7 @@ impl Error {
             | Error::Diff { file, .. }
             | Error::Release { file, .. }
             | Error::Unsupported { file, .. }
+            | Error::Verify { file, .. }
             | Error::Io { path: file, .. } => rename(file),
             Error::Git { .. }
             | Error::BranchMoved { .. }

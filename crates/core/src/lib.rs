@@ -28,6 +28,7 @@ pub mod diff;
 pub mod error;
 pub mod git;
 mod glob;
+pub mod guard;
 pub mod health;
 pub mod health_scripts;
 pub mod kustomize;

@@ -553,6 +553,157 @@ pub fn build_all_async(root: String, options: Option<BuildAllOptions>) -> AsyncT
     AsyncTask::new(BuildAllTask { root, options })
 }
 
+/// Options of `verify`.
+#[napi(object)]
+pub struct VerifyOptions {
+    /// A `.trueup/verify.yaml`-style configuration file.
+    /// @default ROOT/.trueup/verify.yaml, if there
+    pub config: Option<String>,
+    /// How many overlays render at once.
+    /// @default the number of cores
+    pub jobs: Option<u32>,
+    /// Only this shard of the overlays and files: `'2/4'`.
+    pub shard: Option<String>,
+    /// `'none'` lets kustomizations read files outside their folder.
+    /// @default 'root-only'
+    pub load_restrictor: Option<String>,
+    /// `false` refuses remote resources instead of fetching them.
+    /// @default true
+    pub remote: Option<bool>,
+    /// The day exceptions' `expires` are checked against (`YYYY-MM-DD`).
+    /// @default today (UTC)
+    pub today: Option<String>,
+}
+
+/// The outcome of `verify`.
+#[napi]
+pub struct VerifyReport {
+    inner: trueup_core::guard::VerifyReport,
+}
+
+#[napi]
+impl VerifyReport {
+    /// The findings no exception accepted, by file, line and column: rule,
+    /// severity, file, line, column, message, resource, overlays, image.
+    #[napi(getter, ts_return_type = "Array<Finding>")]
+    pub fn findings(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(&self.inner.findings)
+            .map_err(|e| napi::Error::from_reason(e.to_string()))
+    }
+
+    /// The exceptions that accepted findings (rule, match, reason,
+    /// approver, expires, findings).
+    #[napi(getter, ts_return_type = "Array<Record<string, any>>")]
+    pub fn exceptions(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(&self.inner.exceptions)
+            .map_err(|e| napi::Error::from_reason(e.to_string()))
+    }
+
+    /// How many overlays were rendered.
+    #[napi(getter)]
+    pub fn overlays(&self) -> u32 {
+        self.inner.overlays as u32
+    }
+
+    /// How many files were scanned for secrets.
+    #[napi(getter)]
+    pub fn files(&self) -> u32 {
+        self.inner.files as u32
+    }
+
+    /// Whether any finding is an error (`trueup verify` exits 1).
+    #[napi(getter)]
+    pub fn failed(&self) -> bool {
+        self.inner.failed()
+    }
+
+    /// One line per finding: `file:line:column: rule: message`.
+    #[napi]
+    pub fn to_text(&self) -> String {
+        self.inner.to_text()
+    }
+
+    /// `{"findings": [...], "exceptions": [...], "overlays": n, "files": n}`.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// SARIF 2.1.0, as GitHub code scanning reads it.
+    #[napi]
+    pub fn to_sarif(&self) -> String {
+        self.inner.to_sarif()
+    }
+}
+
+/// One problem `verify` found, where it comes from.
+#[napi(object)]
+pub struct Finding {
+    /// secret-value, private-key, kubeconfig, credential, mutable-image,
+    /// unused-image-override, ownership, isolation, schema, names, render,
+    /// expired-exception.
+    pub rule: String,
+    /// How bad it is.
+    #[napi(ts_type = "'error' | 'warning'")]
+    pub severity: String,
+    /// The source file, relative to the root.
+    pub file: String,
+    /// The 1-based line.
+    pub line: u32,
+    /// The 1-based column.
+    pub column: u32,
+    /// What is wrong and what to do; never a secret's value.
+    pub message: String,
+    /// `Kind/namespace/name` of the object it is about.
+    #[napi(ts_type = "string | null")]
+    pub resource: Option<String>,
+    /// The overlays whose rendering showed it.
+    pub overlays: Vec<String>,
+    /// The image it is about.
+    #[napi(ts_type = "string | null")]
+    pub image: Option<String>,
+}
+
+fn verify_impl(
+    root: &str,
+    options: Option<VerifyOptions>,
+) -> std::result::Result<VerifyReport, trueup_core::Error> {
+    let options = options.unwrap_or(VerifyOptions {
+        config: None,
+        jobs: None,
+        shard: None,
+        load_restrictor: None,
+        remote: None,
+        today: None,
+    });
+    let core = trueup_core::guard::VerifyOptions {
+        config: options
+            .config
+            .map(trueup_core::guard::VerifyConfig::load)
+            .transpose()?,
+        jobs: options.jobs.map(|j| j as usize),
+        shard: options.shard.as_deref().map(str::parse).transpose()?,
+        build: core_build_options(options.load_restrictor.as_deref(), options.remote)?,
+        today: options.today,
+    };
+    trueup_core::guard::verify(root, &core).map(|inner| VerifyReport { inner })
+}
+
+/// Guardrails over the repository at `root`: every overlay rendered, the
+/// objects and every file checked (secrets, credentials, mutable images,
+/// unused `images:` entries, ownership, namespace isolation, schema,
+/// names). Throws (`E_VERIFY`) for a bad configuration.
+#[napi]
+pub fn verify(env: Env, root: String, options: Option<VerifyOptions>) -> Result<VerifyReport> {
+    verify_impl(&root, options).map_err(|e| thrown(&env, e))
+}
+
+/// `verify` on the thread pool.
+#[napi(ts_return_type = "Promise<VerifyReport>")]
+pub fn verify_async(root: String, options: Option<VerifyOptions>) -> AsyncTask<Job<VerifyReport>> {
+    Job::spawn(move || verify_impl(&root, options))
+}
+
 /// The version of the engine.
 #[napi]
 pub fn version() -> &'static str {

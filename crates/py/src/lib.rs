@@ -62,6 +62,12 @@ create_exception!(
 );
 create_exception!(
     trueup,
+    VerifyError,
+    TrueupError,
+    "trueup verify could not run: its configuration is wrong (the message names the file, line and field)."
+);
+create_exception!(
+    trueup,
     GitError,
     TrueupError,
     "A Git operation failed: not a repository, unknown revision, path not in the tree..."
@@ -123,6 +129,7 @@ fn to_py_err(error: trueup_core::Error) -> PyErr {
         ErrorKind::BranchMoved => BranchMovedError::new_err(message.clone()),
         ErrorKind::Conflict => ConflictError::new_err(message.clone()),
         ErrorKind::Unsupported => UnsupportedError::new_err(message.clone()),
+        ErrorKind::Verify => VerifyError::new_err(message.clone()),
         ErrorKind::Io => Python::attach(|py| match io_error_type(py) {
             Ok(class) => PyErr::from_type(class.clone(), message.clone()),
             Err(e) => e,
@@ -615,6 +622,114 @@ fn rollback<'py>(
     .and_then(|outcome| to_python(py, &outcome))
 }
 
+/// The outcome of `verify`: `findings` (dicts: rule, severity, file, line,
+/// column, message, resource, overlays, image), `exceptions` (the applied
+/// ones, each with the findings it accepted), `overlays` and `files`
+/// counted, `failed`; and the report as text, JSON or SARIF 2.1.0.
+#[pyclass(module = "trueup", frozen)]
+struct VerifyReport {
+    inner: trueup_core::guard::VerifyReport,
+}
+
+#[pymethods]
+impl VerifyReport {
+    /// The findings no exception accepted, by file, line and column.
+    #[getter]
+    fn findings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.inner.findings)
+    }
+
+    /// The exceptions that accepted findings.
+    #[getter]
+    fn exceptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.inner.exceptions)
+    }
+
+    /// How many overlays were rendered.
+    #[getter]
+    fn overlays(&self) -> usize {
+        self.inner.overlays
+    }
+
+    /// How many files were scanned for secrets.
+    #[getter]
+    fn files(&self) -> usize {
+        self.inner.files
+    }
+
+    /// Whether any finding is an error (`trueup verify` exits 1).
+    #[getter]
+    fn failed(&self) -> bool {
+        self.inner.failed()
+    }
+
+    /// One line per finding: `file:line:column: rule: message`.
+    fn to_text(&self) -> String {
+        self.inner.to_text()
+    }
+
+    /// `{"findings": [...], "exceptions": [...], "overlays": n, "files": n}`.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// SARIF 2.1.0, as GitHub code scanning reads it.
+    fn to_sarif(&self) -> String {
+        self.inner.to_sarif()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.findings.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<VerifyReport {} findings, {} overlays, {} files>",
+            self.inner.findings.len(),
+            self.inner.overlays,
+            self.inner.files
+        )
+    }
+}
+
+/// Guardrails over the repository at `root`: every overlay rendered, the
+/// objects and every file checked (secrets, credentials, mutable images,
+/// unused `images:` entries, ownership, namespace isolation, schema,
+/// names). `config` is a `.trueup/verify.yaml`-style file (default: the
+/// one under `root`, if any).
+#[pyfunction]
+#[pyo3(signature = (root, config = None, *, jobs = None, shard = None, load_restrictor = None, remote = true, today = None))]
+#[allow(clippy::too_many_arguments)]
+fn verify(
+    py: Python<'_>,
+    root: PathBuf,
+    config: Option<PathBuf>,
+    jobs: Option<usize>,
+    shard: Option<&str>,
+    load_restrictor: Option<&str>,
+    remote: bool,
+    today: Option<String>,
+) -> PyResult<VerifyReport> {
+    let options = trueup_core::guard::VerifyOptions {
+        config: None,
+        jobs,
+        shard: shard.map(str::parse).transpose().map_err(to_py_err)?,
+        build: build_options(load_restrictor, remote)?,
+        today,
+    };
+    py.detach(|| {
+        let config = config
+            .map(|path| trueup_core::guard::VerifyConfig::load(&path))
+            .transpose()?;
+        trueup_core::guard::verify(
+            &root,
+            &trueup_core::guard::VerifyOptions { config, ..options },
+        )
+    })
+    .map(|inner| VerifyReport { inner })
+    .map_err(to_py_err)
+}
+
 /// The Python module `trueup._trueup`, re-exported by the package `trueup`.
 #[pymodule]
 fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -631,6 +746,8 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff_revisions, m)?)?;
     m.add_function(wrap_pyfunction!(commit, m)?)?;
     m.add_function(wrap_pyfunction!(rollback, m)?)?;
+    m.add_class::<VerifyReport>()?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_class::<release::ReleaseManifest>()?;
     m.add_function(wrap_pyfunction!(release::apply_release, m)?)?;
     m.add_function(wrap_pyfunction!(release::promote, m)?)?;
@@ -642,6 +759,7 @@ fn _trueup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ManifestError", py.get_type::<ManifestError>())?;
     m.add("OverlayError", py.get_type::<OverlayError>())?;
     m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add("VerifyError", py.get_type::<VerifyError>())?;
     m.add("DiffError", py.get_type::<DiffError>())?;
     m.add("ReleaseError", py.get_type::<ReleaseError>())?;
     m.add("UntestedError", py.get_type::<UntestedError>())?;

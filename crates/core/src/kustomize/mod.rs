@@ -175,6 +175,42 @@ pub fn build_source_opts(
     dir: &str,
     options: &BuildOptions,
 ) -> Result<ManifestSet, Error> {
+    build_source_noting(source, dir, options).map(|(set, _)| set)
+}
+
+/// What a build noticed that does not change its output: for `verify`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BuildNotes {
+    /// Every `images:` entry of every kustomization of the build, in the
+    /// order they were applied, and whether it matched an image.
+    pub(crate) image_entries: Vec<ImageEntryUse>,
+}
+
+/// One `images:` entry as a build applied it.
+#[derive(Debug, Clone)]
+pub(crate) struct ImageEntryUse {
+    /// The kustomization file.
+    pub(crate) file: String,
+    /// The entry's index in its `images:` list.
+    pub(crate) index: usize,
+    /// The entry.
+    pub(crate) rewrite: ImageRewrite,
+    /// Whether it matched at least one image.
+    pub(crate) matched: bool,
+}
+
+/// An image reference split into name, tag and digest as kustomize splits
+/// it (`host:5000/app:2@sha256:…`).
+pub(crate) fn split_image_name_tag_digest(image: &str) -> (&str, &str, &str) {
+    transform::split_image(image)
+}
+
+/// [`build_source_opts`], also telling what the build noticed.
+pub(crate) fn build_source_noting(
+    source: &dyn Source,
+    dir: &str,
+    options: &BuildOptions,
+) -> Result<(ManifestSet, BuildNotes), Error> {
     let dir = source::normalize(dir);
     let mut renderer = Renderer {
         source: SourceHandle::Local(source),
@@ -194,6 +230,7 @@ pub fn build_source_opts(
         schema: None,
         schema_set: false,
         unknown_kind_read: false,
+        notes: BuildNotes::default(),
     };
     let (mut set, config, vars) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
@@ -218,7 +255,7 @@ pub fn build_source_opts(
         }
         None => set.sort_legacy(),
     }
-    Ok(set)
+    Ok((set, renderer.notes))
 }
 
 /// kustomize refuses a RoleBinding whose ServiceAccount subject has a
@@ -327,6 +364,8 @@ struct Renderer<'s> {
     /// `buildMetadata`): the folder being rendered, relative to the top one
     /// (or to a remote repository's root).
     origin: Option<origin::Place>,
+    /// What the build noticed, for `verify`.
+    notes: BuildNotes,
 }
 
 impl Renderer<'_> {
@@ -622,7 +661,21 @@ impl Renderer<'_> {
         // replicas and images come after patchesJson6902 in kustomize's order.
         transform::replicas(set, &k.replicas, &config.replicas, &file)?;
         record(set, "ReplicaCountTransformer", k.replicas.len());
-        transform::images(set, &k.images, &config.images, &file)?;
+        let matched = transform::images(set, &k.images, &config.images, &file)?;
+        self.notes
+            .image_entries
+            .extend(
+                k.images
+                    .iter()
+                    .zip(matched)
+                    .enumerate()
+                    .map(|(index, (rewrite, matched))| ImageEntryUse {
+                        file: file.clone(),
+                        index,
+                        rewrite: rewrite.clone(),
+                        matched,
+                    }),
+            );
         record(set, "ImageTagTransformer", k.images.len());
         let replacements = self.load_replacements(dir, &file, &k.replacements)?;
         replacement::apply(set, &replacements, &file)?;
@@ -741,7 +794,9 @@ impl Renderer<'_> {
             T::Annotations { pairs, specs } => {
                 transform::apply_pairs(set, file, "AnnotationsTransformer", &pairs, &specs)?
             }
-            T::Image { rewrite, specs } => transform::images(set, &[rewrite], &specs, file)?,
+            T::Image { rewrite, specs } => {
+                transform::images(set, &[rewrite], &specs, file)?;
+            }
             T::Replicas { replica, specs } => transform::replicas(set, &[replica], &specs, file)?,
             T::Patch { entry, json6902 } => {
                 let loaded = self.load_patches(dir, file, &[entry])?;

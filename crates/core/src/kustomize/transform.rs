@@ -351,22 +351,26 @@ pub(crate) fn replicas(
 
 /// `images`: rewrites `image` in every `containers` and `initContainers`
 /// list anywhere in an object (not in CustomResourceDefinitions), and in
-/// the further image fields `specs` name.
+/// the further image fields `specs` name. Tells, for each entry, whether
+/// it matched any image.
 pub(crate) fn images(
     set: &mut ManifestSet,
     images: &[ImageRewrite],
     specs: &[FieldSpec],
     file: &str,
-) -> Result<(), Error> {
+) -> Result<Vec<bool>, Error> {
+    let mut matched = Vec::with_capacity(images.len());
     for rewrite in images {
         // kustomize matches nothing with a name that is not a valid
         // regular expression (`[`), and says nothing.
         let Ok(matcher) = ImageMatcher::new(&rewrite.name) else {
+            matched.push(false);
             continue;
         };
+        let mut any = false;
         set.edit_each(file, "images", |id: &ResId, value| {
             if id.kind != "CustomResourceDefinition" {
-                rewrite_containers(value, &matcher, rewrite);
+                any |= rewrite_containers(value, &matcher, rewrite);
             }
             // Image fields that `configurations` name.
             for spec in specs.iter().filter(|s| s.selects(id)) {
@@ -375,6 +379,7 @@ pub(crate) fn images(
                         && matcher.is_match(image)
                     {
                         *image = rewritten_image(image, rewrite);
+                        any = true;
                     }
                     Ok(())
                 };
@@ -386,8 +391,9 @@ pub(crate) fn images(
             }
             Ok(())
         })?;
+        matched.push(any);
     }
-    Ok(())
+    Ok(matched)
 }
 
 /// kustomize matches an image against `^NAME(:tag)?(@algo:digest)?$` with
@@ -444,11 +450,13 @@ fn tag_and_digest_suffix(rest: &str) -> bool {
         && hex.chars().all(tag_char)
 }
 
-fn rewrite_containers(value: &mut Value, matcher: &ImageMatcher, rewrite: &ImageRewrite) {
+/// Rewrites the matching container images under `value`; tells whether any matched.
+fn rewrite_containers(value: &mut Value, matcher: &ImageMatcher, rewrite: &ImageRewrite) -> bool {
+    let mut any = false;
     match value {
         Value::Map(map) => {
             for (key, field) in map.iter_mut() {
-                rewrite_containers(field, matcher, rewrite);
+                any |= rewrite_containers(field, matcher, rewrite);
                 if (key == "containers" || key == "initContainers")
                     && let Value::Seq(containers) = field
                 {
@@ -458,6 +466,7 @@ fn rewrite_containers(value: &mut Value, matcher: &ImageMatcher, rewrite: &Image
                             && matcher.is_match(image)
                         {
                             *image = rewritten_image(image, rewrite);
+                            any = true;
                         }
                     }
                 }
@@ -465,11 +474,12 @@ fn rewrite_containers(value: &mut Value, matcher: &ImageMatcher, rewrite: &Image
         }
         Value::Seq(items) => {
             for item in items {
-                rewrite_containers(item, matcher, rewrite);
+                any |= rewrite_containers(item, matcher, rewrite);
             }
         }
         _ => {}
     }
+    any
 }
 
 /// Splits an image reference into name, tag and digest, as kustomize does:

@@ -34,6 +34,8 @@ from ._trueup import (
     TrueupError,
     UnsupportedError,
     UntestedError,
+    VerifyError,
+    VerifyReport,
     YamlError,
     __version__,
     apply_release,
@@ -50,6 +52,7 @@ from ._trueup import (
     promote,
     resolve,
     rollback,
+    verify,
     verify_evidence,
 )
 
@@ -67,6 +70,8 @@ __all__ = [
     "TrueupError",
     "UnsupportedError",
     "UntestedError",
+    "VerifyError",
+    "VerifyReport",
     "YamlError",
     "__version__",
     "apply_release",
@@ -83,5 +88,6 @@ __all__ = [
     "promote",
     "resolve",
     "rollback",
+    "verify",
     "verify_evidence",
 ]

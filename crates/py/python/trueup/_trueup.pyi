@@ -35,6 +35,10 @@ class UnsupportedError(OverlayError):
     field: str
     """The kustomization field (``helmCharts``, ``vars``...)."""
 
+class VerifyError(TrueupError):
+    """``verify`` could not run: its configuration is wrong (the message names
+    the file, line and field)."""
+
 class DiffError(TrueupError):
     """A diff's input (live objects, last-applied state, ignore rules) is wrong."""
 
@@ -541,3 +545,71 @@ def verify_evidence(bundle: Union[str, dict[str, Any]]) -> bool:
 
 def evidence_markdown(bundle: dict[str, Any]) -> str:
     """An evidence bundle as Markdown, for people."""
+
+class Finding(TypedDict):
+    """One problem ``verify`` found, where it comes from."""
+
+    rule: str
+    """The rule: secret-value, private-key, kubeconfig, credential, mutable-image,
+    unused-image-override, ownership, isolation, schema, names, render,
+    expired-exception."""
+    severity: Literal["error", "warning"]
+    file: str
+    """The source file, relative to the root."""
+    line: int
+    column: int
+    message: str
+    """What is wrong and what to do; never a secret's value."""
+    resource: Optional[str]
+    """``Kind/namespace/name`` of the object it is about."""
+    overlays: list[str]
+    """The overlays whose rendering showed it."""
+    image: Optional[str]
+
+@final
+class VerifyReport:
+    """The outcome of ``verify``."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings no exception accepted, by file, line and column."""
+    @property
+    def exceptions(self) -> list[dict[str, Any]]:
+        """The exceptions that accepted findings: rule, match, reason, approver,
+        expires, and the findings they accepted."""
+    @property
+    def overlays(self) -> int:
+        """How many overlays were rendered."""
+    @property
+    def files(self) -> int:
+        """How many files were scanned for secrets."""
+    @property
+    def failed(self) -> bool:
+        """Whether any finding is an error (``trueup verify`` exits 1)."""
+    def to_text(self) -> str:
+        """One line per finding: ``file:line:column: rule: message``."""
+    def to_json(self) -> str:
+        """``{"findings": [...], "exceptions": [...], "overlays": n, "files": n}``."""
+    def to_sarif(self) -> str:
+        """SARIF 2.1.0, as GitHub code scanning reads it."""
+    def __len__(self) -> int: ...
+
+def verify(
+    root: Union[str, os.PathLike[str]],
+    config: Optional[Union[str, os.PathLike[str]]] = None,
+    *,
+    jobs: Optional[int] = None,
+    shard: Optional[str] = None,
+    load_restrictor: Optional[str] = None,
+    remote: bool = True,
+    today: Optional[str] = None,
+) -> VerifyReport:
+    """Guardrails over the repository at ``root``: every overlay rendered, the
+    objects and every file of the repository checked — secret values, private
+    keys, kubeconfigs and credentials in Git; images without digests where
+    required, or on ``:latest``; ``images:`` entries that match nothing; one
+    owner per object; environments isolated by namespace; schema; names.
+    ``config`` is a ``.trueup/verify.yaml``-style file (default: the one under
+    ``root``, if any). ``today`` (``YYYY-MM-DD``) is the day exceptions'
+    ``expires`` are checked against (default: today, UTC). Raises
+    ``VerifyError`` for a bad configuration."""
