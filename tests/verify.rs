@@ -364,3 +364,69 @@ fn the_command_exits_0_clean_1_findings_2_errors() {
     assert_eq!(code, Some(2));
     assert!(stderr.starts_with("error: no/such.yaml: "), "{stderr}");
 }
+
+#[test]
+fn ordinary_repositories_raise_no_false_findings() {
+    // What a review found flagged wrongly: shared infrastructure of two
+    // clusters with no configuration, cluster-scoped custom and newer
+    // built-in kinds, `$variable` references, Helm secret names, an exec
+    // kubeconfig, a CRD that restricts metadata, placeholder Secrets,
+    // upper-case annotation keys.
+    let infra = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n";
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: clusterissuers.cert-manager.io\nspec:\n  group: cert-manager.io\n  names: {kind: ClusterIssuer, plural: clusterissuers}\n  scope: Cluster\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          metadata:\n            type: object\n            properties:\n              name: {type: string, maxLength: 60}\n          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";
+    let issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt\n  labels: {team: platform}\n  annotations:\n    Example.com/owner: platform\nspec:\n  acme: {server: https://acme-v02.api.letsencrypt.org/directory}\n";
+    let class = "apiVersion: storage.k8s.io/v1\nkind: VolumeAttributesClass\nmetadata:\n  name: gold\ndriverName: ebs.csi.aws.com\nparameters:\n  iops: \"4000\"\n";
+    let argocd_cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: prod\ndata:\n  dex.config: |\n    connectors:\n    - type: github\n      config:\n        clientID: abc\n        clientSecret: $dex.github.clientSecret\n  PGPASSWORD: $PGPASSWORD_FROM_ENV\n  existingSecret: keycloak-db-v2\n  adminSecret: Postgres-Credentials\n";
+    let placeholder = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n  annotations:\n    avp.kubernetes.io/path: kv/data/db\nstringData:\n  password: <password>\n  token: ${DB_TOKEN}\n";
+    let kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: eks\n  cluster: {server: https://x.eks.amazonaws.com}\ncontexts:\n- name: eks\n  context: {cluster: eks, user: eks}\nusers:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n      args: [eks, get-token, --cluster-name, prod]\n";
+    let source = memory(&[
+        ("infra/kustomization.yaml", "resources: [ns.yaml]\n"),
+        ("infra/ns.yaml", infra),
+        (
+            "clusters/prod/kustomization.yaml",
+            "resources: [../../infra]\n",
+        ),
+        (
+            "clusters/staging/kustomization.yaml",
+            "resources: [../../infra]\n",
+        ),
+        (
+            "apps/prod/kustomization.yaml",
+            "resources: [crd.yaml, issuer.yaml, class.yaml, cm.yaml, secret.yaml]\n",
+        ),
+        ("apps/prod/crd.yaml", crd),
+        ("apps/prod/issuer.yaml", issuer),
+        ("apps/prod/class.yaml", class),
+        ("apps/prod/cm.yaml", argocd_cm),
+        ("apps/prod/secret.yaml", placeholder),
+        ("ops/eks.kubeconfig", kubeconfig),
+    ]);
+    let config = VerifyConfig::from_yaml(
+        "environments:\n- name: prod\n  paths: [apps/prod]\n  namespaces: [prod]\n",
+        "verify.yaml",
+    )
+    .expect("config");
+    let report = verify_source(
+        &source,
+        &VerifyOptions {
+            config: Some(config),
+            ..VerifyOptions::default()
+        },
+    )
+    .expect("verifies");
+    assert_eq!(report.findings, [], "{}", report.to_text());
+}
+
+#[test]
+fn a_render_failure_does_not_print_a_generator_value() {
+    let source = memory(&[(
+        "app/kustomization.yaml",
+        "secretGenerator:\n- name: db\n  literals: [\"password:Sup3rS3cretValue\"]\n",
+    )]);
+    let report = verify_source(&source, &VerifyOptions::default()).expect("verifies");
+    let text = report.to_text();
+    assert_eq!(report.findings.len(), 1, "{text}");
+    assert_eq!(report.findings[0].rule, "render");
+    assert!(text.contains("literals[0] is not key=value"), "{text}");
+    assert!(!text.contains("Sup3rS3cretValue"), "{text}");
+}

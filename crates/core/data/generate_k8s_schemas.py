@@ -12,6 +12,7 @@ its release-<version> commit: the same content).
 Output: compact JSON, gzip-compressed (deterministic: no timestamp):
   {"version": "1.33",
    "kinds": {"apps/v1/Deployment": "io.k8s.api.apps.v1.Deployment", ...},
+   "namespaced": ["apps/v1/Deployment", ...],
    "definitions": {"io.k8s.api.apps.v1.Deployment": NODE, ...}}
 where NODE is one of
   {"$": "definition"}                        a reference
@@ -73,7 +74,23 @@ def main():
             group = gvk["group"]
             key = f"{group + '/' if group else ''}{gvk['version']}/{gvk['kind']}"
             kinds[key] = name
-    document = {"version": version, "kinds": dict(sorted(kinds.items())), "definitions": definitions}
+    # Namespaced kinds: served under /namespaces/{namespace}/.
+    namespaced = set()
+    for path, operations in swagger.get("paths", {}).items():
+        if "/namespaces/{namespace}/" not in path:
+            continue
+        for operation in operations.values():
+            gvk = operation.get("x-kubernetes-group-version-kind") if isinstance(operation, dict) else None
+            if gvk:
+                group = gvk["group"]
+                namespaced.add(f"{group + '/' if group else ''}{gvk['version']}/{gvk['kind']}")
+    namespaced &= set(kinds)
+    document = {
+        "version": version,
+        "kinds": dict(sorted(kinds.items())),
+        "namespaced": sorted(namespaced),
+        "definitions": definitions,
+    }
     data = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
     out = f"crates/core/data/kubernetes-{version}.json.gz"
     buffer = io.BytesIO()

@@ -338,11 +338,20 @@ fn exception(value: &Node, at: &str, bad: &Bad<'_>) -> Result<Exception, Error> 
 
 /// A `YYYY-MM-DD` date as (year, month, day), if it is one.
 pub(crate) fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
+    let digits = |p: &&str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
     let mut parts = text.split('-');
-    let year = parts.next().filter(|p| p.len() == 4)?.parse().ok()?;
-    let month: u32 = parts.next().filter(|p| p.len() == 2)?.parse().ok()?;
-    let day: u32 = parts.next().filter(|p| p.len() == 2)?.parse().ok()?;
-    if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    let year: u32 = parts.next().filter(|p| digits(p, 4))?.parse().ok()?;
+    let month: u32 = parts.next().filter(|p| digits(p, 2))?.parse().ok()?;
+    let day: u32 = parts.next().filter(|p| digits(p, 2))?.parse().ok()?;
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if parts.next().is_some() || !(1..=days).contains(&day) {
         return None;
     }
     Some((year, month, day))
@@ -402,6 +411,9 @@ mod tests {
         assert_eq!(parse_date("2027-01-31"), Some((2027, 1, 31)));
         assert_eq!(parse_date("2027-1-31"), None);
         assert_eq!(parse_date("2027-13-01"), None);
+        assert_eq!(parse_date("2027-02-31"), None);
+        assert_eq!(parse_date("+027-01-01"), None);
+        assert_eq!(parse_date("2028-02-29"), Some((2028, 2, 29)));
         assert_eq!(today().len(), 10);
         assert!(parse_date(&today()).is_some());
     }

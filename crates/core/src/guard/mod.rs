@@ -313,7 +313,8 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
                 images::check_images(resource, &place, environment, notes, &texts, &mut found);
                 secret_value(resource, &place, &mut found);
                 names::check(resource, &place, &mut found);
-                isolation_in_environment(resource, &place, environment, &mut found);
+                let namespaced = schemas.namespaced(resource.id(), &crds);
+                isolation_in_environment(resource, &place, environment, namespaced, &mut found);
                 schemas.check(resource, &place, &crds, &mut found);
             }
             images::unused_overrides(notes, environment, &texts, &mut found);
@@ -325,7 +326,7 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
     );
     findings.extend(checked.into_iter().flatten());
     let sets: Vec<(&str, ManifestSet)> = sets.into_iter().map(|(o, set, _)| (o, set)).collect();
-    across_overlays(&sets, &config, &texts, &mut findings);
+    across_overlays(&sets, &config, &texts, &schemas, &crds, &mut findings);
     drop(sets);
 
     // Every file of the repository scanned for secrets.
@@ -545,7 +546,7 @@ fn secret_value(resource: &Resource, place: &Place, findings: &mut Vec<Finding>)
             .iter()
             .filter(|(_, v)| {
                 let text = v.scalar_text().unwrap_or_default();
-                !text.is_empty() && !text.starts_with("ENC[")
+                !text.is_empty() && !secrets::reference(&text)
             })
             .map(|(k, _)| k.as_str())
             .collect();
@@ -568,13 +569,16 @@ fn isolation_in_environment(
     resource: &Resource,
     place: &Place,
     environment: Option<&Environment>,
+    namespaced: Option<bool>,
     findings: &mut Vec<Finding>,
 ) {
     let Some(env) = environment.filter(|e| !e.namespaces.is_empty()) else {
         return;
     };
     let id = resource.id();
-    if id.is_cluster_scoped() {
+    // Cluster-scoped, or a kind nobody here knows the scope of (then only
+    // a namespace it names is checked).
+    if namespaced == Some(false) || namespaced.is_none() && id.namespace.is_empty() {
         return;
     }
     if env
@@ -606,11 +610,15 @@ fn isolation_in_environment(
 }
 
 /// `ownership` and `isolation` across overlays: one overlay per object,
-/// one environment per namespace (per cluster).
+/// one environment per namespace, per cluster. Overlays in no environment
+/// are not compared (nothing says which cluster they deploy to); the
+/// environments without a `cluster` share one.
 fn across_overlays(
     sets: &[(&str, ManifestSet)],
     config: &VerifyConfig,
     files: &Files<'_>,
+    schemas: &schema::Schemas,
+    crds: &schema::Crds,
     findings: &mut Vec<Finding>,
 ) {
     // (cluster, group, kind, namespace, name) -> first overlay.
@@ -618,10 +626,10 @@ fn across_overlays(
     // (cluster, namespace) -> (environment, overlay).
     let mut namespaces: BTreeMap<(String, String), (String, &str)> = BTreeMap::new();
     for (overlay, set) in sets {
-        let environment = config.environment_of(overlay);
-        let cluster = environment
-            .and_then(|e| e.cluster.clone())
-            .unwrap_or_default();
+        let Some(env) = config.environment_of(overlay) else {
+            continue;
+        };
+        let cluster = env.cluster.clone().unwrap_or_default();
         for resource in set {
             let id = resource.id();
             let key = (
@@ -652,10 +660,7 @@ fn across_overlays(
                     owners.insert(key, overlay);
                 }
             }
-            let Some(env) = environment else {
-                continue;
-            };
-            if id.namespace.is_empty() || id.is_cluster_scoped() {
+            if id.namespace.is_empty() || schemas.namespaced(id, crds) == Some(false) {
                 continue;
             }
             match namespaces.get(&(cluster.clone(), id.namespace.clone())) {

@@ -141,7 +141,8 @@ pub(crate) fn check(resource: &Resource, place: &Place, findings: &mut Vec<Findi
         .and_then(Value::as_map)
     {
         for key in annotations.keys() {
-            if !qualified_name(key) {
+            // The API server checks annotation keys lowercased.
+            if !qualified_name(&key.to_ascii_lowercase()) {
                 report(
                     &[
                         PathPart::Key("metadata"),

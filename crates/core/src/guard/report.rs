@@ -70,10 +70,16 @@ pub(super) fn sarif(report: &VerifyReport) -> String {
             })
         })
         .collect();
+    // Equal findings in one file (two keys) get distinct fingerprints by
+    // their order.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let results: Vec<Json> = report
         .findings
         .iter()
         .map(|f| {
+            let base = fingerprint(&f.rule, &f.file, f.resource.as_deref(), &f.message);
+            let occurrence = seen.entry(base.clone()).or_insert(0);
+            *occurrence += 1;
             let rule_index = RULES.iter().position(|r| r.id == f.rule).unwrap_or(0);
             let mut result = json!({
                 "ruleId": f.rule,
@@ -87,7 +93,7 @@ pub(super) fn sarif(report: &VerifyReport) -> String {
                     }
                 }],
                 "partialFingerprints": {
-                    "trueupFinding/v1": fingerprint(&f.rule, &f.file, f.resource.as_deref(), &f.message),
+                    "trueupFinding/v1": format!("{base}:{occurrence}"),
                 },
             });
             let mut properties = serde_json::Map::new();
@@ -128,6 +134,7 @@ pub(super) fn sarif(report: &VerifyReport) -> String {
                 "rules": rules,
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root trueup verify checked."}}},
+            "columnKind": "unicodeCodePoints",
             "results": results,
             "properties": {"exceptions": exceptions, "overlays": report.overlays, "files": report.files},
         }],

@@ -55,6 +55,8 @@ pub(crate) struct Builtin {
     /// Groups (`""` for core) Kubernetes serves, for telling a removed API
     /// version from a custom resource.
     groups: HashMap<String, Vec<String>>,
+    /// The kinds served under `/namespaces/{namespace}/`.
+    namespaced: std::collections::HashSet<String>,
 }
 
 fn from_json(node: &serde_json::Value) -> Schema {
@@ -120,6 +122,14 @@ impl Builtin {
                 .push(key.clone());
         }
         Builtin {
+            namespaced: document["namespaced"]
+                .as_array()
+                .map(|n| {
+                    n.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
             version: document["version"].as_str().unwrap_or_default().to_owned(),
             definitions: document["definitions"]
                 .as_object()
@@ -184,6 +194,21 @@ impl Schemas {
             .get_or_init(|| Arc::new(Builtin::load(data)))
             .clone();
         Ok(Schemas { builtin })
+    }
+
+    /// Whether objects of `id`'s kind live in namespaces: from the Kubernetes
+    /// API of this version, the repository's CustomResourceDefinitions
+    /// (`scope`), or kustomize's list of cluster-scoped kinds; `None` for a
+    /// kind none of them knows.
+    pub(crate) fn namespaced(&self, id: &crate::resource::ResId, crds: &Crds) -> Option<bool> {
+        let key = key_of(&id.group, &id.version, &id.kind);
+        if self.builtin.kinds.contains_key(&key) {
+            return Some(self.builtin.namespaced.contains(&key));
+        }
+        if let Some(namespaced) = crds.scopes.get(&key) {
+            return Some(*namespaced);
+        }
+        id.is_cluster_scoped().then_some(false)
     }
 
     /// Checks one object; `crds` are the custom kinds the repository defines.
@@ -314,14 +339,12 @@ fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
-        Value::Int(_) => "integer",
+        Value::Int(_) | Value::UInt(_) => "integer",
         Value::Float(f) if f.fract() == 0.0 => "integer",
         Value::Float(_) => "number",
         Value::String(_) => "string",
         Value::Seq(_) => "array",
         Value::Map(_) => "object",
-        #[allow(unreachable_patterns)]
-        _ => "string",
     }
 }
 
@@ -459,6 +482,8 @@ fn validate(
 #[derive(Default)]
 pub(crate) struct Crds {
     kinds: HashMap<String, Schema>,
+    /// Whether each kind is namespaced (`spec.scope`).
+    scopes: HashMap<String, bool>,
     none: HashMap<String, Schema>,
 }
 
@@ -484,6 +509,8 @@ impl Crds {
                 continue;
             };
             let shared = value.get_path(&["spec", "validation", "openAPIV3Schema"]);
+            let namespaced =
+                value.get_path(&["spec", "scope"]).and_then(Value::as_str) != Some("Cluster");
             for version in value
                 .get_path(&["spec", "versions"])
                 .and_then(Value::as_seq)
@@ -496,6 +523,9 @@ impl Crds {
                     .get_path(&["schema", "openAPIV3Schema"])
                     .or(shared)
                     .map_or(Schema::Any, |s| crd_schema(s, true));
+                self.scopes
+                    .entry(key_of(group, name, kind))
+                    .or_insert(namespaced);
                 self.kinds
                     .entry(key_of(group, name, kind))
                     .or_insert(schema);
@@ -513,8 +543,11 @@ fn crd_schema(schema: &Value, top: bool) -> Schema {
         return Schema::IntOrString;
     }
     let preserve = flag("x-kubernetes-preserve-unknown-fields");
+    // An embedded object (`x-kubernetes-embedded-resource`) has the fields
+    // every object has, as the top does.
+    let embedded = flag("x-kubernetes-embedded-resource");
     match get("type").and_then(Value::as_str) {
-        Some("object") | None if get("properties").is_some() || top => {
+        Some("object") | None if get("properties").is_some() || top || embedded => {
             let mut properties: BTreeMap<String, Schema> = get("properties")
                 .and_then(Value::as_map)
                 .map(|p| {
@@ -523,11 +556,15 @@ fn crd_schema(schema: &Value, top: bool) -> Schema {
                         .collect()
                 })
                 .unwrap_or_default();
-            if top {
+            if top || embedded {
                 for field in ["apiVersion", "kind"] {
                     properties.entry(field.into()).or_insert(Schema::String);
                 }
-                properties.entry("metadata".into()).or_insert(Schema::Any);
+                // The API server validates metadata itself and honours a
+                // CRD's schema only for name and generateName.
+                properties.insert("metadata".into(), Schema::Any);
+            }
+            if top {
                 // The API server fills status; manifests may carry it.
                 properties.entry("status".into()).or_insert(Schema::Any);
             }

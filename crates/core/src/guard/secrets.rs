@@ -134,10 +134,7 @@ fn secret_document(document: &Node) -> Option<Hit> {
         };
         let valued: Vec<&(String, Position, Node)> = entries
             .iter()
-            .filter(|(_, _, v)| {
-                v.text()
-                    .is_some_and(|t| !t.is_empty() && !t.starts_with("ENC["))
-            })
+            .filter(|(_, _, v)| v.text().is_some_and(|t| !t.is_empty() && !reference(t)))
             .collect();
         if let Some((_, _, first)) = valued.first() {
             let keys: Vec<&str> = valued.iter().map(|(k, ..)| k.as_str()).collect();
@@ -173,11 +170,12 @@ pub(crate) fn secret_key(key: &str) -> bool {
     let Some(last) = words.last() else {
         return false;
     };
-    // `checksum/secret`, `secretHash`, `tokenDigest`: about a secret, not one.
+    // `checksum/secret`, `secretHash`, `tokenDigest`: about a secret, not
+    // one; `existingSecret`: the name of one.
     if words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "checksum" | "hash" | "digest" | "sha" | "sha256" | "fingerprint"
+            "checksum" | "hash" | "digest" | "sha" | "sha256" | "fingerprint" | "existing"
         )
     }) {
         return false;
@@ -250,23 +248,7 @@ pub(crate) fn secret_value(value: &str) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
-    let reference = [
-        "${",
-        "$(",
-        "{{",
-        "<",
-        "%(",
-        "enc[",
-        "ref+",
-        "vault:",
-        "arn:",
-        "secret://",
-        "projects/",
-    ]
-    .iter()
-    .any(|p| lower.starts_with(p))
-        || lower.contains("{{")
-        || lower.ends_with('>');
+    let reference = reference(value);
     let placeholder = [
         "changeme",
         "change-me",
@@ -310,7 +292,56 @@ pub(crate) fn secret_value(value: &str) -> bool {
     {
         return false;
     }
+    // Words and numbers joined by dashes name something (`keycloak-db-v2`,
+    // `grafana-admin-2024`, `Postgres-Credentials`).
+    let wordlike = |part: &str| {
+        let mut chars = part.chars();
+        let first_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+        (first_letter && chars.all(|c| c.is_ascii_lowercase()))
+            || (!part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+            || (part.len() <= 3
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+    };
+    let parts: Vec<&str> = value.split('-').collect();
+    if parts.len() >= 2 && parts.iter().all(|p| !p.is_empty() && wordlike(p)) {
+        return false;
+    }
     entropy(value) >= 3.0
+}
+
+/// Whether `value` refers to a secret kept elsewhere rather than holding
+/// one: `${X}`, `$X`, `$(X)`, `{{ .X }}`, `<path:...>`, `ref+...`,
+/// `ENC[...]`, `vault:`, ARNs, Grafana's `$__file{...}`.
+pub(crate) fn reference(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    let variable = lower.strip_prefix('$').is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            && !rest.starts_with(|c: char| c.is_ascii_digit())
+    });
+    variable
+        || [
+            "${",
+            "$(",
+            "$__",
+            "{{",
+            "<",
+            "%(",
+            "enc[",
+            "ref+",
+            "vault:",
+            "arn:",
+            "secret://",
+            "projects/",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || lower.contains("{{")
+        || lower.ends_with('>')
 }
 
 /// Shannon entropy in bits per character.
@@ -380,15 +411,13 @@ fn kubeconfig_document(document: &Node) -> Option<Hit> {
 }
 
 /// Keys of a kubeconfig user that hold credentials.
-const KUBECONFIG_CREDENTIALS: &[&str] = &[
-    "token",
-    "password",
-    "client-key-data",
-    "client-key",
-    "exec",
-    "auth-provider",
-    "tokenFile",
-];
+/// (`exec`, `tokenFile` and `client-key` name where a credential is
+/// fetched or kept, not one.)
+const KUBECONFIG_CREDENTIALS: &[&str] = &["token", "password", "client-key-data"];
+
+/// Keys of an `auth-provider`'s `config` that hold credentials.
+const AUTH_PROVIDER_CREDENTIALS: &[&str] =
+    &["id-token", "access-token", "refresh-token", "client-secret"];
 
 fn credential_in_users(users: &Node) -> Option<Position> {
     let Node::Seq { items, .. } = users else {
@@ -398,10 +427,18 @@ fn credential_in_users(users: &Node) -> Option<Position> {
         let Some(Node::Map { entries, .. }) = item.get("user") else {
             continue;
         };
+        let held = |value: &Node| matches!(value, Node::Scalar { text, .. } if !text.is_empty());
         for (key, key_at, value) in entries {
-            let empty = matches!(value, Node::Scalar { text, .. } if text.is_empty());
-            if KUBECONFIG_CREDENTIALS.contains(&key.as_str()) && !empty {
+            if KUBECONFIG_CREDENTIALS.contains(&key.as_str()) && held(value) {
                 return Some(*key_at);
+            }
+            if key == "auth-provider"
+                && let Some(Node::Map { entries, .. }) = value.get("config")
+                && let Some((_, at, _)) = entries
+                    .iter()
+                    .find(|(k, _, v)| AUTH_PROVIDER_CREDENTIALS.contains(&k.as_str()) && held(v))
+            {
+                return Some(*at);
             }
         }
     }
@@ -468,12 +505,24 @@ fn keyed(key: &str, at: Position) -> Hit {
 /// the scalar's start when it is not written there as is (escapes,
 /// folding, base64).
 fn inside(file_text: &str, bytes: &std::ops::Range<usize>, at: Position, needle: &str) -> Position {
-    file_text
-        .get(bytes.start..bytes.end.max(bytes.start))
-        .and_then(|raw| raw.find(needle))
-        .map_or(at, |offset| {
-            spans::position_of(file_text, bytes.start + offset)
-        })
+    let Some(raw) = file_text.get(bytes.start..bytes.end.max(bytes.start)) else {
+        return at;
+    };
+    let Some(offset) = raw.find(needle) else {
+        return at;
+    };
+    // Counted from the scalar's own start: never from the file's.
+    let before = &raw[..offset];
+    match before.rfind('\n') {
+        None => Position {
+            line: at.line,
+            column: at.column + before.chars().count(),
+        },
+        Some(last) => Position {
+            line: at.line + before.bytes().filter(|&b| b == b'\n').count(),
+            column: before[last + 1..].chars().count() + 1,
+        },
+    }
 }
 
 fn scalar(

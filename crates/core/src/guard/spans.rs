@@ -232,18 +232,6 @@ impl<F: Fn(usize) -> usize> Reader<'_, '_, F> {
     }
 }
 
-/// The 1-based line and column of byte `offset` of `text`.
-pub(crate) fn position_of(text: &str, offset: usize) -> Position {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line,
-        column: text[line_start..offset].chars().count() + 1,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,7 +253,6 @@ mod tests {
         // A missing key: the deepest node found.
         let at = doc.locate(&[PathPart::Key("data"), PathPart::Key("missing")]);
         assert_eq!(at.line, 4);
-        assert_eq!(position_of(text, text.find("k: d").expect("k")).line, 5);
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn env_file_pairs(text: &str, file: &str) -> Result<Vec<(String, String)>, Error
             return Err(Error::overlay(
                 file,
                 format!(
-                    "line {}: {line:?} has no '='; kustomize would read the value from the process environment, which trueup refuses (not reproducible)",
+                    "line {}: has no '='; kustomize would read the value from the process environment, which trueup refuses (not reproducible)",
                     i + 1
                 ),
             ));
@@ -167,17 +167,28 @@ pub(crate) fn generate(
         let bytes = read(env)?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::overlay(file, format!("env file {env} is not UTF-8")))?;
-        for (k, v) in env_file_pairs(&text, env)? {
+        // Named from the root, as other files are.
+        let shown = match file.rsplit_once('/') {
+            Some((dir, _)) if !super::remote::is_http(env) => {
+                crate::source::normalize_join(dir, env)
+            }
+            _ => env.clone(),
+        };
+        for (k, v) in env_file_pairs(&text, &shown)? {
             add(k, v.into_bytes(), &mut data)?;
         }
     }
-    for literal in &args.literals {
+    for (i, literal) in args.literals.iter().enumerate() {
         let (key, value) = match literal.split_once('=') {
             Some((k, v)) if !k.is_empty() => (k, remove_quotes(v)),
+            // The text is not printed: it may be a secret written wrongly.
             _ => {
                 return Err(Error::overlay(
                     file,
-                    format!("invalid literal source {literal:?}, expected key=value"),
+                    format!(
+                        "{} {}: literals[{i}] is not key=value",
+                        args.kind, args.name
+                    ),
                 ));
             }
         };
