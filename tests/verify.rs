@@ -427,6 +427,11 @@ fn a_render_failure_does_not_print_a_generator_value() {
     let text = report.to_text();
     assert_eq!(report.findings.len(), 1, "{text}");
     assert_eq!(report.findings[0].rule, "render");
-    assert!(text.contains("literals[0] is not key=value"), "{text}");
+    assert!(
+        text.contains(
+            "literals[0]: invalid literal source (its text is not shown), expected key=value"
+        ),
+        "{text}"
+    );
     assert!(!text.contains("Sup3rS3cretValue"), "{text}");
 }

@@ -186,7 +186,7 @@ pub(crate) fn generate(
                 return Err(Error::overlay(
                     file,
                     format!(
-                        "{} {}: literals[{i}] is not key=value",
+                        "{} {}: literals[{i}]: invalid literal source (its text is not shown), expected key=value",
                         args.kind, args.name
                     ),
                 ));
