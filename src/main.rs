@@ -91,6 +91,16 @@ enum Command {
         /// the set a pull request changes; compared from Git objects.
         #[arg(long, value_name = "REV", requires = "all")]
         changed_since: Option<String>,
+        /// With --all: keep renders in DIR, keyed by the content of every
+        /// file they read; an overlay whose inputs did not change is read
+        /// from there, not rendered again.
+        #[arg(
+            long,
+            value_name = "DIR",
+            requires = "all",
+            conflicts_with = "changed_since"
+        )]
+        render_cache: Option<PathBuf>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
@@ -543,6 +553,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             jobs,
             shard,
             changed_since,
+            render_cache,
             output,
             load_restrictor,
             no_remote,
@@ -553,6 +564,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 jobs,
                 shard,
                 changed_since,
+                cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
                 build: build_options(load_restrictor, no_remote),
                 ..Default::default()
             };
@@ -838,8 +850,10 @@ fn build_all(
     mut options: trueup_core::BuildAllOptions,
     output: Output,
 ) -> Result<ExitCode, String> {
-    // On a terminal, a progress line on standard error, redrawn in place.
-    let progress = std::io::stderr().is_terminal().then(|| {
+    // On a terminal, a progress line on standard error, redrawn in place
+    // (cleared before each line about an overlay).
+    let terminal = std::io::stderr().is_terminal();
+    let progress = terminal.then(|| {
         trueup_core::kustomize::Progress::new(|done, total| {
             if done == total || done % 16 == 0 {
                 eprint!("\rrendering: {done}/{total} overlays");
@@ -850,14 +864,15 @@ fn build_all(
         })
     });
     options.progress = progress;
-    let results = trueup_core::build_all(root, &options).map_err(|e| e.to_string())?;
     let extension = match output {
         Output::Yaml => "yaml",
         Output::Json => "json",
     };
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut failed = 0;
-    for overlay in &results {
+    // Each overlay written as soon as it is rendered: memory stays bounded
+    // however many there are.
+    let total = trueup_core::kustomize::build_all_each(root, &options, |overlay| {
         let name = if overlay.path.is_empty() {
             "."
         } else {
@@ -874,6 +889,9 @@ fn build_all(
                 .map_err(|e| format!("cannot write {}: {e}", file.display())),
             Err(e) => Err(e.to_string()),
         };
+        if terminal {
+            eprint!("\r\x1b[K");
+        }
         match written {
             Ok(()) => eprintln!("{name} -> {}", file.display()),
             Err(e) => {
@@ -881,11 +899,11 @@ fn build_all(
                 eprintln!("error: {name}: {e}");
             }
         }
-    }
+    })
+    .map_err(|e| e.to_string())?;
     eprintln!(
-        "rendered {} of {} overlays into {}",
-        results.len() - failed,
-        results.len(),
+        "rendered {} of {total} overlays into {}",
+        total - failed,
         out.display()
     );
     Ok(if failed == 0 {

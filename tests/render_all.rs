@@ -349,3 +349,132 @@ fn changed_since_keeps_the_overlays_whose_inputs_changed() {
     .expect_err("no such revision");
     assert!(err.to_string().contains("no-such-rev"), "{err}");
 }
+
+/// A scratch folder, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("trueup-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    Scratch(dir)
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn outputs(root: &Path, options: &BuildAllOptions) -> Vec<(String, String)> {
+    build_all(root, options)
+        .expect("walks")
+        .into_iter()
+        .map(|r| {
+            (
+                r.path,
+                r.result
+                    .map_or_else(|e| format!("error: {e}"), |s| s.to_yaml()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_render_cache_gives_what_a_render_gives_and_notices_every_change() {
+    let scratch = scratch("render-cache");
+    let repo = scratch.0.join("repo");
+    let cache_dir = scratch.0.join("cache");
+    let cm = |value: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  level: {value}\n"
+        )
+    };
+    write(
+        &repo.join("base/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    );
+    write(&repo.join("base/cm.yaml"), &cm("info"));
+    write(
+        &repo.join("prod/kustomization.yaml"),
+        "resources: [../base]\nnamespace: prod\n",
+    );
+    write(
+        &repo.join("dev/kustomization.yaml"),
+        "resources: [../base]\nnamespace: dev\nnamePrefix: dev-\n",
+    );
+    let cached = BuildAllOptions {
+        cache: Some(trueup_core::kustomize::RenderCache::new(&cache_dir)),
+        jobs: Some(2),
+        ..BuildAllOptions::default()
+    };
+    let fresh = BuildAllOptions::default();
+
+    // A cold cache, then a warm one: both as rendered, and entries written.
+    assert_eq!(outputs(&repo, &cached), outputs(&repo, &fresh));
+    let entries = std::fs::read_dir(&cache_dir)
+        .expect("cache written")
+        .count();
+    assert_eq!(entries, 2);
+    assert_eq!(outputs(&repo, &cached), outputs(&repo, &fresh));
+
+    // A base file edited: both overlays change.
+    write(&repo.join("base/cm.yaml"), &cm("debug"));
+    let after = outputs(&repo, &cached);
+    assert_eq!(after, outputs(&repo, &fresh));
+    assert!(after.iter().all(|(_, yaml)| yaml.contains("level: debug")));
+
+    // A file that was looked for and missing appears: kustomize reads
+    // `Kustomization` only when `kustomization.yaml` is absent, so replacing
+    // the file name changes what is read.
+    std::fs::remove_file(repo.join("prod/kustomization.yaml")).expect("remove");
+    write(
+        &repo.join("prod/kustomization.yml"),
+        "resources: [../base]\nnamespace: other\n",
+    );
+    let after = outputs(&repo, &cached);
+    assert_eq!(after, outputs(&repo, &fresh));
+    assert!(
+        after
+            .iter()
+            .any(|(_, yaml)| yaml.contains("namespace: other"))
+    );
+
+    // A broken overlay is reported, never cached.
+    write(
+        &repo.join("dev/kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    );
+    let broken = outputs(&repo, &cached);
+    assert!(broken.iter().any(|(_, out)| out.starts_with("error: ")));
+    assert_eq!(broken, outputs(&repo, &fresh));
+
+    // A corrupt entry is a miss, not a failure.
+    for entry in std::fs::read_dir(&cache_dir).expect("entries") {
+        std::fs::write(entry.expect("entry").path(), "{not json").expect("corrupt");
+    }
+    assert_eq!(outputs(&repo, &cached), outputs(&repo, &fresh));
+}
+
+#[test]
+fn cached_renders_print_back_to_the_same_bytes() {
+    // A cache hit reads back the values it kept: every conformance case's
+    // render must print the same after that round trip.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let mut checked = 0;
+    for case in std::fs::read_dir(&root).expect("cases") {
+        let dir = case.expect("case").path();
+        let Ok(set) = build(&dir) else {
+            continue;
+        };
+        let kept = trueup_core::kustomize::kept_round_trip(&set).expect("reads back");
+        assert_eq!(kept.to_yaml(), set.to_yaml(), "{}", dir.display());
+        checked += 1;
+    }
+    assert!(checked > 150, "{checked}");
+}

@@ -192,6 +192,11 @@ export interface BuildAllOptions {
   remote?: boolean
   /** Only the overlays whose inputs (any file they read) differ from this Git revision. */
   changedSince?: string
+  /**
+   * A folder where renders are kept, keyed by the content of every file
+   * they read: unchanged overlays are not rendered again.
+   */
+  renderCache?: string
 }
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */

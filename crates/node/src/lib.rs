@@ -480,21 +480,25 @@ pub struct BuildAllOptions {
     pub remote: Option<bool>,
     /// Only the overlays whose inputs (any file they read) differ from this Git revision.
     pub changed_since: Option<String>,
+    /// A folder where renders are kept, keyed by the content of every file
+    /// they read: unchanged overlays are not rendered again.
+    pub render_cache: Option<String>,
 }
 
 fn build_all_impl(
     root: &str,
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
-    let (jobs, restrictor, shard, remote, changed_since) = match options {
+    let (jobs, restrictor, shard, remote, changed_since, render_cache) = match options {
         Some(o) => (
             o.jobs,
             o.load_restrictor,
             o.shard,
             o.remote,
             o.changed_since,
+            o.render_cache,
         ),
-        None => (None, None, None, None, None),
+        None => (None, None, None, None, None, None),
     };
     let options = trueup_core::BuildAllOptions {
         jobs: jobs.map(|j| j as usize),
@@ -503,6 +507,7 @@ fn build_all_impl(
         progress: None,
         shard: shard.as_deref().map(str::parse).transpose()?,
         changed_since,
+        cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
     };
     Ok(trueup_core::build_all(root, &options)?
         .into_iter()

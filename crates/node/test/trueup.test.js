@@ -835,3 +835,14 @@ test('buildAll shards cover every overlay exactly once', () => {
   assert.deepEqual([...parts].sort(), [...every].sort())
   assert.throws(() => trueup.buildAll(root, { shard: '4/3' }), { code: 'E_OVERLAY' })
 })
+
+test('buildAll with a render cache gives what a render gives', () => {
+  const examples = path.resolve(__dirname, '..', '..', '..', 'examples', 'gitops')
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-render-cache-'))
+  const yaml = (results) => results.map((r) => r.manifests.toYaml())
+  const fresh = yaml(trueup.buildAll(examples))
+  assert.deepEqual(yaml(trueup.buildAll(examples, { renderCache: cache })), fresh)
+  assert.deepEqual(yaml(trueup.buildAll(examples, { renderCache: cache })), fresh)
+  assert.equal(fs.readdirSync(cache).length, fresh.length)
+  fs.rmSync(cache, { recursive: true })
+})

@@ -328,9 +328,10 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 /// or `error` (a TrueupError) — one failing overlay stops no other.
 /// `shard="2/4"` renders only that shard of a deterministic split by path;
 /// `changed_since="origin/main"` only the overlays whose inputs differ from
-/// that Git revision.
+/// that Git revision. `render_cache="DIR"` keeps renders there, keyed by the
+/// content of every file they read: unchanged overlays are not rendered again.
 #[pyfunction]
-#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true, changed_since = None))]
+#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true, changed_since = None, render_cache = None))]
 #[allow(clippy::too_many_arguments)]
 fn build_all<'py>(
     py: Python<'py>,
@@ -340,6 +341,7 @@ fn build_all<'py>(
     shard: Option<&str>,
     remote: bool,
     changed_since: Option<String>,
+    render_cache: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = trueup_core::BuildAllOptions {
         jobs,
@@ -348,6 +350,7 @@ fn build_all<'py>(
         progress: None,
         shard: shard.map(str::parse).transpose().map_err(to_py_err)?,
         changed_since,
+        cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
     };
     let results = py
         .detach(|| trueup_core::build_all(&root, &options))

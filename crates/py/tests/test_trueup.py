@@ -857,3 +857,13 @@ def test_build_all_shards_cover_every_overlay_once():
     assert sorted(p for part in parts for p in part) == sorted(every)
     with pytest.raises(trueup.OverlayError, match="shard"):
         trueup.build_all(root, shard="4/3")
+
+
+def test_build_all_with_a_render_cache(tmp_path):
+    examples = REPO / "examples" / "gitops"
+    cache = tmp_path / "cache"
+    fresh = [r["manifests"].to_yaml() for r in trueup.build_all(examples)]
+    first = [r["manifests"].to_yaml() for r in trueup.build_all(examples, render_cache=cache)]
+    again = [r["manifests"].to_yaml() for r in trueup.build_all(examples, render_cache=str(cache))]
+    assert first == fresh and again == fresh
+    assert len(list(cache.iterdir())) == len(fresh)

@@ -28,6 +28,7 @@ mod patches;
 mod plugins;
 mod remote;
 mod render_all;
+mod render_cache;
 mod replacement;
 mod selector;
 mod transform;
@@ -43,9 +44,10 @@ pub use kustomization::{
 };
 pub use remote::{RemoteAccess, RepoSpec, default_cache_dir, repo_spec};
 pub use render_all::{
-    BuildAllOptions, OverlayResult, Progress, Shard, build_all, build_all_source, find_overlays,
-    output_file_name,
+    BuildAllOptions, OverlayResult, Progress, Shard, build_all, build_all_each, build_all_source,
+    find_overlays, output_file_name,
 };
+pub use render_cache::{RenderCache, kept_round_trip};
 pub use replacement::{
     DelimitedPart, IdSelector, Replacement, ReplacementSource, ReplacementTarget,
 };
@@ -184,6 +186,9 @@ pub(crate) struct BuildNotes {
     /// Every `images:` entry of every kustomization of the build, in the
     /// order they were applied, and whether it matched an image.
     pub(crate) image_entries: Vec<ImageEntryUse>,
+    /// Whether anything was fetched from a remote target (an HTTP file or
+    /// a Git repository): such a render is not cached.
+    pub(crate) remote: bool,
 }
 
 /// One `images:` entry as a build applied it.
@@ -231,6 +236,7 @@ pub(crate) fn build_source_noting(
         schema_set: false,
         unknown_kind_read: false,
         notes: BuildNotes::default(),
+        fetched: std::cell::Cell::new(false),
     };
     let (mut set, config, vars) = renderer.render(&dir)?;
     let root_file = std::mem::take(&mut renderer.root_file);
@@ -255,7 +261,9 @@ pub(crate) fn build_source_noting(
         }
         None => set.sort_legacy(),
     }
-    Ok((set, renderer.notes))
+    let mut notes = renderer.notes;
+    notes.remote = renderer.fetched.get();
+    Ok((set, notes))
 }
 
 /// kustomize refuses a RoleBinding whose ServiceAccount subject has a
@@ -366,6 +374,8 @@ struct Renderer<'s> {
     origin: Option<origin::Place>,
     /// What the build noticed, for `verify`.
     notes: BuildNotes,
+    /// Whether a remote target was fetched.
+    fetched: std::cell::Cell<bool>,
 }
 
 impl Renderer<'_> {
@@ -948,6 +958,7 @@ impl Renderer<'_> {
             if self.remote == RemoteAccess::Refused {
                 return Err(remote::refused(entry, file));
             }
+            self.fetched.set(true);
             let bytes = remote::fetch_http(entry).map_err(|failure| {
                 Error::overlay(file, format!("{shown}: {}", remote::describe(&failure)))
             })?;
@@ -980,7 +991,10 @@ impl Renderer<'_> {
         let spec = remote::repo_spec(entry);
         if !remote::is_http(entry) {
             return match spec {
-                Some(spec) => self.load_repo(file, entry, &spec).map(Some),
+                Some(spec) => {
+                    self.fetched.set(true);
+                    self.load_repo(file, entry, &spec).map(Some)
+                }
                 None => Ok(None),
             };
         }
@@ -988,6 +1002,7 @@ impl Renderer<'_> {
             return Err(remote::refused(entry, file));
         }
         // What the URL gave when it was not a file of objects.
+        self.fetched.set(true);
         let not_a_file = match remote::fetch_http(entry) {
             Ok(bytes) => {
                 let parsed = String::from_utf8(bytes)

@@ -31,6 +31,10 @@ pub struct BuildAllOptions {
     /// revision, compared with the revision's files from Git objects; for
     /// [`build_all`] (a folder on disk inside a repository).
     pub changed_since: Option<String>,
+    /// Where renders are kept, keyed by the content of every input: an
+    /// overlay whose inputs did not change is read from there instead of
+    /// rendered (not with `changed_since`).
+    pub cache: Option<super::RenderCache>,
 }
 
 /// One of `count` deterministic parts of a set of overlays, by path: an
@@ -224,8 +228,14 @@ pub fn build_all_source(
             "only for a folder on disk (build_all): it compares the files there with a Git revision",
         ));
     }
-    render_selected(source, root, options, None)
+    let mut results = Vec::new();
+    render_selected(source, root, options, None, &mut |r| results.push(r))?;
+    Ok(results)
 }
+
+/// How many overlays render before their results are handed on: memory
+/// holds at most this many results (per job), whatever the repository's size.
+const CHUNK_PER_JOB: usize = 32;
 
 /// [`build_all_source`], keeping only the overlays that read a file that
 /// `baseline` says changed.
@@ -234,7 +244,8 @@ fn render_selected(
     root: &str,
     options: &BuildAllOptions,
     baseline: Option<&super::changed::Baseline>,
-) -> Result<Vec<OverlayResult>, Error> {
+    sink: &mut dyn FnMut(OverlayResult),
+) -> Result<(), Error> {
     let root = source::normalize(root);
     let overlays: Vec<String> = match &options.overlays {
         Some(list) => list
@@ -262,7 +273,7 @@ fn render_selected(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, overlays.len().max(1));
     let done = AtomicUsize::new(0);
-    let rendered = crate::parallel::map(jobs, &overlays, |dir| {
+    let render = |dir: &String| {
         let outcome = match baseline {
             // Which files the overlay reads, to tell whether any changed.
             Some(baseline) => {
@@ -272,14 +283,19 @@ fn render_selected(
                 let changed = reads.is_empty() || reads.iter().any(|p| baseline.changed(p));
                 changed.then_some(result)
             }
-            None => Some(build_source_opts(source, dir, &options.build)),
+            None => Some(match &options.cache {
+                Some(cache) => {
+                    super::render_cache::build_cached(cache, source, dir, &options.build)
+                }
+                None => build_source_opts(source, dir, &options.build),
+            }),
         };
         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(Progress(report)) = &options.progress {
             report(finished, overlays.len());
         }
         outcome
-    });
+    };
     let relative = |dir: &str| -> String {
         if root.is_empty() {
             dir.to_owned()
@@ -291,16 +307,19 @@ fn render_selected(
                 .to_owned()
         }
     };
-    Ok(overlays
-        .iter()
-        .zip(rendered)
-        .filter_map(|(dir, result)| {
-            Some(OverlayResult {
-                path: relative(dir),
-                result: result?,
-            })
-        })
-        .collect())
+    // In chunks, in path order: results are handed on as each chunk ends.
+    for chunk in overlays.chunks(jobs * CHUNK_PER_JOB) {
+        let rendered = crate::parallel::map(jobs, chunk, render);
+        for (dir, result) in chunk.iter().zip(rendered) {
+            if let Some(result) = result {
+                sink(OverlayResult {
+                    path: relative(dir),
+                    result,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The file name render-all gives an overlay's output: its path with `%`
@@ -336,6 +355,20 @@ pub fn build_all(
     root: impl AsRef<std::path::Path>,
     options: &BuildAllOptions,
 ) -> Result<Vec<OverlayResult>, Error> {
+    let mut results = Vec::new();
+    build_all_each(root, options, |r| results.push(r))?;
+    Ok(results)
+}
+
+/// [`build_all`], handing each overlay's result to `each` in path order as
+/// soon as its chunk of overlays has rendered, instead of keeping them all:
+/// memory stays bounded whatever the number of overlays. Returns how many
+/// were handed on.
+pub fn build_all_each(
+    root: impl AsRef<std::path::Path>,
+    options: &BuildAllOptions,
+    mut each: impl FnMut(OverlayResult),
+) -> Result<usize, Error> {
     let root = root.as_ref();
     let shown = root.to_string_lossy();
     crate::kustomize::check_folder(root, &shown)?;
@@ -346,13 +379,14 @@ pub fn build_all(
         .as_deref()
         .map(|rev| super::changed::Baseline::new(root, rev))
         .transpose()?;
-    let results = render_selected(&source, "", options, baseline.as_ref())
-        .map_err(|e| e.relative_to_folder(&names))?;
-    Ok(results
-        .into_iter()
-        .map(|overlay| OverlayResult {
+    let mut count = 0;
+    render_selected(&source, "", options, baseline.as_ref(), &mut |overlay| {
+        count += 1;
+        each(OverlayResult {
             result: overlay.result.map_err(|e| e.relative_to_folder(&names)),
             ..overlay
-        })
-        .collect())
+        });
+    })
+    .map_err(|e| e.relative_to_folder(&names))?;
+    Ok(count)
 }

@@ -144,6 +144,7 @@ def build_all(
     shard: Optional[str] = None,
     remote: bool = True,
     changed_since: Optional[str] = None,
+    render_cache: Optional[Union[str, os.PathLike[str]]] = None,
 ) -> list[OverlayResult]:
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
@@ -152,7 +153,10 @@ def build_all(
     overlay path (the shards of a count cover every overlay exactly once).
     ``changed_since="origin/main"`` keeps only the overlays whose inputs (any
     file they read, bases and components included) differ from that Git
-    revision, compared from Git objects without a checkout."""
+    revision, compared from Git objects without a checkout.
+    ``render_cache="DIR"`` keeps renders in that folder, keyed by the content
+    of every file they read: an overlay whose inputs did not change is read
+    from there instead of rendered."""
 
 _Path = Union[str, os.PathLike[str]]
 _Manifests = Union[ManifestSet, _Path, Sequence[_Path]]
