@@ -478,3 +478,32 @@ fn cached_renders_print_back_to_the_same_bytes() {
     }
     assert!(checked > 150, "{checked}");
 }
+
+#[test]
+fn render_all_of_the_conformance_cases_matches_each_build() {
+    // Every conformance case rendered by render-all (in parallel, in
+    // chunks) renders as a build of its own folder does.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let results = build_all(
+        &root,
+        &BuildAllOptions {
+            jobs: Some(2),
+            ..BuildAllOptions::default()
+        },
+    )
+    .expect("walks");
+    assert!(results.len() > 200, "{}", results.len());
+    for overlay in results {
+        let alone = build(root.join(&overlay.path));
+        match (overlay.result, alone) {
+            (Ok(all), Ok(one)) => assert_eq!(all.to_yaml(), one.to_yaml(), "{}", overlay.path),
+            (Err(_), Err(_)) => {}
+            (all, one) => panic!(
+                "{}: {:?} vs {:?}",
+                overlay.path,
+                all.map(|s| s.len()),
+                one.map(|s| s.len())
+            ),
+        }
+    }
+}
