@@ -873,7 +873,7 @@ export interface Signature {
 export interface TrueupError {
   /**
    * `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_UNTESTED`, `E_GIT`,
-   * `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
+   * `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_VERIFY` or `E_IO`.
    */
   code: string
   /** The message, naming the file and what is wrong. */

@@ -46,7 +46,7 @@ fn error_object<'env>(env: &'env Env, fields: &TrueupError) -> Result<Object<'en
 #[napi(object)]
 pub struct TrueupError {
     /// `E_YAML`, `E_MANIFEST`, `E_OVERLAY`, `E_DIFF`, `E_RELEASE`, `E_UNTESTED`, `E_GIT`,
-    /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED` or `E_IO`.
+    /// `E_BRANCH_MOVED`, `E_CONFLICT`, `E_UNSUPPORTED`, `E_VERIFY` or `E_IO`.
     pub code: String,
     /// The message, naming the file and what is wrong.
     pub message: String,

@@ -11,8 +11,8 @@ class TrueupError(Exception):
     message: str
     """The full message: file, document, line, and what is wrong."""
     code: str
-    """A stable code: E_YAML, E_MANIFEST, E_OVERLAY, E_DIFF, E_GIT, E_BRANCH_MOVED,
-    E_CONFLICT, E_UNSUPPORTED, E_IO."""
+    """A stable code: E_YAML, E_MANIFEST, E_OVERLAY, E_DIFF, E_RELEASE, E_UNTESTED,
+    E_GIT, E_BRANCH_MOVED, E_CONFLICT, E_UNSUPPORTED, E_VERIFY, E_IO."""
     file: Optional[str]
     """The file the error is about, when known."""
     line: Optional[int]
