@@ -518,22 +518,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             write_stdout(text.as_bytes())?;
             if matches!(output, VerifyOutput::Text) {
-                let errors = report
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == trueup_core::guard::Severity::Error)
-                    .count();
-                eprintln!(
-                    "{} overlays, {} files: {errors} errors, {} warnings, {} accepted by exceptions",
-                    report.overlays,
-                    report.files,
-                    report.findings.len() - errors,
-                    report
-                        .exceptions
-                        .iter()
-                        .map(|e| e.findings.len())
-                        .sum::<usize>()
-                );
+                eprintln!("{}", report.summary());
             }
             Ok(if report.failed() {
                 ExitCode::from(1)

@@ -560,6 +560,7 @@ pub fn build_all_async(root: String, options: Option<BuildAllOptions>) -> AsyncT
 
 /// Options of `verify`.
 #[napi(object)]
+#[derive(Default)]
 pub struct VerifyOptions {
     /// A `.trueup/verify.yaml`-style configuration file.
     /// @default ROOT/.trueup/verify.yaml, if there
@@ -622,6 +623,12 @@ impl VerifyReport {
         self.inner.failed()
     }
 
+    /// One line of counts: overlays, files, errors, warnings, accepted.
+    #[napi]
+    pub fn summary(&self) -> String {
+        self.inner.summary()
+    }
+
     /// One line per finding: `file:line:column: rule: message`.
     #[napi]
     pub fn to_text(&self) -> String {
@@ -673,14 +680,7 @@ fn verify_impl(
     root: &str,
     options: Option<VerifyOptions>,
 ) -> std::result::Result<VerifyReport, trueup_core::Error> {
-    let options = options.unwrap_or(VerifyOptions {
-        config: None,
-        jobs: None,
-        shard: None,
-        load_restrictor: None,
-        remote: None,
-        today: None,
-    });
+    let options = options.unwrap_or_default();
     let core = trueup_core::guard::VerifyOptions {
         config: options
             .config

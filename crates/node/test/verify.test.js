@@ -16,6 +16,7 @@ test('the example repository is clean', () => {
   assert.deepEqual(report.findings, [])
   assert.equal(report.overlays, 5)
   assert.equal(report.failed, false)
+  assert.equal(report.summary(), '5 overlays, 22 files: 0 errors, 0 warnings, 0 accepted by exceptions')
 })
 
 test('planted findings come back as plain objects, in order', () => {

@@ -666,6 +666,11 @@ impl VerifyReport {
         self.inner.failed()
     }
 
+    /// One line of counts: overlays, files, errors, warnings, accepted.
+    fn summary(&self) -> String {
+        self.inner.summary()
+    }
+
     /// One line per finding: `file:line:column: rule: message`.
     fn to_text(&self) -> String {
         self.inner.to_text()

@@ -21,6 +21,7 @@ def test_the_example_is_clean():
     assert report.overlays == 5
     assert not report.failed
     assert len(report) == 0
+    assert report.summary() == "5 overlays, 22 files: 0 errors, 0 warnings, 0 accepted by exceptions"
 
 
 def test_planted_findings_as_dicts():

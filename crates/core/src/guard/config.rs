@@ -124,7 +124,17 @@ impl VerifyConfig {
                     }
                 }
                 "kubernetesVersion" => {
-                    config.kubernetes_version = Some(string(value, key, &bad)?);
+                    let version = string(value, key, &bad)?;
+                    if super::schema::version_index(&version).is_none() {
+                        return Err(bad(
+                            value.at(),
+                            format!(
+                                "kubernetesVersion: {}",
+                                super::schema::unknown_version(&version)
+                            ),
+                        ));
+                    }
+                    config.kubernetes_version = Some(version);
                 }
                 "exceptions" => {
                     for (i, item) in list(value, key, &bad)?.iter().enumerate() {

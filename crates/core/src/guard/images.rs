@@ -2,7 +2,7 @@
 
 use super::spans::{PathPart, Position};
 use super::{Environment, Files, Finding, Place, Severity};
-use crate::kustomize::{BuildNotes, ImageEntryUse, split_image_name_tag_digest};
+use crate::kustomize::{BuildNotes, ImageEntryUse, split_image};
 use crate::resource::Resource;
 use crate::yaml::Value;
 
@@ -66,7 +66,7 @@ pub(crate) fn check_images(
     let mut images = Vec::new();
     container_images(resource.value(), &mut Vec::new(), &mut images);
     for (path, image) in images {
-        let (name, tag, digest) = split_image_name_tag_digest(&image);
+        let (name, tag, digest) = split_image(&image);
         if !digest.is_empty() {
             continue;
         }
@@ -90,8 +90,7 @@ pub(crate) fn check_images(
                 Step::Index(i) => PathPart::Index(*i),
             })
             .collect();
-        let written = place.written(&parts);
-        let mut finding = if written.as_ref().and_then(|n| n.text()) == Some(image.as_str()) {
+        let mut finding = if place.written_text(&parts).as_deref() == Some(image.as_str()) {
             place.finding(
                 "mutable-image",
                 Severity::Error,
@@ -142,7 +141,7 @@ fn entry_field(files: &Files<'_>, entry: &ImageEntryUse, field: &str) -> Positio
                 ])
             })
         })
-        .unwrap_or(Position { line: 1, column: 1 })
+        .unwrap_or(Position::START)
 }
 
 /// `unused-image-override`: `images:` entries that matched no image.
@@ -159,18 +158,17 @@ pub(crate) fn unused_overrides(
     for entry in notes.image_entries.iter().filter(|e| !e.matched) {
         let at = entry_field(files, entry, "name");
         findings.push(Finding {
-            rule: "unused-image-override".into(),
-            severity,
-            file: entry.file.clone(),
-            line: at.line.max(1),
-            column: at.column.max(1),
-            message: format!(
-                "images[{}] {:?} matches no container image this kustomization renders; kustomize ignores it without a word, so the old image keeps running (check the name)",
-                entry.index, entry.rewrite.name
-            ),
-            resource: None,
-            overlays: Vec::new(),
             image: Some(entry.rewrite.name.clone()),
+            ..Finding::new(
+                "unused-image-override",
+                severity,
+                &entry.file,
+                at,
+                format!(
+                    "images[{}] {:?} matches no container image this kustomization renders; kustomize ignores it without a word, so the old image keeps running (check the name)",
+                    entry.index, entry.rewrite.name
+                ),
+            )
         });
     }
 }

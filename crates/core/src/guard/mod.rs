@@ -71,6 +71,29 @@ pub struct Finding {
     pub image: Option<String>,
 }
 
+impl Finding {
+    /// A finding at `at` of `file`, about no particular object or image.
+    pub(crate) fn new(
+        rule: &str,
+        severity: Severity,
+        file: &str,
+        at: Position,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule: rule.to_owned(),
+            severity,
+            file: file.to_owned(),
+            line: at.line,
+            column: at.column,
+            message,
+            resource: None,
+            overlays: Vec::new(),
+            image: None,
+        }
+    }
+}
+
 /// An exception that matched findings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AppliedException {
@@ -98,6 +121,23 @@ impl VerifyReport {
     /// Whether any finding is an error (`trueup verify` then exits 1).
     pub fn failed(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// One line of counts: `300 overlays, 1000 files: 2 errors, 1 warnings,
+    /// 0 accepted by exceptions`.
+    pub fn summary(&self) -> String {
+        let errors = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let accepted: usize = self.exceptions.iter().map(|e| e.findings.len()).sum();
+        format!(
+            "{} overlays, {} files: {errors} errors, {} warnings, {accepted} accepted by exceptions",
+            self.overlays,
+            self.files,
+            self.findings.len() - errors
+        )
     }
 
     /// One line per finding: `file:line:column: rule: message`
@@ -234,8 +274,22 @@ pub fn verify(root: impl AsRef<Path>, options: &VerifyOptions) -> Result<VerifyR
     let root = root.as_ref();
     let shown = root.to_string_lossy();
     kustomize::check_folder(root, &shown)?;
+    // An option, not a file: named before file names are made the caller's.
+    checked_today(options)?;
     let source = DirSource::new(root);
     verify_source(&source, options).map_err(|e| e.relative_to_folder(&shown))
+}
+
+/// The day exceptions are checked against: [`VerifyOptions::today`], else today.
+fn checked_today(options: &VerifyOptions) -> Result<String, Error> {
+    let today = options.today.clone().unwrap_or_else(config::today);
+    if config::parse_date(&today).is_none() {
+        return Err(Error::Verify {
+            file: "today".into(),
+            message: format!("{today:?} is not a date (YYYY-MM-DD)"),
+        });
+    }
+    Ok(today)
 }
 
 /// [`verify`] over any [`Source`], rooted at its top.
@@ -255,13 +309,7 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
         },
     };
     let schemas = schema::Schemas::for_version(config.kubernetes_version.as_deref())?;
-    let today = options.today.clone().unwrap_or_else(config::today);
-    if config::parse_date(&today).is_none() {
-        return Err(Error::Verify {
-            file: "today".into(),
-            message: format!("{today:?} is not a date (YYYY-MM-DD)"),
-        });
-    }
+    let today = checked_today(options)?;
     let in_shard = |path: &str| options.shard.is_none_or(|s| s.holds(path));
     let overlays: Vec<String> = kustomize::find_overlays(source, "")?
         .into_iter()
@@ -287,15 +335,17 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
         match outcome {
             Ok((set, notes)) => sets.push((overlay.as_str(), set, notes)),
             Err(error) => findings.push(Finding {
-                rule: "render".into(),
-                severity: Severity::Error,
-                file: error.file().unwrap_or(overlay).to_owned(),
-                line: error.line().unwrap_or(1),
-                column: 1,
-                message: format!("the overlay does not render: {error}"),
-                resource: None,
                 overlays: vec![overlay.clone()],
-                image: None,
+                ..Finding::new(
+                    "render",
+                    Severity::Error,
+                    error.file().unwrap_or(overlay),
+                    Position {
+                        line: error.line().unwrap_or(1),
+                        column: 1,
+                    },
+                    format!("the overlay does not render: {error}"),
+                )
             }),
         }
     }
@@ -424,56 +474,53 @@ impl<'s> Files<'s> {
 }
 
 /// Where a rendered object was written: its file and, when it was read
-/// from a document (not generated), that document.
-pub(crate) struct Place {
-    pub file: String,
-    pub document: Option<Arc<Vec<Node>>>,
-    pub index: Option<usize>,
-    /// A generated object: the generator entry's `name` in its
-    /// kustomization.
-    pub generator: Option<Position>,
-    pub resource: String,
+/// from a document (not generated), that document. The file is read for
+/// positions only when a finding needs one.
+pub(crate) struct Place<'a> {
+    files: &'a Files<'a>,
+    resource: &'a Resource,
 }
 
-impl Place {
-    fn of(resource: &Resource, files: &Files<'_>) -> Place {
-        let origin = resource.origin();
-        let file = origin.file.clone().unwrap_or_default();
-        let document = files.documents(&file);
-        let generator = match origin.document {
-            Some(_) => None,
-            None => document
-                .as_ref()
-                .and_then(|docs| docs.first())
-                .and_then(|k| generator_entry(k, &resource.original_id().name)),
-        };
-        Place {
-            file,
-            document,
-            index: origin.document,
-            generator,
-            resource: resource_name(resource),
-        }
+impl<'a> Place<'a> {
+    fn of(resource: &'a Resource, files: &'a Files<'a>) -> Place<'a> {
+        Place { files, resource }
+    }
+
+    fn file(&self) -> &str {
+        self.resource.origin().file.as_deref().unwrap_or_default()
+    }
+
+    /// `Kind/namespace/name` of the object.
+    pub(crate) fn name(&self) -> String {
+        resource_name(self.resource)
+    }
+
+    /// The object's document as written, if it was read from one.
+    fn document(&self) -> Option<(Arc<Vec<Node>>, usize)> {
+        let index = self.resource.origin().document?;
+        Some((self.files.documents(self.file())?, index))
     }
 
     /// The position of `path` in the object as written (the deepest part
-    /// of it that is written there), else where the object starts.
+    /// of it that is written there), else where the object starts; a
+    /// generated object's is its generator entry's `name`.
     pub(crate) fn locate(&self, path: &[PathPart<'_>]) -> Position {
-        if let Some(at) = self.generator {
-            return at;
+        if self.resource.origin().document.is_none() {
+            return self
+                .files
+                .documents(self.file())
+                .and_then(|docs| generator_entry(docs.first()?, &self.resource.original_id().name))
+                .unwrap_or(Position::START);
         }
-        match (&self.document, self.index) {
-            (Some(docs), Some(index)) => docs
-                .get(index)
-                .map_or(Position { line: 1, column: 1 }, |d| d.locate(path)),
-            _ => Position { line: 1, column: 1 },
-        }
+        self.document()
+            .and_then(|(docs, index)| docs.get(index).map(|d| d.locate(path)))
+            .unwrap_or(Position::START)
     }
 
-    /// The node at `path` as written, if it is there.
-    pub(crate) fn written(&self, path: &[PathPart<'_>]) -> Option<Node> {
-        let docs = self.document.as_ref()?;
-        let mut node = docs.get(self.index?)?;
+    /// The scalar at `path` as written, if it is there.
+    pub(crate) fn written_text(&self, path: &[PathPart<'_>]) -> Option<String> {
+        let (docs, index) = self.document()?;
+        let mut node = docs.get(index)?;
         for part in path {
             node = match (node, part) {
                 (Node::Map { .. }, PathPart::Key(k)) => node.get(k)?,
@@ -481,9 +528,10 @@ impl Place {
                 _ => return None,
             };
         }
-        Some(node.clone())
+        node.text().map(str::to_owned)
     }
 
+    /// A finding about the object at `at` of its file.
     pub(crate) fn finding(
         &self,
         rule: &str,
@@ -492,15 +540,8 @@ impl Place {
         message: String,
     ) -> Finding {
         Finding {
-            rule: rule.to_owned(),
-            severity,
-            file: self.file.clone(),
-            line: at.line,
-            column: at.column,
-            message,
-            resource: Some(self.resource.clone()),
-            overlays: Vec::new(),
-            image: None,
+            resource: Some(self.name()),
+            ..Finding::new(rule, severity, self.file(), at, message)
         }
     }
 }
@@ -544,10 +585,7 @@ fn secret_value(resource: &Resource, place: &Place, findings: &mut Vec<Finding>)
         };
         let keys: Vec<&str> = map
             .iter()
-            .filter(|(_, v)| {
-                let text = v.scalar_text().unwrap_or_default();
-                !text.is_empty() && !secrets::reference(&text)
-            })
+            .filter(|(_, v)| v.scalar_text().is_some_and(|t| secrets::holds_value(&t)))
             .map(|(k, _)| k.as_str())
             .collect();
         if let Some(first) = keys.first() {
@@ -594,7 +632,8 @@ fn isolation_in_environment(
             place.locate(&[PathPart::Key("metadata")]),
             format!(
                 "{} has no namespace; environment {} puts its objects in {allowed}",
-                place.resource, env.name
+                place.name(),
+                env.name
             ),
         )
     } else {
@@ -602,7 +641,9 @@ fn isolation_in_environment(
             place.locate(&[PathPart::Key("metadata"), PathPart::Key("namespace")]),
             format!(
                 "{} is in namespace {}, outside environment {}'s namespaces ({allowed})",
-                place.resource, id.namespace, env.name
+                place.name(),
+                id.namespace,
+                env.name
             ),
         )
     };
@@ -649,7 +690,7 @@ fn across_overlays(
                         at,
                         format!(
                             "{} is rendered by {first} and by {overlay}; one application must own it",
-                            place.resource
+                            place.name()
                         ),
                     );
                     finding.overlays = vec![(*first).to_owned(), (*overlay).to_owned()];
@@ -744,20 +785,19 @@ fn apply_exceptions(
     let mut expired = Vec::new();
     for exception in &config.exceptions {
         if exception.expires.as_str() < today {
-            expired.push(Finding {
-                rule: "expired-exception".into(),
-                severity: Severity::Error,
-                file: config_file.clone(),
-                line: exception.line,
-                column: 1,
-                message: format!(
+            expired.push(Finding::new(
+                "expired-exception",
+                Severity::Error,
+                &config_file,
+                Position {
+                    line: exception.line,
+                    column: 1,
+                },
+                format!(
                     "the exception for {} ({}, approved by {}) expired on {}; renew it or fix what it accepted",
                     exception.rule, exception.reason, exception.approver, exception.expires
                 ),
-                resource: None,
-                overlays: Vec::new(),
-                image: None,
-            });
+            ));
         }
     }
     for finding in findings {
@@ -798,9 +838,10 @@ fn exception_matches(exception: &Exception, finding: &Finding) -> bool {
         .as_deref()
         .is_none_or(|p| under(p, &finding.file) || finding.overlays.iter().any(|o| under(p, o)));
     let image_ok = m.image.as_deref().is_none_or(|image| {
-        finding.image.as_deref().is_some_and(|found| {
-            found == image || kustomize::split_image_name_tag_digest(found).0 == image
-        })
+        finding
+            .image
+            .as_deref()
+            .is_some_and(|found| found == image || kustomize::split_image(found).0 == image)
     });
     let resource_ok = m.resource.as_deref().is_none_or(|pattern| {
         finding.resource.as_deref().is_some_and(|r| {

@@ -19,8 +19,30 @@ use crate::yaml::Value;
 /// last one is the default.
 pub const SCHEMA_VERSIONS: &[&str] = &["1.33", "1.36"];
 
-const DATA_1_33: &[u8] = include_bytes!("../../data/kubernetes-1.33.json.gz");
-const DATA_1_36: &[u8] = include_bytes!("../../data/kubernetes-1.36.json.gz");
+/// The data of each of [`SCHEMA_VERSIONS`].
+const DATA: [&[u8]; SCHEMA_VERSIONS.len()] = [
+    include_bytes!("../../data/kubernetes-1.33.json.gz"),
+    include_bytes!("../../data/kubernetes-1.36.json.gz"),
+];
+
+/// Where `version` (`1.33`, `v1.33`, `1.33.2`) is in [`SCHEMA_VERSIONS`].
+pub(crate) fn version_index(version: &str) -> Option<usize> {
+    let mut parts = version.trim_start_matches('v').split('.');
+    let minor = format!(
+        "{}.{}",
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default()
+    );
+    SCHEMA_VERSIONS.iter().position(|s| *s == minor)
+}
+
+/// What is wrong with a `kubernetesVersion` that is not shipped.
+pub(crate) fn unknown_version(version: &str) -> String {
+    format!(
+        "no schemas for Kubernetes {version:?}; shipped: {} (crates/core/data/generate_k8s_schemas.py makes more)",
+        SCHEMA_VERSIONS.join(", ")
+    )
+}
 
 /// At most this many problems are reported per object.
 const MAX_PER_OBJECT: usize = 10;
@@ -168,30 +190,17 @@ impl Schemas {
     /// The schemas of `version` (`"1.33"`, also `"v1.33"` or `"1.33.2"`);
     /// the newest shipped when `None`.
     pub(crate) fn for_version(version: Option<&str>) -> Result<Schemas, Error> {
-        static LOADED: [OnceLock<Arc<Builtin>>; 2] = [OnceLock::new(), OnceLock::new()];
-        let wanted = version.map(|v| {
-            let v = v.trim_start_matches('v');
-            let mut parts = v.split('.');
-            format!(
-                "{}.{}",
-                parts.next().unwrap_or_default(),
-                parts.next().unwrap_or_default()
-            )
-        });
-        let index = match wanted.as_deref() {
+        static LOADED: [OnceLock<Arc<Builtin>>; SCHEMA_VERSIONS.len()] =
+            [const { OnceLock::new() }; SCHEMA_VERSIONS.len()];
+        let index = match version {
             None => SCHEMA_VERSIONS.len() - 1,
-            Some(v) => SCHEMA_VERSIONS.iter().position(|s| *s == v).ok_or_else(|| Error::Verify {
+            Some(v) => version_index(v).ok_or_else(|| Error::Verify {
                 file: "kubernetesVersion".into(),
-                message: format!(
-                    "no schemas for Kubernetes {:?}; shipped: {} (crates/core/data/generate_k8s_schemas.py makes more)",
-                    version.unwrap_or_default(),
-                    SCHEMA_VERSIONS.join(", ")
-                ),
+                message: unknown_version(v),
             })?,
         };
-        let data = [DATA_1_33, DATA_1_36][index];
         let builtin = LOADED[index]
-            .get_or_init(|| Arc::new(Builtin::load(data)))
+            .get_or_init(|| Arc::new(Builtin::load(DATA[index])))
             .clone();
         Ok(Schemas { builtin })
     }

@@ -22,17 +22,7 @@ pub(crate) struct Hit {
 
 impl Hit {
     pub(crate) fn into_finding(self, file: &str) -> Finding {
-        Finding {
-            rule: self.rule.to_owned(),
-            severity: Severity::Error,
-            file: file.to_owned(),
-            line: self.at.line,
-            column: self.at.column,
-            message: self.message,
-            resource: None,
-            overlays: Vec::new(),
-            image: None,
-        }
+        Finding::new(self.rule, Severity::Error, file, self.at, self.message)
     }
 }
 
@@ -134,7 +124,7 @@ fn secret_document(document: &Node) -> Option<Hit> {
         };
         let valued: Vec<&(String, Position, Node)> = entries
             .iter()
-            .filter(|(_, _, v)| v.text().is_some_and(|t| !t.is_empty() && !reference(t)))
+            .filter(|(_, _, v)| v.text().is_some_and(holds_value))
             .collect();
         if let Some((_, _, first)) = valued.first() {
             let keys: Vec<&str> = valued.iter().map(|(k, ..)| k.as_str()).collect();
@@ -151,6 +141,12 @@ fn secret_document(document: &Node) -> Option<Hit> {
         }
     }
     None
+}
+
+/// Whether a Secret's value is one (not empty, not a reference such as a
+/// SOPS `ENC[...]` or an argocd-vault-plugin `<path:...>`).
+pub(crate) fn holds_value(text: &str) -> bool {
+    !text.is_empty() && !reference(text)
 }
 
 /// The message of a `secret-value` finding.

@@ -6,10 +6,15 @@
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 /// A position in a file: 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Position {
     pub line: usize,
     pub column: usize,
+}
+
+impl Position {
+    /// The start of a file.
+    pub(crate) const START: Position = Position { line: 1, column: 1 };
 }
 
 /// One node of a document, with where it starts.

@@ -52,6 +52,7 @@ pub use replacement::{
     DelimitedPart, IdSelector, Replacement, ReplacementSource, ReplacementTarget,
 };
 pub use selector::Selector;
+pub(crate) use transform::split_image;
 pub use vars::Var;
 
 use crate::error::Error;
@@ -202,12 +203,6 @@ pub(crate) struct ImageEntryUse {
     pub(crate) rewrite: ImageRewrite,
     /// Whether it matched at least one image.
     pub(crate) matched: bool,
-}
-
-/// An image reference split into name, tag and digest as kustomize splits
-/// it (`host:5000/app:2@sha256:…`).
-pub(crate) fn split_image_name_tag_digest(image: &str) -> (&str, &str, &str) {
-    transform::split_image(image)
 }
 
 /// [`build_source_opts`], also telling what the build noticed.

@@ -322,7 +322,8 @@ pub fn default_cache_dir() -> PathBuf {
     std::env::temp_dir().join("trueup-cache")
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -81,11 +81,9 @@ impl From<EntryKind> for Kind {
     }
 }
 
+/// The SHA-256 of `bytes`, in hexadecimal.
 fn hex(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::remote::hex(&sha2::Sha256::digest(bytes))
 }
 
 fn list_hash(names: &[String]) -> String {

@@ -590,6 +590,8 @@ class VerifyReport:
     @property
     def failed(self) -> bool:
         """Whether any finding is an error (``trueup verify`` exits 1)."""
+    def summary(self) -> str:
+        """One line of counts: overlays, files, errors, warnings, accepted by exceptions."""
     def to_text(self) -> str:
         """One line per finding: ``file:line:column: rule: message``."""
     def to_json(self) -> str:
