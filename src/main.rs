@@ -104,15 +104,8 @@ enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Yaml)]
         output: Output,
-        /// May kustomizations read files outside their folder? `root-only`
-        /// (kustomize's default) or `none`.
-        #[arg(long, default_value = "root-only", value_name = "root-only|none")]
-        load_restrictor: trueup_core::LoadRestrictor,
-        /// Never fetch remote resources (HTTP files, Git repositories): a
-        /// kustomization that needs one fails, naming it. Repositories are
-        /// cached in TRUEUP_CACHE_DIR (default ~/.cache/trueup).
-        #[arg(long)]
-        no_remote: bool,
+        #[command(flatten)]
+        flags: RenderFlags,
         /// Render the folder as it is at this Git revision, from Git objects
         /// (no checkout; the working tree is not read).
         #[arg(long, value_name = "REV", conflicts_with = "all")]
@@ -359,13 +352,8 @@ enum Command {
         /// (ownership, isolation) then see only the shard's overlays.
         #[arg(long, value_name = "INDEX/COUNT")]
         shard: Option<trueup_core::kustomize::Shard>,
-        /// May kustomizations read files outside their folder? `root-only`
-        /// (kustomize's default) or `none`.
-        #[arg(long, default_value = "root-only", value_name = "root-only|none")]
-        load_restrictor: trueup_core::LoadRestrictor,
-        /// Never fetch remote resources (HTTP files, Git repositories).
-        #[arg(long)]
-        no_remote: bool,
+        #[command(flatten)]
+        flags: RenderFlags,
     },
     /// Print a completion script for a shell.
     #[command(after_help = "Examples:\n  \
@@ -495,8 +483,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             output,
             jobs,
             shard,
-            load_restrictor,
-            no_remote,
+            flags,
         } => {
             let root = root.unwrap_or_else(|| PathBuf::from("."));
             let config = config
@@ -507,7 +494,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 config,
                 jobs,
                 shard,
-                build: build_options(load_restrictor, no_remote),
+                build: flags.build_options(),
                 today: None,
             };
             let report = trueup_core::guard::verify(&root, &options).map_err(|e| e.to_string())?;
@@ -540,8 +527,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             changed_since,
             render_cache,
             output,
-            load_restrictor,
-            no_remote,
+            flags,
             ..
         } => {
             let out = out.ok_or("--all needs --out DIR")?;
@@ -550,7 +536,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 shard,
                 changed_since,
                 cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
-                build: build_options(load_restrictor, no_remote),
+                build: flags.build_options(),
                 ..Default::default()
             };
             build_all(&root, &out, options, output)
@@ -732,14 +718,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Build {
             dir,
             output,
-            load_restrictor,
-            no_remote,
+            flags,
             rev: Some(rev),
             repo,
             ..
         } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            let options = build_options(load_restrictor, no_remote);
+            let options = flags.build_options();
             let set = trueup_core::git::build_path(&dir, Some(&rev), repo.as_deref(), &options)
                 .map_err(|e| e.to_string())?;
             write_stdout(render(&set, output).as_bytes())?;
@@ -749,16 +734,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Err("--out and --jobs go with --all ROOT".into())
         }
         Command::Build {
-            dir,
-            output,
-            load_restrictor,
-            no_remote,
-            ..
+            dir, output, flags, ..
         } => {
             // As `kustomize build` with no argument: the current folder.
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-            let set = trueup_core::build_opts(&dir, &build_options(load_restrictor, no_remote))
-                .map_err(|e| e.to_string())?;
+            let set =
+                trueup_core::build_opts(&dir, &flags.build_options()).map_err(|e| e.to_string())?;
             write_stdout(render(&set, output).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -766,14 +747,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 /// The build options of `--load-restrictor` and `--no-remote`.
-fn build_options(
+/// How overlays are rendered: the flags `build` and `verify` share.
+#[derive(clap::Args)]
+struct RenderFlags {
+    /// May kustomizations read files outside their folder? `root-only`
+    /// (kustomize's default) or `none`.
+    #[arg(long, default_value = "root-only", value_name = "root-only|none")]
     load_restrictor: trueup_core::LoadRestrictor,
+    /// Never fetch remote resources (HTTP files, Git repositories): a
+    /// kustomization that needs one fails, naming it. Repositories are
+    /// cached in TRUEUP_CACHE_DIR (default ~/.cache/trueup).
+    #[arg(long)]
     no_remote: bool,
-) -> trueup_core::BuildOptions {
-    trueup_core::BuildOptions {
-        load_restrictor,
-        remote: (!no_remote).into(),
-        cache_dir: None,
+}
+
+impl RenderFlags {
+    fn build_options(&self) -> trueup_core::BuildOptions {
+        trueup_core::BuildOptions {
+            load_restrictor: self.load_restrictor,
+            remote: (!self.no_remote).into(),
+            cache_dir: None,
+        }
     }
 }
 
