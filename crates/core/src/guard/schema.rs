@@ -76,7 +76,7 @@ pub(crate) struct Builtin {
     definitions: HashMap<String, Schema>,
     /// Groups (`""` for core) Kubernetes serves, for telling a removed API
     /// version from a custom resource.
-    groups: HashMap<String, Vec<String>>,
+    groups: std::collections::HashSet<String>,
     /// The kinds served under `/namespaces/{namespace}/`.
     namespaced: std::collections::HashSet<String>,
 }
@@ -119,6 +119,47 @@ fn from_json(node: &serde_json::Value) -> Schema {
 }
 
 impl Builtin {
+    /// What to say of an object of a kind with no schema: an error when its
+    /// group is Kubernetes' own (an API version no longer or not yet
+    /// served), a warning for a custom kind without its definition.
+    fn no_schema(&self, id: &crate::resource::ResId) -> (Severity, String) {
+        let api_version = id.api_version();
+        let mut served: Vec<String> = self
+            .kinds
+            .keys()
+            .filter(|k| split_key(k).2 == id.kind)
+            .map(|k| match split_key(k) {
+                ("", version, _) => version.to_owned(),
+                (group, version, _) => format!("{group}/{version}"),
+            })
+            .collect();
+        served.sort();
+        let kubernetes_group = self.groups.contains(&id.group)
+            || !served.is_empty() && id.group.ends_with(".k8s.io")
+            || id.group == "extensions";
+        if !kubernetes_group {
+            return (
+                Severity::Warning,
+                format!(
+                    "no schema for {api_version} {}: not a Kubernetes {} kind, and no CustomResourceDefinition in the repository defines it",
+                    id.kind, self.version
+                ),
+            );
+        }
+        let served = if served.is_empty() {
+            String::new()
+        } else {
+            format!(" (served: {})", served.join(", "))
+        };
+        (
+            Severity::Error,
+            format!(
+                "{api_version} {} is not served by Kubernetes {}{served}",
+                id.kind, self.version
+            ),
+        )
+    }
+
     fn load(data: &[u8]) -> Builtin {
         use std::io::Read as _;
         let mut text = Vec::new();
@@ -135,14 +176,10 @@ impl Builtin {
                     .collect()
             })
             .unwrap_or_default();
-        let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-        for key in kinds.keys() {
-            let (group, _, _) = split_key(key);
-            groups
-                .entry(group.to_owned())
-                .or_default()
-                .push(key.clone());
-        }
+        let groups = kinds
+            .keys()
+            .map(|key| split_key(key).0.to_owned())
+            .collect();
         Builtin {
             namespaced: document["namespaced"]
                 .as_array()
@@ -236,69 +273,22 @@ impl Schemas {
         }
         let key = key_of(&id.group, &id.version, &id.kind);
         let builtin = &self.builtin;
-        let (schema, definitions): (&Schema, &HashMap<String, Schema>) = match builtin
-            .kinds
-            .get(&key)
-        {
-            Some(definition) => match builtin.definitions.get(definition) {
-                Some(schema) => (schema, &builtin.definitions),
-                None => return,
-            },
-            None => match crds.get(&key) {
-                Some(schema) => (schema, &crds.none),
-                None => {
-                    let at = place.locate(&[PathPart::Key("apiVersion")]);
-                    let served: Vec<String> = builtin
-                        .groups
-                        .values()
-                        .flatten()
-                        .filter(|k| split_key(k).2 == id.kind)
-                        .map(|k| {
-                            let (g, v, _) = split_key(k);
-                            if g.is_empty() {
-                                v.to_owned()
-                            } else {
-                                format!("{g}/{v}")
-                            }
-                        })
-                        .collect();
-                    let api_version = id.api_version();
-                    let (severity, message) = if builtin.groups.contains_key(&id.group)
-                        || !served.is_empty() && id.group.ends_with(".k8s.io")
-                        || id.group == "extensions"
-                    {
-                        let mut served = served;
-                        served.sort();
-                        (
-                            Severity::Error,
-                            if served.is_empty() {
-                                format!(
-                                    "{api_version} {} is not served by Kubernetes {}",
-                                    id.kind, builtin.version
-                                )
-                            } else {
-                                format!(
-                                    "{api_version} {} is not served by Kubernetes {} (served: {})",
-                                    id.kind,
-                                    builtin.version,
-                                    served.join(", ")
-                                )
-                            },
-                        )
-                    } else {
-                        (
-                            Severity::Warning,
-                            format!(
-                                "no schema for {api_version} {}: not a Kubernetes {} kind, and no CustomResourceDefinition in the repository defines it",
-                                id.kind, builtin.version
-                            ),
-                        )
-                    };
-                    findings.push(place.finding("schema", severity, at, message));
-                    return;
-                }
-            },
-        };
+        let (schema, definitions): (&Schema, &HashMap<String, Schema>) =
+            match builtin.kinds.get(&key) {
+                Some(definition) => match builtin.definitions.get(definition) {
+                    Some(schema) => (schema, &builtin.definitions),
+                    None => return,
+                },
+                None => match crds.get(&key) {
+                    Some(schema) => (schema, &crds.none),
+                    None => {
+                        let at = place.locate(&[PathPart::Key("apiVersion")]);
+                        let (severity, message) = builtin.no_schema(id);
+                        findings.push(place.finding("schema", severity, at, message));
+                        return;
+                    }
+                },
+            };
         let mut problems = Vec::new();
         let mut path = Vec::new();
         validate(
