@@ -280,7 +280,8 @@ impl Schemas {
                     None => return,
                 },
                 None => match crds.get(&key) {
-                    Some(schema) => (schema, &crds.none),
+                    // A CRD's schema refers to no definitions.
+                    Some(schema) => (schema, &NO_DEFINITIONS),
                     None => {
                         let at = place.locate(&[PathPart::Key("apiVersion")]);
                         let (severity, message) = builtin.no_schema(id);
@@ -476,6 +477,10 @@ fn validate(
     }
 }
 
+/// The definitions a CRD's schema may refer to: none.
+static NO_DEFINITIONS: std::sync::LazyLock<HashMap<String, Schema>> =
+    std::sync::LazyLock::new(HashMap::new);
+
 /// The custom kinds CustomResourceDefinitions define:
 /// `group/version/kind` to the version's schema.
 #[derive(Default)]
@@ -483,7 +488,6 @@ pub(crate) struct Crds {
     kinds: HashMap<String, Schema>,
     /// Whether each kind is namespaced (`spec.scope`).
     scopes: HashMap<String, bool>,
-    none: HashMap<String, Schema>,
 }
 
 impl Crds {
