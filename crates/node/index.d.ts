@@ -129,6 +129,8 @@ export declare class VerifyReport {
   get files(): number
   /** Whether any finding is an error (`trueup verify` exits 1). */
   get failed(): boolean
+  /** One line of counts: overlays, files, errors, warnings, accepted. */
+  summary(): string
   /** One line per finding: `file:line:column: rule: message`. */
   toText(): string
   /** `{"findings": [...], "exceptions": [...], "overlays": n, "files": n}`. */
