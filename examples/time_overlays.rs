@@ -10,6 +10,10 @@
 use std::io::Write as _;
 use std::time::Instant;
 
+// The allocator the `trueup` binary uses, so that the two figures compare.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let usage = "usage: time_overlays ROOT ROUNDS OVERLAY...";

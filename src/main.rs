@@ -12,6 +12,9 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 mod release_cmd;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "trueup",
