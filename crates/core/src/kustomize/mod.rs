@@ -24,6 +24,7 @@ mod generator;
 mod kustomization;
 mod nameref;
 mod origin;
+mod parsed_files;
 mod patches;
 mod plugins;
 mod remote;
@@ -211,9 +212,21 @@ pub(crate) fn build_source_noting(
     dir: &str,
     options: &BuildOptions,
 ) -> Result<(ManifestSet, BuildNotes), Error> {
+    build_source_sharing(source, dir, options, None)
+}
+
+/// [`build_source_noting`], copying resource files that `parsed` holds
+/// instead of parsing them again (and keeping those it parses there).
+pub(crate) fn build_source_sharing(
+    source: &dyn Source,
+    dir: &str,
+    options: &BuildOptions,
+    parsed: Option<&parsed_files::ParsedFiles>,
+) -> Result<(ManifestSet, BuildNotes), Error> {
     let dir = source::normalize(dir);
     let mut renderer = Renderer {
         source: SourceHandle::Local(source),
+        parsed,
         remote: options.remote,
         cache_dir: options
             .cache_dir
@@ -334,6 +347,8 @@ impl SourceHandle<'_> {
 
 struct Renderer<'s> {
     source: SourceHandle<'s>,
+    /// Resource files already parsed in this run (render-all), if shared.
+    parsed: Option<&'s parsed_files::ParsedFiles>,
     /// Whether remote resources may be fetched.
     remote: RemoteAccess,
     /// Where fetched repositories are cached.
@@ -1190,8 +1205,16 @@ impl Renderer<'_> {
             Some((EntryKind::File, is_link)) => {
                 self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
-                let mut set =
-                    ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?;
+                let mut set = match self.parsed {
+                    // Only files of the repository: a remote target's
+                    // paths are not unique across repositories.
+                    Some(parsed) if matches!(self.source, SourceHandle::Local(_)) => {
+                        parsed.parse(&path, &text)?
+                    }
+                    _ => {
+                        ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?
+                    }
+                };
                 if let Some(o) = &self.origin {
                     self.annotate_origin(&mut set, &o.file(entry));
                 }

@@ -4,11 +4,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES, build_source_opts, find_kustomization};
+use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES, find_kustomization};
 use crate::error::Error;
 use crate::resource::ManifestSet;
 use crate::source::{self, EntryKind, Source};
-use crate::yaml::{Value, parse_documents};
 
 /// Options of [`build_all`].
 #[derive(Debug, Clone, Default)]
@@ -170,21 +169,20 @@ fn used_dirs(source: &dyn Source, dir: &str) -> Vec<String> {
     let Ok(file) = find_kustomization(source, dir) else {
         return Vec::new();
     };
-    let Some(value) = source
+    let Some(lists) = source
         .read(&file)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| parse_documents(&text).ok())
-        .and_then(|docs| docs.into_iter().next())
-        .map(|d| d.value)
+        .and_then(|text| {
+            crate::yaml::kustomization_string_lists(&text, &["resources", "bases", "components"])
+                .ok()
+        })
     else {
         return Vec::new();
     };
-    ["resources", "bases", "components"]
+    lists
         .iter()
-        .filter_map(|field| value.get_path(&[field]).and_then(Value::as_seq))
         .flatten()
-        .filter_map(Value::as_str)
         .map(|entry| source::normalize_join(dir, entry))
         .filter(|path| source.entry(path) == Some(EntryKind::Dir))
         .collect()
@@ -273,6 +271,8 @@ fn render_selected(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, overlays.len().max(1));
     let done = AtomicUsize::new(0);
+    // Files shared by overlays (their bases) parsed once.
+    let parsed = super::parsed_files::ParsedFiles::default();
     let render = |dir: &String| {
         let outcome = match baseline {
             // Which files the overlay reads, to tell whether any changed.
@@ -287,7 +287,8 @@ fn render_selected(
                 Some(cache) => {
                     super::render_cache::build_cached(cache, source, dir, &options.build)
                 }
-                None => build_source_opts(source, dir, &options.build),
+                None => super::build_source_sharing(source, dir, &options.build, Some(&parsed))
+                    .map(|(set, _)| set),
             }),
         };
         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;

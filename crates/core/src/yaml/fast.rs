@@ -394,9 +394,21 @@ impl<'a, 's> Reader<'a, 's, 'a> {
         if !is_plain_start(first) || (first == b'-' && (rest == "-" || rest.starts_with("- "))) {
             return Err(Bail);
         }
-        let end = rest.find(" #").unwrap_or(rest.len());
+        // One pass for where a comment starts (` #`) and whether a `: `
+        // comes before it (a mapping, not a scalar).
+        let bytes = rest.as_bytes();
+        let mut end = bytes.len();
+        let mut colon_space = false;
+        for (k, &b) in bytes.iter().enumerate() {
+            let next = bytes.get(k + 1);
+            if b == b' ' && next == Some(&b'#') {
+                end = k;
+                break;
+            }
+            colon_space |= b == b':' && next == Some(&b' ');
+        }
         let text = rest[..end].trim_end_matches(' ');
-        if text.contains(": ") || text.ends_with(':') {
+        if colon_space || text.ends_with(':') {
             return Err(Bail);
         }
         // A deeper line after a plain scalar would continue it (or be an error).

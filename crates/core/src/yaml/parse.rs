@@ -121,10 +121,16 @@ pub(crate) fn parse_documents_as(
     limits: &ParseLimits,
     schema: Schema,
 ) -> Result<Vec<Document>, Error> {
-    refuse_control_characters(text)?;
+    // Printable ASCII and line feeds, as manifests mostly are, holds none of
+    // the characters the checks below look for: one pass instead of three.
+    let ascii = printable_ascii(text);
+    if !ascii {
+        refuse_control_characters(text)?;
+    }
     // Byte length bounds the character count the document-size limit is about.
-    if text.len() <= limits.max_document_size && !has_line_separators(text) {
+    if text.len() <= limits.max_document_size && (ascii || !has_line_separators(text)) {
         let mut builder = Builder::new(limits, schema);
+        builder.printable_ascii = ascii;
         let mut docs = Vec::new();
         if super::fast::read(text, &mut |event, span| {
             builder.handle(event, span, &mut docs)
@@ -137,6 +143,142 @@ pub(crate) fn parse_documents_as(
     parse_documents_full(text, limits, schema)
 }
 
+/// The string items of the top-level lists named `fields` in a
+/// kustomization's text, one list per field, as the kustomization reader
+/// sees them: the first non-null document, field names matched ignoring
+/// ASCII case, the last of repeated fields winning, items that are not
+/// strings left out. What finding overlays needs of every kustomization
+/// (`resources`, `bases`, `components`); text the fast reader takes is read
+/// without building any value, other text is parsed in full.
+pub(crate) fn kustomization_string_lists(
+    text: &str,
+    fields: &[&str],
+) -> Result<Vec<Vec<String>>, Error> {
+    match skim_string_lists(text, fields) {
+        Some(lists) => Ok(lists),
+        None => string_lists_parsed(text, fields),
+    }
+}
+
+/// [`kustomization_string_lists`] by a full parse.
+fn string_lists_parsed(text: &str, fields: &[&str]) -> Result<Vec<Vec<String>>, Error> {
+    let docs = parse_documents_as(text, &ParseLimits::default(), Schema::Kustomization)?;
+    let mut lists = vec![Vec::new(); fields.len()];
+    let first = docs.into_iter().map(|d| d.value).find(|v| !v.is_null());
+    if let Some(Value::Map(map)) = first {
+        for (key, value) in &map {
+            if let Some(i) = fields.iter().position(|f| f.eq_ignore_ascii_case(key)) {
+                lists[i] = value
+                    .as_seq()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+        }
+    }
+    Ok(lists)
+}
+
+/// [`kustomization_string_lists`] from the fast reader's events, building
+/// nothing but the strings asked for; `None` for any text where that could
+/// differ from the full parse (outside the fast reader's subset, a root
+/// that is not a mapping, a merge key, anything over the limits).
+fn skim_string_lists(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
+    let limits = ParseLimits::default();
+    // The fast reader takes printable ASCII only, which holds none of the
+    // characters the full parse refuses.
+    if !printable_ascii(text) || text.len() > limits.max_document_size {
+        return None;
+    }
+    // Any error only says "give up"; the full parse then gives the answer.
+    let give_up = || Error::Yaml {
+        location: Location::default(),
+        message: String::new(),
+    };
+    let mut lists = vec![Vec::new(); fields.len()];
+    let mut depth = 0usize;
+    let mut first_done = false;
+    let mut expects_key = false;
+    // The asked-for field whose value comes next, and the one whose
+    // sequence is being read.
+    let mut pending: Option<usize> = None;
+    let mut reading: Option<usize> = None;
+    super::fast::read(text, &mut |event, _| {
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                if depth == 0 {
+                    if is_seq && !first_done {
+                        return Err(give_up());
+                    }
+                    expects_key = true;
+                } else if depth == 1 && !first_done {
+                    reading = pending.take().filter(|_| is_seq);
+                }
+                depth += 1;
+                if depth > limits.max_depth {
+                    return Err(give_up());
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                depth -= 1;
+                match depth {
+                    0 => first_done = true,
+                    1 => {
+                        reading = None;
+                        expects_key = true;
+                    }
+                    _ => {}
+                }
+            }
+            Event::Scalar(value, style, _, tag) => {
+                if first_done {
+                    return Ok(());
+                }
+                match depth {
+                    // A scalar root: a null document is skipped, which the
+                    // full parse does.
+                    0 => return Err(give_up()),
+                    1 if expects_key => {
+                        if style == ScalarStyle::Plain && value == "<<" {
+                            return Err(give_up());
+                        }
+                        pending = fields.iter().position(|f| f.eq_ignore_ascii_case(&value));
+                        if let Some(i) = pending {
+                            lists[i].clear();
+                        }
+                        expects_key = false;
+                    }
+                    1 => {
+                        pending = None;
+                        expects_key = true;
+                    }
+                    2 => {
+                        if let Some(i) = reading {
+                            match scalar_value(value, style, tag.as_deref(), Schema::Kustomization)
+                            {
+                                Ok(Value::String(s)) => lists[i].push(s),
+                                Ok(_) => {}
+                                Err(_) => return Err(give_up()),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Alias(_) => return Err(give_up()),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Some(lists)
+}
+
 /// [`parse_documents_with`] through saphyr-parser alone, never the fast
 /// reader: what the fuzz target `yaml_read` compares the fast path with.
 /// Not part of the stable API.
@@ -147,6 +289,13 @@ pub fn parse_documents_with_full_reader(
 ) -> Result<Vec<Document>, Error> {
     refuse_control_characters(text)?;
     parse_documents_full(text, limits, Schema::Objects)
+}
+
+/// Whether `text` is printable ASCII and line feeds only: no control, C1,
+/// non-character or line-separator character can be in it.
+fn printable_ascii(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (0x20..0x7F).contains(&b) || b == b'\n')
 }
 
 /// Refuses raw control characters, as kustomize's YAML reader does.
@@ -334,6 +483,9 @@ pub(super) struct Builder<'l> {
     root: Option<Value>,
     /// The current document's [`Document::empty_nulls`].
     empty_nulls: Vec<Vec<PathStep>>,
+    /// The text is printable ASCII: no scalar needs looking at for
+    /// characters kustomize cannot print.
+    printable_ascii: bool,
 }
 
 impl<'l> Builder<'l> {
@@ -347,6 +499,7 @@ impl<'l> Builder<'l> {
             alias_bytes: 0,
             document_index: 0,
             document_start: 0,
+            printable_ascii: false,
             document_line: 1,
             root: None,
             empty_nulls: Vec::new(),
@@ -413,7 +566,10 @@ impl<'l> Builder<'l> {
         }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                if let Some(c) = unprintable_character(&text) {
+                if let Some(c) = (!self.printable_ascii)
+                    .then(|| unprintable_character(&text))
+                    .flatten()
+                {
                     return Err(self.error_at(
                         line,
                         format!(
@@ -858,6 +1014,84 @@ mod tests {
         let docs = parse_documents(text).expect("parses");
         assert_eq!(docs.len(), 1);
         docs.into_iter().next().map(|d| d.value).unwrap_or_default()
+    }
+
+    const USED: [&str; 3] = ["resources", "bases", "components"];
+
+    /// The skim, when it answers, answers as the full parse does.
+    fn skim_agrees(text: &str) -> bool {
+        let parsed = string_lists_parsed(text, &USED);
+        match skim_string_lists(text, &USED) {
+            Some(skimmed) => {
+                assert_eq!(Ok(skimmed), parsed.map_err(|e| e.to_string()), "{text}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn kustomization_lists_skimmed_as_parsed() {
+        let skimmed = [
+            "resources:\n- a\n- ../b # note\ncomponents:\n- c\n",
+            // Field names ignore case; the last repeated field wins.
+            "Resources:\n- a\nresources:\n- b\n",
+            "resources:\n- a\nresources: x\n",
+            "resources:\n- a\nresources:\n",
+            // Items that are not strings are left out; nested lists too.
+            "resources:\n- 12\n- true\n- yes\n- 'yes'\n- e: f\n- g\n",
+            "namePrefix: p-\npatches:\n- path: p.yaml\n  target:\n    kind: X\nbases:\n- base\n",
+            "",
+            "# only a comment\n",
+            "resources: []\n",
+            "resources: [a, b]\n",
+            "resources:\n- a\n---\nresources:\n- b\n",
+        ];
+        for text in skimmed {
+            assert!(skim_agrees(text), "not skimmed: {text}");
+        }
+        // Outside the skim: the full parse answers.
+        for text in [
+            "<<:\n  resources:\n  - a\n",
+            "- a\n",
+            "resources:\n- &x a\n- *x\n",
+            "resources:\n\t- a\n",
+            "---\n---\nresources:\n- a\n",
+        ] {
+            assert!(!skim_agrees(text), "skimmed: {text}");
+            assert!(kustomization_string_lists(text, &USED).is_ok() || text.contains('\t'));
+        }
+        assert_eq!(
+            kustomization_string_lists("bases: [a, b]\n", &USED).ok(),
+            Some(vec![vec![], vec!["a".to_owned(), "b".to_owned()], vec![]])
+        );
+    }
+
+    /// Every kustomization in the repository's tests, skimmed and parsed.
+    #[test]
+    fn kustomization_lists_of_test_fixtures_skimmed_as_parsed() {
+        let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests");
+        let mut pending = vec![tests];
+        let (mut files, mut skimmed) = (0, 0);
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).expect("test folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("kustomization."))
+                {
+                    let Ok(text) = std::fs::read_to_string(&path) else {
+                        continue;
+                    };
+                    files += 1;
+                    skimmed += usize::from(skim_agrees(&text));
+                }
+            }
+        }
+        assert!(files > 300, "{files} kustomizations");
+        assert!(skimmed * 2 > files, "only {skimmed} of {files} skimmed");
     }
 
     #[test]

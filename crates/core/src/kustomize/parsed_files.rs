@@ -1,0 +1,134 @@
+//! Resource files parsed once per render-all run: overlays that share a
+//! base read its files again (so that every read is checked and recorded
+//! as usual) but copy the objects parsed for the first one instead of
+//! parsing the same text again.
+//!
+//! Bounded: the most recently used files are kept, up to [`TEXT_BUDGET`]
+//! bytes of source text, so memory does not grow with the repository.
+//! Render-all goes through overlays in path order, and overlays that share
+//! a base are mostly neighbours (`apps/web/overlays/{dev,prod}`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::error::Error;
+use crate::resource::ManifestSet;
+use crate::yaml::ParseLimits;
+
+/// Source text kept at most, over all files (the parsed objects take
+/// several times as much).
+const TEXT_BUDGET: usize = 1 << 20;
+
+/// A file larger than this is parsed every time rather than kept.
+const LARGEST_KEPT: usize = 256 << 10;
+
+/// Parsed resource files, shared by the overlays (and threads) of one run.
+#[derive(Default)]
+pub(crate) struct ParsedFiles {
+    inner: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    files: HashMap<String, KeptFile>,
+    text_bytes: usize,
+    clock: u64,
+}
+
+struct KeptFile {
+    text: String,
+    set: Arc<ManifestSet>,
+    last_used: u64,
+}
+
+impl ParsedFiles {
+    /// The objects of the resource file `path` whose text is `text`: a copy
+    /// of an earlier parse of the same path and the same text, or parsed
+    /// now (failures are not kept: each overlay reports its own).
+    pub(crate) fn parse(&self, path: &str, text: &str) -> Result<ManifestSet, Error> {
+        let kept = {
+            let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            kept.clock += 1;
+            let now = kept.clock;
+            match kept.files.get_mut(path) {
+                Some(file) if file.text == text => {
+                    file.last_used = now;
+                    Some(Arc::clone(&file.set))
+                }
+                _ => None,
+            }
+        };
+        if let Some(set) = kept {
+            return Ok((*set).clone());
+        }
+        let set = ManifestSet::from_yaml_keeping_local(text, path, &ParseLimits::default())?;
+        if text.len() <= LARGEST_KEPT {
+            self.keep(path, text, set.clone());
+        }
+        Ok(set)
+    }
+
+    fn keep(&self, path: &str, text: &str, set: ManifestSet) {
+        let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = kept.clock;
+        let file = KeptFile {
+            text: text.to_owned(),
+            set: Arc::new(set),
+            last_used: now,
+        };
+        kept.text_bytes += text.len();
+        if let Some(old) = kept.files.insert(path.to_owned(), file) {
+            kept.text_bytes -= old.text.len();
+        }
+        while kept.text_bytes > TEXT_BUDGET {
+            let Some(oldest) = kept
+                .files
+                .iter()
+                .min_by_key(|(_, f)| f.last_used)
+                .map(|(p, _)| p.clone())
+            else {
+                break;
+            };
+            if let Some(gone) = kept.files.remove(&oldest) {
+                kept.text_bytes -= gone.text.len();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
+
+    #[test]
+    fn a_file_read_again_is_copied_and_a_changed_one_parsed_again() {
+        let parsed = ParsedFiles::default();
+        let first = parsed.parse("base/cm.yaml", CM).expect("parses");
+        let again = parsed.parse("base/cm.yaml", CM).expect("copied");
+        assert_eq!(first.to_yaml(), again.to_yaml());
+        let changed = CM.replace("k: v", "k: w");
+        let other = parsed.parse("base/cm.yaml", &changed).expect("parses");
+        assert!(other.to_yaml().contains("k: w"), "{}", other.to_yaml());
+        // A failure is reported every time, and not kept.
+        for _ in 0..2 {
+            assert!(parsed.parse("base/bad.yaml", "a: [").is_err());
+        }
+    }
+
+    #[test]
+    fn the_text_kept_stays_within_its_budget() {
+        let parsed = ParsedFiles::default();
+        let big = format!("{CM}  pad: \"{}\"\n", "x".repeat(100_000));
+        for i in 0..40 {
+            parsed.parse(&format!("f{i}.yaml"), &big).expect("parses");
+        }
+        let kept = parsed.inner.lock().expect("lock");
+        assert!(kept.text_bytes <= TEXT_BUDGET, "{}", kept.text_bytes);
+        assert!(kept.files.len() >= 5, "{}", kept.files.len());
+        // The most recent files are the ones kept.
+        assert!(kept.files.contains_key("f39.yaml"));
+        assert!(!kept.files.contains_key("f0.yaml"));
+    }
+}
