@@ -874,13 +874,15 @@ fn build_all(
         if terminal {
             eprint!("\r\x1b[K");
         }
-        match written {
-            Ok(()) => eprintln!("{name} -> {}", file.display()),
+        // Each line formatted first: one write to the unbuffered stderr.
+        let line = match written {
+            Ok(()) => format!("{name} -> {}\n", file.display()),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {name}: {e}");
+                format!("error: {name}: {e}\n")
             }
-        }
+        };
+        eprint!("{line}");
     })
     .map_err(|e| e.to_string())?;
     eprintln!(

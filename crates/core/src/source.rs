@@ -34,6 +34,20 @@ pub trait Source: Send + Sync {
     /// The names of the entries directly inside the folder at `path`, sorted.
     fn list(&self, path: &str) -> Result<Vec<String>, Error>;
 
+    /// [`Source::list`], each name with what [`Source::entry_no_follow`]
+    /// says of it. Disks answer both with one look at the folder: a
+    /// listing carries the type of each entry.
+    fn list_entries(&self, path: &str) -> Result<Vec<ListedEntry>, Error> {
+        Ok(self
+            .list(path)?
+            .into_iter()
+            .map(|name| {
+                let kind = self.entry_no_follow(&normalize_join(path, &name));
+                (name, kind)
+            })
+            .collect())
+    }
+
     /// The real path of `path`, with every symbolic link resolved, in a form
     /// that [`is_within`] can compare with other real paths of this source.
     /// Sources without links (memory, Git trees, which refuse to follow
@@ -59,6 +73,10 @@ pub trait Source: Send + Sync {
         self.real_path(path)
     }
 }
+
+/// An entry of a folder listing: its name, and what it is and whether it is
+/// a link ([`Source::entry_no_follow`]), `None` when it is gone.
+pub type ListedEntry = (String, Option<(EntryKind, bool)>);
 
 /// A source that is `inner` in every way but how files are read: `read`
 /// gets `inner` and the path (one file replaced by its edit, reads
@@ -90,6 +108,9 @@ where
     }
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
         self.inner.list(path)
+    }
+    fn list_entries(&self, path: &str) -> Result<Vec<ListedEntry>, Error> {
+        self.inner.list_entries(path)
     }
     fn real_path(&self, path: &str) -> Result<String, Error> {
         self.inner.real_path(path)
@@ -260,6 +281,28 @@ impl Source for DirSource {
         names.sort();
         Ok(names)
     }
+
+    /// The types come with the listing; only links are looked at again.
+    fn list_entries(&self, path: &str) -> Result<Vec<ListedEntry>, Error> {
+        let entries =
+            std::fs::read_dir(self.full(path)).map_err(|e| Error::io(display(path), e))?;
+        let mut listed = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(display(path), e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_symlink() => self
+                    .entry(&normalize_join(path, &name))
+                    .map(|kind| (kind, true)),
+                Ok(t) if t.is_dir() => Some((EntryKind::Dir, false)),
+                Ok(_) => Some((EntryKind::File, false)),
+                Err(_) => None,
+            };
+            listed.push((name, kind));
+        }
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(listed)
+    }
 }
 
 /// `ELOOP`: too many levels of symbolic links (Linux and the BSDs differ;
@@ -317,12 +360,29 @@ pub(crate) fn read_regular_file(full: &Path, shown: &str) -> Result<Vec<u8>, Err
             meta.len()
         ))));
     }
-    // A buffer of the size fstat gave; reading through `take` keeps
-    // `File::read_to_end` from asking the size again (fstat, lseek).
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-    file.take(MAX_FILE_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(err)?;
+    let len = usize::try_from(meta.len()).unwrap_or(0);
+    if len == 0 {
+        // Files that report no size (procfs) are read to their end.
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(err)?;
+        return Ok(bytes);
+    }
+    // The size fstat gave, read without a last call to learn that the end
+    // was reached; a file that shrank meanwhile ends early.
+    let mut bytes = vec![0; len];
+    let mut filled = 0;
+    let mut file = file;
+    while filled < len {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(err(e)),
+        }
+    }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
@@ -438,6 +498,65 @@ mod tests {
         assert!(!is_within("/etc/passwd", ""));
         assert!(!is_within("..", ""));
         assert!(is_within("..data/x", ""));
+    }
+
+    /// A listing with kinds, from the folder listing, says what looking at
+    /// each entry says: files, folders, links to either, dangling links.
+    #[cfg(unix)]
+    #[test]
+    fn disk_listing_kinds_match_a_look_at_each_entry() {
+        struct Plain<'a>(&'a DirSource);
+        impl Source for Plain<'_> {
+            fn entry(&self, path: &str) -> Option<EntryKind> {
+                self.0.entry(path)
+            }
+            fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
+                self.0.read(path)
+            }
+            fn list(&self, path: &str) -> Result<Vec<String>, Error> {
+                self.0.list(path)
+            }
+            fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
+                self.0.entry_no_follow(path)
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("trueup-list-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub/folder")).expect("folders");
+        std::fs::write(dir.join("sub/file.yaml"), "a: 1\n").expect("file");
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, dir.join("sub").join(name)).expect("link");
+        };
+        link("file.yaml", "to-file");
+        link("folder", "to-folder");
+        link("missing", "dangling");
+        let source = DirSource::new(&dir);
+        let listed = source.list_entries("sub").expect("lists");
+        assert_eq!(listed, Plain(&source).list_entries("sub").expect("lists"));
+        assert_eq!(
+            listed,
+            vec![
+                ("dangling".to_owned(), None),
+                ("file.yaml".to_owned(), Some((EntryKind::File, false))),
+                ("folder".to_owned(), Some((EntryKind::Dir, false))),
+                ("to-file".to_owned(), Some((EntryKind::File, true))),
+                ("to-folder".to_owned(), Some((EntryKind::Dir, true))),
+            ]
+        );
+        std::fs::remove_dir_all(&dir).expect("cleans up");
+    }
+
+    #[test]
+    fn a_file_is_read_whole_with_its_size_known() {
+        let dir = std::env::temp_dir().join(format!("trueup-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("folder");
+        for len in [0, 1, 4095, 4096, 100_000] {
+            let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let file = dir.join("f");
+            std::fs::write(&file, &bytes).expect("writes");
+            assert_eq!(read_regular_file(&file, "f").expect("reads"), bytes);
+        }
+        std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES, find_kustomization};
+use super::{BuildOptions, KUSTOMIZATION_FILE_NAMES};
 use crate::error::Error;
 use crate::resource::ManifestSet;
 use crate::source::{self, EntryKind, Source};
@@ -125,8 +125,15 @@ fn skipped(name: &str) -> bool {
 /// billion times ends with an error, not with the machine's memory.
 const MAX_WALKED_FOLDERS: usize = 200_000;
 
+/// A folder holding a kustomization: the file's path, `None` when there are
+/// several (an error when it renders).
+struct KustomizationDir {
+    dir: String,
+    file: Option<String>,
+}
+
 /// Every folder under `root` holding a kustomization file, sorted.
-fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Error> {
+fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<KustomizationDir>, Error> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_owned()];
     let mut walked = 0usize;
@@ -140,38 +147,42 @@ fn kustomization_dirs(source: &dyn Source, root: &str) -> Result<Vec<String>, Er
                 ),
             ));
         }
-        for name in source.list(&dir)? {
+        let mut files = Vec::new();
+        // The listing says what each entry is, links not followed.
+        for (name, kind) in source.list_entries(&dir)? {
             let path = source::normalize_join(&dir, &name);
-            // One look at each entry, links not followed.
-            match source.entry_no_follow(&path) {
+            match kind {
                 // A linked folder is never walked: it could lead out of the
                 // root, back to an ancestor (an endless walk), or render one
                 // overlay twice. A kustomization may still use it.
                 Some((EntryKind::Dir, false)) if !skipped(&name) => pending.push(path),
-                Some((EntryKind::File, _))
-                    if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str())
-                        && !found.contains(&dir) =>
-                {
-                    found.push(dir.clone());
+                Some((EntryKind::File, _)) if KUSTOMIZATION_FILE_NAMES.contains(&name.as_str()) => {
+                    files.push(path);
                 }
                 _ => {}
             }
         }
+        if !files.is_empty() {
+            let file = (files.len() == 1).then(|| files.remove(0));
+            found.push(KustomizationDir { dir, file });
+        }
     }
-    found.sort();
+    found.sort_by(|a, b| a.dir.cmp(&b.dir));
     Ok(found)
 }
 
-/// The folders a kustomization uses (its `resources`, `bases` and
-/// `components` entries that are folders). Unreadable files use nothing:
-/// their overlay reports the problem when it renders.
-fn used_dirs(source: &dyn Source, dir: &str) -> Vec<String> {
-    let Ok(file) = find_kustomization(source, dir) else {
-        return Vec::new();
-    };
-    let Some(lists) = source
-        .read(&file)
-        .ok()
+/// The kustomization folders `kustomization` uses (its `resources`, `bases`
+/// and `components` entries that are among `dirs`). Unreadable files use
+/// nothing: their overlay reports the problem when it renders.
+fn used_dirs<'d>(
+    source: &dyn Source,
+    kustomization: &KustomizationDir,
+    dirs: &std::collections::HashSet<&'d str>,
+) -> Vec<&'d str> {
+    let Some(lists) = kustomization
+        .file
+        .as_ref()
+        .and_then(|file| source.read(file).ok())
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| {
             crate::yaml::kustomization_string_lists(&text, &["resources", "bases", "components"])
@@ -183,8 +194,10 @@ fn used_dirs(source: &dyn Source, dir: &str) -> Vec<String> {
     lists
         .iter()
         .flatten()
-        .map(|entry| source::normalize_join(dir, entry))
-        .filter(|path| source.entry(path) == Some(EntryKind::Dir))
+        .filter_map(|entry| {
+            dirs.get(source::normalize_join(&kustomization.dir, entry).as_str())
+                .copied()
+        })
         .collect()
 }
 
@@ -192,10 +205,17 @@ fn used_dirs(source: &dyn Source, dir: &str) -> Vec<String> {
 /// kustomization under `root` uses. Paths are relative to the source.
 pub fn find_overlays(source: &dyn Source, root: &str) -> Result<Vec<String>, Error> {
     let root = source::normalize(root);
-    let dirs = kustomization_dirs(source, &root)?;
-    let used: std::collections::HashSet<String> =
-        dirs.iter().flat_map(|d| used_dirs(source, d)).collect();
-    Ok(dirs.into_iter().filter(|d| !used.contains(d)).collect())
+    let found = kustomization_dirs(source, &root)?;
+    let dirs: std::collections::HashSet<&str> = found.iter().map(|k| k.dir.as_str()).collect();
+    let used: std::collections::HashSet<&str> = found
+        .iter()
+        .flat_map(|k| used_dirs(source, k, &dirs))
+        .collect();
+    Ok(found
+        .iter()
+        .filter(|k| !used.contains(k.dir.as_str()))
+        .map(|k| k.dir.clone())
+        .collect())
 }
 
 /// Renders every overlay under `root` (see [`find_overlays`]) in parallel.
