@@ -433,7 +433,13 @@ impl Renderer<'_> {
             .entry_no_follow(&file)
             .is_some_and(|(_, link)| link);
         self.check_restriction(dir, &file, &file, is_link)?;
-        let kustomization = Kustomization::parse(&self.read_text(&file)?, &file)?;
+        let text = self.read_text(&file)?;
+        let kustomization = match self.parsed {
+            Some(parsed) if matches!(self.source, SourceHandle::Local(_)) => {
+                parsed.kustomization(&file, &text)?
+            }
+            _ => Kustomization::parse(&text, &file)?,
+        };
         let is_root = self.root_file.is_empty();
         if is_root {
             self.root_sort = kustomization.sort_options.clone();
@@ -1209,7 +1215,7 @@ impl Renderer<'_> {
                     // Only files of the repository: a remote target's
                     // paths are not unique across repositories.
                     Some(parsed) if matches!(self.source, SourceHandle::Local(_)) => {
-                        parsed.parse(&path, &text)?
+                        parsed.objects(&path, &text)?
                     }
                     _ => {
                         ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?

@@ -1,7 +1,7 @@
-//! Resource files parsed once per render-all run: overlays that share a
-//! base read its files again (so that every read is checked and recorded
-//! as usual) but copy the objects parsed for the first one instead of
-//! parsing the same text again.
+//! Files parsed once per render-all run: overlays that share a base read
+//! its files again (so that every read is checked and recorded as usual)
+//! but copy what was parsed for the first one (objects, or the
+//! kustomization) instead of parsing the same text again.
 //!
 //! Bounded: the most recently used files are kept, up to [`TEXT_BUDGET`]
 //! bytes of source text, so memory does not grow with the repository.
@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::kustomization::Kustomization;
 use crate::error::Error;
 use crate::resource::ManifestSet;
 use crate::yaml::ParseLimits;
@@ -37,43 +38,61 @@ struct Kept {
 
 struct KeptFile {
     text: String,
-    set: Arc<ManifestSet>,
+    parsed: Parsed,
     last_used: u64,
+}
+
+/// What a file was parsed as.
+#[derive(Clone)]
+enum Parsed {
+    Objects(Arc<ManifestSet>),
+    Kustomization(Arc<Kustomization>),
 }
 
 impl ParsedFiles {
     /// The objects of the resource file `path` whose text is `text`: a copy
     /// of an earlier parse of the same path and the same text, or parsed
     /// now (failures are not kept: each overlay reports its own).
-    pub(crate) fn parse(&self, path: &str, text: &str) -> Result<ManifestSet, Error> {
-        let kept = {
-            let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            kept.clock += 1;
-            let now = kept.clock;
-            match kept.files.get_mut(path) {
-                Some(file) if file.text == text => {
-                    file.last_used = now;
-                    Some(Arc::clone(&file.set))
-                }
-                _ => None,
-            }
-        };
-        if let Some(set) = kept {
+    pub(crate) fn objects(&self, path: &str, text: &str) -> Result<ManifestSet, Error> {
+        if let Some(Parsed::Objects(set)) = self.kept(path, text) {
             return Ok((*set).clone());
         }
         let set = ManifestSet::from_yaml_keeping_local(text, path, &ParseLimits::default())?;
-        if text.len() <= LARGEST_KEPT {
-            self.keep(path, text, set.clone());
-        }
+        self.keep(path, text, || Parsed::Objects(Arc::new(set.clone())));
         Ok(set)
     }
 
-    fn keep(&self, path: &str, text: &str, set: ManifestSet) {
+    /// [`ParsedFiles::objects`] for a kustomization file.
+    pub(crate) fn kustomization(&self, path: &str, text: &str) -> Result<Kustomization, Error> {
+        if let Some(Parsed::Kustomization(k)) = self.kept(path, text) {
+            return Ok((*k).clone());
+        }
+        let k = Kustomization::parse(text, path)?;
+        self.keep(path, text, || Parsed::Kustomization(Arc::new(k.clone())));
+        Ok(k)
+    }
+
+    /// What `path` was parsed as, when its text was `text`.
+    fn kept(&self, path: &str, text: &str) -> Option<Parsed> {
+        let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.clock += 1;
+        let now = kept.clock;
+        let file = kept.files.get_mut(path).filter(|f| f.text == text)?;
+        file.last_used = now;
+        Some(file.parsed.clone())
+    }
+
+    /// Keeps what `path` parsed to, dropping the least recently used files
+    /// beyond the budget.
+    fn keep(&self, path: &str, text: &str, parsed: impl FnOnce() -> Parsed) {
+        if text.len() > LARGEST_KEPT {
+            return;
+        }
         let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let now = kept.clock;
         let file = KeptFile {
             text: text.to_owned(),
-            set: Arc::new(set),
+            parsed: parsed(),
             last_used: now,
         };
         kept.text_bytes += text.len();
@@ -105,16 +124,48 @@ mod tests {
     #[test]
     fn a_file_read_again_is_copied_and_a_changed_one_parsed_again() {
         let parsed = ParsedFiles::default();
-        let first = parsed.parse("base/cm.yaml", CM).expect("parses");
-        let again = parsed.parse("base/cm.yaml", CM).expect("copied");
+        let first = parsed.objects("base/cm.yaml", CM).expect("parses");
+        let again = parsed.objects("base/cm.yaml", CM).expect("copied");
         assert_eq!(first.to_yaml(), again.to_yaml());
         let changed = CM.replace("k: v", "k: w");
-        let other = parsed.parse("base/cm.yaml", &changed).expect("parses");
+        let other = parsed.objects("base/cm.yaml", &changed).expect("parses");
         assert!(other.to_yaml().contains("k: w"), "{}", other.to_yaml());
         // A failure is reported every time, and not kept.
         for _ in 0..2 {
-            assert!(parsed.parse("base/bad.yaml", "a: [").is_err());
+            assert!(parsed.objects("base/bad.yaml", "a: [").is_err());
         }
+    }
+
+    #[test]
+    fn a_kustomization_is_kept_apart_from_objects() {
+        let parsed = ParsedFiles::default();
+        let text = "resources:\n- cm.yaml\nnamePrefix: p-\n";
+        let first = parsed
+            .kustomization("k/kustomization.yaml", text)
+            .expect("parses");
+        let again = parsed
+            .kustomization("k/kustomization.yaml", text)
+            .expect("copied");
+        assert_eq!(first, again);
+        assert_eq!(
+            again,
+            Kustomization::parse(text, "k/kustomization.yaml").expect("parses")
+        );
+        // The same path and text asked for as objects is parsed as objects
+        // (and is no object), then again as a kustomization.
+        assert!(parsed.objects("k/kustomization.yaml", text).is_err());
+        assert_eq!(
+            parsed.kustomization("k/kustomization.yaml", text).ok(),
+            Some(first)
+        );
+        assert!(
+            parsed
+                .kustomization("k/kustomization.yaml", "resource: []\n")
+                .is_err()
+        );
+        // Objects kept under a path are not taken for its kustomization.
+        assert!(parsed.objects("k/cm.yaml", CM).is_ok());
+        assert!(parsed.kustomization("k/cm.yaml", CM).is_err());
     }
 
     #[test]
@@ -122,7 +173,7 @@ mod tests {
         let parsed = ParsedFiles::default();
         let big = format!("{CM}  pad: \"{}\"\n", "x".repeat(100_000));
         for i in 0..40 {
-            parsed.parse(&format!("f{i}.yaml"), &big).expect("parses");
+            parsed.objects(&format!("f{i}.yaml"), &big).expect("parses");
         }
         let kept = parsed.inner.lock().expect("lock");
         assert!(kept.text_bytes <= TEXT_BUDGET, "{}", kept.text_bytes);

@@ -737,7 +737,8 @@ impl Emitter<'_> {
     /// text would read back as another type, plain otherwise.
     fn string(&mut self, s: &str, ctx: Context) {
         let folded;
-        let s = if s.contains('\u{85}') {
+        // NEL is 0xC2 0x85 in UTF-8: a byte scan finds most strings free of it.
+        let s = if s.as_bytes().contains(&0xC2) && s.contains('\u{85}') {
             folded = fold_next_line_characters(s);
             folded.as_str()
         } else {
