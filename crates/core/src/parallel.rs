@@ -11,12 +11,33 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync + Send,
 {
-    if jobs > 1
-        && let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()
-    {
-        return pool.install(|| items.par_iter().map(&f).collect());
+    map_in(pool(jobs).as_ref(), items, f)
+}
+
+/// A pool of `jobs` threads for [`map_in`], made once for many calls;
+/// `None` for one job (or when no pool can be made): the caller's thread.
+pub(crate) fn pool(jobs: usize) -> Option<rayon::ThreadPool> {
+    (jobs > 1)
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .build()
+                .ok()
+        })
+        .flatten()
+}
+
+/// [`map`] on `pool`'s threads, or on this one without a pool.
+pub(crate) fn map_in<T, R, F>(pool: Option<&rayon::ThreadPool>, items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync + Send,
+{
+    match pool {
+        Some(pool) => pool.install(|| items.par_iter().map(&f).collect()),
+        None => items.iter().map(f).collect(),
     }
-    items.iter().map(f).collect()
 }
 
 #[cfg(test)]

@@ -329,8 +329,9 @@ fn render_selected(
         }
     };
     // In chunks, in path order: results are handed on as each chunk ends.
+    let pool = crate::parallel::pool(jobs);
     for chunk in overlays.chunks(jobs * CHUNK_PER_JOB) {
-        let rendered = crate::parallel::map(jobs, chunk, render);
+        let rendered = crate::parallel::map_in(pool.as_ref(), chunk, render);
         for (dir, result) in chunk.iter().zip(rendered) {
             if let Some(result) = result {
                 sink(OverlayResult {
