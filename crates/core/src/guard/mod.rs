@@ -325,9 +325,10 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
         .max(1);
     let texts = Files::new(source);
 
-    // Every overlay rendered.
+    // Every overlay rendered, files shared by overlays parsed once.
+    let parsed = kustomize::ParsedFiles::default();
     let rendered = crate::parallel::map(jobs.min(overlays.len().max(1)), &overlays, |overlay| {
-        kustomize::build_source_noting(source, overlay, &options.build)
+        kustomize::build_source_sharing(source, overlay, &options.build, Some(&parsed))
     });
     let mut findings = Vec::new();
     let mut sets = Vec::new();

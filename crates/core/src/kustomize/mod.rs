@@ -25,6 +25,7 @@ mod kustomization;
 mod nameref;
 mod origin;
 mod parsed_files;
+pub(crate) use parsed_files::ParsedFiles;
 mod patches;
 mod plugins;
 mod remote;
@@ -221,7 +222,7 @@ pub(crate) fn build_source_sharing(
     source: &dyn Source,
     dir: &str,
     options: &BuildOptions,
-    parsed: Option<&parsed_files::ParsedFiles>,
+    parsed: Option<&ParsedFiles>,
 ) -> Result<(ManifestSet, BuildNotes), Error> {
     let dir = source::normalize(dir);
     let mut renderer = Renderer {
@@ -348,7 +349,7 @@ impl SourceHandle<'_> {
 struct Renderer<'s> {
     source: SourceHandle<'s>,
     /// Resource files already parsed in this run (render-all), if shared.
-    parsed: Option<&'s parsed_files::ParsedFiles>,
+    parsed: Option<&'s ParsedFiles>,
     /// Whether remote resources may be fetched.
     remote: RemoteAccess,
     /// Where fetched repositories are cached.
