@@ -68,7 +68,8 @@ enum Command {
         trueup build apps/web/overlays/prod\n  \
         trueup build apps/web/overlays/prod -o json\n  \
         trueup build apps/web/overlays/prod --rev v1.4      # as it is at a tag, from Git objects\n  \
-        trueup build --all . --out rendered/ --jobs 4        # every overlay, one file each")]
+        trueup build --all . --out rendered/ --jobs 4        # every overlay, one file each\n  \
+        trueup build --all apps --rev main --out rendered/ --render-cache .cache/render")]
     Build {
         /// The folder holding kustomization.yaml [default: the current folder].
         #[arg(conflicts_with = "all")]
@@ -95,8 +96,8 @@ enum Command {
         #[arg(long, value_name = "REV", requires = "all")]
         changed_since: Option<String>,
         /// With --all: keep renders in DIR, keyed by the content of every
-        /// file they read; an overlay whose inputs did not change is read
-        /// from there, not rendered again.
+        /// file they read (their blob ids with --rev); an overlay whose
+        /// inputs did not change is read from there, not rendered again.
         #[arg(
             long,
             value_name = "DIR",
@@ -109,9 +110,10 @@ enum Command {
         output: Output,
         #[command(flatten)]
         flags: RenderFlags,
-        /// Render the folder as it is at this Git revision, from Git objects
-        /// (no checkout; the working tree is not read).
-        #[arg(long, value_name = "REV", conflicts_with = "all")]
+        /// Render the folder (with --all: every overlay under ROOT) as it is
+        /// at this Git revision, from Git objects (no checkout; the working
+        /// tree is not read).
+        #[arg(long, value_name = "REV", conflicts_with = "changed_since")]
         rev: Option<String>,
         /// With --rev: the repository [default: the one containing the current folder].
         #[arg(long, value_name = "DIR", requires = "rev")]
@@ -531,6 +533,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             render_cache,
             output,
             flags,
+            rev,
+            repo,
             ..
         } => {
             let out = out.ok_or("--all needs --out DIR")?;
@@ -542,7 +546,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 build: flags.build_options(),
                 ..Default::default()
             };
-            build_all(&root, &out, options, output)
+            build_all(
+                &root,
+                rev.as_deref(),
+                repo.as_deref(),
+                &out,
+                options,
+                output,
+            )
         }
         Command::Diff {
             desired,
@@ -828,6 +839,8 @@ fn render(set: &trueup_core::ManifestSet, output: Output) -> String {
 /// exit code 2, but every other overlay is still written.
 fn build_all(
     root: &Path,
+    rev: Option<&str>,
+    repo: Option<&Path>,
     out: &Path,
     mut options: trueup_core::BuildAllOptions,
     output: Output,
@@ -854,7 +867,7 @@ fn build_all(
     let mut failed = 0;
     // Each overlay written as soon as it is rendered: memory stays bounded
     // however many there are.
-    let total = trueup_core::kustomize::build_all_each(root, &options, |overlay| {
+    let total = trueup_core::git::build_all_path_each(root, rev, repo, &options, &mut |overlay| {
         let name = if overlay.path.is_empty() {
             "."
         } else {

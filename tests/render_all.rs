@@ -350,6 +350,105 @@ fn changed_since_keeps_the_overlays_whose_inputs_changed() {
     assert!(err.to_string().contains("no-such-rev"), "{err}");
 }
 
+#[test]
+fn render_all_at_a_revision_keys_its_cache_by_blob_ids() {
+    use git_scratch::{git, write};
+    let repo = git_scratch::Scratch::repo("render-all-rev");
+    let cm = |level: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  level: {level}\n"
+        )
+    };
+    write(
+        &repo.0,
+        "apps/base/kustomization.yaml",
+        "resources: [cm.yaml]\n",
+    );
+    write(&repo.0, "apps/base/cm.yaml", &cm("info"));
+    for env in ["dev", "prod"] {
+        write(
+            &repo.0,
+            &format!("apps/{env}/kustomization.yaml"),
+            &format!("resources: [../base]\nnamespace: {env}\n"),
+        );
+    }
+    git(&repo.0, &["add", "-A"]);
+    git(&repo.0, &["commit", "-qm", "one"]);
+    let cache_dir = repo.0.join(".cache");
+    let cached = BuildAllOptions {
+        cache: Some(trueup_core::kustomize::RenderCache::new(&cache_dir)),
+        ..BuildAllOptions::default()
+    };
+    let at = |rev: &str, options: &BuildAllOptions| -> Vec<(String, String)> {
+        trueup_core::git::build_all_path(&repo.0.join("apps"), Some(rev), None, options)
+            .expect("renders")
+            .into_iter()
+            .map(|r| (r.path, r.result.expect("overlay renders").to_yaml()))
+            .collect()
+    };
+    let fresh = BuildAllOptions::default();
+    let one = outputs(&repo.0.join("apps"), &fresh);
+    assert_eq!(one.len(), 2);
+    // As a checkout renders, cold and warm.
+    assert_eq!(at("HEAD", &fresh), one);
+    assert_eq!(at("HEAD", &cached), one);
+    assert_eq!(at("HEAD", &cached), one);
+    // The entries hold blob ids: asking costs no read of a blob.
+    let blob = git(&repo.0, &["rev-parse", "HEAD:apps/base/cm.yaml"]);
+    let entries: Vec<String> = std::fs::read_dir(&cache_dir)
+        .expect("cache written")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("reads"))
+        .collect();
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.contains(&format!("git-blob:{blob}")))
+    );
+
+    // An edit in the working tree is not the revision.
+    write(&repo.0, "apps/base/cm.yaml", &cm("debug"));
+    assert_eq!(at("HEAD", &cached), one);
+    // Committed, it is: the new revision misses, the old one still hits.
+    git(&repo.0, &["commit", "-qam", "two"]);
+    let two = outputs(&repo.0.join("apps"), &fresh);
+    assert_ne!(two, one);
+    assert_eq!(at("HEAD", &cached), two);
+    assert_eq!(at("HEAD~1", &cached), one);
+    assert_eq!(at("HEAD", &fresh), two);
+
+    // The CLI: one file per overlay, as of the revision.
+    let out = repo.0.join(".out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_trueup"))
+        .args(["build", "--all", "apps", "--rev", "HEAD~1", "--out"])
+        .arg(&out)
+        .arg("--render-cache")
+        .arg(&cache_dir)
+        .current_dir(&repo.0)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for (path, yaml) in &one {
+        let file = out.join(trueup_core::kustomize::output_file_name(path, "yaml"));
+        assert_eq!(&std::fs::read_to_string(file).expect("written"), yaml);
+    }
+
+    // A root that is not a folder at the revision, and changed-since (a
+    // comparison of the disk with a revision), are refused.
+    let err = trueup_core::git::build_all_path(&repo.0.join("nothere"), Some("HEAD"), None, &fresh)
+        .expect_err("no such folder");
+    assert!(err.to_string().contains("nothere"), "{err}");
+    let since = BuildAllOptions {
+        changed_since: Some("HEAD".into()),
+        ..BuildAllOptions::default()
+    };
+    assert!(trueup_core::git::build_all_path(&repo.0, Some("HEAD"), None, &since).is_err());
+}
+
 /// A scratch folder, removed when dropped.
 struct Scratch(std::path::PathBuf);
 

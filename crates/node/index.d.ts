@@ -199,6 +199,16 @@ export interface BuildAllOptions {
    * they read: unchanged overlays are not rendered again.
    */
   renderCache?: string
+  /**
+   * Render the overlays as they are at this Git revision, from Git
+   * objects (a render cache then keys files by their blob ids).
+   */
+  rev?: string
+  /**
+   * With `rev`: the repository.
+   * @default the one `root` is in
+   */
+  repo?: string
 }
 
 /** `build` on the thread pool: resolves to a `ManifestSet`, rejects with the same error. */

@@ -34,6 +34,13 @@ pub trait Source: Send + Sync {
     /// The names of the entries directly inside the folder at `path`, sorted.
     fn list(&self, path: &str) -> Result<Vec<String>, Error>;
 
+    /// An identifier of the bytes of the file at `path` that changes
+    /// whenever they do, known without reading them: a Git blob id. `None`
+    /// when the source has none (a disk): its files are read and hashed.
+    fn content_id(&self, _path: &str) -> Option<String> {
+        None
+    }
+
     /// [`Source::list`], each name with what [`Source::entry_no_follow`]
     /// says of it. Disks answer both with one look at the folder: a
     /// listing carries the type of each entry.

@@ -466,6 +466,7 @@ impl OverlayResult {
 
 /// Options of `buildAll`.
 #[napi(object)]
+#[derive(Default)]
 pub struct BuildAllOptions {
     /// How many overlays render at once.
     /// @default the number of cores
@@ -483,23 +484,27 @@ pub struct BuildAllOptions {
     /// A folder where renders are kept, keyed by the content of every file
     /// they read: unchanged overlays are not rendered again.
     pub render_cache: Option<String>,
+    /// Render the overlays as they are at this Git revision, from Git
+    /// objects (a render cache then keys files by their blob ids).
+    pub rev: Option<String>,
+    /// With `rev`: the repository.
+    /// @default the one `root` is in
+    pub repo: Option<String>,
 }
 
 fn build_all_impl(
     root: &str,
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
-    let (jobs, restrictor, shard, remote, changed_since, render_cache) = match options {
-        Some(o) => (
-            o.jobs,
-            o.load_restrictor,
-            o.shard,
-            o.remote,
-            o.changed_since,
-            o.render_cache,
-        ),
-        None => (None, None, None, None, None, None),
-    };
+    let o = options.unwrap_or_default();
+    let (jobs, restrictor, shard, remote, changed_since, render_cache) = (
+        o.jobs,
+        o.load_restrictor,
+        o.shard,
+        o.remote,
+        o.changed_since,
+        o.render_cache,
+    );
     let options = trueup_core::BuildAllOptions {
         jobs: jobs.map(|j| j as usize),
         overlays: None,
@@ -509,13 +514,19 @@ fn build_all_impl(
         changed_since,
         cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
     };
-    Ok(trueup_core::build_all(root, &options)?
-        .into_iter()
-        .map(|overlay| OverlayResult {
-            path: overlay.path,
-            result: overlay.result.map_err(|e| TrueupError::from(&e)),
-        })
-        .collect())
+    let repo = o.repo.map(std::path::PathBuf::from);
+    Ok(trueup_core::git::build_all_path(
+        std::path::Path::new(root),
+        o.rev.as_deref(),
+        repo.as_deref(),
+        &options,
+    )?
+    .into_iter()
+    .map(|overlay| OverlayResult {
+        path: overlay.path,
+        result: overlay.result.map_err(|e| TrueupError::from(&e)),
+    })
+    .collect())
 }
 
 /// Renders every overlay under `root` in parallel (folders with a

@@ -209,6 +209,38 @@ test('buildAll keeps the overlays changed since a revision', () => {
   }
 })
 
+test('buildAll renders a revision, its render cache keyed by blob ids', async () => {
+  const { execFileSync } = require('node:child_process')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trueup-rev-all-'))
+  const repo = path.join(dir, 'repo')
+  const cache = path.join(dir, 'cache')
+  const cm = (name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`
+  for (const app of ['a', 'b']) {
+    fs.mkdirSync(path.join(repo, 'apps', app), { recursive: true })
+    fs.writeFileSync(path.join(repo, 'apps', app, 'kustomization.yaml'), 'resources: [cm.yaml]\n')
+    fs.writeFileSync(path.join(repo, 'apps', app, 'cm.yaml'), cm(app))
+  }
+  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
+  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'one']]) {
+    execFileSync('git', args, { cwd: repo, env })
+  }
+  try {
+    fs.writeFileSync(path.join(repo, 'apps', 'b', 'cm.yaml'), cm('b2')) // not committed
+    const ids = (results) => results.map((r) => [r.path, r.manifests.ids()])
+    const expected = [['a', ['/ConfigMap//a']], ['b', ['/ConfigMap//b']]]
+    const root = path.join(repo, 'apps')
+    assert.deepEqual(ids(trueup.buildAll(root, { rev: 'HEAD', renderCache: cache })), expected)
+    assert.deepEqual(ids(await trueup.buildAllAsync(root, { rev: 'HEAD', renderCache: cache })), expected)
+    const blob = execFileSync('git', ['rev-parse', 'HEAD:apps/a/cm.yaml'], { cwd: repo }).toString().trim()
+    const entries = fs.readdirSync(cache).map((f) => fs.readFileSync(path.join(cache, f), 'utf8'))
+    assert.ok(entries.some((e) => e.includes(`git-blob:${blob}`)))
+    assert.deepEqual(ids(trueup.buildAll('apps', { rev: 'HEAD', repo })), expected)
+    assert.throws(() => trueup.buildAll(root, { rev: 'no-such-rev' }), { code: 'E_GIT', message: /no-such-rev/ })
+  } finally {
+    fs.rmSync(dir, { recursive: true })
+  }
+})
+
 test('manifest, overlay and unsupported errors', () => {
   assert.throws(
     () => trueup.loadManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', { file: 'cm.yaml' }),

@@ -330,8 +330,11 @@ fn load_manifests_file(py: Python<'_>, path: PathBuf) -> PyResult<ManifestSet> {
 /// `changed_since="origin/main"` only the overlays whose inputs differ from
 /// that Git revision. `render_cache="DIR"` keeps renders there, keyed by the
 /// content of every file they read: unchanged overlays are not rendered again.
+/// `rev="main"` renders the overlays as they are at that revision of `repo`
+/// (default: the repository `root` is in), from Git objects; a render
+/// cache then keys files by their blob ids.
 #[pyfunction]
-#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true, changed_since = None, render_cache = None))]
+#[pyo3(signature = (root, *, jobs = None, load_restrictor = None, shard = None, remote = true, changed_since = None, render_cache = None, rev = None, repo = None))]
 #[allow(clippy::too_many_arguments)]
 fn build_all<'py>(
     py: Python<'py>,
@@ -342,6 +345,8 @@ fn build_all<'py>(
     remote: bool,
     changed_since: Option<String>,
     render_cache: Option<PathBuf>,
+    rev: Option<String>,
+    repo: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = trueup_core::BuildAllOptions {
         jobs,
@@ -353,7 +358,9 @@ fn build_all<'py>(
         cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
     };
     let results = py
-        .detach(|| trueup_core::build_all(&root, &options))
+        .detach(|| {
+            trueup_core::git::build_all_path(&root, rev.as_deref(), repo.as_deref(), &options)
+        })
         .map_err(to_py_err)?;
     let list = PyList::empty(py);
     for overlay in results {

@@ -867,3 +867,32 @@ def test_build_all_with_a_render_cache(tmp_path):
     again = [r["manifests"].to_yaml() for r in trueup.build_all(examples, render_cache=str(cache))]
     assert first == fresh and again == fresh
     assert len(list(cache.iterdir())) == len(fresh)
+
+
+def test_build_all_at_a_revision_with_a_render_cache(tmp_path):
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    repo = tmp_path / "repo"
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    for app in ("a", "b"):
+        (repo / "apps" / app).mkdir(parents=True)
+        (repo / "apps" / app / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+        (repo / "apps" / app / "cm.yaml").write_text(cm.format(app))
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "one"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    (repo / "apps" / "b" / "cm.yaml").write_text(cm.format("b2"))  # not committed
+    cache = tmp_path / "cache"
+    for _ in range(2):  # cold, then warm
+        results = trueup.build_all(repo / "apps", rev="HEAD", render_cache=cache)
+        assert [(r["path"], r["manifests"].ids()) for r in results] == [
+            ("a", ["/ConfigMap//a"]), ("b", ["/ConfigMap//b"])]
+    blob = subprocess.run(["git", "rev-parse", "HEAD:apps/a/cm.yaml"], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert any(f"git-blob:{blob}" in entry.read_text() for entry in cache.iterdir())
+    # The repository named, the root relative to it; a bad revision raises.
+    [a, b] = trueup.build_all("apps", rev="HEAD", repo=repo)
+    assert b["manifests"].ids() == ["/ConfigMap//b"]
+    with pytest.raises(trueup.TrueupError, match="no-such-rev"):
+        trueup.build_all(repo / "apps", rev="no-such-rev")

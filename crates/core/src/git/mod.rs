@@ -252,6 +252,51 @@ pub fn locate(repo: Option<&Path>, path: &Path) -> Result<(Repo, String), Error>
     Ok((repo, path))
 }
 
+/// Renders every overlay under `root` ([`crate::kustomize::build_all_each`]):
+/// from disk, or, with `rev`, as they are at that revision of `repo`
+/// (found as [`build_path`] finds it), read from Git objects without a
+/// checkout; a render cache then keys files by their blob ids. Each
+/// overlay's result goes to `each`, in path order; returns how many.
+/// The entry point of `trueup build --all [--rev]` and of the bindings'
+/// `build_all`.
+pub fn build_all_path_each(
+    root: &Path,
+    rev: Option<&str>,
+    repo: Option<&Path>,
+    options: &crate::kustomize::BuildAllOptions,
+    each: &mut dyn FnMut(crate::kustomize::OverlayResult),
+) -> Result<usize, Error> {
+    let Some(rev) = rev else {
+        return crate::kustomize::build_all_each(root, options, each);
+    };
+    let (repo, path) = locate(repo, root)?;
+    let source = repo.tree_source(rev)?;
+    let dir = tree_path(&path);
+    let absent = source.entry(&dir) != Some(crate::source::EntryKind::Dir);
+    source.check_intact()?;
+    if absent {
+        return Err(repo.error(format!(
+            "{} is not a folder in the tree of {rev}",
+            crate::source::display(&dir)
+        )));
+    }
+    let count = crate::kustomize::build_all_source_each(&source, &dir, options, each)?;
+    source.check_intact()?;
+    Ok(count)
+}
+
+/// [`build_all_path_each`], the results kept in a list.
+pub fn build_all_path(
+    root: &Path,
+    rev: Option<&str>,
+    repo: Option<&Path>,
+    options: &crate::kustomize::BuildAllOptions,
+) -> Result<Vec<crate::kustomize::OverlayResult>, Error> {
+    let mut results = Vec::new();
+    build_all_path_each(root, rev, repo, options, &mut |r| results.push(r))?;
+    Ok(results)
+}
+
 /// Renders the kustomization folder `path`: from disk, or, with `rev`, as it
 /// is at that revision of `repo` (default: the repository containing the
 /// current folder; `path` may be a path on disk inside its working tree or

@@ -280,6 +280,14 @@ impl Source for TreeSource {
         Ok(object.detach().data)
     }
 
+    /// The blob id, from the trees alone: no blob is read.
+    fn content_id(&self, path: &str) -> Option<String> {
+        match self.resolve(path) {
+            Ok(Some((Kind::Blob, id))) => Some(id.to_string()),
+            _ => None,
+        }
+    }
+
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
         match self.resolve(path)? {
             Some((Kind::Tree, id)) => Ok(self

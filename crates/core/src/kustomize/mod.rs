@@ -47,7 +47,7 @@ pub use kustomization::{
 pub use remote::{RemoteAccess, RepoSpec, default_cache_dir, repo_spec};
 pub use render_all::{
     BuildAllOptions, OverlayResult, Progress, Shard, build_all, build_all_each, build_all_source,
-    find_overlays, output_file_name,
+    build_all_source_each, find_overlays, output_file_name,
 };
 pub use render_cache::{RenderCache, kept_round_trip};
 pub use replacement::{

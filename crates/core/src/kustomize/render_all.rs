@@ -240,15 +240,31 @@ pub fn build_all_source(
     root: &str,
     options: &BuildAllOptions,
 ) -> Result<Vec<OverlayResult>, Error> {
+    let mut results = Vec::new();
+    build_all_source_each(source, root, options, &mut |r| results.push(r))?;
+    Ok(results)
+}
+
+/// [`build_all_source`], handing each overlay's result on as
+/// [`build_all_each`] does. Returns how many were handed on.
+pub fn build_all_source_each(
+    source: &dyn Source,
+    root: &str,
+    options: &BuildAllOptions,
+    each: &mut dyn FnMut(OverlayResult),
+) -> Result<usize, Error> {
     if options.changed_since.is_some() {
         return Err(Error::overlay(
             "changed_since",
             "only for a folder on disk (build_all): it compares the files there with a Git revision",
         ));
     }
-    let mut results = Vec::new();
-    render_selected(source, root, options, None, &mut |r| results.push(r))?;
-    Ok(results)
+    let mut count = 0;
+    render_selected(source, root, options, None, &mut |r| {
+        count += 1;
+        each(r);
+    })?;
+    Ok(count)
 }
 
 /// How many overlays render before their results are handed on: memory

@@ -1,6 +1,6 @@
 //! A render cache for render-all, kept in a folder: each overlay's output
 //! with everything its render asked of the files — the SHA-256 of each file
-//! it read, what each path it looked at was, each folder listing, each
+//! it read (its blob id when rendering a Git revision, which costs no read), what each path it looked at was, each folder listing, each
 //! link it resolved. An overlay whose answers are all the same again is not
 //! rendered: it costs reading and hashing its inputs and reading the
 //! objects back (kept as JSON of the values, which print back byte for
@@ -78,6 +78,16 @@ impl From<EntryKind> for Kind {
             EntryKind::File => Kind::File,
             EntryKind::Dir => Kind::Dir,
         }
+    }
+}
+
+/// What a read of `path` is recorded as: the source's content id (a Git
+/// blob id, learnt from the trees without reading the blob), else the
+/// SHA-256 of the bytes; `None` when it cannot be read.
+fn content_key(source: &dyn Source, path: &str) -> Option<String> {
+    match source.content_id(path) {
+        Some(id) => Some(format!("git-blob:{id}")),
+        None => source.read(path).ok().map(|b| hex(&b)),
     }
 }
 
@@ -183,7 +193,7 @@ impl Entry {
             && self
                 .reads
                 .iter()
-                .all(|(path, sum)| source.read(path).ok().map(|b| hex(&b)) == *sum)
+                .all(|(path, sum)| content_key(source, path) == *sum)
     }
 }
 
@@ -229,9 +239,16 @@ impl Source for Recording<'_> {
     }
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         let bytes = self.inner.read(path);
-        let sum = bytes.as_ref().ok().map(|b| hex(b));
+        let sum = match (&bytes, self.inner.content_id(path)) {
+            (Ok(_), Some(id)) => Some(format!("git-blob:{id}")),
+            (Ok(b), None) => Some(hex(b)),
+            (Err(_), _) => None,
+        };
         self.log().reads.insert(path.to_owned(), sum);
         bytes
+    }
+    fn content_id(&self, path: &str) -> Option<String> {
+        self.inner.content_id(path)
     }
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
         let names = self.inner.list(path);
@@ -294,4 +311,57 @@ pub(crate) fn build_cached(
         cache.store(dir, options, entry, &set);
     }
     Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemorySource;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Files with content ids (as a Git tree has blob ids), reads counted.
+    struct WithIds {
+        files: MemorySource,
+        reads: AtomicUsize,
+    }
+
+    impl Source for WithIds {
+        fn entry(&self, path: &str) -> Option<EntryKind> {
+            self.files.entry(path)
+        }
+        fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+            self.files.read(path)
+        }
+        fn list(&self, path: &str) -> Result<Vec<String>, Error> {
+            self.files.list(path)
+        }
+        fn content_id(&self, path: &str) -> Option<String> {
+            self.files.read(path).ok().map(|b| hex(&b))
+        }
+    }
+
+    #[test]
+    fn a_lookup_with_content_ids_reads_no_file() {
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        let source = WithIds {
+            files: [
+                ("app/kustomization.yaml", "resources: [cm.yaml]\n"),
+                ("app/cm.yaml", cm),
+            ]
+            .into_iter()
+            .collect(),
+            reads: AtomicUsize::new(0),
+        };
+        let dir = std::env::temp_dir().join(format!("trueup-ids-{}", std::process::id()));
+        let cache = RenderCache::new(&dir);
+        let options = BuildOptions::default();
+        let rendered = build_cached(&cache, &source, "app", &options).expect("renders");
+        assert!(source.reads.load(Ordering::Relaxed) >= 2);
+        source.reads.store(0, Ordering::Relaxed);
+        let kept = cache.lookup(&source, "app", &options).expect("a hit");
+        assert_eq!(kept.to_yaml(), rendered.to_yaml());
+        assert_eq!(source.reads.load(Ordering::Relaxed), 0);
+        std::fs::remove_dir_all(&dir).expect("cleans up");
+    }
 }

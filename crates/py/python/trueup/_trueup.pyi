@@ -145,6 +145,8 @@ def build_all(
     remote: bool = True,
     changed_since: Optional[str] = None,
     render_cache: Optional[Union[str, os.PathLike[str]]] = None,
+    rev: Optional[str] = None,
+    repo: Optional[Union[str, os.PathLike[str]]] = None,
 ) -> list[OverlayResult]:
     """Render every overlay under ``root`` in parallel (folders with a kustomization
     no other kustomization under the root uses), in path order; one failing
@@ -156,7 +158,10 @@ def build_all(
     revision, compared from Git objects without a checkout.
     ``render_cache="DIR"`` keeps renders in that folder, keyed by the content
     of every file they read: an overlay whose inputs did not change is read
-    from there instead of rendered."""
+    from there instead of rendered.
+    ``rev="main"`` renders the overlays as they are at that revision of
+    ``repo`` (default: the repository ``root`` is in), from Git objects
+    without a checkout; a render cache then keys files by their blob ids."""
 
 _Path = Union[str, os.PathLike[str]]
 _Manifests = Union[ManifestSet, _Path, Sequence[_Path]]
