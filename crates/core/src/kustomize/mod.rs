@@ -17,6 +17,7 @@
 //! transformers, `patches`, `generator`, `replacement`, `nameref` the rest,
 //! `render_all` renders every overlay of a tree in parallel.
 
+mod bounded;
 mod changed;
 mod crds;
 mod fieldspec;
@@ -28,6 +29,7 @@ mod parsed_files;
 pub(crate) use parsed_files::ParsedFiles;
 mod patches;
 mod plugins;
+mod remembered;
 mod remote;
 mod render_all;
 mod render_cache;

@@ -3,14 +3,14 @@
 //! but copy what was parsed for the first one (objects, or the
 //! kustomization) instead of parsing the same text again.
 //!
-//! Bounded: the most recently used files are kept, up to [`TEXT_BUDGET`]
-//! bytes of source text, so memory does not grow with the repository.
+//! Bounded: the latest files parsed are kept, up to [`TEXT_BUDGET`] bytes
+//! of source text, so memory does not grow with the repository.
 //! Render-all goes through overlays in path order, and overlays that share
 //! a base are mostly neighbours (`apps/web/overlays/{dev,prod}`).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::bounded::Bounded;
 use super::kustomization::Kustomization;
 use crate::error::Error;
 use crate::resource::ManifestSet;
@@ -20,26 +20,18 @@ use crate::yaml::ParseLimits;
 /// several times as much).
 const TEXT_BUDGET: usize = 256 << 10;
 
-/// A file larger than this is parsed every time rather than kept.
-const LARGEST_KEPT: usize = 256 << 10;
-
-/// Parsed resource files, shared by the overlays (and threads) of one run.
-#[derive(Default)]
+/// Files parsed, shared by the overlays (and threads) of one run: the text
+/// each was parsed from, and what it parsed to.
 pub(crate) struct ParsedFiles {
-    inner: Mutex<Kept>,
+    kept: Mutex<Bounded<(String, Parsed)>>,
 }
 
-#[derive(Default)]
-struct Kept {
-    files: HashMap<String, KeptFile>,
-    text_bytes: usize,
-    clock: u64,
-}
-
-struct KeptFile {
-    text: String,
-    parsed: Parsed,
-    last_used: u64,
+impl Default for ParsedFiles {
+    fn default() -> Self {
+        ParsedFiles {
+            kept: Mutex::new(Bounded::new(TEXT_BUDGET)),
+        }
+    }
 }
 
 /// What a file was parsed as.
@@ -58,7 +50,7 @@ impl ParsedFiles {
             return Ok((*set).clone());
         }
         let set = ManifestSet::from_yaml_keeping_local(text, path, &ParseLimits::default())?;
-        self.keep(path, text, || Parsed::Objects(Arc::new(set.clone())));
+        self.keep(path, text, Parsed::Objects(Arc::new(set.clone())));
         Ok(set)
     }
 
@@ -68,50 +60,22 @@ impl ParsedFiles {
             return Ok((*k).clone());
         }
         let k = Kustomization::parse(text, path)?;
-        self.keep(path, text, || Parsed::Kustomization(Arc::new(k.clone())));
+        self.keep(path, text, Parsed::Kustomization(Arc::new(k.clone())));
         Ok(k)
     }
 
     /// What `path` was parsed as, when its text was `text`.
     fn kept(&self, path: &str, text: &str) -> Option<Parsed> {
-        let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.clock += 1;
-        let now = kept.clock;
-        let file = kept.files.get_mut(path).filter(|f| f.text == text)?;
-        file.last_used = now;
-        Some(file.parsed.clone())
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        match kept.get(path) {
+            Some((kept_text, parsed)) if kept_text == text => Some(parsed.clone()),
+            _ => None,
+        }
     }
 
-    /// Keeps what `path` parsed to, dropping the least recently used files
-    /// beyond the budget.
-    fn keep(&self, path: &str, text: &str, parsed: impl FnOnce() -> Parsed) {
-        if text.len() > LARGEST_KEPT {
-            return;
-        }
-        let mut kept = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = kept.clock;
-        let file = KeptFile {
-            text: text.to_owned(),
-            parsed: parsed(),
-            last_used: now,
-        };
-        kept.text_bytes += text.len();
-        if let Some(old) = kept.files.insert(path.to_owned(), file) {
-            kept.text_bytes -= old.text.len();
-        }
-        while kept.text_bytes > TEXT_BUDGET {
-            let Some(oldest) = kept
-                .files
-                .iter()
-                .min_by_key(|(_, f)| f.last_used)
-                .map(|(p, _)| p.clone())
-            else {
-                break;
-            };
-            if let Some(gone) = kept.files.remove(&oldest) {
-                kept.text_bytes -= gone.text.len();
-            }
-        }
+    fn keep(&self, path: &str, text: &str, parsed: Parsed) {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.insert(path, (text.to_owned(), parsed), text.len());
     }
 }
 
@@ -175,11 +139,10 @@ mod tests {
         for i in 0..40 {
             parsed.objects(&format!("f{i}.yaml"), &big).expect("parses");
         }
-        let kept = parsed.inner.lock().expect("lock");
-        assert!(kept.text_bytes <= TEXT_BUDGET, "{}", kept.text_bytes);
-        assert!(kept.files.len() >= 5, "{}", kept.files.len());
-        // The most recent files are the ones kept.
-        assert!(kept.files.contains_key("f39.yaml"));
-        assert!(!kept.files.contains_key("f0.yaml"));
+        let kept = parsed.kept.lock().expect("lock");
+        assert!(kept.size() <= TEXT_BUDGET, "{}", kept.size());
+        // The latest files are the ones kept.
+        assert!((30..40).all(|i| kept.get(&format!("f{i}.yaml")).is_some()));
+        assert!(kept.get("f0.yaml").is_none());
     }
 }

@@ -280,6 +280,10 @@ fn render_selected(
     baseline: Option<&super::changed::Baseline>,
     sink: &mut dyn FnMut(OverlayResult),
 ) -> Result<(), Error> {
+    // Overlays look at the same files again and again: each question asked
+    // of the disk (or Git) once per run.
+    let remembered = super::remembered::Remembered::new(source);
+    let source: &dyn Source = &remembered;
     let root = source::normalize(root);
     let overlays: Vec<String> = match &options.overlays {
         Some(list) => list
