@@ -1240,6 +1240,24 @@ impl Renderer<'_> {
                         format!("cycle detected: {}", chain.join(" -> ")),
                     ));
                 }
+                // A base renders the same for every overlay of a run (no
+                // origins to record, no custom schema, nothing remote):
+                // rendered once when the run shares renders.
+                let shared = self.parsed.filter(|p| {
+                    p.shares_renders()
+                        && self.origin.is_none()
+                        && !self.schema_set
+                        && !self.fetched.get()
+                        && matches!(self.source, SourceHandle::Local(_))
+                });
+                if let Some(base) = shared.and_then(|p| p.rendered(&path)) {
+                    self.unknown_kind_read |= base.reads_unknown_kinds;
+                    return Ok((
+                        base.set.clone(),
+                        Some((base.config.clone(), base.vars.clone())),
+                    ));
+                }
+                let read_unknown_before = self.unknown_kind_read;
                 let saved = self.origin.clone();
                 if let Some(o) = &mut self.origin {
                     *o = o.join(entry);
@@ -1247,6 +1265,21 @@ impl Renderer<'_> {
                 let rendered = self.render(&path);
                 self.origin = saved;
                 let (set, config, vars) = rendered?;
+                if let Some(parsed) = shared
+                    && !self.schema_set
+                    && !self.fetched.get()
+                    && !read_unknown_before
+                {
+                    parsed.keep_rendered(
+                        &path,
+                        parsed_files::RenderedBase {
+                            set: set.clone(),
+                            config: config.clone(),
+                            vars: vars.clone(),
+                            reads_unknown_kinds: self.unknown_kind_read,
+                        },
+                    );
+                }
                 Ok((set, Some((config, vars))))
             }
             None => match self.load_remote(file, entry)? {

@@ -20,18 +20,35 @@ use crate::yaml::ParseLimits;
 /// several times as much).
 const TEXT_BUDGET: usize = 256 << 10;
 
+/// Objects kept at most in rendered bases.
+const RENDERED_BUDGET: usize = 8192;
+
 /// Files parsed, shared by the overlays (and threads) of one run: the text
-/// each was parsed from, and what it parsed to.
+/// each was parsed from, and what it parsed to; and, when asked for,
+/// rendered bases.
 pub(crate) struct ParsedFiles {
     kept: Mutex<Bounded<(String, Parsed)>>,
+    /// Bases rendered, by folder; `None` when renders are not shared.
+    renders: Option<Mutex<Bounded<Arc<RenderedBase>>>>,
 }
 
 impl Default for ParsedFiles {
     fn default() -> Self {
         ParsedFiles {
             kept: Mutex::new(Bounded::new(TEXT_BUDGET)),
+            renders: None,
         }
     }
+}
+
+/// A base as a `resources` entry renders it: what the including
+/// kustomization gets, and whether it read a kind outside kyaml's scope
+/// table (which a later `openapi` field needs to know).
+pub(crate) struct RenderedBase {
+    pub(crate) set: ManifestSet,
+    pub(crate) config: super::Config,
+    pub(crate) vars: super::vars::VarSet,
+    pub(crate) reads_unknown_kinds: bool,
 }
 
 /// What a file was parsed as.
@@ -42,6 +59,42 @@ enum Parsed {
 }
 
 impl ParsedFiles {
+    /// Files parsed once, and bases rendered once: for renders whose
+    /// reads need not all be seen (not when a render cache or
+    /// `changed_since` records them, nor for verify's notes).
+    pub(crate) fn sharing_renders() -> Self {
+        ParsedFiles {
+            renders: Some(Mutex::new(Bounded::new(RENDERED_BUDGET))),
+            ..ParsedFiles::default()
+        }
+    }
+
+    /// Whether rendered bases are shared.
+    pub(crate) fn shares_renders(&self) -> bool {
+        self.renders.is_some()
+    }
+
+    /// The base rendered from folder `dir` earlier in the run.
+    pub(crate) fn rendered(&self, dir: &str) -> Option<Arc<RenderedBase>> {
+        let renders = self.renders.as_ref()?;
+        renders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(dir)
+            .cloned()
+    }
+
+    /// Keeps the base rendered from `dir`.
+    pub(crate) fn keep_rendered(&self, dir: &str, base: RenderedBase) {
+        if let Some(renders) = &self.renders {
+            let size = base.set.len().max(1);
+            renders
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(dir, Arc::new(base), size);
+        }
+    }
+
     /// The objects of the resource file `path` whose text is `text`: a copy
     /// of an earlier parse of the same path and the same text, or parsed
     /// now (failures are not kept: each overlay reports its own).

@@ -312,7 +312,7 @@ fn render_selected(
         .clamp(1, overlays.len().max(1));
     let done = AtomicUsize::new(0);
     // Files shared by overlays (their bases) parsed once.
-    let parsed = super::parsed_files::ParsedFiles::default();
+    let parsed = super::parsed_files::ParsedFiles::sharing_renders();
     let render = |dir: &String| {
         let outcome = match baseline {
             // Which files the overlay reads, to tell whether any changed.
