@@ -449,6 +449,67 @@ fn render_all_at_a_revision_keys_its_cache_by_blob_ids() {
     assert!(trueup_core::git::build_all_path(&repo.0, Some("HEAD"), None, &since).is_err());
 }
 
+#[test]
+fn overlays_sharing_a_base_render_as_each_alone() {
+    // A base rendered once for the run must give every overlay what its
+    // own render gives: with origin annotations, name prefixes, a
+    // component and a nested base in between.
+    let scratch = scratch("shared-base");
+    let root = scratch.0.join("repo");
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: \"1\"\n";
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n        envFrom:\n        - configMapRef:\n            name: settings\n";
+    write(
+        &root.join("base/kustomization.yaml"),
+        "resources: [cm.yaml, deploy.yaml]\nnamePrefix: base-\n",
+    );
+    write(&root.join("base/cm.yaml"), cm);
+    write(&root.join("base/deploy.yaml"), deploy);
+    write(
+        &root.join("mid/kustomization.yaml"),
+        "resources: [../base]\ncommonLabels:\n  tier: mid\n",
+    );
+    write(
+        &root.join("comp/kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nimages:\n- name: web\n  newTag: \"2\"\n",
+    );
+    let overlays = [
+        ("dev", "resources: [../base]\nnamespace: dev\n"),
+        (
+            "prod",
+            "resources: [../base]\nbuildMetadata: [originAnnotations]\n",
+        ),
+        (
+            "staging",
+            "resources: [../mid]\ncomponents: [../comp]\nnameSuffix: -s\n",
+        ),
+        ("qa", "resources: [../mid, ../base]\nnamePrefix: qa-\n"),
+        ("perf", "resources: [../mid]\nnamespace: perf\n"),
+    ];
+    for (name, text) in overlays {
+        write(&root.join(name).join("kustomization.yaml"), text);
+    }
+    for jobs in [1, 2] {
+        let options = BuildAllOptions {
+            jobs: Some(jobs),
+            ..BuildAllOptions::default()
+        };
+        let results = build_all(&root, &options).expect("walks");
+        assert_eq!(results.len(), overlays.len());
+        // `qa` takes the base twice (an id conflict); the others render.
+        let rendered = results.iter().filter(|r| r.result.is_ok()).count();
+        assert_eq!(rendered, overlays.len() - 1);
+        for overlay in results {
+            let alone = build(root.join(&overlay.path)).map(|s| s.to_yaml());
+            let all = overlay.result.map(|s| s.to_yaml());
+            match (all, alone) {
+                (Ok(all), Ok(one)) => assert_eq!(all, one, "{}", overlay.path),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (all, one) => panic!("{}: {all:?} vs {one:?}", overlay.path),
+            }
+        }
+    }
+}
+
 /// A scratch folder, removed when dropped.
 struct Scratch(std::path::PathBuf);
 
