@@ -21,7 +21,7 @@ use crate::yaml::ParseLimits;
 const TEXT_BUDGET: usize = 256 << 10;
 
 /// Objects kept at most in rendered bases.
-const RENDERED_BUDGET: usize = 8192;
+const RENDERED_BUDGET: usize = 512;
 
 /// Files parsed, shared by the overlays (and threads) of one run: the text
 /// each was parsed from, and what it parsed to; and, when asked for,

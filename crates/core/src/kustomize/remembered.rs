@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::source::{EntryKind, ListedEntry, Source};
 
 /// File bytes remembered at most.
-const READ_BUDGET: usize = 2 << 20;
+const READ_BUDGET: usize = 1 << 20;
 
 /// Look-up answers remembered at most, per kind of question (a path and
 /// an answer, a hundred bytes or so each).
