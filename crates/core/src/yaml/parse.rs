@@ -200,12 +200,16 @@ fn skim_string_lists(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
         location: Location::default(),
         message: String::new(),
     };
-    let mut lists = vec![Vec::new(); fields.len()];
+    // Each key naming an asked-for field, in the order of its first
+    // appearance, with the items of its last value: the full parse keeps a
+    // repeated key at its first place with its last value, then reads the
+    // fields whatever their case in that order, the last one winning.
+    let mut matched: Vec<(String, usize, Vec<String>)> = Vec::new();
     let mut depth = 0usize;
     let mut first_done = false;
     let mut expects_key = false;
-    // The asked-for field whose value comes next, and the one whose
-    // sequence is being read.
+    // The matched key whose value comes next, and the one whose sequence
+    // is being read.
     let mut pending: Option<usize> = None;
     let mut reading: Option<usize> = None;
     super::fast::read(text, &mut |event, _| {
@@ -237,6 +241,11 @@ fn skim_string_lists(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
                 }
             }
             Event::Scalar(value, style, _, tag) => {
+                // An escape can spell a character kustomize cannot print,
+                // anywhere in the text: the full parse refuses it.
+                if style == ScalarStyle::DoubleQuoted && unprintable_character(&value).is_some() {
+                    return Err(give_up());
+                }
                 if first_done {
                     return Ok(());
                 }
@@ -248,10 +257,21 @@ fn skim_string_lists(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
                         if style == ScalarStyle::Plain && value == "<<" {
                             return Err(give_up());
                         }
-                        pending = fields.iter().position(|f| f.eq_ignore_ascii_case(&value));
-                        if let Some(i) = pending {
-                            lists[i].clear();
-                        }
+                        pending = fields
+                            .iter()
+                            .position(|f| f.eq_ignore_ascii_case(&value))
+                            .map(|field| {
+                                match matched.iter().position(|(key, ..)| *key == value) {
+                                    Some(at) => {
+                                        matched[at].2.clear();
+                                        at
+                                    }
+                                    None => {
+                                        matched.push((value.into_owned(), field, Vec::new()));
+                                        matched.len() - 1
+                                    }
+                                }
+                            });
                         expects_key = false;
                     }
                     1 => {
@@ -259,10 +279,10 @@ fn skim_string_lists(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
                         expects_key = true;
                     }
                     2 => {
-                        if let Some(i) = reading {
+                        if let Some(at) = reading {
                             match scalar_value(value, style, tag.as_deref(), Schema::Kustomization)
                             {
-                                Ok(Value::String(s)) => lists[i].push(s),
+                                Ok(Value::String(s)) => matched[at].2.push(s),
                                 Ok(_) => {}
                                 Err(_) => return Err(give_up()),
                             }
@@ -276,6 +296,10 @@ fn skim_string_lists(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
         }
         Ok(())
     })?;
+    let mut lists = vec![Vec::new(); fields.len()];
+    for (_, field, items) in matched {
+        lists[field] = items;
+    }
     Some(lists)
 }
 
@@ -483,8 +507,8 @@ pub(super) struct Builder<'l> {
     root: Option<Value>,
     /// The current document's [`Document::empty_nulls`].
     empty_nulls: Vec<Vec<PathStep>>,
-    /// The text is printable ASCII: no scalar needs looking at for
-    /// characters kustomize cannot print.
+    /// The text is printable ASCII: only double-quoted scalars (escapes)
+    /// need looking at for characters kustomize cannot print.
     printable_ascii: bool,
 }
 
@@ -566,10 +590,10 @@ impl<'l> Builder<'l> {
         }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                if let Some(c) = (!self.printable_ascii)
-                    .then(|| unprintable_character(&text))
-                    .flatten()
-                {
+                // Printable ASCII text holds none, except through the
+                // escapes of a double-quoted scalar (`"\u0080"`).
+                let raw_ascii = self.printable_ascii && style != ScalarStyle::DoubleQuoted;
+                if let Some(c) = (!raw_ascii).then(|| unprintable_character(&text)).flatten() {
                     return Err(self.error_at(
                         line,
                         format!(
@@ -1046,6 +1070,10 @@ mod tests {
             "resources: []\n",
             "resources: [a, b]\n",
             "resources:\n- a\n---\nresources:\n- b\n",
+            // Repeated names in several cases: the full parse's order.
+            "resources: [../a]\nResources: [../b]\nresources: [../c]\n",
+            "Bases: [../x]\nbases: [../b]\nBases: [../y]\n",
+            "resources: [a]\nRESOURCES: [b]\nResources: [c]\nRESOURCES: [d]\n",
         ];
         for text in skimmed {
             assert!(skim_agrees(text), "not skimmed: {text}");
@@ -1057,9 +1085,18 @@ mod tests {
             "resources:\n- &x a\n- *x\n",
             "resources:\n\t- a\n",
             "---\n---\nresources:\n- a\n",
+            // An escape the full parse refuses, wherever it is.
+            "resources:\n- \"a\\u0080b\"\n",
+            "namePrefix: \"\\uFFFE\"\nresources:\n- a\n",
         ] {
             assert!(!skim_agrees(text), "skimmed: {text}");
-            assert!(kustomization_string_lists(text, &USED).is_ok() || text.contains('\t'));
+            // Refused by the full parse: a tab, and the escapes.
+            let refused = text.contains('\t') || text.contains("\\u");
+            assert_eq!(
+                kustomization_string_lists(text, &USED).is_ok(),
+                !refused,
+                "{text}"
+            );
         }
         assert_eq!(
             kustomization_string_lists("bases: [a, b]\n", &USED).ok(),
@@ -1092,6 +1129,15 @@ mod tests {
         }
         assert!(files > 300, "{files} kustomizations");
         assert!(skimmed * 2 > files, "only {skimmed} of {files} skimmed");
+    }
+
+    #[test]
+    fn an_escape_kustomize_cannot_print_is_refused_in_ascii_text() {
+        for text in ["k: \"a\\u0080b\"\n", "\"\\u007F\": v\n", "k: \"\\uFFFE\"\n"] {
+            let err = parse_documents(text).expect_err(text);
+            assert!(err.to_string().contains("cannot print"), "{err}");
+        }
+        assert!(parse_documents("k: \"a\\u00e9b\"\n").is_ok());
     }
 
     #[test]
