@@ -20,15 +20,32 @@ use crate::yaml::ParseLimits;
 /// several times as much).
 const TEXT_BUDGET: usize = 256 << 10;
 
-/// Objects kept at most in rendered bases.
-const RENDERED_BUDGET: usize = 512;
+/// Memory kept at most for rendered bases, as [`approximate_bytes`]
+/// counts it; a larger base is not kept.
+const RENDERED_BUDGET: usize = 4 << 20;
+
+/// About how much memory a value takes: its text, and a few words for each
+/// node.
+fn approximate_bytes(value: &crate::yaml::Value) -> usize {
+    use crate::yaml::Value;
+    64 + match value {
+        Value::String(s) => s.len(),
+        Value::Seq(items) => items.iter().map(approximate_bytes).sum(),
+        Value::Map(map) => map
+            .iter()
+            .map(|(k, v)| k.len() + approximate_bytes(v))
+            .sum(),
+        _ => 0,
+    }
+}
 
 /// Files parsed, shared by the overlays (and threads) of one run: the text
 /// each was parsed from, and what it parsed to; and, when asked for,
 /// rendered bases.
 pub(crate) struct ParsedFiles {
     kept: Mutex<Bounded<(String, Parsed)>>,
-    /// Bases rendered, by folder; `None` when renders are not shared.
+    /// Bases rendered, by folder, within [`RENDERED_BUDGET`]; `None` when
+    /// renders are not shared.
     renders: Option<Mutex<Bounded<Arc<RenderedBase>>>>,
 }
 
@@ -87,7 +104,7 @@ impl ParsedFiles {
     /// Keeps the base rendered from `dir`.
     pub(crate) fn keep_rendered(&self, dir: &str, base: RenderedBase) {
         if let Some(renders) = &self.renders {
-            let size = base.set.len().max(1);
+            let size = base.set.iter().map(|r| approximate_bytes(r.value())).sum();
             renders
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -183,6 +200,29 @@ mod tests {
         // Objects kept under a path are not taken for its kustomization.
         assert!(parsed.objects("k/cm.yaml", CM).is_ok());
         assert!(parsed.kustomization("k/cm.yaml", CM).is_err());
+    }
+
+    #[test]
+    fn rendered_bases_are_kept_by_their_size_in_memory() {
+        let parsed = ParsedFiles::sharing_renders();
+        let base = |text: &str| RenderedBase {
+            set: ManifestSet::from_yaml(text, "base.yaml").expect("parses"),
+            config: std::borrow::Cow::Borrowed(super::super::fieldspec::empty_config()),
+            vars: Default::default(),
+            reads_unknown_kinds: false,
+        };
+        parsed.keep_rendered("small", base(CM));
+        assert!(parsed.rendered("small").is_some());
+        // One object larger than the whole budget: not kept (counting
+        // objects let a few huge ones hold gigabytes).
+        let huge = format!("{CM}  big: \"{}\"\n", "x".repeat(RENDERED_BUDGET));
+        parsed.keep_rendered("huge", base(&huge));
+        assert!(parsed.rendered("huge").is_none());
+        assert!(parsed.rendered("small").is_some());
+        // Not sharing renders: nothing kept.
+        let plain = ParsedFiles::default();
+        plain.keep_rendered("small", base(CM));
+        assert!(plain.rendered("small").is_none());
     }
 
     #[test]
