@@ -22,7 +22,7 @@ const TEXT_BUDGET: usize = 256 << 10;
 
 /// Memory kept at most for rendered bases, as [`approximate_bytes`]
 /// counts it; a larger base is not kept.
-const RENDERED_BUDGET: usize = 4 << 20;
+const RENDERED_BUDGET: usize = 1 << 20;
 
 /// About how much memory a value takes: its text, and a few words for each
 /// node.
