@@ -218,8 +218,10 @@ pub(crate) fn build_source_noting(
     build_source_sharing(source, dir, options, None)
 }
 
-/// [`build_source_noting`], copying resource files that `parsed` holds
-/// instead of parsing them again (and keeping those it parses there).
+/// [`build_source_noting`], copying what `parsed` holds — parsed resource
+/// files and kustomizations, and rendered bases when it shares renders —
+/// instead of parsing or rendering it again (and keeping there what it
+/// parses and renders).
 pub(crate) fn build_source_sharing(
     source: &dyn Source,
     dir: &str,
@@ -350,7 +352,7 @@ impl SourceHandle<'_> {
 
 struct Renderer<'s> {
     source: SourceHandle<'s>,
-    /// Resource files already parsed in this run (render-all), if shared.
+    /// Files parsed (and bases rendered) earlier in this run, if shared.
     parsed: Option<&'s ParsedFiles>,
     /// Whether remote resources may be fetched.
     remote: RemoteAccess,
