@@ -497,29 +497,20 @@ fn build_all_impl(
     options: Option<BuildAllOptions>,
 ) -> std::result::Result<Vec<OverlayResult>, trueup_core::Error> {
     let o = options.unwrap_or_default();
-    let (jobs, restrictor, shard, remote, changed_since, render_cache) = (
-        o.jobs,
-        o.load_restrictor,
-        o.shard,
-        o.remote,
-        o.changed_since,
-        o.render_cache,
-    );
-    let options = trueup_core::BuildAllOptions {
-        jobs: jobs.map(|j| j as usize),
+    let core = trueup_core::BuildAllOptions {
+        jobs: o.jobs.map(|j| j as usize),
         overlays: None,
-        build: core_build_options(restrictor.as_deref(), remote)?,
+        build: core_build_options(o.load_restrictor.as_deref(), o.remote)?,
         progress: None,
-        shard: shard.as_deref().map(str::parse).transpose()?,
-        changed_since,
-        cache: render_cache.map(trueup_core::kustomize::RenderCache::new),
+        shard: o.shard.as_deref().map(str::parse).transpose()?,
+        changed_since: o.changed_since,
+        cache: o.render_cache.map(trueup_core::kustomize::RenderCache::new),
     };
-    let repo = o.repo.map(std::path::PathBuf::from);
     Ok(trueup_core::git::build_all_path(
         std::path::Path::new(root),
         o.rev.as_deref(),
-        repo.as_deref(),
-        &options,
+        o.repo.as_deref().map(std::path::Path::new),
+        &core,
     )?
     .into_iter()
     .map(|overlay| OverlayResult {
