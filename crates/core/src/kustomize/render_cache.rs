@@ -86,9 +86,14 @@ impl From<EntryKind> for Kind {
 /// SHA-256 of the bytes; `None` when it cannot be read.
 fn content_key(source: &dyn Source, path: &str) -> Option<String> {
     match source.content_id(path) {
-        Some(id) => Some(format!("git-blob:{id}")),
+        Some(id) => Some(id_key(&id)),
         None => source.read(path).ok().map(|b| hex(&b)),
     }
+}
+
+/// How a content id is recorded: apart from any SHA-256.
+fn id_key(id: &str) -> String {
+    format!("git-blob:{id}")
 }
 
 /// The SHA-256 of `bytes`, in hexadecimal.
@@ -239,11 +244,14 @@ impl Source for Recording<'_> {
     }
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         let bytes = self.inner.read(path);
-        let sum = match (&bytes, self.inner.content_id(path)) {
-            (Ok(_), Some(id)) => Some(format!("git-blob:{id}")),
-            (Ok(b), None) => Some(hex(b)),
-            (Err(_), _) => None,
-        };
+        // As `content_key` records it, from the bytes already read.
+        let sum = bytes
+            .as_ref()
+            .ok()
+            .map(|b| match self.inner.content_id(path) {
+                Some(id) => id_key(&id),
+                None => hex(b),
+            });
         self.log().reads.insert(path.to_owned(), sum);
         bytes
     }
