@@ -435,3 +435,35 @@ fn a_render_failure_does_not_print_a_generator_value() {
     );
     assert!(!text.contains("Sup3rS3cretValue"), "{text}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_configuration_linked_from_outside_the_repository_is_refused() {
+    let dir = std::env::temp_dir().join(format!("trueup-verify-link-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join(".trueup")).expect("folders");
+    std::fs::write(
+        dir.join("outside.yaml"),
+        "kubernetesVersion: \"secret-ish\"\n",
+    )
+    .expect("writes");
+    std::os::unix::fs::symlink(dir.join("outside.yaml"), repo.join(".trueup/verify.yaml"))
+        .expect("links");
+    let err = verify(&repo, &VerifyOptions::default()).expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains(".trueup/verify.yaml") && text.contains("outside"),
+        "{text}"
+    );
+    assert!(!text.contains("secret-ish"), "{text}");
+    // A link inside the repository is the repository's file.
+    std::fs::remove_file(repo.join(".trueup/verify.yaml")).expect("removes");
+    std::fs::write(repo.join("verify.yaml"), "environments: []\n").expect("writes");
+    std::os::unix::fs::symlink("../verify.yaml", repo.join(".trueup/verify.yaml")).expect("links");
+    assert!(verify(&repo, &VerifyOptions::default()).is_ok());
+    // A configuration named on the command line must be a regular file.
+    let err = trueup_core::guard::VerifyConfig::load("/dev/null/nothing").expect_err("no file");
+    assert!(err.to_string().contains("/dev/null/nothing"), "{err}");
+    std::fs::remove_dir_all(&dir).expect("cleans up");
+}

@@ -169,7 +169,12 @@ impl VerifyConfig {
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<VerifyConfig, Error> {
         let path = path.as_ref();
         let shown = path.to_string_lossy();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(shown.as_ref(), e))?;
+        // A regular file within the size limit, as every file trueup reads.
+        let bytes = crate::source::read_regular_file(path, &shown)?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::Verify {
+            file: shown.to_string(),
+            message: "not valid UTF-8".into(),
+        })?;
         VerifyConfig::from_yaml(&text, &shown)
     }
 

@@ -298,6 +298,15 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
         Some(config) => config.clone(),
         None => match source.entry(DEFAULT_CONFIG_PATH) {
             Some(EntryKind::File) => {
+                // The repository's own file: not one a link leads to
+                // outside it (its values may end up in messages).
+                let real = source.real_path(DEFAULT_CONFIG_PATH)?;
+                if !crate::source::is_within(&real, &source.real_path("")?) {
+                    return Err(Error::Verify {
+                        file: DEFAULT_CONFIG_PATH.into(),
+                        message: "a symbolic link to a file outside the repository; refused".into(),
+                    });
+                }
                 let bytes = source.read(DEFAULT_CONFIG_PATH)?;
                 let text = String::from_utf8(bytes).map_err(|_| Error::Verify {
                     file: DEFAULT_CONFIG_PATH.into(),
