@@ -333,10 +333,12 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
     let texts = Files::new(source);
+    // One pool of threads for the three stages.
+    let pool = crate::parallel::pool(jobs);
 
     // Every overlay rendered, files shared by overlays parsed once.
     let parsed = kustomize::ParsedFiles::default();
-    let rendered = crate::parallel::map(jobs.min(overlays.len().max(1)), &overlays, |overlay| {
+    let rendered = crate::parallel::map_in(pool.as_ref(), &overlays, |overlay| {
         kustomize::build_source_sharing(source, overlay, &options.build, Some(&parsed))
     });
     let mut findings = Vec::new();
@@ -362,35 +364,31 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
     // Each object checked on its own; custom resources against the
     // CustomResourceDefinitions any overlay renders.
     let crds = schema::crds_of(sets.iter().map(|(_, set, _)| set));
-    let checked = crate::parallel::map(
-        jobs.min(sets.len().max(1)),
-        &sets,
-        |(overlay, set, notes)| {
-            let environment = config.environment_of(overlay);
-            let mut found = Vec::new();
-            for resource in set {
-                let place = Place::of(resource, &texts);
-                images::check_images(resource, &place, environment, notes, &texts, &mut found);
-                secret_value(resource, &place, &mut found);
-                names::check(resource, &place, &mut found);
-                let namespaced = schemas.namespaced(resource.id(), &crds);
-                isolation_in_environment(resource, &place, environment, namespaced, &mut found);
-                schemas.check(resource, &place, &crds, &mut found);
-            }
-            images::unused_overrides(notes, environment, &texts, &mut found);
-            for finding in &mut found {
-                finding.overlays.push((*overlay).to_owned());
-            }
-            found
-        },
-    );
+    let checked = crate::parallel::map_in(pool.as_ref(), &sets, |(overlay, set, notes)| {
+        let environment = config.environment_of(overlay);
+        let mut found = Vec::new();
+        for resource in set {
+            let place = Place::of(resource, &texts);
+            images::check_images(resource, &place, environment, notes, &texts, &mut found);
+            secret_value(resource, &place, &mut found);
+            names::check(resource, &place, &mut found);
+            let namespaced = schemas.namespaced(resource.id(), &crds);
+            isolation_in_environment(resource, &place, environment, namespaced, &mut found);
+            schemas.check(resource, &place, &crds, &mut found);
+        }
+        images::unused_overrides(notes, environment, &texts, &mut found);
+        for finding in &mut found {
+            finding.overlays.push((*overlay).to_owned());
+        }
+        found
+    });
     findings.extend(checked.into_iter().flatten());
     let sets: Vec<(&str, ManifestSet)> = sets.into_iter().map(|(o, set, _)| (o, set)).collect();
     across_overlays(&sets, &config, &texts, &schemas, &crds, &mut findings);
     drop(sets);
 
     // Every file of the repository scanned for secrets.
-    let scanned = crate::parallel::map(jobs.min(files.len().max(1)), &files, |file| {
+    let scanned = crate::parallel::map_in(pool.as_ref(), &files, |file| {
         let Ok(bytes) = source.read(file) else {
             return Vec::new();
         };
@@ -423,9 +421,9 @@ fn repository_files(source: &dyn Source) -> Result<Vec<String>, Error> {
     let mut files = Vec::new();
     let mut pending = vec![String::new()];
     while let Some(dir) = pending.pop() {
-        for name in source.list(&dir)? {
+        for (name, kind) in source.list_entries(&dir)? {
             let path = source::normalize_join(&dir, &name);
-            match source.entry_no_follow(&path) {
+            match kind {
                 Some((EntryKind::Dir, false)) if name != ".git" && name != "node_modules" => {
                     pending.push(path)
                 }

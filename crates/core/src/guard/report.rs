@@ -48,13 +48,6 @@ pub(super) fn text(report: &VerifyReport) -> String {
     out
 }
 
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
 pub(super) fn sarif(report: &VerifyReport) -> String {
     let rules: Vec<Json> = RULES
         .iter()
@@ -65,7 +58,7 @@ pub(super) fn sarif(report: &VerifyReport) -> String {
                 "shortDescription": {"text": rule.summary},
                 "fullDescription": {"text": rule.summary},
                 "help": {"text": format!("trueup verify rule {}: {}", rule.id, rule.summary)},
-                "defaultConfiguration": {"level": level(rule.severity)},
+                "defaultConfiguration": {"level": rule.severity.as_str()},
                 "properties": {"tags": ["gitops", "kubernetes"]},
             })
         })
@@ -84,7 +77,7 @@ pub(super) fn sarif(report: &VerifyReport) -> String {
             let mut result = json!({
                 "ruleId": f.rule,
                 "ruleIndex": rule_index,
-                "level": level(f.severity),
+                "level": f.severity.as_str(),
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
