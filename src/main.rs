@@ -760,7 +760,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// The build options of `--load-restrictor` and `--no-remote`.
 /// How overlays are rendered: the flags `build` and `verify` share.
 #[derive(clap::Args)]
 struct RenderFlags {

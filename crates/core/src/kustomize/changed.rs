@@ -17,6 +17,7 @@ pub(crate) fn render_recording(
     source: &dyn Source,
     dir: &str,
     options: &super::BuildOptions,
+    parsed: &super::ParsedFiles,
 ) -> (
     Result<crate::resource::ManifestSet, Error>,
     BTreeSet<String>,
@@ -29,7 +30,8 @@ pub(crate) fn render_recording(
             .insert(path.to_owned());
         inner.read(path)
     });
-    let result = super::build_source_opts(&recording, dir, options);
+    let result =
+        super::build_source_sharing(&recording, dir, options, Some(parsed)).map(|(set, _)| set);
     let reads = std::mem::take(&mut *reads.lock().unwrap_or_else(|e| e.into_inner()));
     (result, reads)
 }

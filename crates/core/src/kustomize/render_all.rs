@@ -311,13 +311,20 @@ fn render_selected(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, overlays.len().max(1));
     let done = AtomicUsize::new(0);
-    // Files shared by overlays (their bases) parsed once.
-    let parsed = super::parsed_files::ParsedFiles::sharing_renders();
+    // Files shared by overlays (their bases) parsed once; bases rendered
+    // once too, unless every read must be seen (a render cache or
+    // changed-since records them).
+    let parsed = if options.cache.is_some() || baseline.is_some() {
+        super::ParsedFiles::default()
+    } else {
+        super::ParsedFiles::sharing_renders()
+    };
     let render = |dir: &String| {
         let outcome = match baseline {
             // Which files the overlay reads, to tell whether any changed.
             Some(baseline) => {
-                let (result, reads) = super::changed::render_recording(source, dir, &options.build);
+                let (result, reads) =
+                    super::changed::render_recording(source, dir, &options.build, &parsed);
                 // One whose render fails before reading anything is kept,
                 // so that the failure is seen.
                 let changed = reads.is_empty() || reads.iter().any(|p| baseline.changed(p));
@@ -325,7 +332,7 @@ fn render_selected(
             }
             None => Some(match &options.cache {
                 Some(cache) => {
-                    super::render_cache::build_cached(cache, source, dir, &options.build)
+                    super::render_cache::build_cached(cache, source, dir, &options.build, &parsed)
                 }
                 None => super::build_source_sharing(source, dir, &options.build, Some(&parsed))
                     .map(|(set, _)| set),

@@ -135,7 +135,9 @@ impl RenderCache {
         overlay: &str,
         options: &BuildOptions,
     ) -> Option<ManifestSet> {
-        let text = std::fs::read(self.entry_path(overlay, options)).ok()?;
+        // Read as every file is: a regular file within the size limit.
+        let path = self.entry_path(overlay, options);
+        let text = crate::source::read_regular_file(&path, &path.to_string_lossy()).ok()?;
         let entry: Entry = serde_json::from_slice(&text).ok()?;
         if entry.format != FORMAT || !entry.still_holds(source) {
             return None;
@@ -161,7 +163,9 @@ impl RenderCache {
             std::process::id(),
             std::thread::current().id()
         ));
-        if std::fs::write(&temporary, json).is_ok() && std::fs::rename(&temporary, &path).is_err() {
+        // A write that failed half-way (a full disk) leaves no file behind.
+        if std::fs::write(&temporary, json).is_err() || std::fs::rename(&temporary, &path).is_err()
+        {
             let _ = std::fs::remove_file(&temporary);
         }
     }
@@ -301,6 +305,7 @@ pub(crate) fn build_cached(
     source: &dyn Source,
     dir: &str,
     options: &BuildOptions,
+    parsed: &super::ParsedFiles,
 ) -> Result<ManifestSet, Error> {
     if let Some(set) = cache.lookup(source, dir, options) {
         return Ok(set);
@@ -310,7 +315,7 @@ pub(crate) fn build_cached(
         entry: Mutex::new(Entry::default()),
     };
     let (set, notes): (ManifestSet, BuildNotes) =
-        super::build_source_noting(&recording, dir, options)?;
+        super::build_source_sharing(&recording, dir, options, Some(parsed))?;
     if !notes.remote {
         let entry = recording
             .entry
@@ -364,7 +369,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("trueup-ids-{}", std::process::id()));
         let cache = RenderCache::new(&dir);
         let options = BuildOptions::default();
-        let rendered = build_cached(&cache, &source, "app", &options).expect("renders");
+        let parsed = super::super::ParsedFiles::default();
+        let rendered = build_cached(&cache, &source, "app", &options, &parsed).expect("renders");
         assert!(source.reads.load(Ordering::Relaxed) >= 2);
         source.reads.store(0, Ordering::Relaxed);
         let kept = cache.lookup(&source, "app", &options).expect("a hit");
