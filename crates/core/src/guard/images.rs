@@ -1,6 +1,6 @@
 //! `mutable-image` and `unused-image-override`.
 
-use super::spans::{PathPart, Position};
+use super::spans::{PathPart, Position, Step};
 use super::{Environment, Files, Finding, Place, Severity};
 use crate::kustomize::{BuildNotes, ImageEntryUse, split_image};
 use crate::resource::Resource;
@@ -8,13 +8,6 @@ use crate::yaml::Value;
 
 /// The container lists whose `image` kustomize and the API server read.
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
-
-/// One step of a path into a rendered object.
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
 
 /// Every container image of `value`, with its path.
 fn container_images(value: &Value, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, String)>) {
@@ -83,13 +76,7 @@ pub(crate) fn check_images(
             }
             _ => continue,
         };
-        let parts: Vec<PathPart<'_>> = path
-            .iter()
-            .map(|s| match s {
-                Step::Key(k) => PathPart::Key(k),
-                Step::Index(i) => PathPart::Index(*i),
-            })
-            .collect();
+        let parts: Vec<PathPart<'_>> = path.iter().map(PathPart::from).collect();
         let mut finding = if place.written_text(&parts).as_deref() == Some(image.as_str()) {
             place.finding(
                 "mutable-image",

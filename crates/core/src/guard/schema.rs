@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use super::spans::PathPart;
+use super::spans::{PathPart, Step};
 use super::{Finding, Place, Severity};
 use crate::error::Error;
 use crate::resource::{ManifestSet, Resource};
@@ -304,13 +304,7 @@ impl Schemas {
                 .iter()
                 .map(|p| format!("/{}", pointer_part(p)))
                 .collect();
-            let parts: Vec<PathPart<'_>> = path
-                .iter()
-                .map(|p| match p {
-                    Step::Key(k) => PathPart::Key(k),
-                    Step::Index(i) => PathPart::Index(*i),
-                })
-                .collect();
+            let parts: Vec<PathPart<'_>> = path.iter().map(PathPart::from).collect();
             let at = place.locate(&parts);
             findings.push(place.finding(
                 "schema",
@@ -327,12 +321,6 @@ fn pointer_part(step: &Step) -> String {
         Step::Key(k) => k.replace('~', "~0").replace('/', "~1"),
         Step::Index(i) => i.to_string(),
     }
-}
-
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
 }
 
 fn type_name(value: &Value) -> &'static str {

@@ -110,6 +110,24 @@ pub(crate) enum PathPart<'a> {
     Index(usize),
 }
 
+/// An owned step of a path into a rendered object, kept while walking it.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+impl<'a> From<&'a Step> for PathPart<'a> {
+    fn from(step: &'a Step) -> Self {
+        match step {
+            Step::Key(k) => PathPart::Key(k),
+            Step::Index(i) => PathPart::Index(*i),
+        }
+    }
+}
+
 /// The documents of `text`, or `None` when it is not YAML this reader
 /// understands (the caller then treats it as plain text).
 pub(crate) fn read(text: &str) -> Option<Vec<Node>> {
