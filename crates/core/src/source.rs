@@ -202,6 +202,13 @@ pub struct DirSource {
 }
 
 impl DirSource {
+    /// The entries of the folder at `path`; errors name it.
+    fn read_dir(&self, path: &str) -> Result<Vec<std::fs::DirEntry>, Error> {
+        std::fs::read_dir(self.full(path))
+            .and_then(|entries| entries.collect())
+            .map_err(|e| Error::io(display(path), e))
+    }
+
     /// A source rooted at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         DirSource { root: root.into() }
@@ -278,11 +285,8 @@ impl Source for DirSource {
     }
 
     fn list(&self, path: &str) -> Result<Vec<String>, Error> {
-        let entries =
-            std::fs::read_dir(self.full(path)).map_err(|e| Error::io(display(path), e))?;
         let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(display(path), e))?;
+        for entry in self.read_dir(path)? {
             names.push(entry.file_name().to_string_lossy().into_owned());
         }
         names.sort();
@@ -291,11 +295,8 @@ impl Source for DirSource {
 
     /// The types come with the listing; only links are looked at again.
     fn list_entries(&self, path: &str) -> Result<Vec<ListedEntry>, Error> {
-        let entries =
-            std::fs::read_dir(self.full(path)).map_err(|e| Error::io(display(path), e))?;
         let mut listed = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(display(path), e))?;
+        for entry in self.read_dir(path)? {
             let name = entry.file_name().to_string_lossy().into_owned();
             let kind = match entry.file_type() {
                 Ok(t) if t.is_symlink() => self
