@@ -383,7 +383,6 @@ pub fn verify_source(source: &dyn Source, options: &VerifyOptions) -> Result<Ver
         found
     });
     findings.extend(checked.into_iter().flatten());
-    let sets: Vec<(&str, ManifestSet)> = sets.into_iter().map(|(o, set, _)| (o, set)).collect();
     across_overlays(&sets, &config, &texts, &schemas, &crds, &mut findings);
     drop(sets);
 
@@ -663,7 +662,7 @@ fn isolation_in_environment(
 /// are not compared (nothing says which cluster they deploy to); the
 /// environments without a `cluster` share one.
 fn across_overlays(
-    sets: &[(&str, ManifestSet)],
+    sets: &[(&str, ManifestSet, kustomize::BuildNotes)],
     config: &VerifyConfig,
     files: &Files<'_>,
     schemas: &schema::Schemas,
@@ -674,7 +673,7 @@ fn across_overlays(
     let mut owners: HashMap<(String, String, String, String, String), &str> = HashMap::new();
     // (cluster, namespace) -> (environment, overlay).
     let mut namespaces: BTreeMap<(String, String), (String, &str)> = BTreeMap::new();
-    for (overlay, set) in sets {
+    for (overlay, set, _) in sets {
         let Some(env) = config.environment_of(overlay) else {
             continue;
         };
