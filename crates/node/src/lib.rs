@@ -506,18 +506,21 @@ fn build_all_impl(
         changed_since: o.changed_since,
         cache: o.render_cache.map(trueup_core::kustomize::RenderCache::new),
     };
-    Ok(trueup_core::git::build_all_path(
+    // Each result converted as it comes: one list in memory, not two.
+    let mut results = Vec::new();
+    trueup_core::git::build_all_path_each(
         std::path::Path::new(root),
         o.rev.as_deref(),
         o.repo.as_deref().map(std::path::Path::new),
         &core,
-    )?
-    .into_iter()
-    .map(|overlay| OverlayResult {
-        path: overlay.path,
-        result: overlay.result.map_err(|e| TrueupError::from(&e)),
-    })
-    .collect())
+        &mut |overlay| {
+            results.push(OverlayResult {
+                path: overlay.path,
+                result: overlay.result.map_err(|e| TrueupError::from(&e)),
+            })
+        },
+    )?;
+    Ok(results)
 }
 
 /// Renders every overlay under `root` in parallel (folders with a
