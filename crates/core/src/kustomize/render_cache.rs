@@ -87,7 +87,7 @@ impl From<EntryKind> for Kind {
 fn content_key(source: &dyn Source, path: &str) -> Option<String> {
     match source.content_id(path) {
         Some(id) => Some(id_key(&id)),
-        None => source.read(path).ok().map(|b| hex(&b)),
+        None => source.read(path).ok().map(|b| sha256_hex(&b)),
     }
 }
 
@@ -97,12 +97,12 @@ fn id_key(id: &str) -> String {
 }
 
 /// The SHA-256 of `bytes`, in hexadecimal.
-fn hex(bytes: &[u8]) -> String {
+fn sha256_hex(bytes: &[u8]) -> String {
     super::remote::hex(&sha2::Sha256::digest(bytes))
 }
 
 fn list_hash(names: &[String]) -> String {
-    hex(names.join("\0").as_bytes())
+    sha256_hex(names.join("\0").as_bytes())
 }
 
 impl RenderCache {
@@ -125,7 +125,7 @@ impl RenderCache {
             overlay
         );
         self.dir
-            .join(format!("{}.json", &hex(key.as_bytes())[..32]))
+            .join(format!("{}.json", &sha256_hex(key.as_bytes())[..32]))
     }
 
     /// The overlay's output, if an entry says so and every input is as it was.
@@ -254,7 +254,7 @@ impl Source for Recording<'_> {
             .ok()
             .map(|b| match self.inner.content_id(path) {
                 Some(id) => id_key(&id),
-                None => hex(b),
+                None => sha256_hex(b),
             });
         self.log().reads.insert(path.to_owned(), sum);
         bytes
@@ -350,7 +350,7 @@ mod tests {
             self.files.list(path)
         }
         fn content_id(&self, path: &str) -> Option<String> {
-            self.files.read(path).ok().map(|b| hex(&b))
+            self.files.read(path).ok().map(|b| sha256_hex(&b))
         }
     }
 
