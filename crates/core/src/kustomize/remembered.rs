@@ -5,9 +5,12 @@
 //! kustomization the renders read next. Here each file is read from the
 //! source once (while it is among the latest read, within [`READ_BUDGET`]
 //! bytes) and each look-up made once (up to [`MAX_ANSWERS`] remembered at
-//! a time), so a run costs far fewer system calls. A run takes the files as they are when it first looks at them;
-//! failures are not remembered (they are asked again, and reported by each
-//! overlay).
+//! a time), so a run costs far fewer system calls. Finding the overlays
+//! lists every folder with the kind of each entry; the renders' look-ups of
+//! names in those folders (is there a `kustomization.yml`? is this file a
+//! link?) are answered from the listings. A run takes the files as they are
+//! when it first looks at them; failures are not remembered (they are asked
+//! again, and reported by each overlay).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,6 +25,9 @@ const READ_BUDGET: usize = 1 << 20;
 /// an answer, a hundred bytes or so each).
 const MAX_ANSWERS: usize = 1 << 12;
 
+/// Folder listings remembered at most, in bytes (estimated).
+const LISTING_BUDGET: usize = 1 << 20;
+
 /// `inner`, its answers remembered for the run.
 pub(crate) struct Remembered<'s> {
     inner: &'s dyn Source,
@@ -30,6 +36,9 @@ pub(crate) struct Remembered<'s> {
     entries_no_follow: Answers<Option<(EntryKind, bool)>>,
     lists: Answers<Arc<Vec<String>>>,
     folder_ids: Answers<String>,
+    /// Listings with kinds, by folder: they answer look-ups of the names in
+    /// them (finding overlays lists every folder the renders look in).
+    listings: Mutex<Bounded<Arc<Vec<ListedEntry>>>>,
 }
 
 /// Answers to one kind of question, by path.
@@ -66,6 +75,36 @@ impl<'s> Remembered<'s> {
             entries_no_follow: Answers::new(),
             lists: Answers::new(),
             folder_ids: Answers::new(),
+            listings: Mutex::new(Bounded::new(LISTING_BUDGET)),
+        }
+    }
+
+    /// What the remembered listing of `path`'s folder says of it: `Some`
+    /// of its entry (`None` inside when the name is not there), or `None`
+    /// when no listing can tell. A name that is missing but matches a
+    /// listed one ignoring case is asked of the source: on a file system
+    /// that ignores case, the look-up finds it.
+    #[allow(clippy::option_option)] // "cannot tell" and "not there" differ
+    fn listed(&self, path: &str) -> Option<Option<(EntryKind, bool)>> {
+        let (folder, name) = match path.rsplit_once('/') {
+            Some((folder, name)) => (folder, name),
+            None if path.is_empty() => return None,
+            None => ("", path),
+        };
+        if name.is_empty() || name == "." || name == ".." {
+            return None;
+        }
+        let listing = lock(&self.listings).get(folder).cloned()?;
+        match listing.binary_search_by(|(listed, _)| listed.as_str().cmp(name)) {
+            // A kind the listing could not tell (a dangling link) is asked.
+            Ok(at) => listing[at].1.map(Some),
+            Err(_) => {
+                let unsure = !name.is_ascii()
+                    || listing.iter().any(|(listed, _)| {
+                        listed.eq_ignore_ascii_case(name) || listed.contains('\u{FFFD}')
+                    });
+                (!unsure).then_some(None)
+            }
         }
     }
 }
@@ -82,6 +121,9 @@ fn always<T>(answer: Result<T, Never>) -> T {
 
 impl Source for Remembered<'_> {
     fn entry(&self, path: &str) -> Option<EntryKind> {
+        if let Some(listed) = self.listed(path) {
+            return listed.map(|(kind, _)| kind);
+        }
         always(self.entries.get(path, || Ok(self.inner.entry(path))))
     }
 
@@ -102,8 +144,20 @@ impl Source for Remembered<'_> {
     }
 
     fn list_entries(&self, path: &str) -> Result<Vec<ListedEntry>, Error> {
-        // A walk lists each folder once: nothing to remember.
-        self.inner.list_entries(path)
+        if let Some(listing) = lock(&self.listings).get(path) {
+            return Ok(listing.as_ref().clone());
+        }
+        let mut listing = self.inner.list_entries(path)?;
+        // Sorted by name, as `listed` searches it.
+        listing.sort_by(|a, b| a.0.cmp(&b.0));
+        let size = listing
+            .iter()
+            .map(|(name, _)| name.len() + std::mem::size_of::<ListedEntry>())
+            .sum::<usize>()
+            + path.len();
+        let listing = Arc::new(listing);
+        lock(&self.listings).insert(path, Arc::clone(&listing), size);
+        Ok(Arc::unwrap_or_clone(listing))
     }
 
     fn real_path(&self, path: &str) -> Result<String, Error> {
@@ -111,10 +165,16 @@ impl Source for Remembered<'_> {
     }
 
     fn is_symlink(&self, path: &str) -> bool {
-        self.inner.is_symlink(path)
+        match self.listed(path) {
+            Some(listed) => listed.is_some_and(|(_, link)| link),
+            None => self.inner.is_symlink(path),
+        }
     }
 
     fn entry_no_follow(&self, path: &str) -> Option<(EntryKind, bool)> {
+        if let Some(listed) = self.listed(path) {
+            return listed;
+        }
         always(
             self.entries_no_follow
                 .get(path, || Ok(self.inner.entry_no_follow(path))),
@@ -186,6 +246,71 @@ mod tests {
             assert!(remembered.read("gone.yaml").is_err());
         }
         assert_eq!(counted.asked.load(Ordering::Relaxed), 7);
+    }
+
+    /// Once folders are listed, look-ups of names in them are answered from
+    /// the listings, exactly as the disk answers them.
+    #[cfg(unix)]
+    #[test]
+    fn look_ups_answered_from_listings_match_the_disk() {
+        use crate::source::DirSource;
+        let dir = std::env::temp_dir().join(format!("trueup-listed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("app/folder")).expect("folders");
+        std::fs::write(dir.join("app/kustomization.yaml"), "resources: []\n").expect("file");
+        std::fs::write(dir.join("app/Deploy.yaml"), "a: 1\n").expect("file");
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, dir.join("app").join(name)).expect("link");
+        };
+        link("kustomization.yaml", "to-file");
+        link("folder", "to-folder");
+        link("missing", "dangling");
+        let disk = DirSource::new(&dir);
+        let remembered = Remembered::new(&disk);
+        for folder in ["", "app", "app/folder"] {
+            remembered.list_entries(folder).expect("lists");
+        }
+        let paths = [
+            "app",
+            "app/kustomization.yaml",
+            "app/kustomization.yml",
+            "app/Kustomization",
+            "app/folder",
+            "app/to-file",
+            "app/to-folder",
+            "app/dangling",
+            "app/deploy.yaml",
+            "app/Deploy.yaml",
+            "app/folder/none",
+            "app/nowhere/none",
+            "app/to-folder/none",
+        ];
+        for _ in 0..2 {
+            for path in paths {
+                assert_eq!(remembered.entry(path), disk.entry(path), "entry {path}");
+                assert_eq!(
+                    remembered.entry_no_follow(path),
+                    disk.entry_no_follow(path),
+                    "entry_no_follow {path}"
+                );
+                assert_eq!(
+                    remembered.is_symlink(path),
+                    disk.is_symlink(path),
+                    "is_symlink {path}"
+                );
+            }
+        }
+        // Names the listing holds, or lacks without a near match, are
+        // answered without the source; others are not.
+        assert_eq!(
+            remembered.listed("app/kustomization.yaml"),
+            Some(Some((EntryKind::File, false)))
+        );
+        assert_eq!(remembered.listed("app/kustomization.yml"), Some(None));
+        assert_eq!(remembered.listed("app/deploy.yaml"), None, "case differs");
+        assert_eq!(remembered.listed("app/dangling"), None, "kind unknown");
+        assert_eq!(remembered.listed("app/nowhere/none"), None, "not listed");
+        std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 
     #[test]
