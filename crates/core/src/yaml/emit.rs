@@ -33,6 +33,10 @@ pub fn to_yaml(value: &Value) -> String {
 
 /// Appends one document (no `---`), ending with a newline, to `out`.
 pub fn write_yaml(out: &mut Vec<u8>, value: &Value) {
+    emit(out, value, true);
+}
+
+fn emit(out: &mut Vec<u8>, value: &Value, words_fast: bool) {
     let mut e = Emitter {
         out,
         column: 0,
@@ -41,6 +45,7 @@ pub fn write_yaml(out: &mut Vec<u8>, value: &Value) {
         indent: -1,
         indents: Vec::with_capacity(16),
         flow_level: 0,
+        words_fast,
     };
     e.node(value, Context::ROOT);
     // Implicit document end: finish the last line.
@@ -397,11 +402,29 @@ fn is_printable(b: &[u8], i: usize) -> bool {
 /// libyaml's `check_simple_key` for a scalar key: short and on one line.
 fn is_simple_key(key: &str) -> bool {
     let b = key.as_bytes();
-    b.len() <= MAX_SIMPLE_KEY_LENGTH && !(0..b.len()).any(|i| is_break(b, i))
+    // Breaks begin with one of these bytes; most keys hold none of them.
+    b.len() <= MAX_SIMPLE_KEY_LENGTH
+        && (!b.iter().any(|c| matches!(c, b'\r' | b'\n' | 0xC2 | 0xE2))
+            || !(0..b.len()).any(|i| is_break(b, i)))
 }
 
 /// Bytes that never change a scalar's analysis wherever they stand.
 fn is_quiet_byte(b: u8) -> bool {
+    QUIET_BYTES[usize::from(b)]
+}
+
+/// [`is_quiet_byte`] for every byte, looked up in one step.
+static QUIET_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = quiet_byte(b as u8);
+        b += 1;
+    }
+    table
+};
+
+const fn quiet_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
@@ -584,6 +607,9 @@ struct Emitter<'o> {
     indent: isize,
     indents: Vec<isize>,
     flow_level: usize,
+    /// Whether words take the short path in [`Emitter::string`] (off only
+    /// in the test that compares it with the general one).
+    words_fast: bool,
 }
 
 impl Emitter<'_> {
@@ -736,6 +762,27 @@ impl Emitter<'_> {
     /// go-yaml v2's `stringv`: literal when multi-line, quoted when the plain
     /// text would read back as another type, plain otherwise.
     fn string(&mut self, s: &str, ctx: Context) {
+        // Most keys and names: a word of quiet bytes that starts with a
+        // letter, `/` or `_`. It holds no break, no NEL and nothing the
+        // analysis objects to, and only a keyword (`yes`, `null`...) among
+        // such words reads back as another type: printed plain, as the
+        // general path below would.
+        let b = s.as_bytes();
+        if self.words_fast
+            && b.first()
+                .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/' || c == b'_')
+            && b.iter().all(|&c| is_quiet_byte(c))
+            && !needs_quotes_v2(s)
+        {
+            if !self.whitespace {
+                self.put(b' ');
+            }
+            self.out.extend_from_slice(b);
+            self.column += b.len();
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let folded;
         // NEL is 0xC2 0x85 in UTF-8: a byte scan finds most strings free of it.
         let s = if s.as_bytes().contains(&0xC2) && s.contains('\u{85}') {
@@ -1031,6 +1078,67 @@ impl Emitter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Words printed by the short path print as the general path prints
+    /// them: as keys, values and items, at any column, keywords included.
+    #[test]
+    fn words_print_as_the_general_path_prints_them() {
+        let words = [
+            "a",
+            "name",
+            "apiVersion",
+            "app.kubernetes.io/name",
+            "/healthz",
+            "_x",
+            "y",
+            "Y",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "true",
+            "False",
+            "null",
+            "NULL",
+            "n",
+            "nan",
+            "inf",
+            "e1",
+            "x-1.2_3",
+            "a=b",
+            "f(x)",
+            "a$b",
+            "a^b",
+            "a~b",
+            "a;b",
+            "a<b",
+            "a\\b",
+            "Z9",
+        ];
+        let long = "w".repeat(90);
+        let mut map = crate::yaml::Mapping::default();
+        for (i, word) in words.iter().chain([&long.as_str()]).enumerate() {
+            let mut inner = crate::yaml::Mapping::default();
+            inner.insert((*word).to_owned(), Value::from(*word));
+            inner.insert(
+                format!("k{i}"),
+                Value::Seq(vec![
+                    Value::from(*word),
+                    Value::from(format!("{long} {word}")),
+                ]),
+            );
+            map.insert((*word).to_owned(), Value::Map(inner));
+        }
+        let doc = Value::Seq(vec![
+            Value::Map(map),
+            Value::from("yes"),
+            Value::from("plain"),
+        ]);
+        let (mut fast, mut general) = (Vec::new(), Vec::new());
+        emit(&mut fast, &doc, true);
+        emit(&mut general, &doc, false);
+        assert_eq!(String::from_utf8(fast), String::from_utf8(general));
+    }
 
     #[test]
     fn floats_print_like_go() {
