@@ -659,11 +659,11 @@ impl ManifestSet {
         select: impl Fn(&Resource) -> bool,
         mut f: impl FnMut(&ResId, &mut Value) -> Result<bool, String>,
     ) -> Result<usize, Error> {
-        let mut count = 0;
+        let mut picked = Vec::new();
         let mut deleted = Vec::new();
         for (i, r) in self.resources.iter_mut().enumerate() {
             if select(r) {
-                count += 1;
+                picked.push(i);
                 let keep = f(&r.id, &mut r.value)
                     .map_err(|m| Error::overlay(file, format!("{what}: {m} (in {})", r.id)))?;
                 if !keep {
@@ -671,10 +671,15 @@ impl ManifestSet {
                 }
             }
         }
-        for i in deleted.into_iter().rev() {
-            self.resources.remove(i);
+        let count = picked.len();
+        if deleted.is_empty() {
+            self.reindex_touched(file, what, picked)?;
+        } else {
+            for i in deleted.into_iter().rev() {
+                self.resources.remove(i);
+            }
+            self.reindex_all(file, what)?;
         }
-        self.reindex(file, what)?;
         Ok(count)
     }
 
@@ -732,23 +737,56 @@ impl ManifestSet {
     /// Re-reads every identity after objects changed, checking uniqueness.
     /// The index is rebuilt only when an identity changed or objects went away.
     fn reindex(&mut self, file: &str, what: &str) -> Result<(), Error> {
+        self.reindex_touched(file, what, 0..self.resources.len())
+    }
+
+    /// Reads the identities of the resources at `touched` again (the only
+    /// ones an edit could have changed), and rebuilds the index if any
+    /// changed or the set's length did.
+    fn reindex_touched(
+        &mut self,
+        file: &str,
+        what: &str,
+        touched: impl IntoIterator<Item = usize>,
+    ) -> Result<(), Error> {
         let mut changed = self.index.len() != self.resources.len();
+        if changed {
+            // Positions moved: every identity is read again.
+            return self.reindex_all(file, what);
+        }
+        for i in touched {
+            changed |= Self::refresh_id(&mut self.resources[i], file, what)?;
+        }
+        if changed {
+            self.rebuild_index(file, what)?;
+        }
+        Ok(())
+    }
+
+    fn reindex_all(&mut self, file: &str, what: &str) -> Result<(), Error> {
         for r in &mut self.resources {
-            if !identity_unchanged(&r.id, &r.value) {
-                let id =
-                    identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
-                if id != r.id {
-                    let old = std::mem::replace(&mut r.id, id);
-                    if r.previous_ids.last() != Some(&old) {
-                        r.previous_ids.push(old);
-                    }
-                    changed = true;
-                }
-            }
+            Self::refresh_id(r, file, what)?;
         }
-        if !changed {
-            return Ok(());
+        self.rebuild_index(file, what)
+    }
+
+    /// Reads `r`'s identity from its value again; whether it changed.
+    fn refresh_id(r: &mut Resource, file: &str, what: &str) -> Result<bool, Error> {
+        if identity_unchanged(&r.id, &r.value) {
+            return Ok(false);
         }
+        let id = identify(&r.value).map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
+        if id == r.id {
+            return Ok(false);
+        }
+        let old = std::mem::replace(&mut r.id, id);
+        if r.previous_ids.last() != Some(&old) {
+            r.previous_ids.push(old);
+        }
+        Ok(true)
+    }
+
+    fn rebuild_index(&mut self, file: &str, what: &str) -> Result<(), Error> {
         self.index.clear();
         for (i, r) in self.resources.iter().enumerate() {
             if !self.index.insert(&self.resources, i) {
@@ -867,7 +905,7 @@ impl ManifestSet {
         what: &str,
     ) -> Result<(), Error> {
         self.resources[position].value = value;
-        self.reindex(file, what)
+        self.reindex_touched(file, what, [position])
     }
 
     /// Records that the var `name` takes its value from the object at `position`.
@@ -889,7 +927,8 @@ impl ManifestSet {
         what: &str,
         suffix: impl Fn(&Value) -> Option<String>,
     ) -> Result<(), Error> {
-        for r in &mut self.resources {
+        let mut renamed = Vec::new();
+        for (i, r) in self.resources.iter_mut().enumerate() {
             if !r.name_suffix_pending {
                 continue;
             }
@@ -902,9 +941,10 @@ impl ManifestSet {
                     "name".into(),
                     Value::String(format!("{}-{suffix}", r.id.name)),
                 );
+                renamed.push(i);
             }
         }
-        self.reindex(file, what)
+        self.reindex_touched(file, what, renamed)
     }
 
     /// Takes every object's value out (leaving `null`), so that values can be
