@@ -141,6 +141,15 @@ pub fn normalize_join(base: &str, relative: &str) -> String {
     }
     if base.is_empty() {
         normalize(relative)
+    } else if base != "/"
+        && !relative.is_empty()
+        && relative != ".."
+        && !relative.starts_with("../")
+        && is_normalized(base)
+        && is_normalized(relative)
+    {
+        // Nothing to resolve across the seam (the usual case).
+        format!("{base}/{relative}")
     } else {
         normalize(&format!("{base}/{relative}"))
     }
@@ -149,6 +158,36 @@ pub fn normalize_join(base: &str, relative: &str) -> String {
 /// Normalizes a path lexically: drops `.` and empty parts, resolves `..`
 /// against earlier parts. An absolute path keeps its leading `/`.
 pub fn normalize(path: &str) -> String {
+    if is_normalized(path) {
+        return path.to_owned();
+    }
+    normalize_parts(path)
+}
+
+/// Whether [`normalize`] gives `path` back as it is: no empty or `.` part,
+/// and `..` only at the start of a relative path.
+fn is_normalized(path: &str) -> bool {
+    let (absolute, rest) = match path.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, path),
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    // `..` stays only before any name, and only in a relative path.
+    let mut climbing = !absolute;
+    for part in rest.as_bytes().split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => return false,
+            b".." if climbing => {}
+            b".." => return false,
+            _ => climbing = false,
+        }
+    }
+    true
+}
+
+fn normalize_parts(path: &str) -> String {
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -552,6 +591,48 @@ mod tests {
             ]
         );
         std::fs::remove_dir_all(&dir).expect("cleans up");
+    }
+
+    #[test]
+    fn paths_already_normal_are_kept_and_others_normalized() {
+        let paths = [
+            "",
+            "/",
+            "a",
+            "a/b",
+            "/a/b",
+            "..",
+            "../a",
+            "../../a/b",
+            "a/..",
+            "a/../b",
+            "./a",
+            "a/.",
+            "a//b",
+            "a/",
+            "/..",
+            "/../a",
+            "..a",
+            "a/..b",
+            "a/b/../../..",
+            "...",
+            "a/./b",
+            "//a",
+        ];
+        for path in paths {
+            assert_eq!(normalize(path), normalize_parts(path), "{path:?}");
+            for base in ["", "/", "a", "a/b", "/a", "..", "../a", "a/", "./a"] {
+                assert_eq!(
+                    normalize_join(base, path),
+                    if path.starts_with('/') || base.is_empty() {
+                        normalize_parts(path)
+                    } else {
+                        normalize_parts(&format!("{base}/{path}"))
+                    },
+                    "{base:?} + {path:?}"
+                );
+            }
+        }
     }
 
     #[test]
