@@ -933,24 +933,23 @@ impl<'l> Builder<'l> {
         line: usize,
     ) -> Result<(), Error> {
         let is_plain = style == ScalarStyle::Plain && tag.is_none();
-        let resolved = if is_plain {
+        let plain = if is_plain {
             resolve_plain(&text, self.schema)
         } else {
             Resolved::Str
         };
+        let text: Cow<'_, str> = match (self.schema, &plain) {
+            (Schema::Kustomization, Resolved::Bool(b)) => Cow::Owned(b.to_string()),
+            (Schema::Kustomization, Resolved::Null) => Cow::Borrowed("null"),
+            _ => text,
+        };
         // sigs.k8s.io/yaml turns any scalar key into its string form.
-        let resolved = match (self.schema, resolved) {
+        let resolved = match (self.schema, plain) {
             (Schema::Kustomization, Resolved::Merge) => Resolved::Merge,
             (Schema::Kustomization, _) => Resolved::Str,
             (Schema::Objects | Schema::Resources | Schema::Patches, r) => r,
         };
-        let text: Cow<'_, str> = match (self.schema, is_plain, resolve_plain(&text, self.schema)) {
-            (Schema::Kustomization, true, Resolved::Bool(b)) => Cow::Owned(b.to_string()),
-            (Schema::Kustomization, true, Resolved::Null) => Cow::Borrowed("null"),
-            _ => text,
-        };
         let Some(Frame::Map {
-            map,
             key,
             merge_pending,
             drop_pending,
@@ -972,14 +971,9 @@ impl<'l> Builder<'l> {
             }
             // go-yaml reads an integer key of a string-keyed map as its text.
             Resolved::Str | Resolved::Number(ResolvedNumber::Int(_) | ResolvedNumber::UInt(_)) => {
-                let text = text.into_owned();
-                // sigs.k8s.io/yaml (kustomization files) lets the last of
-                // repeated keys win; go-yaml v3 (objects) refuses them.
-                if self.schema != Schema::Kustomization && map.contains_key(&text) {
-                    let message = format!("mapping key {text:?} is defined twice");
-                    return Err(self.error_at(line, message));
-                }
-                *key = Some((text, line));
+                // A repeated key is found when its value is placed
+                // (`complete`), with one look-up.
+                *key = Some((text.into_owned(), line));
                 Ok(())
             }
             _ => Err(self.error_at(
@@ -1028,8 +1022,19 @@ impl<'l> Builder<'l> {
                 } else if *merge_pending {
                     *merge_pending = false;
                     merges.push((value, line));
-                } else if let Some((k, _)) = key.take() {
-                    map.insert(k, value);
+                } else if let Some((k, key_line)) = key.take() {
+                    let (at, before) = map.insert_full(k, value);
+                    // sigs.k8s.io/yaml (kustomization files) lets the last
+                    // of repeated keys win (in the first one's place);
+                    // go-yaml v3 (objects) refuses them.
+                    if before.is_some() && self.schema != Schema::Kustomization {
+                        let repeated = map.get_index(at).map(|(k, _)| k.clone());
+                        let message = format!(
+                            "mapping key {:?} is defined twice",
+                            repeated.unwrap_or_default()
+                        );
+                        return Err(self.error_at(key_line, message));
+                    }
                 }
             }
         }
