@@ -77,8 +77,10 @@ pub(crate) fn apply(
         // merges keep.
         let selector = target.compile(file)?;
         set.forget_empty_nulls(|r| selector.matches(r));
+        // A failed patch fails the render: the object needs no copy to
+        // fall back on.
         patch_targets(set, target, file, |_, value| {
-            *value = json_patch.apply_as_kustomize(value)?;
+            json_patch.apply_as_kustomize_in_place(value)?;
             Ok(true)
         })?;
     }

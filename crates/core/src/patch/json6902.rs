@@ -98,15 +98,27 @@ impl JsonPatch {
         self.apply_in(doc, Dialect::Kustomize)
     }
 
+    /// [`JsonPatch::apply_as_kustomize`] on `doc` itself, with no copy: on
+    /// error `doc` is left part-patched, for callers that then drop it (a
+    /// render that fails).
+    pub(crate) fn apply_as_kustomize_in_place(&self, doc: &mut Value) -> Result<(), String> {
+        self.apply_ops(doc, Dialect::Kustomize)
+    }
+
     fn apply_in(&self, doc: &Value, dialect: Dialect) -> Result<Value, String> {
         let mut out = doc.clone();
+        self.apply_ops(&mut out, dialect)?;
+        Ok(out)
+    }
+
+    fn apply_ops(&self, out: &mut Value, dialect: Dialect) -> Result<(), String> {
         let mut copied = 0usize;
         for (i, op) in self.0.iter().enumerate() {
             let at = |e: String| format!("operation {i} ({}): {e}", op_name(op));
             // `copy` is the one operation that grows a document beyond the
             // patch's own text (each can double it): bound what it copies.
             if let Operation::Copy { from, .. } = op {
-                let size = resolve(&out, &parse_pointer(from).map_err(at)?)
+                let size = resolve(out, &parse_pointer(from).map_err(at)?)
                     .map(value_size)
                     .unwrap_or(0);
                 copied = copied.saturating_add(size);
@@ -116,12 +128,12 @@ impl JsonPatch {
                     )));
                 }
             }
-            apply_operation(&mut out, op, dialect).map_err(at)?;
+            apply_operation(out, op, dialect).map_err(at)?;
         }
         if dialect == Dialect::Kustomize {
-            drop_empty_annotations(&mut out);
+            drop_empty_annotations(out);
         }
-        Ok(out)
+        Ok(())
     }
 }
 
