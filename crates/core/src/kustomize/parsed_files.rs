@@ -1,7 +1,10 @@
 //! Files parsed once per render-all run: overlays that share a base read
 //! its files again (so that every read is checked and recorded as usual)
 //! but copy what was parsed for the first one (objects, or the
-//! kustomization) instead of parsing the same text again.
+//! kustomization) instead of parsing the same text again. Where bases are
+//! rendered once too ([`ParsedFiles::sharing_renders`]), a base's files are
+//! read once, and a file is kept only from its second read on (a component
+//! all overlays use is parsed twice, and no file read once is copied).
 //!
 //! Bounded: the latest files parsed are kept, up to [`TEXT_BUDGET`] bytes
 //! of source text, so memory does not grow with the repository.
@@ -71,6 +74,10 @@ pub(crate) struct RenderedBase {
 /// What a file was parsed as.
 #[derive(Clone)]
 enum Parsed {
+    /// Parsed once, not kept (when bases are rendered once, most files are
+    /// read once, and keeping them would cost a copy each): a file read a
+    /// second time is kept from then on.
+    Once,
     Objects(Arc<ManifestSet>),
     Kustomization(Arc<Kustomization>),
 }
@@ -116,21 +123,31 @@ impl ParsedFiles {
     /// of an earlier parse of the same path and the same text, or parsed
     /// now (failures are not kept: each overlay reports its own).
     pub(crate) fn objects(&self, path: &str, text: &str) -> Result<ManifestSet, Error> {
-        if let Some(Parsed::Objects(set)) = self.kept(path, text) {
-            return Ok((*set).clone());
+        let earlier = self.kept(path, text);
+        if let Some(Parsed::Objects(set)) = &earlier {
+            return Ok((**set).clone());
         }
         let set = ManifestSet::from_yaml_keeping_local(text, path, &ParseLimits::default())?;
-        self.keep(path, text, Parsed::Objects(Arc::new(set.clone())));
+        if self.keeps(earlier.as_ref()) {
+            self.keep(path, text, Parsed::Objects(Arc::new(set.clone())));
+        } else {
+            self.keep(path, text, Parsed::Once);
+        }
         Ok(set)
     }
 
     /// [`ParsedFiles::objects`] for a kustomization file.
     pub(crate) fn kustomization(&self, path: &str, text: &str) -> Result<Kustomization, Error> {
-        if let Some(Parsed::Kustomization(k)) = self.kept(path, text) {
-            return Ok((*k).clone());
+        let earlier = self.kept(path, text);
+        if let Some(Parsed::Kustomization(k)) = &earlier {
+            return Ok((**k).clone());
         }
         let k = Kustomization::parse(text, path)?;
-        self.keep(path, text, Parsed::Kustomization(Arc::new(k.clone())));
+        if self.keeps(earlier.as_ref()) {
+            self.keep(path, text, Parsed::Kustomization(Arc::new(k.clone())));
+        } else {
+            self.keep(path, text, Parsed::Once);
+        }
         Ok(k)
     }
 
@@ -141,6 +158,14 @@ impl ParsedFiles {
             Some((kept_text, parsed)) if kept_text == text => Some(parsed.clone()),
             _ => None,
         }
+    }
+
+    /// Whether what a file parses to now is kept (a copy), given what was
+    /// kept of it (`earlier`): always when bases are not rendered once
+    /// (every overlay reads its bases' files again), else from its second
+    /// read on.
+    fn keeps(&self, earlier: Option<&Parsed>) -> bool {
+        !self.shares_renders() || earlier.is_some()
     }
 
     fn keep(&self, path: &str, text: &str, parsed: Parsed) {
@@ -168,6 +193,32 @@ mod tests {
         for _ in 0..2 {
             assert!(parsed.objects("base/bad.yaml", "a: [").is_err());
         }
+    }
+
+    #[test]
+    fn with_bases_rendered_once_a_file_is_kept_from_its_second_read() {
+        let kind_kept = |parsed: &ParsedFiles| {
+            let kept = parsed.kept.lock().expect("lock");
+            match kept.get("base/cm.yaml") {
+                Some((_, Parsed::Once)) => "once",
+                Some((_, Parsed::Objects(_))) => "objects",
+                Some((_, Parsed::Kustomization(_))) => "kustomization",
+                None => "nothing",
+            }
+        };
+        let sharing = ParsedFiles::sharing_renders();
+        let first = sharing.objects("base/cm.yaml", CM).expect("parses");
+        assert_eq!(kind_kept(&sharing), "once");
+        let second = sharing.objects("base/cm.yaml", CM).expect("parses again");
+        assert_eq!(kind_kept(&sharing), "objects");
+        let third = sharing.objects("base/cm.yaml", CM).expect("copied");
+        assert_eq!(first.to_yaml(), second.to_yaml());
+        assert_eq!(first.to_yaml(), third.to_yaml());
+        // Without shared renders, every overlay reads its bases again: kept
+        // from the first read.
+        let plain = ParsedFiles::default();
+        plain.objects("base/cm.yaml", CM).expect("parses");
+        assert_eq!(kind_kept(&plain), "objects");
     }
 
     #[test]
