@@ -1055,7 +1055,6 @@ struct LegacyKey {
 
 impl LegacyKey {
     fn of<S: AsRef<str>>(id: &ResId, order_first: &[S], order_last: &[S]) -> LegacyKey {
-        use std::fmt::Write;
         let kind_rank = if let Some(i) = order_first.iter().position(|k| k.as_ref() == id.kind) {
             i as isize - order_first.len() as isize
         } else if let Some(i) = order_last.iter().position(|k| k.as_ref() == id.kind) {
@@ -1072,24 +1071,32 @@ impl LegacyKey {
                 + id.name.len()
                 + 24,
         );
-        let _ = write!(
-            text,
-            "{}_{}_{}",
+        // Pieces pushed one by one (`format!` costs more than the sort).
+        for (i, part) in [
             or(&id.group, "~G"),
             or(&id.version, "~V"),
-            or(&id.kind, "~K")
-        );
+            or(&id.kind, "~K"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                text.push('_');
+            }
+            text.push_str(part);
+        }
         let gvk_len = text.len();
         // kyaml's Gvk.String(): `kind.version.group`, `[noGrp]` for the core group.
-        let _ = write!(
-            text,
-            "{}.{}.{}|{}|{}",
-            id.kind,
-            id.version,
-            or(&id.group, "[noGrp]"),
-            or(&id.namespace, "~X"),
-            or(&id.name, "~N")
-        );
+        for (separator, part) in [
+            ("", id.kind.as_str()),
+            (".", &id.version),
+            (".", or(&id.group, "[noGrp]")),
+            ("|", or(&id.namespace, "~X")),
+            ("|", or(&id.name, "~N")),
+        ] {
+            text.push_str(separator);
+            text.push_str(part);
+        }
         LegacyKey {
             kind_rank,
             text,
