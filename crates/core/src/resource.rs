@@ -72,9 +72,12 @@ const CLUSTER_SCOPED_KINDS: &[&str] = &[
 /// kustomize's built-in scope table (kyaml's precomputed one):
 /// (group, version, kind) → cluster-scoped, from `data/namespace_scope.tsv`,
 /// extracted from kyaml by `data/extract.py`.
-fn kustomize_scope_table() -> &'static HashMap<(&'static str, &'static str, &'static str), bool> {
-    static TABLE: std::sync::OnceLock<HashMap<(&str, &str, &str), bool>> =
-        std::sync::OnceLock::new();
+/// kyaml's scope table, by (group, version, kind).
+type ScopeTable =
+    HashMap<(&'static str, &'static str, &'static str), bool, foldhash::fast::RandomState>;
+
+fn kustomize_scope_table() -> &'static ScopeTable {
+    static TABLE: std::sync::OnceLock<ScopeTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         include_str!("../data/namespace_scope.tsv")
             .lines()

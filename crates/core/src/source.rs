@@ -149,7 +149,7 @@ pub fn normalize_join(base: &str, relative: &str) -> String {
         && is_normalized(relative)
     {
         // Nothing to resolve across the seam (the usual case).
-        format!("{base}/{relative}")
+        [base, "/", relative].concat()
     } else {
         normalize(&format!("{base}/{relative}"))
     }

@@ -174,14 +174,14 @@ pub(crate) fn prefix_suffix_at(
                         .to_owned();
                     meta.insert(
                         "name".into(),
-                        Value::String(format!("{prefix}{name}{suffix}")),
+                        Value::String([prefix, name.as_str(), suffix].concat()),
                     );
                 }
                 continue;
             }
             fieldspec::apply(value, spec, CreateKind::Scalar, &mut |v: &mut Value| {
                 if let Value::String(text) = v {
-                    *text = format!("{prefix}{text}{suffix}");
+                    *text = [prefix, text.as_str(), suffix].concat();
                 }
                 Ok(())
             })?;
