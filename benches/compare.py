@@ -13,7 +13,9 @@ Both renderers are also timed in-process on one thread (kustomize through
 the oracle's library, trueup through examples/time_overlays.rs: render and
 print), three times each, alternating, and the medians are compared; the
 whole `trueup build --all` process runs five times in each of the three
-rounds, and its median is compared.
+rounds, and its median is compared. Last, paired runs: each whole process
+(one thread) beside kustomize building 30 overlays, one ratio per pair, so
+that the VM's slow and fast spells fall on both sides of each ratio.
 
 Needs ../shared/oracle/kustomize-oracle (a developer tool, not CI).
 """
@@ -34,6 +36,12 @@ TRUEUP = os.path.join(REPO, "target", "release", "trueup")
 WRITER = os.path.join(REPO, "target", "release", "examples", "write_bench_repo")
 TIMER = os.path.join(REPO, "target", "release", "examples", "time_overlays")
 ORACLE = os.path.join(REPO, "..", "shared", "oracle", "kustomize-oracle")
+
+
+# Paired measurement: how many pairs, and how many overlays kustomize
+# builds in each (about as long as ten whole-process runs).
+PAIRS = 21
+PAIR_SLICE = 30
 
 
 def output_file_name(overlay):
@@ -91,6 +99,23 @@ def main():
                 sys.exit(f"kustomize failed on {overlay}: {err}")
             kustomize_out[overlay] = text
         kustomize_runs.append((time.perf_counter() - start) / len(overlays) * 1000)
+    # Paired: this VM's speed drifts over seconds, so the medians above can
+    # fall on different spells. Here each whole-process run (one thread)
+    # sits beside kustomize building a slice of the overlays in-process,
+    # and each pair gives its own ratio.
+    pair_ratios = []
+    for i in range(PAIRS):
+        out = os.path.join(work, "out-paired")
+        shutil.rmtree(out, ignore_errors=True)
+        elapsed, _ = timed([TRUEUP, "build", "--all", root, "--out", out, "--jobs", "1"])
+        start_at = (i * PAIR_SLICE) % len(overlays)
+        chunk = overlays[start_at : start_at + PAIR_SLICE]
+        start = time.perf_counter()
+        for overlay in chunk:
+            oracle.build(lib, os.path.join(root, overlay), {})
+        per_overlay = (time.perf_counter() - start) / len(chunk)
+        pair_ratios.append(per_overlay / (elapsed / len(overlays)))
+    pair_ratios.sort()
     kustomize_runs.sort()
     trueup_runs.sort()
     per_kustomize = kustomize_runs[1]
@@ -127,6 +152,11 @@ def main():
             f"| `trueup build --all --jobs {jobs}` (whole process) | {elapsed:.3f} s ({fastest:.3f}–{slowest:.3f})"
             f" | {per:.3f} ms | {per_kustomize / per:.0f}x ({best:.0f}x) | {per / per_trueup:.2f}x | {rss / 1024:.1f} MiB |"
         )
+    print(
+        f"\nPaired, one thread: each of {PAIRS} whole-process runs beside kustomize building"
+        f" {PAIR_SLICE} overlays in-process: kustomize per overlay / trueup per overlay,"
+        f" median **{statistics.median(pair_ratios):.0f}x** (range {pair_ratios[0]:.0f}–{pair_ratios[-1]:.0f}x)."
+    )
     print(f"\nAll {len(overlays)} outputs byte-identical to kustomize.")
 
 
