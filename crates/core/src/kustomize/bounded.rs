@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 
 /// Values by path within a budget of sizes.
 pub(crate) struct Bounded<V> {
-    values: HashMap<String, (V, usize)>,
+    values: HashMap<String, (V, usize), foldhash::fast::RandomState>,
     /// Paths in the order they were first kept.
     order: VecDeque<String>,
     size: usize,
@@ -19,7 +19,7 @@ impl<V> Bounded<V> {
     /// An empty map whose sizes may add up to `budget`.
     pub(crate) fn new(budget: usize) -> Self {
         Bounded {
-            values: HashMap::new(),
+            values: HashMap::default(),
             order: VecDeque::new(),
             size: 0,
             budget,
@@ -29,6 +29,15 @@ impl<V> Bounded<V> {
     /// The value kept for `path`.
     pub(crate) fn get(&self, path: &str) -> Option<&V> {
         self.values.get(path).map(|(value, _)| value)
+    }
+
+    /// Takes the value kept for `path` out.
+    pub(crate) fn remove(&mut self, path: &str) -> Option<V> {
+        let (value, size) = self.values.remove(path)?;
+        self.size -= size;
+        // Its place in `order` goes when it comes up (a path kept again
+        // meanwhile may then go early: only a lost chance to share).
+        Some(value)
     }
 
     /// Keeps `value` (of `size`) for `path`, forgetting the oldest values
@@ -83,5 +92,10 @@ mod tests {
         kept.insert("huge", 0, 11);
         assert_eq!(kept.get("huge"), None);
         assert_eq!(kept.get("e"), Some(&9));
+        // Taken out: its size is free again.
+        let before = kept.size();
+        assert_eq!(kept.remove("e"), Some(9));
+        assert_eq!((kept.get("e"), kept.size()), (None, before - 2));
+        assert_eq!(kept.remove("e"), None);
     }
 }

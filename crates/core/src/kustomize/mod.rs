@@ -1254,10 +1254,14 @@ impl Renderer<'_> {
                 });
                 if let Some(base) = shared.and_then(|p| p.rendered(&path)) {
                     self.unknown_kind_read |= base.reads_unknown_kinds;
-                    return Ok((
-                        base.set.clone(),
-                        Some((base.config.clone(), base.vars.clone())),
-                    ));
+                    // Its last user takes it whole; others copy it.
+                    return Ok(match std::sync::Arc::try_unwrap(base) {
+                        Ok(base) => (base.set, Some((base.config, base.vars))),
+                        Err(base) => (
+                            base.set.clone(),
+                            Some((base.config.clone(), base.vars.clone())),
+                        ),
+                    });
                 }
                 let read_unknown_before = self.unknown_kind_read;
                 let saved = self.origin.clone();
@@ -1271,6 +1275,7 @@ impl Renderer<'_> {
                     && !self.schema_set
                     && !self.fetched.get()
                     && !read_unknown_before
+                    && parsed.keeps_rendered(&path)
                 {
                     parsed.keep_rendered(
                         &path,

@@ -11,6 +11,7 @@
 //! Render-all goes through overlays in path order, and overlays that share
 //! a base are mostly neighbours (`apps/web/overlays/{dev,prod}`).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::bounded::Bounded;
@@ -50,6 +51,11 @@ pub(crate) struct ParsedFiles {
     /// Bases rendered, by folder, within [`RENDERED_BUDGET`]; `None` when
     /// renders are not shared.
     renders: Option<Mutex<Bounded<Arc<RenderedBase>>>>,
+    /// How many more times each folder's render is expected to be asked
+    /// for (the kustomizations that use it, counted when finding the
+    /// overlays): the last one takes the kept render rather than a copy,
+    /// and a render used once is not kept.
+    uses_left: Mutex<HashMap<String, usize, foldhash::fast::RandomState>>,
 }
 
 impl Default for ParsedFiles {
@@ -57,6 +63,7 @@ impl Default for ParsedFiles {
         ParsedFiles {
             kept: Mutex::new(Bounded::new(TEXT_BUDGET)),
             renders: None,
+            uses_left: Mutex::default(),
         }
     }
 }
@@ -98,14 +105,48 @@ impl ParsedFiles {
         self.renders.is_some()
     }
 
-    /// The base rendered from folder `dir` earlier in the run.
+    /// Says how many kustomizations use each folder (`uses`), so that a
+    /// kept render is handed over, not copied, to its last user.
+    pub(crate) fn expect_uses(&self, uses: HashMap<String, usize, foldhash::fast::RandomState>) {
+        *self
+            .uses_left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = uses;
+    }
+
+    /// One use of `dir`'s render: whether more are expected (`true` when
+    /// the count is not known).
+    fn use_once(&self, dir: &str) -> bool {
+        let mut uses = self
+            .uses_left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match uses.get_mut(dir) {
+            Some(left) => {
+                *left = left.saturating_sub(1);
+                *left > 0
+            }
+            None => true,
+        }
+    }
+
+    /// The base rendered from folder `dir` earlier in the run (taken out of
+    /// the run's memory when this is its last expected use).
     pub(crate) fn rendered(&self, dir: &str) -> Option<Arc<RenderedBase>> {
         let renders = self.renders.as_ref()?;
-        renders
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(dir)
-            .cloned()
+        let mut renders = renders.lock().unwrap_or_else(PoisonError::into_inner);
+        renders.get(dir)?;
+        if self.use_once(dir) {
+            renders.get(dir).cloned()
+        } else {
+            renders.remove(dir)
+        }
+    }
+
+    /// Whether a render of `dir` just made is to be kept (renders are
+    /// shared, and another use of it is expected); counts this use.
+    pub(crate) fn keeps_rendered(&self, dir: &str) -> bool {
+        self.renders.is_some() && self.use_once(dir)
     }
 
     /// Keeps the base rendered from `dir`.
@@ -274,6 +315,40 @@ mod tests {
         let plain = ParsedFiles::default();
         plain.keep_rendered("small", base(CM));
         assert!(plain.rendered("small").is_none());
+    }
+
+    #[test]
+    fn a_kept_render_goes_whole_to_its_last_expected_user() {
+        let parsed = ParsedFiles::sharing_renders();
+        let base = || RenderedBase {
+            set: ManifestSet::from_yaml(CM, "base.yaml").expect("parses"),
+            config: std::borrow::Cow::Borrowed(super::super::fieldspec::empty_config()),
+            vars: Default::default(),
+            reads_unknown_kinds: false,
+        };
+        let uses = [("shared", 3), ("once", 1)]
+            .into_iter()
+            .map(|(dir, n)| (dir.to_owned(), n))
+            .collect();
+        parsed.expect_uses(uses);
+        // The first user renders it; two more are expected: kept.
+        assert!(parsed.keeps_rendered("shared"));
+        parsed.keep_rendered("shared", base());
+        let second = parsed.rendered("shared").expect("kept");
+        assert!(
+            std::sync::Arc::strong_count(&second) > 1,
+            "a copy is shared"
+        );
+        drop(second);
+        // The last takes it out of the run's memory, so nothing copies it.
+        let last = parsed.rendered("shared").expect("kept");
+        assert_eq!(std::sync::Arc::strong_count(&last), 1);
+        assert!(parsed.rendered("shared").is_none());
+        // Used once: not kept at all. Unknown: kept, as always.
+        assert!(!parsed.keeps_rendered("once"));
+        assert!(parsed.keeps_rendered("elsewhere"));
+        // Without shared renders nothing is kept, whatever the counts.
+        assert!(!ParsedFiles::default().keeps_rendered("shared"));
     }
 
     #[test]

@@ -204,18 +204,30 @@ fn used_dirs<'d>(
 /// The overlays under `root`: folders with a kustomization that no other
 /// kustomization under `root` uses. Paths are relative to the source.
 pub fn find_overlays(source: &dyn Source, root: &str) -> Result<Vec<String>, Error> {
+    find_overlays_and_uses(source, root).map(|(overlays, _)| overlays)
+}
+
+/// How many kustomizations use each kustomization folder, by folder.
+type Uses = std::collections::HashMap<String, usize, foldhash::fast::RandomState>;
+
+/// [`find_overlays`], and how many kustomizations use each folder that
+/// some kustomization uses.
+fn find_overlays_and_uses(source: &dyn Source, root: &str) -> Result<(Vec<String>, Uses), Error> {
     let root = source::normalize(root);
     let found = kustomization_dirs(source, &root)?;
     let dirs: std::collections::HashSet<&str> = found.iter().map(|k| k.dir.as_str()).collect();
-    let used: std::collections::HashSet<&str> = found
+    let mut uses = Uses::default();
+    for k in &found {
+        for dir in used_dirs(source, k, &dirs) {
+            *uses.entry(dir.to_owned()).or_default() += 1;
+        }
+    }
+    let overlays = found
         .iter()
-        .flat_map(|k| used_dirs(source, k, &dirs))
-        .collect();
-    Ok(found
-        .iter()
-        .filter(|k| !used.contains(k.dir.as_str()))
+        .filter(|k| !uses.contains_key(k.dir.as_str()))
         .map(|k| k.dir.clone())
-        .collect())
+        .collect();
+    Ok((overlays, uses))
 }
 
 /// Renders every overlay under `root` (see [`find_overlays`]) in parallel.
@@ -285,12 +297,17 @@ fn render_selected(
     let remembered = super::remembered::Remembered::new(source);
     let source: &dyn Source = &remembered;
     let root = source::normalize(root);
-    let overlays: Vec<String> = match &options.overlays {
-        Some(list) => list
-            .iter()
-            .map(|p| source::normalize_join(&root, p))
-            .collect(),
-        None => find_overlays(source, &root)?,
+    let (overlays, uses): (Vec<String>, Option<Uses>) = match &options.overlays {
+        Some(list) => (
+            list.iter()
+                .map(|p| source::normalize_join(&root, p))
+                .collect(),
+            None,
+        ),
+        None => {
+            let (overlays, uses) = find_overlays_and_uses(source, &root)?;
+            (overlays, Some(uses))
+        }
     };
     let overlays: Vec<String> = match options.shard {
         // By the path relative to the root, so a shard does not depend on
@@ -319,6 +336,11 @@ fn render_selected(
     } else {
         super::ParsedFiles::sharing_renders()
     };
+    // A used folder's render is handed over to its last user, not copied
+    // (counts are upper bounds: a shard or a failure leaves a render kept).
+    if let Some(uses) = uses {
+        parsed.expect_uses(uses);
+    }
     let render = |dir: &String| {
         let outcome = match baseline {
             // Which files the overlay reads, to tell whether any changed.
