@@ -187,7 +187,13 @@ fn walk(
                 } else {
                     CreateKind::Mapping
                 };
-                let field = map.entry(name.to_owned()).or_insert(Value::Null);
+                // Looked up first: most fields are there, and need no key
+                // allocated.
+                let at = match map.get_index_of(name) {
+                    Some(at) => at,
+                    None => map.insert_full(name.to_owned(), Value::Null).0,
+                };
+                let field = &mut map[at];
                 if field.is_null() {
                     *field = match kind {
                         CreateKind::Mapping => Value::Map(Mapping::default()),

@@ -192,6 +192,9 @@ pub(crate) fn prefix_suffix_at(
 
 /// Sets every pair in the mapping found at the end of a field spec path.
 fn set_pairs(pairs: &[(String, String)]) -> impl FnMut(&mut Value) -> Result<(), String> + '_ {
+    // The keys are checked once; a bad one fails the first write, as
+    // checking at each write did.
+    let bad_key = pairs.iter().find_map(|(k, _)| check_plain_key(k).err());
     move |target: &mut Value| {
         if target.is_null() {
             *target = Value::Map(Default::default());
@@ -200,9 +203,17 @@ fn set_pairs(pairs: &[(String, String)]) -> impl FnMut(&mut Value) -> Result<(),
         let map = target
             .as_map_mut()
             .ok_or_else(|| format!("expected a mapping, found {found}"))?;
+        if let Some(message) = &bad_key {
+            return Err(message.clone());
+        }
         for (k, v) in pairs {
-            check_plain_key(k)?;
-            map.insert(k.clone(), Value::String(v.clone()));
+            match map.get_mut(k.as_str()) {
+                // Replaced in its place, as `insert` does, with no key copied.
+                Some(there) => *there = Value::String(v.clone()),
+                None => {
+                    map.insert(k.clone(), Value::String(v.clone()));
+                }
+            }
         }
         Ok(())
     }
