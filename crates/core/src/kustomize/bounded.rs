@@ -35,8 +35,7 @@ impl<V> Bounded<V> {
     pub(crate) fn remove(&mut self, path: &str) -> Option<V> {
         let (value, size) = self.values.remove(path)?;
         self.size -= size;
-        // Its place in `order` goes when it comes up (a path kept again
-        // meanwhile may then go early: only a lost chance to share).
+        self.order.retain(|kept| kept != path);
         Some(value)
     }
 

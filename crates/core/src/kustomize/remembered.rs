@@ -86,12 +86,22 @@ impl<'s> Remembered<'s> {
     /// that ignores case, the look-up finds it.
     #[allow(clippy::option_option)] // "cannot tell" and "not there" differ
     fn listed(&self, path: &str) -> Option<Option<(EntryKind, bool)>> {
+        // Only paths relative to the source: `/x` is not in the listing of
+        // the source's root (`""`).
+        if path.starts_with('/') {
+            return None;
+        }
         let (folder, name) = match path.rsplit_once('/') {
             Some((folder, name)) => (folder, name),
             None if path.is_empty() => return None,
             None => ("", path),
         };
         if name.is_empty() || name == "." || name == ".." {
+            return None;
+        }
+        // A name with U+FFFD may stand for bytes that are not UTF-8 on
+        // disk: only the disk can tell.
+        if name.contains('\u{FFFD}') {
             return None;
         }
         let listing = lock(&self.listings).get(folder).cloned()?;
@@ -284,6 +294,12 @@ mod tests {
             "app/folder/none",
             "app/nowhere/none",
             "app/to-folder/none",
+            "../app",
+            "/app",
+            "/tmp",
+            "/",
+            "app/..",
+            "app/\u{FFFD}.yaml",
         ];
         for _ in 0..2 {
             for path in paths {
@@ -310,6 +326,7 @@ mod tests {
         assert_eq!(remembered.listed("app/deploy.yaml"), None, "case differs");
         assert_eq!(remembered.listed("app/dangling"), None, "kind unknown");
         assert_eq!(remembered.listed("app/nowhere/none"), None, "not listed");
+        assert_eq!(remembered.listed("/app"), None, "absolute");
         std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 

@@ -336,8 +336,11 @@ fn render_selected(
     } else {
         super::ParsedFiles::sharing_renders()
     };
-    // A used folder's render is handed over to its last user, not copied
-    // (counts are upper bounds: a shard or a failure leaves a render kept).
+    // A used folder's render is handed over to its last user, not copied.
+    // Counts can be off (a shard leaves renders unused; a folder also named
+    // as a transformer, or a base rendered again after it was forgotten,
+    // takes uses not counted): a render is then kept longer, or rendered
+    // again; what each overlay gets is the same.
     if let Some(uses) = uses {
         parsed.expect_uses(uses);
     }
