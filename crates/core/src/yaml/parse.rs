@@ -163,11 +163,14 @@ pub(crate) fn kustomization_string_lists(
 /// [`kustomization_string_lists`] line by line, for the plain layout nearly
 /// every kustomization has: one document, top-level keys that are words at
 /// the start of a line, the asked-for lists as `- item` lines of plain
-/// words. Everything under other keys is skipped unread (a kustomization
-/// malformed there fails when its overlay renders, as with any skim).
+/// words. Other keys' values are stepped over line by line, following only
+/// what could hide a line at the margin: a quoted scalar or a flow
+/// collection left open (then this skim gives up) and block scalars.
 /// `None` for anything else (a document marker, a flow list, a quoted or
-/// unusual item, a repeated key or one in another case...): the fast
-/// reader's skim answers then.
+/// unusual item, a repeated key or one in another case, an indented
+/// document...): the fast reader's skim answers then. Text the full parse
+/// refuses may still be skimmed here (a malformed value under another key):
+/// its overlay fails to render with that error all the same.
 fn skim_lines(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
     if !printable_ascii(text) || text.len() > ParseLimits::default().max_document_size {
         return None;
@@ -177,6 +180,8 @@ fn skim_lines(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
     let mut keys: Vec<&str> = Vec::new();
     // The asked-for list being read, and the indentation of its items.
     let mut reading: Option<(usize, Option<usize>)> = None;
+    // Inside a block scalar: lines indented deeper than this are its text.
+    let mut block: Option<usize> = None;
     let mut rest = text;
     while !rest.is_empty() {
         // Lines found by a byte loop (quicker here than a `char` pattern).
@@ -184,10 +189,20 @@ fn skim_lines(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
         let line = &rest[..end];
         rest = rest.get(end + 1..).unwrap_or("");
         let body = line.trim_start_matches(' ');
+        let indent = line.len() - body.len();
+        if let Some(deeper_than) = block {
+            if body.is_empty() || indent > deeper_than {
+                continue;
+            }
+            block = None;
+        }
         if body.is_empty() || body.starts_with('#') {
             continue;
         }
-        let indent = line.len() - body.len();
+        if keys.is_empty() && indent > 0 {
+            // An indented document: its keys are not at the margin.
+            return None;
+        }
         // What follows a `-` indicator (with its space).
         let item = body
             .strip_prefix('-')
@@ -200,7 +215,7 @@ fn skim_lines(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
             let item = without_comment(item)?;
             if item.is_empty() {
                 // A null item (unless lines below give it a value: they
-                // are indented, and refused above).
+                // are indented, and refused below).
                 continue;
             }
             match scalar_value(
@@ -215,15 +230,13 @@ fn skim_lines(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
             }
             continue;
         }
-        if indent > 0 {
-            // Inside another key's value (or an asked-for list's item).
-            if reading.is_some() {
+        if indent > 0 || item.is_some() {
+            // Inside another key's value (an item of its list may be
+            // written at the margin), or below an asked-for list's item.
+            if reading.is_some() || keys.is_empty() {
                 return None;
             }
-            continue;
-        }
-        if item.is_some() && !keys.is_empty() {
-            // An item of another key's list, written at the margin.
+            block = stepped_over(body, indent)?;
             continue;
         }
         // A top-level key: a word, a colon, and a value that ends on this
@@ -239,19 +252,126 @@ fn skim_lines(text: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
             return None;
         }
         keys.push(key);
-        let value = without_comment(rest)?;
         let field = fields.iter().position(|f| f.eq_ignore_ascii_case(key));
         reading = None;
         match field {
             // Another case of an asked-for name: the other skims order them.
             Some(_) if !fields.contains(&key) => return None,
-            Some(field) if value.is_empty() => reading = Some((field, None)),
+            Some(field) if without_comment(rest)?.is_empty() => reading = Some((field, None)),
             Some(_) => return None,
-            None if value.is_empty() || inline_value_is_plain(value) => {}
+            None if rest.is_empty() || rest.starts_with(' ') => {
+                block = node_stepped_over(rest.trim_start_matches(' '), 0, true)?;
+            }
             None => return None,
         }
     }
     Some(lists)
+}
+
+/// Steps over a line inside another key's value (`body`, indented by
+/// `indent`): `Some` of the column that a block scalar it opens must be
+/// indented past, `Some(None)` when it is complete; `None` when it leaves
+/// something open over later lines (a quote, a flow collection) or holds
+/// what the skim does not follow (anchors, aliases, tags).
+fn stepped_over(body: &str, indent: usize) -> Option<Option<usize>> {
+    let (mut text, mut column) = (body, indent);
+    loop {
+        if text == "-" {
+            return Some(None);
+        }
+        match text.strip_prefix("- ") {
+            Some(rest) => {
+                let node = rest.trim_start_matches(' ');
+                // A block scalar right after the `-` belongs to the item.
+                if node.starts_with(['|', '>']) {
+                    return block_header(node).then_some(Some(column));
+                }
+                column += text.len() - node.len();
+                text = node;
+            }
+            None => return node_stepped_over(text, column, false),
+        }
+    }
+}
+
+/// [`stepped_over`] for one node starting at `column`: a scalar, or a
+/// `key: value` pair (not when the node is itself a key's value: `a: b: c`
+/// is no YAML).
+fn node_stepped_over(text: &str, column: usize, is_value: bool) -> Option<Option<usize>> {
+    let Some(&first) = text.as_bytes().first() else {
+        return Some(None);
+    };
+    match first {
+        b'#' => Some(None),
+        b'|' | b'>' => block_header(text).then_some(Some(column)),
+        b'"' | b'\'' => {
+            let after = &text[closing_quote(text)?..];
+            if let Some(value) = after.strip_prefix(':') {
+                // A quoted key: its value follows.
+                if value.is_empty() {
+                    return Some(None);
+                }
+                if is_value {
+                    return None;
+                }
+                let value_text = value.strip_prefix(' ')?.trim_start_matches(' ');
+                return node_stepped_over(value_text, column, true);
+            }
+            let after = after.trim_start_matches(' ');
+            (after.is_empty() || after.starts_with('#')).then_some(None)
+        }
+        b'[' | b'{' | b']' | b'}' | b',' | b'&' | b'*' | b'!' | b'?' | b'%' | b'@' | b'`' => None,
+        _ => {
+            // A plain scalar, or a plain key and its value: one pass for
+            // a comment (` #`) and a key's colon (`: ` or at the end).
+            let bytes = text.as_bytes();
+            for (i, &b) in bytes.iter().enumerate() {
+                match b {
+                    b'#' if bytes[i - 1] == b' ' => return Some(None),
+                    b':' if bytes.get(i + 1).is_none_or(|&next| next == b' ') => {
+                        if is_value {
+                            return None;
+                        }
+                        let value = text[i + 1..].trim_start_matches(' ');
+                        return node_stepped_over(value, column, true);
+                    }
+                    _ => {}
+                }
+            }
+            Some(None)
+        }
+    }
+}
+
+/// Where a quoted scalar at the start of `text` closes (the byte after its
+/// closing quote), if it closes on this line with no escape (an escape can
+/// spell a character the full parse refuses).
+fn closing_quote(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = bytes[0];
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => return None,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Whether `text` is a block scalar header: `|` or `>`, then at most a
+/// chomping indicator and an indentation digit, then a comment or nothing.
+fn block_header(text: &str) -> bool {
+    let rest = &text[1..];
+    let indicators = rest
+        .bytes()
+        .take_while(|b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+        .count();
+    let after = &rest[indicators..];
+    indicators <= 2
+        && (after.is_empty() || after.starts_with(" #") || after.trim_start_matches(' ').is_empty())
 }
 
 /// `text` after a `: ` or `- ` without its trailing comment and spaces;
@@ -283,39 +403,6 @@ fn plain_word(item: &str) -> Option<&str> {
                 || matches!(c, b'.' | b'/' | b'_' | b'-' | b'~' | b'@' | b'+' | b'=')
         }))
     .then_some(item)
-}
-
-/// Whether a top-level value written after its key (comment removed) is
-/// one the line skim can step over: a plain scalar that is complete on its
-/// line, a quoted one closed there with no escape, or the header of a block
-/// scalar (whose lines are indented below).
-fn inline_value_is_plain(value: &str) -> bool {
-    let b = value.as_bytes();
-    match b[0] {
-        b'|' | b'>' => b[1..]
-            .iter()
-            .all(|c| matches!(c, b'-' | b'+' | b'1'..=b'9')),
-        b'\'' => {
-            b.len() > 1
-                && b.ends_with(b"'")
-                && !value[1..value.len() - 1].replace("''", "").contains('\'')
-        }
-        b'"' => {
-            b.len() > 1 && b.ends_with(b"\"") && !value[1..value.len() - 1].contains(['"', '\\'])
-        }
-        c if c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'.' | b'/' | b'_' | b'(' | b'$' | b'^' | b'=' | b'+' | b'~' | b'<'
-            ) =>
-        {
-            !value.contains(": ") && !value.ends_with(':')
-        }
-        b'-' => {
-            b.get(1).is_some_and(|&c| c != b' ') && !value.contains(": ") && !value.ends_with(':')
-        }
-        _ => false,
-    }
 }
 
 /// [`kustomization_string_lists`] by a full parse.
@@ -1209,7 +1296,8 @@ mod tests {
     /// the fast reader's skim answers.
     fn skim_agrees(text: &str) -> bool {
         let parsed = string_lists_parsed(text, &USED).map_err(|e| e.to_string());
-        if let Some(by_lines) = skim_lines(text, &USED) {
+        // Text the full parse refuses may be skimmed by lines all the same.
+        if let (Some(by_lines), Ok(_)) = (skim_lines(text, &USED), &parsed) {
             assert_eq!(Ok(by_lines), parsed, "by lines: {text}");
         }
         match skim_string_lists(text, &USED) {
@@ -1299,8 +1387,33 @@ mod tests {
             "- a\n",
             "a\n",
             "\"resources\": [a]\n",
+            // An indented document; quoted scalars and flow collections
+            // left open over later lines, whose text then reads as keys.
+            "  resources:\n  - ../base\n",
+            "a:\n- \"q\nresources:\n- evil\nz: y\"\n",
+            "a:\n- \"q\nresources:\n- evil\nz:\n- \"\n",
+            "a:\n- 'q\nresources:\n- evil\nz: y'\n",
+            "a:\n  b: 'q\nresources:\n- evil\nz: y'\n",
+            "a:\n  b: [q,\nresources:\n- evil\nz: y]\n",
+            "a: {b: 1,\nresources: [evil]}\n",
+            "a:\n  - &x b\nresources:\n- c\n",
         ] {
             assert_eq!(skim_lines(text, &USED), None, "skimmed by lines: {text}");
+        }
+        // Block scalars are stepped over, whatever their lines hold.
+        for text in [
+            "patches:\n- patch: |-\n    \"open\n    resources:\n    - x\n  target:\n    kind: A\nresources:\n- b\n",
+            "x: >+\n  'open\n\n  [y\nresources:\n- b\n",
+            "x:\n- |\n  \"open\n- 'closed'\n- \"closed: #\"  # c\nresources:\n- b\n",
+        ] {
+            assert_eq!(
+                skim_lines(text, &USED),
+                Some(vec![vec!["b".to_owned()], vec![], vec![]]),
+                "{text}"
+            );
+            // Valid YAML: the full parse agrees.
+            assert!(string_lists_parsed(text, &USED).is_ok(), "{text}");
+            skim_agrees(text);
         }
         assert_eq!(
             kustomization_string_lists("bases: [a, b]\n", &USED).ok(),
