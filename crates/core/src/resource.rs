@@ -622,14 +622,28 @@ impl ManifestSet {
     }
 
     /// Applies `f` to every object where `f` cannot change identities (labels,
-    /// annotations, images, references): no identities are read again.
+    /// annotations, images, references): no identities are read again,
+    /// unless `may_rename` (field specs from a user's configuration that
+    /// reach `metadata/name`, say). Then they are, but as kustomize does, an
+    /// object renamed so is not one whose old name references follow: its
+    /// old identity is not kept among its previous ones.
     pub(crate) fn edit_each(
         &mut self,
         file: &str,
         what: &str,
+        may_rename: bool,
         f: impl FnMut(&ResId, &mut Value) -> Result<(), String>,
     ) -> Result<(), Error> {
         self.for_each_value(file, what, f)?;
+        if may_rename {
+            for r in &mut self.resources {
+                if !identity_unchanged(&r.id, &r.value) {
+                    r.id = identify(&r.value)
+                        .map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
+                }
+            }
+            return self.rebuild_index(file, what);
+        }
         debug_assert!(
             self.resources
                 .iter()

@@ -124,6 +124,31 @@ pub(crate) fn apply(
     walk(value, &buf[..=n], spec.create, create_kind, set)
 }
 
+/// Whether writing at `specs` could change an object's identity: a path
+/// into `metadata` itself, its `name` or `namespace`, or `kind` or
+/// `apiVersion` (none of the built-in specs of the transformers that assume
+/// not; a user's configuration can name them).
+pub(crate) fn may_touch_identity(specs: &[FieldSpec]) -> bool {
+    // The first two parts of a path, found byte by byte (this runs for
+    // every transformer, over lists of dozens of specs).
+    fn split_part(path: &[u8]) -> (&[u8], Option<&[u8]>) {
+        let end = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
+        let part = &path[..end];
+        let part = part.strip_suffix(b"[]").unwrap_or(part);
+        (part, path.get(end + 1..))
+    }
+    specs.iter().any(|spec| {
+        let (first, rest) = split_part(spec.path.as_bytes());
+        match first {
+            b"kind" | b"apiVersion" => true,
+            b"metadata" => {
+                rest.is_none_or(|rest| matches!(split_part(rest).0, b"name" | b"namespace"))
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Splits a field spec path on `/`, keeping `/` inside `[...]`.
 fn split_path(path: &str) -> Vec<&str> {
     split_outside_brackets(path, '/')
@@ -807,6 +832,33 @@ fn raw_defaults() -> TransformerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn specs_that_may_touch_an_identity_are_told_apart() {
+        let spec = |path: &str| FieldSpec {
+            path: path.into(),
+            ..FieldSpec::default()
+        };
+        for path in [
+            "metadata",
+            "metadata/name",
+            "metadata/namespace",
+            "kind",
+            "apiVersion",
+            "metadata[]/name",
+        ] {
+            assert!(may_touch_identity(&[spec("spec/x"), spec(path)]), "{path}");
+        }
+        for path in [
+            "metadata/labels",
+            "spec/template/metadata/name",
+            "metadata/names",
+            "kinds",
+            "spec",
+        ] {
+            assert!(!may_touch_identity(&[spec(path)]), "{path}");
+        }
+    }
 
     #[test]
     fn defaults_parse() {

@@ -244,7 +244,8 @@ pub(crate) fn apply_pairs(
     if pairs.is_empty() {
         return Ok(());
     }
-    set.edit_each(file, what, |id, value| {
+    let may_rename = fieldspec::may_touch_identity(specs);
+    set.edit_each(file, what, may_rename, |id, value| {
         let mut setter = set_pairs(pairs);
         for spec in specs.iter().filter(|s| s.selects(id)) {
             fieldspec::apply(value, spec, CreateKind::Mapping, &mut setter)?;
@@ -379,7 +380,8 @@ pub(crate) fn images(
             continue;
         };
         let mut any = false;
-        set.edit_each(file, "images", |id: &ResId, value| {
+        let may_rename = fieldspec::may_touch_identity(specs);
+        set.edit_each(file, "images", may_rename, |id: &ResId, value| {
             if id.kind != "CustomResourceDefinition" {
                 any |= rewrite_containers(value, &matcher, rewrite);
             }

@@ -273,7 +273,8 @@ impl VarSet {
             })?;
             values.push((&var.name, value.clone()));
         }
-        set.edit_each(file, "vars", |id, object| {
+        let may_rename = super::fieldspec::may_touch_identity(specs);
+        set.edit_each(file, "vars", may_rename, |id, object| {
             for spec in specs.iter().filter(|s| s.selects(id)) {
                 let spec = FieldSpec {
                     create: false,
