@@ -167,17 +167,38 @@ impl Repo {
         rev: &str,
         options: &BuildOptions,
     ) -> Result<ManifestSet, Error> {
+        self.in_tree(rev, path, false, |source, path| {
+            crate::kustomize::build_source_opts(source, path, options)
+        })
+    }
+
+    /// Runs `render` on the tree of `rev` at `path` (a folder when
+    /// `folder`, else anything there), which must exist; the tree is
+    /// checked intact before and after (a tree read through a corrupt
+    /// object errors rather than rendering what it could read).
+    fn in_tree<T>(
+        &self,
+        rev: &str,
+        path: &str,
+        folder: bool,
+        render: impl FnOnce(&TreeSource, &str) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let source = self.tree_source(rev)?;
         let path = tree_path(path);
-        let absent = source.entry(&path).is_none();
+        let found = source.entry(&path);
         source.check_intact()?;
+        let (absent, what) = if folder {
+            (found != Some(crate::source::EntryKind::Dir), "a folder in")
+        } else {
+            (found.is_none(), "in")
+        };
         if absent {
             return Err(self.error(format!(
-                "{} is not in the tree of {rev}",
+                "{} is not {what} the tree of {rev}",
                 crate::source::display(&path)
             )));
         }
-        let rendered = crate::kustomize::build_source_opts(&source, &path, options);
+        let rendered = render(&source, &path);
         source.check_intact()?;
         rendered
     }
@@ -270,19 +291,9 @@ pub fn build_all_path_each(
         return crate::kustomize::build_all_each(root, options, each);
     };
     let (repo, path) = locate(repo, root)?;
-    let source = repo.tree_source(rev)?;
-    let dir = tree_path(&path);
-    let absent = source.entry(&dir) != Some(crate::source::EntryKind::Dir);
-    source.check_intact()?;
-    if absent {
-        return Err(repo.error(format!(
-            "{} is not a folder in the tree of {rev}",
-            crate::source::display(&dir)
-        )));
-    }
-    let count = crate::kustomize::build_all_source_each(&source, &dir, options, each)?;
-    source.check_intact()?;
-    Ok(count)
+    repo.in_tree(rev, &path, true, |source, dir| {
+        crate::kustomize::build_all_source_each(source, dir, options, each)
+    })
 }
 
 /// [`build_all_path_each`], the results kept in a list.
