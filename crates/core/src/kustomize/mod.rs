@@ -393,6 +393,16 @@ struct Renderer<'s> {
     fetched: std::cell::Cell<bool>,
 }
 
+impl<'s> Renderer<'s> {
+    /// What the run shares of parsed files and rendered bases, while this
+    /// renders the repository's own files: a remote target's paths are not
+    /// unique across repositories.
+    fn shared_parses(&self) -> Option<&'s ParsedFiles> {
+        self.parsed
+            .filter(|_| matches!(self.source, SourceHandle::Local(_)))
+    }
+}
+
 impl Renderer<'_> {
     fn read_text(&self, path: &str) -> Result<String, Error> {
         let bytes = self.source.get().read(path)?;
@@ -439,11 +449,9 @@ impl Renderer<'_> {
             .is_some_and(|(_, link)| link);
         self.check_restriction(dir, &file, &file, is_link)?;
         let text = self.read_text(&file)?;
-        let kustomization = match self.parsed {
-            Some(parsed) if matches!(self.source, SourceHandle::Local(_)) => {
-                parsed.kustomization(&file, &text)?
-            }
-            _ => Kustomization::parse(&text, &file)?,
+        let kustomization = match self.shared_parses() {
+            Some(parsed) => parsed.kustomization(&file, &text)?,
+            None => Kustomization::parse(&text, &file)?,
         };
         let is_root = self.root_file.is_empty();
         if is_root {
@@ -1216,13 +1224,9 @@ impl Renderer<'_> {
             Some((EntryKind::File, is_link)) => {
                 self.check_restriction(dir, file, &path, is_link)?;
                 let text = self.read_text(&path)?;
-                let mut set = match self.parsed {
-                    // Only files of the repository: a remote target's
-                    // paths are not unique across repositories.
-                    Some(parsed) if matches!(self.source, SourceHandle::Local(_)) => {
-                        parsed.objects(&path, &text)?
-                    }
-                    _ => {
+                let mut set = match self.shared_parses() {
+                    Some(parsed) => parsed.objects(&path, &text)?,
+                    None => {
                         ManifestSet::from_yaml_keeping_local(&text, &path, &ParseLimits::default())?
                     }
                 };
@@ -1245,12 +1249,11 @@ impl Renderer<'_> {
                 // A base renders the same for every overlay of a run (no
                 // origins to record, no custom schema, nothing remote):
                 // rendered once when the run shares renders.
-                let shared = self.parsed.filter(|p| {
+                let shared = self.shared_parses().filter(|p| {
                     p.shares_renders()
                         && self.origin.is_none()
                         && !self.schema_set
                         && !self.fetched.get()
-                        && matches!(self.source, SourceHandle::Local(_))
                 });
                 if let Some(base) = shared.and_then(|p| p.rendered(&path)) {
                     self.unknown_kind_read |= base.reads_unknown_kinds;
