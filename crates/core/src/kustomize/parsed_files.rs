@@ -164,32 +164,55 @@ impl ParsedFiles {
     /// of an earlier parse of the same path and the same text, or parsed
     /// now (failures are not kept: each overlay reports its own).
     pub(crate) fn objects(&self, path: &str, text: &str) -> Result<ManifestSet, Error> {
-        let earlier = self.kept(path, text);
-        if let Some(Parsed::Objects(set)) = &earlier {
-            return Ok((**set).clone());
-        }
-        let set = ManifestSet::from_yaml_keeping_local(text, path, &ParseLimits::default())?;
-        if self.keeps(earlier.as_ref()) {
-            self.keep(path, text, Parsed::Objects(Arc::new(set.clone())));
-        } else {
-            self.keep(path, text, Parsed::Once);
-        }
-        Ok(set)
+        self.shared(
+            path,
+            text,
+            |kept| match kept {
+                Parsed::Objects(set) => Some(set),
+                _ => None,
+            },
+            Parsed::Objects,
+            || ManifestSet::from_yaml_keeping_local(text, path, &ParseLimits::default()),
+        )
     }
 
     /// [`ParsedFiles::objects`] for a kustomization file.
     pub(crate) fn kustomization(&self, path: &str, text: &str) -> Result<Kustomization, Error> {
+        self.shared(
+            path,
+            text,
+            |kept| match kept {
+                Parsed::Kustomization(k) => Some(k),
+                _ => None,
+            },
+            Parsed::Kustomization,
+            || Kustomization::parse(text, path),
+        )
+    }
+
+    /// A copy of what `path` was parsed to earlier (`of` takes it out of
+    /// what was kept), or `parse`'s result, kept (`kept_as`) as
+    /// [`ParsedFiles::keeps`] says.
+    fn shared<T: Clone>(
+        &self,
+        path: &str,
+        text: &str,
+        of: impl Fn(&Parsed) -> Option<&Arc<T>>,
+        kept_as: impl FnOnce(Arc<T>) -> Parsed,
+        parse: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let earlier = self.kept(path, text);
-        if let Some(Parsed::Kustomization(k)) = &earlier {
-            return Ok((**k).clone());
+        if let Some(parsed) = earlier.as_ref().and_then(&of) {
+            return Ok((**parsed).clone());
         }
-        let k = Kustomization::parse(text, path)?;
-        if self.keeps(earlier.as_ref()) {
-            self.keep(path, text, Parsed::Kustomization(Arc::new(k.clone())));
+        let parsed = parse()?;
+        let kept = if self.keeps(earlier.as_ref()) {
+            kept_as(Arc::new(parsed.clone()))
         } else {
-            self.keep(path, text, Parsed::Once);
-        }
-        Ok(k)
+            Parsed::Once
+        };
+        self.keep(path, text, kept);
+        Ok(parsed)
     }
 
     /// What `path` was parsed as, when its text was `text`.
