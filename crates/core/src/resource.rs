@@ -637,10 +637,7 @@ impl ManifestSet {
         self.for_each_value(file, what, f)?;
         if may_rename {
             for r in &mut self.resources {
-                if !identity_unchanged(&r.id, &r.value) {
-                    r.id = identify(&r.value)
-                        .map_err(|m| Error::overlay(file, format!("{what}: {m}")))?;
-                }
+                Self::refresh_id(r, file, what, false)?;
             }
             return self.rebuild_index(file, what);
         }
@@ -772,7 +769,7 @@ impl ManifestSet {
             return self.reindex_all(file, what);
         }
         for i in touched {
-            changed |= Self::refresh_id(&mut self.resources[i], file, what)?;
+            changed |= Self::refresh_id(&mut self.resources[i], file, what, true)?;
         }
         if changed {
             self.rebuild_index(file, what)?;
@@ -782,13 +779,15 @@ impl ManifestSet {
 
     fn reindex_all(&mut self, file: &str, what: &str) -> Result<(), Error> {
         for r in &mut self.resources {
-            Self::refresh_id(r, file, what)?;
+            Self::refresh_id(r, file, what, true)?;
         }
         self.rebuild_index(file, what)
     }
 
-    /// Reads `r`'s identity from its value again; whether it changed.
-    fn refresh_id(r: &mut Resource, file: &str, what: &str) -> Result<bool, Error> {
+    /// Reads `r`'s identity from its value again, its old one kept among
+    /// its previous ones if `recorded` (a rename references follow);
+    /// whether it changed.
+    fn refresh_id(r: &mut Resource, file: &str, what: &str, recorded: bool) -> Result<bool, Error> {
         if identity_unchanged(&r.id, &r.value) {
             return Ok(false);
         }
@@ -797,7 +796,7 @@ impl ManifestSet {
             return Ok(false);
         }
         let old = std::mem::replace(&mut r.id, id);
-        if r.previous_ids.last() != Some(&old) {
+        if recorded && r.previous_ids.last() != Some(&old) {
             r.previous_ids.push(old);
         }
         Ok(true)
