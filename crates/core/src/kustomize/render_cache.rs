@@ -1,7 +1,8 @@
 //! A render cache for render-all, kept in a folder: each overlay's output
 //! with everything its render asked of the files — the SHA-256 of each file
-//! it read (its blob id when rendering a Git revision, which costs no read), what each path it looked at was, each folder listing, each
-//! link it resolved. An overlay whose answers are all the same again is not
+//! it read (its blob id when rendering a Git revision, which costs no read),
+//! what each path it looked at was, each folder listing, each link it
+//! resolved. An overlay whose answers are all the same again is not
 //! rendered: it costs reading and hashing its inputs and reading the
 //! objects back (kept as JSON of the values, which print back byte for
 //! byte; the printed YAML would not always read back the same). Renders that fetched remote targets, and failures, are not
@@ -83,11 +84,13 @@ impl From<EntryKind> for Kind {
 
 /// What a read of `path` is recorded as: the source's content id (a Git
 /// blob id, learnt from the trees without reading the blob), else the
-/// SHA-256 of the bytes; `None` when it cannot be read.
-fn content_key(source: &dyn Source, path: &str) -> Option<String> {
-    match source.content_id(path) {
-        Some(id) => Some(id_key(&id)),
-        None => source.read(path).ok().map(|b| sha256_hex(&b)),
+/// SHA-256 of its bytes (`bytes` when already read); `None` when it cannot
+/// be read.
+fn content_key(source: &dyn Source, path: &str, bytes: Option<&[u8]>) -> Option<String> {
+    match (source.content_id(path), bytes) {
+        (Some(id), _) => Some(id_key(&id)),
+        (None, Some(bytes)) => Some(sha256_hex(bytes)),
+        (None, None) => source.read(path).ok().map(|b| sha256_hex(&b)),
     }
 }
 
@@ -202,7 +205,7 @@ impl Entry {
             && self
                 .reads
                 .iter()
-                .all(|(path, sum)| content_key(source, path) == *sum)
+                .all(|(path, sum)| content_key(source, path, None) == *sum)
     }
 }
 
@@ -248,14 +251,10 @@ impl Source for Recording<'_> {
     }
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         let bytes = self.inner.read(path);
-        // As `content_key` records it, from the bytes already read.
-        let sum = bytes
-            .as_ref()
-            .ok()
-            .map(|b| match self.inner.content_id(path) {
-                Some(id) => id_key(&id),
-                None => sha256_hex(b),
-            });
+        let sum = match &bytes {
+            Ok(b) => content_key(self.inner, path, Some(b)),
+            Err(_) => None,
+        };
         self.log().reads.insert(path.to_owned(), sum);
         bytes
     }
