@@ -148,8 +148,9 @@ pub(crate) fn parse_documents_as(
 /// sees them: the first non-null document, field names matched ignoring
 /// ASCII case, the last of repeated fields winning, items that are not
 /// strings left out. What finding overlays needs of every kustomization
-/// (`resources`, `bases`, `components`); text the fast reader takes is read
-/// without building any value, other text is parsed in full.
+/// (`resources`, `bases`, `components`). Tried in turn: the line skim
+/// ([`skim_lines`], the usual layout), the fast reader's events (no value
+/// built), and the full parse.
 pub(crate) fn kustomization_string_lists(
     text: &str,
     fields: &[&str],
